@@ -1,0 +1,21 @@
+# One image for the API, the worker and (later) the simulated bank; the command picks the role.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies first (from pyproject.toml, the source of truth), so code edits reuse this layer.
+COPY pyproject.toml ./
+RUN pip install .
+
+COPY . .
+RUN useradd --create-home --uid 10001 app && mkdir -p /app/data && chown app:app /app/data
+USER app
+
+ENV APP_ENV=production
+EXPOSE 8000
+CMD ["python", "-m", "uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,122 @@
+"""Case read-model activity: upsert the `cases` row and append new timeline events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import select
+from temporalio import activity
+
+from core.identity import IdentityKeys
+from db.engine import session_scope
+from db.models import CaseEvent, CaseRecord
+from domain.identifiers import mask_national_id
+from workflows.case_models import CaseState
+
+
+@dataclass
+class SyncCaseInput:
+    state: CaseState
+    at: datetime
+
+
+class CaseActivities:
+    def __init__(self, engine: Engine, keys: IdentityKeys) -> None:
+        self.engine = engine
+        self.keys = keys
+
+    @activity.defn
+    def sync_case(self, inp: SyncCaseInput) -> None:
+        """Idempotent: events are keyed by (case_id, seq); an older snapshot never
+        overwrites a newer one."""
+        s = inp.state
+        with session_scope(self.engine) as session:
+            row = session.get(CaseRecord, s.case_id, with_for_update=True)
+            if row is None:
+                row = CaseRecord(
+                    case_id=s.case_id, region_code="", status="", stage="", opened_at=s.opened_at
+                )
+            if s.event_seq >= row.synced_seq:
+                _apply(row, s, self.keys)
+                row.synced_seq = s.event_seq
+                row.updated_at = inp.at
+                session.add(row)
+            if s.unsynced_events:
+                seqs = [e.seq for e in s.unsynced_events]
+                have = set(
+                    session.exec(
+                        select(CaseEvent.seq).where(
+                            CaseEvent.case_id == s.case_id,
+                            CaseEvent.seq.in_(seqs),  # type: ignore[attr-defined]
+                        )
+                    ).all()
+                )
+                for e in s.unsynced_events:
+                    if e.seq not in have:
+                        session.add(
+                            CaseEvent(
+                                case_id=s.case_id,
+                                seq=e.seq,
+                                at=e.at,
+                                type=e.type,
+                                actor=e.actor,
+                                data=e.data,
+                            )
+                        )
+
+
+def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
+    report, reg = s.employer_report, s.registration
+    national_id = (reg.national_id if reg else None) or (report.national_id if report else None)
+    row.region_code = s.region_code or row.region_code
+    row.status = s.status
+    row.stage = s.stage
+    row.closure_reason = s.closure_reason
+    row.claimant_name = (reg.name if reg else None) or (report.claimant_name if report else None)
+    if national_id:
+        row.national_id_masked = mask_national_id(national_id)
+        row.national_id_hash = keys.search_hash(national_id)
+    if report:
+        row.employer_name = report.employer_name
+        row.employer_uscc = report.uscc
+        row.notice_date = report.notice_date
+    elif reg and reg.notice_date:
+        row.notice_date = reg.notice_date
+    row.separation_date = (report.separation_date if report else None) or (
+        reg.separation_date if reg else None
+    )
+    row.employer_report_received = s.employer_report_received
+    row.registration_date = s.registration_date
+    dl = s.deadlines
+    row.employer_report_due = dl["employer_report"].due_date if "employer_report" in dl else None
+    row.registration_due = dl["registration"].due_date if "registration" in dl else None
+    row.review_due = dl["review"].due_date if "review" in dl else None
+    row.deadline_details = {
+        kind: {
+            "start": d.start.isoformat(),
+            "due_date": d.due_date.isoformat(),
+            "reminders": [r.isoformat() for r in d.reminders],
+            "reminders_sent": [r.isoformat() for r in d.reminders_sent],
+            "warnings": list(d.warnings),
+            "met_on": d.met_on.isoformat() if d.met_on else None,
+            "missed": d.missed,
+            "policy_version": d.policy_version,
+        }
+        for kind, d in dl.items()
+    }
+    p = s.proposal
+    row.proposal = (
+        {
+            "eligible": p.eligible,
+            "checks": p.checks,
+            "months": p.months,
+            "monthly_amount": str(p.monthly_amount),
+            "start_date": p.start_date.isoformat(),
+            "end_date": p.end_date.isoformat() if p.end_date else None,
+            "policy_version": p.policy_version,
+        }
+        if p
+        else None
+    )

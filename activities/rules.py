@@ -1,0 +1,122 @@
+"""Rule activities: answers that depend on data that may change (policy tables, the holiday
+calendar). Running them as activities records the answer in the case's history, so editing
+a policy or loading a new holiday year never changes the replay of a running case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from domain.amounts import monthly_amount
+from domain.deadlines import compute_deadline, reminder_dates
+from domain.eligibility import precheck
+from domain.entitlement import entitlement_end, entitlement_months
+from policy import PolicyBook, UnknownRegion
+from workflows.case_models import CasePolicy, Proposal
+
+
+@dataclass
+class PlanDeadlineInput:
+    region_code: str
+    kind: str
+    start: date
+
+
+@dataclass
+class DeadlinePlan:
+    kind: str
+    start: date
+    due_date: date
+    reminders: list[date] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    policy_version: str = ""
+
+
+@dataclass
+class CasePolicyInput:
+    region_code: str
+    on: date
+
+
+@dataclass
+class AssessInput:
+    region_code: str
+    on: date
+    contribution_months: int | None
+    reason_code: str | None
+    registered: bool
+    seeking_work: bool | None
+    carried_months: int = 0
+
+
+class RuleActivities:
+    def __init__(self, book: PolicyBook) -> None:
+        self.book = book
+
+    def _region(self, code: str):  # type: ignore[no-untyped-def]
+        try:
+            return self.book.region(code)
+        except UnknownRegion as err:
+            raise ApplicationError(f"unknown region {code}", non_retryable=True) from err
+
+    @activity.defn
+    def plan_deadline(self, inp: PlanDeadlineInput) -> DeadlinePlan:
+        """Due date and reminder days of one period (DOMAIN.md "Stages and deadlines")."""
+        region = self._region(inp.region_code)
+        period = region.at(inp.start)
+        rule = period.deadlines[inp.kind]
+        deadline = compute_deadline(inp.start, rule.days, rule.day_kind, self.book.calendar)
+        for warning in deadline.warnings:
+            activity.logger.warning("deadline %s from %s: %s", inp.kind, inp.start, warning)
+        return DeadlinePlan(
+            kind=inp.kind,
+            start=inp.start,
+            due_date=deadline.due_date,
+            reminders=reminder_dates(inp.start, rule.reminders, deadline.due_date),
+            warnings=list(deadline.warnings),
+            policy_version=region.version_at(inp.start),
+        )
+
+    @activity.defn
+    def case_policy(self, inp: CasePolicyInput) -> CasePolicy:
+        region = self._region(inp.region_code)
+        period = region.at(inp.on)
+        return CasePolicy(
+            policy_version=region.version_at(inp.on),
+            late_registration_window_days=period.late_registration_window_days,
+            task_due_days=dict(period.task_due_days),
+        )
+
+    @activity.defn
+    def assess_claim(self, inp: AssessInput) -> Proposal:
+        """Eligibility pre-check (社会保险法 art. 45) and the proposed entitlement (art. 46)."""
+        region = self._region(inp.region_code)
+        period = region.at(inp.on)
+        check = precheck(
+            contribution_months=inp.contribution_months,
+            reason_code=inp.reason_code,
+            registered=inp.registered,
+            seeking_work=inp.seeking_work,
+            min_contribution_months=period.min_contribution_months,
+        )
+        months = entitlement_months(
+            inp.contribution_months or 0,
+            period.duration,
+            carried_months=inp.carried_months,
+            cap=period.max_entitlement_months,
+        )
+        return Proposal(
+            eligible=check.eligible,
+            checks=[
+                {"code": c.code, "passed": c.passed, "detail": c.detail, "source": c.source}
+                for c in check.checks
+            ],
+            months=months,
+            monthly_amount=monthly_amount(period.benefit, period.rounding),
+            start_date=inp.on,
+            end_date=entitlement_end(inp.on, months) if months else None,
+            policy_version=region.version_at(inp.on),
+        )

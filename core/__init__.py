@@ -1,0 +1,1 @@
+"""Runtime wiring shared by the API, the worker and the scripts: settings, Temporal client."""

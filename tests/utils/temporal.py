@@ -1,0 +1,87 @@
+"""Helpers for driving case workflows on the time-skipping server in tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import CaseRecord, Notification, Task
+from domain.calendar import AGENCY_TZ
+from workflows.case_models import CaseState, ClaimInput, EmployerReport, Registration
+from workflows.claim import EMPLOYER_REPORT_SIGNAL, REGISTRATION_SIGNAL, ClaimWorkflow
+
+T = TypeVar("T")
+
+
+async def today(env: WorkflowEnvironment) -> date:
+    return (await env.get_current_time()).astimezone(AGENCY_TZ).date()
+
+
+async def signal_case(
+    client: Client, task_queue: str, case_id: str, item: EmployerReport | Registration
+) -> WorkflowHandle[Any, Any]:
+    """Signal-with-start, exactly as the API does it."""
+    name = EMPLOYER_REPORT_SIGNAL if isinstance(item, EmployerReport) else REGISTRATION_SIGNAL
+    return await client.start_workflow(
+        ClaimWorkflow.run,
+        ClaimInput(case_id=case_id),
+        id=f"case-{case_id}",
+        task_queue=task_queue,
+        start_signal=name,
+        start_signal_args=[item],
+    )
+
+
+async def eventually(
+    fn: Callable[[], T], pred: Callable[[T], bool] = bool, timeout: float = 15
+) -> T:
+    """Poll `fn` until `pred` holds (read models are written by activities, a moment later)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = fn()
+        if pred(value):
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value: {value!r}")
+        await asyncio.sleep(0.05)
+
+
+async def state_when(
+    handle: WorkflowHandle[Any, Any], pred: Callable[[CaseState], bool], timeout: float = 15
+) -> CaseState:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        s = await handle.query(ClaimWorkflow.state)
+        if pred(s):
+            return s
+        if loop.time() > deadline:
+            raise AssertionError(f"state not reached within {timeout}s: {s.status}")
+        await asyncio.sleep(0.05)
+
+
+async def advance(env: WorkflowEnvironment, days: float) -> None:
+    await env.sleep(timedelta(days=days))
+
+
+def case_row(engine: Engine, case_id: str) -> CaseRecord | None:
+    with Session(engine) as session:
+        return session.get(CaseRecord, case_id)
+
+
+def tasks_of(engine: Engine, case_id: str) -> list[Task]:
+    with Session(engine) as session:
+        return list(session.exec(select(Task).where(Task.case_id == case_id)).all())
+
+
+def notifications_of(engine: Engine, case_id: str) -> list[Notification]:
+    with Session(engine) as session:
+        return list(session.exec(select(Notification).where(Notification.case_id == case_id)).all())

@@ -1,0 +1,77 @@
+"""Starts the Temporal worker: the case workflows and every activity, wired to the database,
+the policy tables and the notification channels. `python worker.py`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.cases import CaseActivities
+from activities.notifications import NotificationActivities
+from activities.rules import RuleActivities
+from activities.worklist import WorklistActivities
+from core.identity import IdentityKeys
+from core.settings import Settings, get_settings
+from core.temporal import connect
+from db.engine import make_engine
+from notifications.channels import SmsLogChannel, SmtpEmailChannel
+from policy import PolicyBook, load_policy_book
+from workflows.claim import ClaimWorkflow
+
+log = logging.getLogger("worker")
+
+
+def create_worker(
+    client: Client,
+    *,
+    settings: Settings,
+    engine: Engine,
+    book: PolicyBook,
+    task_queue: str | None = None,
+    executor: ThreadPoolExecutor | None = None,
+) -> Worker:
+    cases = CaseActivities(engine, IdentityKeys(settings.case_id_key))
+    worklist = WorklistActivities(engine)
+    rules = RuleActivities(book)
+    notifications = NotificationActivities(
+        engine,
+        email=SmtpEmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
+        sms=SmsLogChannel(),
+    )
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[ClaimWorkflow],
+        activities=[
+            cases.sync_case,
+            worklist.open_task,
+            worklist.close_task,
+            rules.plan_deadline,
+            rules.case_policy,
+            rules.assess_claim,
+            notifications.send_notification,
+        ],
+        activity_executor=executor or ThreadPoolExecutor(max_workers=16),
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = get_settings()
+    book = load_policy_book()  # a bad policy file stops start-up here, naming file and key
+    engine = make_engine(settings.effective_database_url)
+    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    worker = create_worker(client, settings=settings, engine=engine, book=book)
+    log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
+    await worker.run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,3 @@
+"""Temporal workflows: one case = one durable ClaimWorkflow."""
+
+TASK_QUEUE = "ui-claims"

@@ -1,0 +1,169 @@
+"""Inputs, signals, updates and state of the ClaimWorkflow (plain dataclasses).
+
+New fields get defaults so that running cases keep decoding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass
+class BankAccount:
+    bank_code: str
+    account_number: str
+    account_name: str
+
+
+@dataclass
+class EmployerReport:
+    """The employer's termination report (退工手续), DOMAIN.md stage 1."""
+
+    uscc: str
+    employer_name: str
+    national_id: str
+    claimant_name: str
+    region_code: str
+    separation_date: date
+    notice_date: date
+    reason_code: str
+    contribution_months: int
+    carried_months: int = 0
+    claimant_phone: str | None = None
+    claimant_email: str | None = None
+    employer_email: str | None = None
+    employer_phone: str | None = None
+    submitted_by: str = ""
+
+
+@dataclass
+class Registration:
+    """The claimant's unemployment registration and application, DOMAIN.md stage 2."""
+
+    national_id: str
+    name: str
+    region_code: str
+    separation_date: date
+    seeking_work: bool
+    notice_date: date | None = None
+    phone: str | None = None
+    email: str | None = None
+    bank_account: BankAccount | None = None
+    employer_uscc: str | None = None
+    employer_name: str | None = None
+    employer_email: str | None = None
+    submitted_by: str = ""
+
+
+@dataclass
+class DeadlineInfo:
+    kind: str
+    start: date
+    due_date: date
+    reminders: list[date] = field(default_factory=list)
+    reminders_sent: list[date] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    policy_version: str = ""
+    met_on: date | None = None
+    missed: bool = False
+
+
+@dataclass
+class CompleteTaskInput:
+    task_id: str
+    outcome: str
+    actor: str
+    actor_roles: list[str] = field(default_factory=list)
+    reason: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TaskCompletion:
+    task_id: str
+    kind: str
+    outcome: str
+    actor: str
+    completed_at: datetime
+    reason: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TaskState:
+    task_id: str
+    kind: str
+    group: str
+    opened_at: datetime
+    due_at: datetime | None = None
+    escalated: bool = False
+    completion: TaskCompletion | None = None
+
+
+@dataclass
+class CaseEventRecord:
+    seq: int
+    at: datetime
+    type: str
+    actor: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Proposal:
+    """The system's pre-check and proposed entitlement, for the reviewer (DOMAIN.md 3-4)."""
+
+    eligible: bool | None
+    checks: list[dict[str, Any]]
+    months: int
+    monthly_amount: Decimal
+    start_date: date
+    end_date: date | None
+    policy_version: str
+
+
+@dataclass
+class CasePolicy:
+    """The region's policy values a case uses, fetched once by an activity."""
+
+    policy_version: str
+    late_registration_window_days: int
+    task_due_days: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class CaseState:
+    case_id: str
+    status: str = "awaiting_employer_report"
+    stage: str = "intake"
+    closure_reason: str | None = None
+    region_code: str | None = None
+    opened_at: datetime | None = None
+    employer_report: EmployerReport | None = None
+    employer_report_received: date | None = None
+    registration: Registration | None = None
+    registration_date: date | None = None
+    employer_facts_by_supervisor: dict[str, Any] | None = None
+    late_registration_accepted: bool = False
+    policy: CasePolicy | None = None
+    deadlines: dict[str, DeadlineInfo] = field(default_factory=dict)
+    proposal: Proposal | None = None
+    tasks: dict[str, TaskState] = field(default_factory=dict)
+    task_counter: int = 0
+    event_seq: int = 0
+    unsynced_events: list[CaseEventRecord] = field(default_factory=list)
+
+
+@dataclass
+class ClaimInput:
+    case_id: str
+    state: CaseState | None = None
+
+
+@dataclass
+class ClaimResult:
+    case_id: str
+    status: str
+    closure_reason: str | None

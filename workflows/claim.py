@@ -1,0 +1,529 @@
+"""ClaimWorkflow: one unemployment-insurance case, `case-<case_id>`, from intake onwards.
+
+Stages 1-2 of DOMAIN.md: the employer's termination report (15 days from separation) and
+the claimant's registration (30 days from the notice), with reminders, the supervisor task
+for an overdue employer, lapse, and a supervisor's decision on a late registration. When
+both have arrived the case moves to `in_review` with the system's pre-check and proposal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.cases import CaseActivities, SyncCaseInput
+    from activities.notifications import NotificationActivities, NotifyInput
+    from activities.rules import AssessInput, CasePolicyInput, PlanDeadlineInput, RuleActivities
+    from domain.calendar import AGENCY_TZ
+    from domain.deadlines import deadline_expiry, reminder_instant
+    from domain.eligibility import ALL_REASONS
+    from domain.tasks import OutcomeError
+    from workflows.case_models import (
+        CaseEventRecord,
+        CaseState,
+        ClaimInput,
+        ClaimResult,
+        CompleteTaskInput,
+        DeadlineInfo,
+        EmployerReport,
+        Registration,
+        TaskCompletion,
+        TaskState,
+    )
+    from workflows.human_task import HumanTasks
+
+SHORT = timedelta(seconds=30)
+# Signal names, also used by the API's signal-with-start (which takes a name, not a method).
+EMPLOYER_REPORT_SIGNAL = "submit_employer_report"
+REGISTRATION_SIGNAL = "submit_registration"
+NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=20)
+
+
+def _fixed(instant: datetime) -> Callable[[], datetime]:
+    return lambda: instant
+
+
+def _done_or_moved(
+    done: Callable[[], bool], until: Callable[[], datetime], target: datetime
+) -> Callable[[], bool]:
+    return lambda: done() or until() != target
+
+
+@workflow.defn
+class ClaimWorkflow:
+    @workflow.init
+    def __init__(self, inp: ClaimInput) -> None:
+        self.s = inp.state or CaseState(case_id=inp.case_id)
+        self.tasks = HumanTasks(workflow.info().workflow_id, self.s.case_id, self.s.tasks)
+        self._syncing = False
+        self._background: list[asyncio.Task[None]] = []
+
+    # ---- signals, updates, queries -------------------------------------------------------
+
+    @workflow.signal(name=EMPLOYER_REPORT_SIGNAL)
+    def submit_employer_report(self, report: EmployerReport) -> None:
+        s = self.s
+        if s.employer_report is not None:
+            if report != s.employer_report:
+                self._event("employer_report_resubmitted", report.submitted_by, changed=True)
+            return
+        s.employer_report = report
+        s.employer_report_received = self._today()
+        s.region_code = s.region_code or report.region_code
+        self._event(
+            "employer_report_received",
+            report.submitted_by,
+            employer=report.employer_name,
+            reason_code=report.reason_code,
+            contribution_months=report.contribution_months,
+            separation_date=report.separation_date.isoformat(),
+            notice_date=report.notice_date.isoformat(),
+        )
+
+    @workflow.signal(name=REGISTRATION_SIGNAL)
+    def submit_registration(self, registration: Registration) -> None:
+        s = self.s
+        if s.registration is not None:
+            if registration != s.registration:
+                self._event("registration_resubmitted", registration.submitted_by, changed=True)
+            return
+        s.registration = registration
+        s.registration_date = self._today()
+        s.region_code = s.region_code or registration.region_code
+        if registration.region_code != s.region_code:
+            self._event("region_mismatch", None, registration_region=registration.region_code)
+        self._event(
+            "registration_received",
+            registration.submitted_by,
+            seeking_work=registration.seeking_work,
+            bank_account_given=registration.bank_account is not None,
+        )
+
+    @workflow.update
+    async def complete_task(self, inp: CompleteTaskInput) -> TaskCompletion:
+        done = await self.tasks.complete(inp)
+        self._event(
+            "task_completed",
+            inp.actor,
+            task_id=inp.task_id,
+            kind=done.kind,
+            outcome=inp.outcome,
+            reason=inp.reason,
+        )
+        return done
+
+    @complete_task.validator
+    def _validate_completion(self, inp: CompleteTaskInput) -> None:
+        self.tasks.validate(inp, self._check_task_data)
+
+    @workflow.query
+    def state(self) -> CaseState:
+        return self.s
+
+    # ---- main flow -------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: ClaimInput) -> ClaimResult:
+        s = self.s
+        syncer = asyncio.create_task(self._sync_loop())
+        await workflow.wait_condition(
+            lambda: s.employer_report is not None or s.registration is not None
+        )
+        if s.opened_at is None:
+            s.opened_at = workflow.now()
+            self._event("case_opened", None)
+        assert s.region_code is not None
+        if s.policy is None:
+            s.policy = await workflow.execute_activity_method(
+                RuleActivities.case_policy,
+                CasePolicyInput(region_code=s.region_code, on=self._separation_date()),
+                start_to_close_timeout=SHORT,
+            )
+        if await self._intake():
+            await self._enter_review()
+            # The review itself (a reviewer's task) comes with the worklist issue.
+            await workflow.wait_condition(lambda: s.stage != "review")
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await asyncio.gather(*self._background)
+        await workflow.wait_condition(lambda: not s.unsynced_events and not self._syncing)
+        syncer.cancel()
+        return ClaimResult(case_id=s.case_id, status=s.status, closure_reason=s.closure_reason)
+
+    async def _intake(self) -> bool:
+        """Stages 1-2. True when the case goes on to review, False when it closed lapsed."""
+        s = self.s
+        while True:
+            if s.employer_report is None and s.employer_facts_by_supervisor is None:
+                self._set_status("awaiting_employer_report")
+                await self._await_employer_report()
+                continue
+            if s.registration is None:
+                self._set_status("awaiting_registration")
+                if not await self._await_registration():
+                    return await self._after_lapse()
+                continue
+            if not s.late_registration_accepted and await self._registered_late():
+                return await self._decide_late_registration()
+            return True
+
+    async def _await_employer_report(self) -> None:
+        """DOMAIN.md stage 1: 15 days from separation; remind, then a supervisor task."""
+        s = self.s
+        dl = await self._plan("employer_report", self._separation_date())
+        arrived: Callable[[], bool] = lambda: s.employer_report is not None  # noqa: E731
+        if await self._remind_until(dl, arrived, self._remind_employer):
+            dl.met_on = s.employer_report_received
+            return
+        self._missed(dl)
+        assert s.policy is not None
+        n = 0
+        while not arrived():
+            n += 1
+            task = await self._open_task(
+                "employer_report_overdue",
+                f"employer_report_overdue-{s.case_id}-{n}",
+                "用人单位逾期未办理退工手续 / Employer report overdue",
+                employer_report_due=dl.due_date.isoformat(),
+            )
+            done = await self.tasks.wait(task.task_id, also=arrived)
+            if done is None:
+                await self.tasks.close_by_system(
+                    task.task_id, "resolved", "the employer report arrived"
+                )
+                return
+            if done.outcome == "resolved":
+                if not arrived():
+                    s.employer_facts_by_supervisor = {
+                        "reason_code": done.data["reason_code"],
+                        "contribution_months": int(done.data["contribution_months"]),
+                        "recorded_by": done.actor,
+                        "reason": done.reason,
+                    }
+                    self._event("employer_facts_recorded", done.actor, **done.data)
+                return
+            # ordered (责令限期办理, seed 000 art. 41): wait out the time limit, then ask again.
+            days = int(done.data.get("days") or s.policy.task_due_days.get("employer_order", 15))
+            until = workflow.now() + timedelta(days=days)
+            self._event("employer_ordered", done.actor, days=days, reason=done.reason)
+            await self._wait_until(arrived, _fixed(until))
+
+    async def _await_registration(self) -> bool:
+        """DOMAIN.md stage 2: 30 days from the notice; remind; True when registered."""
+        s = self.s
+        assert s.employer_report is not None
+        dl = await self._plan("registration", s.employer_report.notice_date)
+        if await self._remind_until(dl, lambda: s.registration is not None, self._remind_claimant):
+            dl.met_on = s.registration_date
+            return True
+        self._missed(dl)
+        self._set_status("lapsed", "registration_deadline_missed")
+        self._spawn(
+            self._notify(
+                "case_lapsed", "case_lapsed", **self._claimant_contact(), due_date=dl.due_date
+            )
+        )
+        return False
+
+    async def _after_lapse(self) -> bool:
+        """A lapsed case still takes a late registration for a window, for a supervisor."""
+        s = self.s
+        assert s.policy is not None
+        due = s.deadlines["registration"].due_date
+        window_end = deadline_expiry(due) + timedelta(days=s.policy.late_registration_window_days)
+        if not await self._wait_until(lambda: s.registration is not None, lambda: window_end):
+            self._event("late_registration_window_closed", None)
+            return False
+        return await self._decide_late_registration()
+
+    async def _registered_late(self) -> bool:
+        """Registration came first: once the notice date is known, was it within 30 days?"""
+        s = self.s
+        dl = s.deadlines.get("registration")
+        if dl is None:
+            notice = s.employer_report.notice_date if s.employer_report else None
+            notice = notice or (s.registration.notice_date if s.registration else None)
+            if notice is None:
+                return False
+            dl = await self._plan("registration", notice)
+        assert s.registration_date is not None
+        if s.registration_date > dl.due_date:
+            self._missed(dl)
+            return True
+        dl.met_on = s.registration_date
+        return False
+
+    async def _decide_late_registration(self) -> bool:
+        s = self.s
+        self._set_status("lapsed", "registration_deadline_missed")
+        task = await self._open_task(
+            "late_registration",
+            f"late_registration-{s.case_id}",
+            "逾期失业登记审核 / Late registration",
+            registration_due=s.deadlines["registration"].due_date.isoformat(),
+            registered_on=s.registration_date.isoformat() if s.registration_date else None,
+        )
+        done = await self.tasks.wait(task.task_id)
+        assert done is not None
+        if done.outcome == "accept":
+            s.late_registration_accepted = True
+            s.closure_reason = None
+            self._event("late_registration_accepted", done.actor, reason=done.reason)
+            return True
+        self._event("late_registration_refused", done.actor, reason=done.reason)
+        return False
+
+    async def _enter_review(self) -> None:
+        """Both parts are in: record the pre-check and the proposed entitlement."""
+        s = self.s
+        assert s.region_code is not None and s.registration is not None
+        facts = self._employer_facts()
+        s.stage = "review"
+        s.proposal = await workflow.execute_activity_method(
+            RuleActivities.assess_claim,
+            AssessInput(
+                region_code=s.region_code,
+                on=s.registration_date or self._today(),
+                contribution_months=facts.get("contribution_months"),
+                reason_code=facts.get("reason_code"),
+                registered=True,
+                seeking_work=s.registration.seeking_work,
+                carried_months=facts.get("carried_months", 0),
+            ),
+            start_to_close_timeout=SHORT,
+        )
+        await self._plan("review", self._today())
+        self._set_status("in_review")
+        p = s.proposal
+        self._event(
+            "precheck_recorded",
+            None,
+            eligible=p.eligible,
+            months=p.months,
+            monthly_amount=str(p.monthly_amount),
+            policy_version=p.policy_version,
+        )
+
+    # ---- deadlines and reminders -----------------------------------------------------------
+
+    async def _plan(self, kind: str, start: date) -> DeadlineInfo:
+        s = self.s
+        if kind in s.deadlines:
+            return s.deadlines[kind]
+        assert s.region_code is not None
+        plan = await workflow.execute_activity_method(
+            RuleActivities.plan_deadline,
+            PlanDeadlineInput(region_code=s.region_code, kind=kind, start=start),
+            start_to_close_timeout=SHORT,
+        )
+        dl = DeadlineInfo(
+            kind=kind,
+            start=plan.start,
+            due_date=plan.due_date,
+            reminders=list(plan.reminders),
+            warnings=list(plan.warnings),
+            policy_version=plan.policy_version,
+        )
+        s.deadlines[kind] = dl
+        self._event("deadline_set", None, kind=kind, due_date=dl.due_date.isoformat())
+        return dl
+
+    async def _remind_until(
+        self,
+        dl: DeadlineInfo,
+        done: Callable[[], bool],
+        remind: Callable[[DeadlineInfo, date], Coroutine[Any, Any, None]],
+    ) -> bool:
+        """Send each reminder still ahead; True as soon as `done()`, False at expiry."""
+        for day in dl.reminders:
+            if day in dl.reminders_sent or reminder_instant(day) <= workflow.now():
+                continue
+            if await self._wait_until(done, _fixed(reminder_instant(day))):
+                return True
+            dl.reminders_sent.append(day)
+            self._event("reminder_sent", None, kind=dl.kind, day=day.isoformat())
+            self._spawn(remind(dl, day))
+        return await self._wait_until(done, lambda: deadline_expiry(dl.due_date))
+
+    async def _wait_until(self, done: Callable[[], bool], until: Callable[[], datetime]) -> bool:
+        """Wait for `done()` or the instant `until()`; `until` may move (extensions)."""
+        while not done():
+            target = until()
+            remaining = target - workflow.now()
+            if remaining <= timedelta(0):
+                return False
+            try:
+                await workflow.wait_condition(
+                    _done_or_moved(done, until, target), timeout=remaining
+                )
+            except TimeoutError:
+                if until() == target:
+                    return done()
+        return True
+
+    def _missed(self, dl: DeadlineInfo) -> None:
+        dl.missed = True
+        self._event("deadline_missed", None, kind=dl.kind, due_date=dl.due_date.isoformat())
+
+    async def _remind_employer(self, dl: DeadlineInfo, day: date) -> None:
+        """Remind the employer the claimant named (registration came first)."""
+        reg = self.s.registration
+        assert reg is not None
+        await self._notify(
+            f"employer_report_reminder:{day.isoformat()}",
+            "employer_report_reminder",
+            email=reg.employer_email,
+            phone=None,
+            due_date=dl.due_date,
+            employer_name=reg.employer_name or "用人单位",
+            separation_date=reg.separation_date,
+        )
+
+    async def _remind_claimant(self, dl: DeadlineInfo, day: date) -> None:
+        report = self.s.employer_report
+        assert report is not None
+        await self._notify(
+            f"registration_reminder:{day.isoformat()}",
+            "registration_reminder",
+            **self._claimant_contact(),
+            due_date=dl.due_date,
+            notice_date=report.notice_date,
+        )
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    async def _notify(
+        self, key: str, template: str, *, email: str | None, phone: str | None, **params: Any
+    ) -> None:
+        s = self.s
+        report = s.employer_report
+        params.setdefault("case_id", s.case_id)
+        params.setdefault(
+            "claimant_name",
+            (s.registration.name if s.registration else None)
+            or (report.claimant_name if report else ""),
+        )
+        try:
+            status = await workflow.execute_activity_method(
+                NotificationActivities.send_notification,
+                NotifyInput(
+                    key=f"{s.case_id}:{key}",
+                    template=template,
+                    at=workflow.now(),
+                    case_id=s.case_id,
+                    email=email,
+                    phone=phone,
+                    params={
+                        k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()
+                    },
+                ),
+                start_to_close_timeout=timedelta(minutes=1),
+                retry_policy=NOTIFY_RETRY,
+            )
+        except ActivityError as err:
+            self._event("notification_failed", None, key=key, error=str(err.cause or err))
+            return
+        if status == "no_contact":
+            self._event("notification_no_contact", None, key=key)
+
+    def _claimant_contact(self) -> dict[str, str | None]:
+        reg, report = self.s.registration, self.s.employer_report
+        return {
+            "email": (reg.email if reg else None) or (report.claimant_email if report else None),
+            "phone": (reg.phone if reg else None) or (report.claimant_phone if report else None),
+        }
+
+    async def _open_task(self, kind: str, task_id: str, title: str, **details: Any) -> TaskState:
+        s = self.s
+        assert s.policy is not None
+        due_days = s.policy.task_due_days.get(kind)
+        due_at = workflow.now() + timedelta(days=due_days) if due_days else None
+        task = await self.tasks.open(
+            kind, task_id=task_id, title=title, due_at=due_at, details=details
+        )
+        self._event("task_opened", None, task_id=task_id, kind=kind)
+        return task
+
+    def _check_task_data(self, task: TaskState, inp: CompleteTaskInput) -> None:
+        """Per-kind checks of an outcome's data that need the case's state."""
+        if (
+            task.kind == "employer_report_overdue"
+            and inp.outcome == "resolved"
+            and self.s.employer_report is None
+        ):
+            if inp.data.get("reason_code") not in ALL_REASONS:
+                raise OutcomeError(
+                    "data.reason_code",
+                    "without the employer's report, record the separation reason_code",
+                )
+            months = inp.data.get("contribution_months")
+            if not isinstance(months, int) or isinstance(months, bool) or months < 0:
+                raise OutcomeError(
+                    "data.contribution_months",
+                    "without the employer's report, record contribution_months (>= 0)",
+                )
+        if task.kind == "employer_report_overdue" and inp.outcome == "ordered":
+            days = inp.data.get("days")
+            if days is not None and (not isinstance(days, int) or not 1 <= days <= 90):
+                raise OutcomeError("data.days", "the ordered time limit is 1 to 90 days")
+
+    def _employer_facts(self) -> dict[str, Any]:
+        s = self.s
+        if s.employer_report is not None:
+            r = s.employer_report
+            return {
+                "reason_code": r.reason_code,
+                "contribution_months": r.contribution_months,
+                "carried_months": r.carried_months,
+            }
+        return dict(s.employer_facts_by_supervisor or {})
+
+    def _separation_date(self) -> date:
+        s = self.s
+        if s.employer_report is not None:
+            return s.employer_report.separation_date
+        assert s.registration is not None
+        return s.registration.separation_date
+
+    def _today(self) -> date:
+        return workflow.now().astimezone(AGENCY_TZ).date()
+
+    def _set_status(self, status: str, closure_reason: str | None = None) -> None:
+        s = self.s
+        if s.status == status and s.closure_reason == closure_reason:
+            return
+        s.status, s.closure_reason = status, closure_reason
+        self._event("status_changed", None, status=status, closure_reason=closure_reason)
+
+    def _event(self, type_: str, actor: str | None, **data: Any) -> None:
+        s = self.s
+        s.event_seq += 1
+        s.unsynced_events.append(
+            CaseEventRecord(seq=s.event_seq, at=workflow.now(), type=type_, actor=actor, data=data)
+        )
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        self._background.append(asyncio.ensure_future(coro))
+
+    async def _sync_loop(self) -> None:
+        """Keep the read model current: push the state whenever new events are pending."""
+        s = self.s
+        while True:
+            await workflow.wait_condition(lambda: bool(s.unsynced_events))
+            last = s.unsynced_events[-1].seq
+            self._syncing = True
+            try:
+                await workflow.execute_activity_method(
+                    CaseActivities.sync_case,
+                    SyncCaseInput(state=s, at=workflow.now()),
+                    start_to_close_timeout=SHORT,
+                )
+            finally:
+                self._syncing = False
+            s.unsynced_events = [e for e in s.unsynced_events if e.seq > last]

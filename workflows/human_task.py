@@ -1,0 +1,140 @@
+"""The one human-task mechanism (ARCHITECTURE.md "Human tasks"), used inside workflows.
+
+A workflow opens a task through an idempotent activity (a worklist row), then waits for
+its completion. Completion arrives as a Temporal Update: `validate` runs first and
+rejects a closed task, an actor without the task's role or an outcome that does not fit
+the kind, before anything changes; `complete` then records it through an activity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.worklist import CloseTaskInput, OpenTaskInput, WorklistActivities
+    from domain.tasks import TASK_KINDS, OutcomeError, check_outcome, may_complete
+    from workflows.case_models import CompleteTaskInput, TaskCompletion, TaskState
+
+DB_TIMEOUT = timedelta(seconds=30)
+
+# Error types the API maps to HTTP statuses.
+TASK_NOT_FOUND = "TaskNotFound"  # 404
+TASK_CLOSED = "TaskClosed"  # 409
+FORBIDDEN = "Forbidden"  # 403
+INVALID_OUTCOME = "InvalidOutcome"  # 422
+
+
+class HumanTasks:
+    """Open, await and complete the human tasks of one workflow. State lives in `tasks`,
+    a dict kept in the workflow's own state so it survives continue-as-new."""
+
+    def __init__(self, workflow_id: str, case_id: str | None, tasks: dict[str, TaskState]) -> None:
+        self.workflow_id = workflow_id
+        self.case_id = case_id
+        self.tasks = tasks
+
+    async def open(
+        self,
+        kind: str,
+        *,
+        task_id: str,
+        title: str,
+        due_at: datetime | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> TaskState:
+        spec = TASK_KINDS[kind]
+        now = workflow.now()
+        state = self.tasks.get(task_id)
+        if state is None:
+            state = TaskState(
+                task_id=task_id, kind=kind, group=spec.group, opened_at=now, due_at=due_at
+            )
+            self.tasks[task_id] = state
+        await workflow.execute_activity_method(
+            WorklistActivities.open_task,
+            OpenTaskInput(
+                task_id=task_id,
+                kind=kind,
+                workflow_id=self.workflow_id,
+                case_id=self.case_id,
+                group=spec.group,
+                priority=spec.priority,
+                title=title,
+                at=state.opened_at,
+                due_at=due_at,
+                details=details or {},
+            ),
+            start_to_close_timeout=DB_TIMEOUT,
+        )
+        return state
+
+    def is_done(self, task_id: str) -> bool:
+        return self.tasks[task_id].completion is not None
+
+    async def wait(
+        self, task_id: str, also: Callable[[], bool] = lambda: False
+    ) -> TaskCompletion | None:
+        """Wait until the task is completed (its completion) or `also()` holds (None)."""
+        await workflow.wait_condition(lambda: self.is_done(task_id) or also())
+        return self.tasks[task_id].completion
+
+    def validate(
+        self, inp: CompleteTaskInput, extra: Callable[[TaskState, CompleteTaskInput], None]
+    ) -> None:
+        """The Update validator: raises before anything changes."""
+        state = self.tasks.get(inp.task_id)
+        if state is None:
+            raise ApplicationError(f"no task {inp.task_id} in this case", type=TASK_NOT_FOUND)
+        if state.completion is not None:
+            raise ApplicationError(f"task {inp.task_id} is already completed", type=TASK_CLOSED)
+        if not may_complete(set(inp.actor_roles), state.group, state.escalated):
+            raise ApplicationError(
+                f"task {inp.task_id} is for the {state.group} group", type=FORBIDDEN
+            )
+        try:
+            check_outcome(state.kind, inp.outcome, inp.reason, inp.data)
+            extra(state, inp)
+        except OutcomeError as err:
+            raise ApplicationError(str(err), err.field, type=INVALID_OUTCOME) from err
+
+    async def complete(self, inp: CompleteTaskInput) -> TaskCompletion:
+        """The Update handler body: the first completion wins, a second is refused."""
+        state = self.tasks[inp.task_id]
+        if state.completion is not None:
+            raise ApplicationError(f"task {inp.task_id} is already completed", type=TASK_CLOSED)
+        completion = TaskCompletion(
+            task_id=inp.task_id,
+            kind=state.kind,
+            outcome=inp.outcome,
+            actor=inp.actor,
+            completed_at=workflow.now(),
+            reason=inp.reason,
+            data=dict(inp.data),
+        )
+        state.completion = completion  # set before any await: a concurrent update sees it
+        await self._record(completion)
+        return completion
+
+    async def close_by_system(self, task_id: str, outcome: str, reason: str) -> TaskCompletion:
+        """Close a task the case no longer needs (e.g. the late report arrived after all)."""
+        return await self.complete(
+            CompleteTaskInput(task_id=task_id, outcome=outcome, actor="system", reason=reason)
+        )
+
+    async def _record(self, completion: TaskCompletion) -> None:
+        await workflow.execute_activity_method(
+            WorklistActivities.close_task,
+            CloseTaskInput(
+                task_id=completion.task_id,
+                outcome=completion.outcome,
+                actor=completion.actor,
+                at=completion.completed_at,
+                reason=completion.reason,
+                data=completion.data,
+            ),
+            start_to_close_timeout=DB_TIMEOUT,
+        )
