@@ -15,6 +15,7 @@ from activities.cases import CaseActivities
 from activities.notifications import NotificationActivities
 from activities.rules import RuleActivities
 from activities.worklist import WorklistActivities
+from core.heartbeat import heartbeat_loop
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
 from core.temporal import connect
@@ -70,7 +71,11 @@ async def main() -> None:
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     worker = create_worker(client, settings=settings, engine=engine, book=book)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
-    await worker.run()
+    beating = asyncio.create_task(heartbeat_loop(engine, settings.task_queue))
+    try:
+        await worker.run()
+    finally:
+        beating.cancel()
 
 
 if __name__ == "__main__":

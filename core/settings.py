@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-only-secret-change-me"
+DEV_SECRET = "dev-only-secret-change-me-not-for-production"
 DEV_CASE_ID_KEY = "dev-only-case-id-key"
 
 

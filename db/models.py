@@ -155,3 +155,13 @@ class Region(SQLModel, table=True):
     region_code: str = Field(primary_key=True, max_length=6)
     name: str = Field(max_length=64)
     province_code: str = Field(max_length=2)
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """Liveness of worker processes (wall-clock), read by /api/v1/health."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: str = Field(primary_key=True, max_length=128)
+    task_queue: str = Field(max_length=128, index=True)
+    seen_at: datetime | None = _ts()

@@ -4,6 +4,8 @@ worker on a fresh task queue per test."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import shutil
 import sys
@@ -11,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from alembic import command
 from alembic.config import Config
@@ -18,6 +21,8 @@ from sqlalchemy import Engine, text
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from api.main import create_app
+from core.heartbeat import heartbeat_loop, worker_alive
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER
 from db.engine import make_engine
@@ -111,4 +116,28 @@ async def worker(
         env.client, settings=settings, engine=engine, book=book, task_queue=task_queue
     )
     async with w:
+        beating = asyncio.create_task(heartbeat_loop(engine, task_queue))
+        while not worker_alive(engine, task_queue):
+            await asyncio.sleep(0.01)
         yield w
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
+
+
+@pytest.fixture
+async def api(
+    env: WorkflowEnvironment, settings: Settings, task_queue: str, worker: Worker
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app (lifespan run) on the time-skipping server, with a worker behind it."""
+    app_settings = settings.model_copy(
+        update={
+            "task_queue": task_queue,
+            "temporal_address": env.client.service_client.config.target_host,
+        }
+    )
+    app = create_app(app_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            yield client

@@ -1,0 +1,1 @@
+"""FastAPI app: REST /api/v1 (OpenAPI), staff web pages, auth."""

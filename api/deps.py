@@ -1,0 +1,70 @@
+"""Dependency aliases for routes: the session, the current user, the Temporal client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session, select
+from temporalio.client import Client
+
+from api.runtime import Runtime
+from api.security import read_token
+from db.models import User
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    with Session(runtime.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_temporal(runtime: RuntimeDep) -> Client:
+    try:
+        return await runtime.temporal.client()
+    except Exception as err:  # connection refused, DNS, TLS: all mean "not reachable"
+        raise HTTPException(503, f"Temporal is not reachable: {err}") from err
+
+
+TemporalClientDep = Annotated[Client, Depends(get_temporal)]
+
+
+def get_current_user(
+    session: SessionDep, runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]
+) -> User:
+    username = read_token(token, runtime.settings.secret_key) if token else None
+    user = session.exec(select(User).where(User.username == username)).first() if username else None
+    if user is None or not user.active:
+        raise HTTPException(401, "not authenticated", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_roles(*roles: str) -> Callable[[User], User]:
+    """A dependency that lets through only users holding one of `roles`."""
+
+    def check(user: CurrentUser) -> User:
+        if not user.role_set & set(roles):
+            raise HTTPException(403, f"this needs one of the roles: {', '.join(roles)}")
+        return user
+
+    return check
+
+
+IntakeUser = Annotated[User, Depends(require_roles("clerk", "supervisor"))]

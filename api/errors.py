@@ -1,0 +1,14 @@
+"""Error answers in FastAPI's shape, so a client finds the field in `detail[].loc`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import HTTPException
+
+
+def field_error(loc: Sequence[str | int], msg: str) -> HTTPException:
+    """A 422 naming one field, shaped like FastAPI's own validation errors."""
+    return HTTPException(
+        status_code=422, detail=[{"loc": list(loc), "msg": msg, "type": "value_error"}]
+    )

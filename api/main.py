@@ -1,0 +1,62 @@
+"""Builds the FastAPI app: REST /api/v1, and the runtime it shares (engine, Temporal)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+
+from api.clock import SystemClock
+from api.routes import auth, cases, health, intake, sim, tasks
+from api.runtime import Runtime, TemporalGateway
+from core.identity import IdentityKeys
+from core.settings import Settings, get_settings
+from db.engine import make_engine
+from policy import load_policy_book
+
+log = logging.getLogger("api")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    book = load_policy_book()  # a bad policy file stops start-up here, naming file and key
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.effective_database_url)
+        app.state.runtime = Runtime(
+            settings=settings,
+            engine=engine,
+            book=book,
+            temporal=TemporalGateway(settings.temporal_address, settings.temporal_namespace),
+            clock=SystemClock(simulated=settings.clock == "simulated"),
+            keys=IdentityKeys(settings.case_id_key),
+        )
+        log.info("API up: clock=%s, database=%s", settings.clock, engine.url.render_as_string())
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Unemployment-insurance claims (失业保险待遇)",
+        version="1",
+        lifespan=lifespan,
+        description="Case intake, deadlines, worklist and payments for a regional agency.",
+    )
+    v1 = APIRouter(prefix="/api/v1")
+    for module in (health, auth, intake, cases, tasks):
+        v1.include_router(module.router)
+    if settings.clock == "simulated":
+        v1.include_router(sim.router)
+    app.include_router(v1)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app
+
+
+app = create_app()  # uvicorn api.main:app

@@ -1,0 +1,122 @@
+"""Cases: the read model kept by the case workflows' activities."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+
+from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.schemas import (
+    CaseDetail,
+    CaseEventOut,
+    CaseSummary,
+    Deadlines,
+    Entitlement,
+    TaskOut,
+)
+from db.models import CaseEvent, CaseRecord, Task
+from domain.identifiers import InvalidIdentifier, validate_national_id
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+def summary_of(row: CaseRecord) -> CaseSummary:
+    return CaseSummary(**_summary_fields(row))
+
+
+def _summary_fields(row: CaseRecord) -> dict[str, Any]:
+    return dict(
+        case_id=row.case_id,
+        region_code=row.region_code,
+        status=row.status,
+        stage=row.stage,
+        closure_reason=row.closure_reason,
+        claimant_name=row.claimant_name,
+        national_id_masked=row.national_id_masked,
+        employer_name=row.employer_name,
+        separation_date=row.separation_date,
+        deadlines=Deadlines(
+            employer_report=row.employer_report_due,
+            registration=row.registration_due,
+            review=row.review_due,
+        ),
+        updated_at=row.updated_at,
+    )
+
+
+@router.get("", response_model=list[CaseSummary])
+def list_cases(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: CurrentUser,
+    response: Response,
+    stage: str | None = None,
+    status: str | None = None,
+    region_code: str | None = None,
+    q: Annotated[
+        str | None, Query(description="claimant name, case ID prefix or full identity number")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[CaseSummary]:
+    """Cases, newest activity first; identity numbers masked. Total in `X-Total-Count`."""
+    stmt = select(CaseRecord)
+    if stage:
+        stmt = stmt.where(CaseRecord.stage == stage)
+    if status:
+        stmt = stmt.where(CaseRecord.status == status)
+    if region_code:
+        stmt = stmt.where(CaseRecord.region_code == region_code)
+    if q:
+        terms = [col(CaseRecord.claimant_name).contains(q), col(CaseRecord.case_id).startswith(q)]
+        try:
+            terms.append(
+                col(CaseRecord.national_id_hash)
+                == runtime.keys.search_hash(validate_national_id(q))
+            )
+        except InvalidIdentifier:
+            pass
+        stmt = stmt.where(or_(*terms))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    response.headers["X-Total-Count"] = str(total)
+    rows = session.exec(
+        stmt.order_by(col(CaseRecord.updated_at).desc()).offset(offset).limit(limit)
+    ).all()
+    return [summary_of(r) for r in rows]
+
+
+@router.get("/{case_id}", response_model=CaseDetail)
+def get_case(case_id: str, session: SessionDep, user: CurrentUser) -> CaseDetail:
+    """One case: status, deadlines, proposal, entitlement, tasks and its timeline."""
+    row = session.get(CaseRecord, case_id)
+    if row is None:
+        raise HTTPException(404, f"no case {case_id}")
+    events = session.exec(
+        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.seq))
+    ).all()
+    tasks = session.exec(
+        select(Task).where(Task.case_id == case_id).order_by(col(Task.created_at))
+    ).all()
+    entitlement = None
+    if row.entitlement_months is not None and row.entitlement_start and row.monthly_amount:
+        entitlement = Entitlement(
+            months=row.entitlement_months,
+            monthly_amount=f"{row.monthly_amount:.2f}",
+            start_date=row.entitlement_start,
+            end_date=row.entitlement_end,
+        )
+    return CaseDetail(
+        **_summary_fields(row),
+        notice_date=row.notice_date,
+        employer_report_received=row.employer_report_received,
+        registration_date=row.registration_date,
+        deadline_details=row.deadline_details,
+        proposal=row.proposal,
+        entitlement=entitlement,
+        payments=[],
+        tasks=[TaskOut.model_validate(t, from_attributes=True) for t in tasks],
+        events=[CaseEventOut.model_validate(e, from_attributes=True) for e in events],
+    )

@@ -1,0 +1,43 @@
+"""What the app holds for its lifetime: settings, engine, policy book, Temporal client."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from api.clock import SystemClock
+from core.identity import IdentityKeys
+from core.settings import Settings
+from core.temporal import connect
+from policy import PolicyBook
+
+
+@dataclass
+class TemporalGateway:
+    """One Temporal client, connected on first use (so the API starts, and reports 503
+    on /health, while Temporal is still coming up)."""
+
+    address: str
+    namespace: str
+    _client: Client | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def client(self) -> Client:
+        if self._client is None:
+            async with self._lock:
+                if self._client is None:
+                    self._client = await connect(self.address, self.namespace)
+        return self._client
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    book: PolicyBook
+    temporal: TemporalGateway
+    clock: SystemClock
+    keys: IdentityKeys
