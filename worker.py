@@ -21,7 +21,7 @@ from core.settings import Settings, get_settings
 from core.temporal import connect
 from db.engine import make_engine
 from notifications.channels import SmsLogChannel, SmtpEmailChannel
-from policy import PolicyBook, load_policy_book
+from policy import POLICY_DIR, PolicyBook, load_policy_book
 from workflows.claim import ClaimWorkflow
 
 log = logging.getLogger("worker")
@@ -66,7 +66,8 @@ async def main() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = get_settings()
-    book = load_policy_book()  # a bad policy file stops start-up here, naming file and key
+    # a bad policy file stops start-up here, naming the file, the key and the reason
+    book = load_policy_book(settings.policy_dir or POLICY_DIR)
     engine = make_engine(settings.effective_database_url)
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     worker = create_worker(client, settings=settings, engine=engine, book=book)

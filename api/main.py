@@ -15,14 +15,15 @@ from api.runtime import Runtime, TemporalGateway
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
 from db.engine import make_engine
-from policy import load_policy_book
+from policy import POLICY_DIR, load_policy_book
 
 log = logging.getLogger("api")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    book = load_policy_book()  # a bad policy file stops start-up here, naming file and key
+    # a bad policy file stops start-up here, naming the file, the key and the reason
+    book = load_policy_book(settings.policy_dir or POLICY_DIR)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

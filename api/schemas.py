@@ -15,7 +15,6 @@ from domain.identifiers import (
     validate_national_id,
     validate_uscc,
 )
-from policy import UnknownRegion, default_policy_book
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -23,14 +22,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-def _region(code: str) -> str:
-    try:
-        default_policy_book().region(code)
-    except UnknownRegion:
-        raise ValueError(f"unknown region {code!r}") from None
-    return code
 
 
 def _phone(v: str | None) -> str | None:
@@ -86,14 +77,12 @@ class EmployerReportIn(Strict):
 
     employer: EmployerIn
     claimant: ClaimantIn
-    region_code: str
+    region_code: str = Field(pattern=r"^[0-9]{6}$", description="pooling region code")
     separation_date: date
     notice_date: date
     reason_code: str
     contribution_months: int = Field(ge=0, le=720)
     carried_months: int = Field(default=0, ge=0, le=24)
-
-    _v_region = field_validator("region_code")(_region)
 
     @field_validator("reason_code")
     @classmethod
@@ -144,7 +133,7 @@ class RegistrationIn(Strict):
     name: str = Field(min_length=1, max_length=128)
     phone: str | None = None
     email: str | None = Field(default=None, max_length=256)
-    region_code: str
+    region_code: str = Field(pattern=r"^[0-9]{6}$", description="pooling region code")
     separation_date: date
     notice_date: date | None = None
     bank_account: BankAccountIn
@@ -154,7 +143,6 @@ class RegistrationIn(Strict):
     )
 
     _v_id = field_validator("national_id")(_national_id)
-    _v_region = field_validator("region_code")(_region)
     _v_email = field_validator("email")(_email)
     _v_phone = field_validator("phone")(_phone)
 
@@ -192,7 +180,7 @@ class CaseEventOut(BaseModel):
 
 class CaseSummary(BaseModel):
     case_id: str
-    region_code: str
+    region_code: str = Field(pattern=r"^[0-9]{6}$", description="pooling region code")
     status: str
     stage: str
     closure_reason: str | None

@@ -13,7 +13,7 @@ from core.passwords import hash_password
 from core.settings import Settings, get_settings
 from db.engine import make_engine, session_scope
 from db.models import Region, User
-from policy import PolicyBook, default_policy_book
+from policy import POLICY_DIR, PolicyBook, load_policy_book
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def seed_demo_users(engine: Engine) -> int:
 
 
 def seed(settings: Settings, engine: Engine) -> None:
-    regions = seed_regions(engine, default_policy_book())
+    regions = seed_regions(engine, load_policy_book(settings.policy_dir or POLICY_DIR))
     log.info("seeded %d regions", regions)
     if settings.demo_users_allowed:
         log.info("seeded %d demo users", seed_demo_users(engine))

@@ -159,7 +159,10 @@ class ClaimWorkflow:
     async def _intake(self) -> bool:
         """Stages 1-2. True when the case goes on to review, False when it closed lapsed."""
         s = self.s
+        await self._plan("employer_report", self._separation_date())
         while True:
+            if s.employer_report is not None:
+                self._note_employer_timeliness()
             if s.employer_report is None and s.employer_facts_by_supervisor is None:
                 self._set_status("awaiting_employer_report")
                 await self._await_employer_report()
@@ -179,7 +182,6 @@ class ClaimWorkflow:
         dl = await self._plan("employer_report", self._separation_date())
         arrived: Callable[[], bool] = lambda: s.employer_report is not None  # noqa: E731
         if await self._remind_until(dl, arrived, self._remind_employer):
-            dl.met_on = s.employer_report_received
             return
         self._missed(dl)
         assert s.policy is not None
@@ -213,6 +215,19 @@ class ClaimWorkflow:
             until = workflow.now() + timedelta(days=days)
             self._event("employer_ordered", done.actor, days=days, reason=done.reason)
             await self._wait_until(arrived, _fixed(until))
+
+    def _note_employer_timeliness(self) -> None:
+        """Record whether the report came within its 15 days (late employers: seed 000 art. 41)."""
+        s = self.s
+        dl = s.deadlines["employer_report"]
+        received = s.employer_report_received
+        if dl.met_on is not None or dl.missed or received is None:
+            return
+        if received <= dl.due_date:
+            dl.met_on = received
+            self._event("deadline_met", None, kind=dl.kind, on=received.isoformat())
+        else:
+            self._missed(dl)
 
     async def _await_registration(self) -> bool:
         """DOMAIN.md stage 2: 30 days from the notice; remind; True when registered."""

@@ -21,9 +21,13 @@ from workflows.claim import EMPLOYER_REPORT_SIGNAL, REGISTRATION_SIGNAL, ClaimWo
 router = APIRouter(tags=["intake"])
 
 
-async def _check_dates(
-    runtime: RuntimeDep, client: Client, separation: date, notice: date | None
+async def _check(
+    runtime: RuntimeDep, client: Client, region_code: str, separation: date, notice: date | None
 ) -> None:
+    """Checks that need the policy book or the system clock."""
+    if region_code not in runtime.book.regions:
+        known = ", ".join(runtime.book.codes())
+        raise field_error(["body", "region_code"], f"unknown region (known: {known})")
     today = await runtime.clock.today(client if runtime.clock.simulated else None)
     if separation > today:
         raise field_error(["body", "separation_date"], f"is in the future (today is {today})")
@@ -53,7 +57,7 @@ async def file_employer_report(
     body: EmployerReportIn, user: IntakeUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:
     """File an employer's termination report; opens or joins the claimant's case."""
-    await _check_dates(runtime, client, body.separation_date, body.notice_date)
+    await _check(runtime, client, body.region_code, body.separation_date, body.notice_date)
     case_id = runtime.keys.case_id(body.claimant.national_id, body.separation_date)
     report = EmployerReport(
         uscc=body.employer.uscc,
@@ -81,7 +85,7 @@ async def file_registration(
     body: RegistrationIn, user: IntakeUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:
     """Register a claimant as unemployed and apply for benefits; opens or joins the case."""
-    await _check_dates(runtime, client, body.separation_date, body.notice_date)
+    await _check(runtime, client, body.region_code, body.separation_date, body.notice_date)
     case_id = runtime.keys.case_id(body.national_id, body.separation_date)
     acct = body.bank_account
     employer = body.employer

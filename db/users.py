@@ -1,0 +1,60 @@
+"""Manage staff users from the command line (production has no demo users).
+
+    python -m db.users add USERNAME --roles reviewer,supervisor [--name "Full Name"] [--email E]
+    python -m db.users list
+The password is read from the terminal (or from stdin when piped)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from sqlmodel import select
+
+from core.passwords import hash_password
+from core.settings import get_settings
+from db.engine import make_engine, session_scope
+from db.models import User
+from domain.tasks import ROLES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m db.users", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    add = sub.add_parser("add", help="create a user or reset their password and roles")
+    add.add_argument("username")
+    add.add_argument("--roles", required=True, help=f"comma-separated: {', '.join(sorted(ROLES))}")
+    add.add_argument("--name", default="")
+    add.add_argument("--email", default=None)
+    sub.add_parser("list", help="list users and roles")
+    args = parser.parse_args(argv)
+    engine = make_engine(get_settings().effective_database_url)
+    if args.cmd == "list":
+        with session_scope(engine) as session:
+            for u in session.exec(select(User).order_by(User.username)).all():
+                sys.stdout.write(
+                    f"{u.username}\t{u.roles}\t{'active' if u.active else 'inactive'}\n"
+                )
+        return 0
+    roles = sorted({r.strip() for r in args.roles.split(",") if r.strip()})
+    unknown = set(roles) - ROLES
+    if not roles or unknown:
+        parser.error(f"unknown roles: {', '.join(sorted(unknown)) or '(none given)'}")
+    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    if len(password) < 10:
+        parser.error("the password must have at least 10 characters")
+    with session_scope(engine) as session:
+        user = session.exec(select(User).where(User.username == args.username)).first()
+        user = user or User(username=args.username, full_name="", password_hash="", roles="")
+        user.full_name = args.name or user.full_name or args.username
+        user.password_hash = hash_password(password)
+        user.roles = ",".join(roles)
+        user.email = args.email or user.email
+        session.add(user)
+    sys.stdout.write(f"user {args.username} saved with roles {','.join(roles)}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""Replay: recorded histories in tests/histories/ must replay on today's workflow code, so an
+incompatible change fails CI, not production (ARCHITECTURE.md "Long-running workflows").
+
+Record new ones with `RECORD_HISTORIES=1 make test PYTEST_ARGS=tests/workflows/test_replay.py`
+and commit them, before changing the workflow."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer, Worker
+
+from core.temporal import DATA_CONVERTER
+from tests.utils import factories as f
+from tests.utils.temporal import advance, signal_case, state_when, today
+from workflows.case_models import CompleteTaskInput
+from workflows.claim import ClaimWorkflow
+
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+
+
+def _replayer() -> Replayer:
+    return Replayer(workflows=[ClaimWorkflow], data_converter=DATA_CONVERTER)
+
+
+async def _keep(name: str, handle: WorkflowHandle) -> WorkflowHistory:  # type: ignore[type-arg]
+    history = await handle.fetch_history()
+    if os.environ.get("RECORD_HISTORIES"):
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+    return history
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+async def test_recorded_history_replays_on_current_code(path: Path) -> None:
+    history = WorkflowHistory.from_json("recorded", path.read_text())
+    await _replayer().replay_workflow(history)
+
+
+async def test_fresh_intake_histories_replay(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str
+) -> None:
+    """Employer first, lapse, late registration accepted, review: replays deterministically."""
+    nid, sep = f.national_id(), await today(env)
+    case_id = "r1" + nid[-6:]
+    h = await signal_case(env.client, task_queue, case_id, f.employer_report(nid, sep))
+    await state_when(h, lambda s: "registration" in s.deadlines)
+    await advance(env, 35)
+    await state_when(h, lambda s: s.status == "lapsed")
+    await signal_case(env.client, task_queue, case_id, f.registration(nid, sep))
+    s = await state_when(h, lambda s: bool(s.tasks))
+    await h.execute_update(
+        ClaimWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=next(iter(s.tasks)),
+            outcome="accept",
+            actor="supervisor",
+            actor_roles=["supervisor"],
+            reason="certificate",
+        ),
+    )
+    await state_when(h, lambda s: s.status == "in_review")
+    await _replayer().replay_workflow(await _keep("intake_lapse_late_accept", h))
+
+    nid2, sep = f.national_id(), await today(env)
+    h2 = await signal_case(env.client, task_queue, "r2" + nid2[-6:], f.registration(nid2, sep))
+    await state_when(h2, lambda s: "employer_report" in s.deadlines)
+    await advance(env, 17)
+    await state_when(h2, lambda s: bool(s.tasks))
+    await signal_case(env.client, task_queue, "r2" + nid2[-6:], f.employer_report(nid2, sep))
+    await state_when(h2, lambda s: s.status == "in_review")
+    await _replayer().replay_workflow(await _keep("intake_employer_overdue", h2))
