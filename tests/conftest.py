@@ -81,8 +81,9 @@ def book() -> PolicyBook:
     return default_policy_book()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """A fresh time-skipping server per test: no test's timers fire into another's."""
     environment = await WorkflowEnvironment.start_time_skipping(
         data_converter=DATA_CONVERTER, test_server_existing_path=test_server_path()
     )

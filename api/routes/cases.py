@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import func, or_
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.errors import field_error
 from api.schemas import (
     CaseDetail,
     CaseEventOut,
@@ -47,22 +50,9 @@ def _summary_fields(row: CaseRecord) -> dict[str, Any]:
     )
 
 
-@router.get("", response_model=list[CaseSummary])
-def list_cases(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    user: CurrentUser,
-    response: Response,
-    stage: str | None = None,
-    status: str | None = None,
-    region_code: str | None = None,
-    q: Annotated[
-        str | None, Query(description="claimant name, case ID prefix or full identity number")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[CaseSummary]:
-    """Cases, newest activity first; identity numbers masked. Total in `X-Total-Count`."""
+def _filtered(
+    stage: str | None, status: str | None, region_code: str | None
+) -> SelectOfScalar[CaseRecord]:
     stmt = select(CaseRecord)
     if stage:
         stmt = stmt.where(CaseRecord.stage == stage)
@@ -70,22 +60,79 @@ def list_cases(
         stmt = stmt.where(CaseRecord.status == status)
     if region_code:
         stmt = stmt.where(CaseRecord.region_code == region_code)
-    if q:
-        terms = [col(CaseRecord.claimant_name).contains(q), col(CaseRecord.case_id).startswith(q)]
-        try:
-            terms.append(
-                col(CaseRecord.national_id_hash)
-                == runtime.keys.search_hash(validate_national_id(q))
-            )
-        except InvalidIdentifier:
-            pass
-        stmt = stmt.where(or_(*terms))
+    return stmt
+
+
+def _page(
+    session: Session,
+    stmt: SelectOfScalar[CaseRecord],
+    response: Response,
+    limit: int,
+    offset: int,
+) -> list[CaseSummary]:
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     response.headers["X-Total-Count"] = str(total)
     rows = session.exec(
         stmt.order_by(col(CaseRecord.updated_at).desc()).offset(offset).limit(limit)
     ).all()
     return [summary_of(r) for r in rows]
+
+
+def _looks_like_national_id(q: str) -> bool:
+    try:
+        validate_national_id(q)
+    except InvalidIdentifier:
+        return False
+    return True
+
+
+@router.get("", response_model=list[CaseSummary])
+def list_cases(
+    session: SessionDep,
+    user: CurrentUser,
+    response: Response,
+    stage: str | None = None,
+    status: str | None = None,
+    region_code: str | None = None,
+    q: Annotated[str | None, Query(description="claimant name or case ID prefix")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[CaseSummary]:
+    """Cases, newest activity first; identity numbers masked. Total in `X-Total-Count`."""
+    stmt = _filtered(stage, status, region_code)
+    if q:
+        if _looks_like_national_id(q):
+            raise field_error(
+                ["query", "q"],
+                "identity numbers never go in a URL: use POST /api/v1/cases/search",
+            )
+        stmt = stmt.where(
+            or_(col(CaseRecord.claimant_name).contains(q), col(CaseRecord.case_id).startswith(q))
+        )
+    return _page(session, stmt, response, limit, offset)
+
+
+class CaseSearchIn(BaseModel):
+    national_id: str = Field(description="the full 18-character identity number")
+
+
+@router.post("/search", response_model=list[CaseSummary])
+def search_cases(
+    body: CaseSearchIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: CurrentUser,
+    response: Response,
+) -> list[CaseSummary]:
+    """Find a person's cases by identity number (in the body, so it stays out of URLs)."""
+    try:
+        nid = validate_national_id(body.national_id)
+    except InvalidIdentifier as err:
+        raise field_error(["body", "national_id"], str(err)) from err
+    stmt = select(CaseRecord).where(
+        col(CaseRecord.national_id_hash) == runtime.keys.search_hash(nid)
+    )
+    return _page(session, stmt, response, 500, 0)
 
 
 @router.get("/{case_id}", response_model=CaseDetail)

@@ -53,9 +53,13 @@ async def test_report_and_registration_for_one_person_make_one_case(
     types = [e["type"] for e in case["events"]]
     assert types.count("employer_report_received") == 1
     assert "employer_report_resubmitted" not in types
-    listed = await api.get("/api/v1/cases", params={"q": nid}, headers=h)
+    listed = await api.post("/api/v1/cases/search", json={"national_id": nid}, headers=h)
     assert [c["case_id"] for c in listed.json()] == [case_id]
     assert nid not in listed.text
+    by_name = await api.get("/api/v1/cases", params={"q": "刘测", "status": "in_review"}, headers=h)
+    assert case_id in [c["case_id"] for c in by_name.json()]
+    in_url = await api.get("/api/v1/cases", params={"q": nid}, headers=h)
+    assert in_url.status_code == 422 and in_url.json()["detail"][0]["loc"] == ["query", "q"]
     assert notifications_of(engine, case_id) == []
 
 
@@ -137,7 +141,7 @@ async def test_bad_input_is_422_naming_the_field_and_starts_nothing(
         headers={**h, "Content-Type": "application/json"},
     )
     assert resp.status_code == 422 and resp.json()["detail"][0]["type"] == "json_invalid"
-    listed = await api.get("/api/v1/cases", params={"q": nid}, headers=h)
+    listed = await api.post("/api/v1/cases/search", json={"national_id": nid}, headers=h)
     assert listed.json() == []
     case_id = IdentityKeys(settings.case_id_key).case_id(nid, sep)
     with pytest.raises(RPCError) as err:
