@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.cases import CaseActivities
-from activities.notifications import NotificationActivities
+from activities.notifications import notifier_for
 from activities.rules import RuleActivities
 from activities.worklist import WorklistActivities
 from core.heartbeat import heartbeat_loop
@@ -20,7 +20,6 @@ from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from db.engine import make_engine
-from notifications.channels import SmsLogChannel, SmtpEmailChannel
 from policy import POLICY_DIR, PolicyBook, load_policy_book
 from workflows.claim import ClaimWorkflow
 
@@ -39,11 +38,7 @@ def create_worker(
     cases = CaseActivities(engine, IdentityKeys(settings.case_id_key))
     worklist = WorklistActivities(engine)
     rules = RuleActivities(book)
-    notifications = NotificationActivities(
-        engine,
-        email=SmtpEmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
-        sms=SmsLogChannel(),
-    )
+    notifications = notifier_for(settings, engine)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,

@@ -11,10 +11,11 @@ from sqlalchemy import Engine
 from sqlmodel import select
 from temporalio import activity
 
+from core.settings import Settings
 from db.engine import session_scope
 from db.models import Notification
 from forms import TEMPLATE_DIR
-from notifications.channels import Channel
+from notifications.channels import Channel, SmsLogChannel, SmtpEmailChannel
 
 DONE = frozenset({"sent", "logged", "no_contact"})
 
@@ -52,6 +53,10 @@ class NotificationActivities:
     @activity.defn
     def send_notification(self, inp: NotifyInput) -> str:
         """Each notification is sent once: a retry finds the outbox row already delivered."""
+        return self.send_once(inp)
+
+    def send_once(self, inp: NotifyInput) -> str:
+        """Write the outbox row (once) and deliver it (once); also used by the API."""
         row = self._outbox_row(inp)
         if row.status in DONE:
             return row.status
@@ -98,3 +103,12 @@ class NotificationActivities:
             if sent_at is not None:
                 row.sent_at = sent_at
             session.add(row)
+
+
+def notifier_for(settings: Settings, engine: Engine) -> NotificationActivities:
+    """The notification channels configured for this process."""
+    return NotificationActivities(
+        engine,
+        email=SmtpEmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
+        sms=SmsLogChannel(),
+    )

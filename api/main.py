@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
+from activities.notifications import notifier_for
 from api.clock import SystemClock
 from api.routes import auth, cases, health, intake, sim, tasks
 from api.runtime import Runtime, TemporalGateway
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             temporal=TemporalGateway(settings.temporal_address, settings.temporal_namespace),
             clock=SystemClock(simulated=settings.clock == "simulated"),
             keys=IdentityKeys(settings.case_id_key),
+            notifier=notifier_for(settings, engine),
         )
         log.info("API up: clock=%s, database=%s", settings.clock, engine.url.render_as_string())
         yield

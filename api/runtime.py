@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from activities.notifications import NotificationActivities
 from api.clock import SystemClock
 from core.identity import IdentityKeys
 from core.settings import Settings
@@ -41,3 +42,4 @@ class Runtime:
     temporal: TemporalGateway
     clock: SystemClock
     keys: IdentityKeys
+    notifier: NotificationActivities

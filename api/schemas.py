@@ -208,6 +208,9 @@ class TaskOut(BaseModel):
     completed_by: str | None
     outcome: str | None
     reason: str | None
+    original_group: str | None = None
+    claimant_name: str | None = None
+    national_id_masked: str | None = None
 
 
 class CaseDetail(CaseSummary):

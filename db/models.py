@@ -63,6 +63,7 @@ class CaseRecord(SQLModel, table=True):
     entitlement_start: date | None = None
     entitlement_end: date | None = None
     proposal: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    decision: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     synced_seq: int = 0
     opened_at: datetime | None = _ts()
     updated_at: datetime | None = _ts(index=True)
@@ -97,6 +98,7 @@ class Task(SQLModel, table=True):
     case_id: str | None = Field(default=None, max_length=32, index=True)
     workflow_id: str = Field(max_length=128)
     group: str = Field(max_length=32)
+    original_group: str | None = Field(default=None, max_length=32)
     assignee: str | None = Field(default=None, max_length=64)
     status: str = Field(default="open", max_length=16)
     priority: int = 50
@@ -105,6 +107,8 @@ class Task(SQLModel, table=True):
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime | None = _ts()
     due_at: datetime | None = _ts(nullable=True)
+    reminded_at: datetime | None = _ts(nullable=True)
+    escalated_at: datetime | None = _ts(nullable=True)
     completed_at: datetime | None = _ts(nullable=True)
     completed_by: str | None = Field(default=None, max_length=64)
     outcome: str | None = Field(default=None, max_length=32)
@@ -165,3 +169,37 @@ class WorkerHeartbeat(SQLModel, table=True):
     worker_id: str = Field(primary_key=True, max_length=128)
     task_queue: str = Field(max_length=128, index=True)
     seen_at: datetime | None = _ts()
+
+
+class SavedFilter(SQLModel, table=True):
+    """A worklist filter a user saved; kept on the server so it follows them to any desk."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("username", "name", name="uq_saved_filters_user_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    name: str = Field(max_length=64)
+    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime | None = _ts()
+
+
+class Determination(SQLModel, table=True):
+    """A decision kept as evidence: its inputs, the policy and code versions it used, who
+    made it and why, so it can be shown, printed and re-checked later."""
+
+    __tablename__ = "determinations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True, description="idempotency key")
+    case_id: str = Field(max_length=32, index=True)
+    kind: str = Field(max_length=48)
+    outcome: str = Field(max_length=48)
+    actor: str = Field(max_length=64)
+    at: datetime | None = _ts()
+    policy_version: str | None = Field(default=None, max_length=64)
+    code_version: str = Field(max_length=64)
+    inputs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reason_text: str | None = None

@@ -64,6 +64,13 @@ def check_outcome(kind: str, outcome: str, reason: str | None, data: Mapping[str
         raise OutcomeError("reason", f"a reason is required to {outcome} a {kind} task")
 
 
-def may_complete(roles: frozenset[str] | set[str], group: str, escalated: bool) -> bool:
-    """The task's own group completes it; supervisors also decide escalated tasks."""
-    return group in roles or (escalated and "supervisor" in roles)
+def may_complete(
+    roles: frozenset[str] | set[str], group: str, escalated: bool, original_group: str | None = None
+) -> bool:
+    """The task's group works it; supervisors also decide escalated tasks, and a task
+    escalated away from its group may still be worked by that group (when assigned)."""
+    return (
+        group in roles
+        or (escalated and "supervisor" in roles)
+        or (original_group is not None and original_group in roles)
+    )

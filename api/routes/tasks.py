@@ -1,33 +1,36 @@
-"""The worklist: list tasks, claim and unclaim them, complete them through the workflow.
-
-Completion is a Temporal Update on the workflow that opened the task; its validator decides
-(closed → 409, wrong role → 403, unfit outcome → 422) before anything changes."""
+"""The worklist API: list tasks, claim, unclaim, assign and complete them; saved filters."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
 
 from api.deps import CurrentUser, RuntimeDep, SessionDep, TemporalClientDep
 from api.errors import field_error
 from api.schemas import CompleteTaskIn, TaskOut
+from api.services import ActionError
+from api.services import tasks as actions
 from db.engine import session_scope
-from db.models import AuditEntry, Task, User
-from domain.tasks import may_complete
-from workflows.case_models import CompleteTaskInput
-from workflows.claim import ClaimWorkflow
-from workflows.human_task import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED
+from db.models import SavedFilter, Task
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+def _http(err: ActionError) -> HTTPException:
+    if err.loc:
+        return field_error(err.loc, err.message)
+    return HTTPException(err.status, err.message)
+
+
+def _out(row: actions.TaskRow) -> TaskOut:
+    out = TaskOut.model_validate(row.task, from_attributes=True)
+    out.claimant_name, out.national_id_masked = row.claimant_name, row.national_id_masked
+    return out
 
 
 @router.get("", response_model=list[TaskOut])
@@ -37,55 +40,88 @@ def list_tasks(
     response: Response,
     kind: str | None = None,
     group: str | None = None,
-    status: str | None = None,
+    status: Annotated[str | None, Query(pattern="^(open|claimed|completed|active)$")] = None,
     assignee: str | None = None,
     case_id: str | None = None,
     escalated: bool | None = None,
+    due_before: datetime | None = None,
+    due_after: datetime | None = None,
+    sort: Literal["due", "priority"] = "due",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[Task]:
-    """Tasks by due date (soonest first) then priority; total in `X-Total-Count`."""
-    stmt = select(Task)
-    for column, value in (
-        (Task.kind, kind),
-        (Task.group, group),
-        (Task.status, status),
-        (Task.assignee, assignee),
-        (Task.case_id, case_id),
-        (Task.escalated, escalated),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+) -> list[TaskOut]:
+    """Tasks by due date then priority (or `sort=priority`); total in `X-Total-Count`.
+    `assignee=me` means the signed-in user; identity numbers are masked."""
+    filters = actions.TaskFilters(
+        kind=kind,
+        group=group,
+        status=status,
+        assignee=user.username if assignee == "me" else assignee,
+        case_id=case_id,
+        escalated=escalated,
+        due_before=due_before,
+        due_after=due_after,
+        sort=sort,
+    )
+    rows, total = actions.list_tasks(session, filters, limit=limit, offset=offset)
     response.headers["X-Total-Count"] = str(total)
-    stmt = stmt.order_by(col(Task.due_at).is_(None), col(Task.due_at), col(Task.priority).desc())
-    return list(session.exec(stmt.offset(offset).limit(limit)).all())
+    return [_out(r) for r in rows]
 
 
-def _get_task(session: Session, task_id: str) -> Task:
-    task = session.get(Task, task_id)
-    if task is None:
-        raise HTTPException(404, f"no task {task_id}")
-    return task
+class SavedFilterIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    filters: dict[str, str | bool | int | None]
+
+
+class SavedFilterOut(SavedFilterIn):
+    id: int
+
+
+@router.get("/filters", response_model=list[SavedFilterOut])
+def my_saved_filters(session: SessionDep, user: CurrentUser) -> list[SavedFilter]:
+    """Your saved worklist filters (kept on the server, so they follow you to any desk)."""
+    stmt = select(SavedFilter).where(SavedFilter.username == user.username)
+    return list(session.exec(stmt.order_by(col(SavedFilter.name))).all())
+
+
+_FILTER_KEYS = set(actions.TaskFilters.__dataclass_fields__)
+
+
+@router.put("/filters", response_model=SavedFilterOut)
+def save_filter(body: SavedFilterIn, runtime: RuntimeDep, user: CurrentUser) -> SavedFilter:
+    """Save (or replace) a named filter of yours."""
+    unknown = set(body.filters) - _FILTER_KEYS
+    if unknown:
+        raise field_error(["body", "filters"], f"unknown filter keys: {', '.join(sorted(unknown))}")
+    with session_scope(runtime.engine) as session:
+        stmt = select(SavedFilter).where(
+            SavedFilter.username == user.username, SavedFilter.name == body.name
+        )
+        row = session.exec(stmt).first() or SavedFilter(username=user.username, name=body.name)
+        row.filters = dict(body.filters)
+        session.add(row)
+        session.flush()
+        session.refresh(row)
+        return row
+
+
+@router.delete("/filters/{filter_id}", status_code=204)
+def delete_filter(filter_id: int, runtime: RuntimeDep, user: CurrentUser) -> None:
+    """Delete one of your saved filters."""
+    with session_scope(runtime.engine) as session:
+        row = session.get(SavedFilter, filter_id)
+        if row is None or row.username != user.username:
+            raise HTTPException(404, f"no saved filter {filter_id}")
+        session.delete(row)
 
 
 @router.get("/{task_id}", response_model=TaskOut)
 def get_task(task_id: str, session: SessionDep, user: CurrentUser) -> Task:
     """One task."""
-    return _get_task(session, task_id)
-
-
-def _audit(session: Session, user: User, task_id: str, action: str, at: datetime) -> None:
-    session.add(
-        AuditEntry(
-            key=f"task:{task_id}:{action}:{uuid.uuid4().hex}",
-            at=at,
-            actor=user.username,
-            action=action,
-            entity_type="task",
-            entity_id=task_id,
-        )
-    )
+    try:
+        return actions.get_task(session, task_id)
+    except ActionError as err:
+        raise _http(err) from err
 
 
 @router.post("/{task_id}/claim", response_model=TaskOut)
@@ -93,30 +129,10 @@ async def claim_task(
     task_id: str, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> Task:
     """Take an open task into your own queue; someone else's claim is a 409."""
-    at = await runtime.clock.now(client)
-
-    def claim() -> Task:
-        with session_scope(runtime.engine) as session:
-            task = _get_task(session, task_id)
-            if not may_complete(user.role_set, task.group, task.escalated):
-                raise HTTPException(403, f"task {task_id} is for the {task.group} group")
-            result = session.execute(
-                update(Task)
-                .where(
-                    col(Task.task_id) == task_id,
-                    col(Task.status) == "open",
-                    col(Task.assignee).is_(None),
-                )
-                .values(assignee=user.username, status="claimed")
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                session.refresh(task)
-                holder = f" by {task.assignee}" if task.assignee else ""
-                raise HTTPException(409, f"task {task_id} is {task.status}{holder}")
-            _audit(session, user, task_id, "task_claimed", at)
-        return _reload(runtime, task_id)
-
-    return await asyncio.to_thread(claim)
+    try:
+        return await actions.claim(runtime, client, user, task_id)
+    except ActionError as err:
+        raise _http(err) from err
 
 
 @router.post("/{task_id}/unclaim", response_model=TaskOut)
@@ -124,32 +140,34 @@ async def unclaim_task(
     task_id: str, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> Task:
     """Put a claimed task back into its group's queue (the holder, or a supervisor)."""
-    at = await runtime.clock.now(client)
-
-    def unclaim() -> Task:
-        with session_scope(runtime.engine) as session:
-            task = _get_task(session, task_id)
-            if task.status != "claimed":
-                raise HTTPException(409, f"task {task_id} is {task.status}, not claimed")
-            if task.assignee != user.username and "supervisor" not in user.role_set:
-                raise HTTPException(403, f"task {task_id} is held by {task.assignee}")
-            session.execute(
-                update(Task)
-                .where(col(Task.task_id) == task_id, col(Task.status) == "claimed")
-                .values(assignee=None, status="open")
-            )
-            _audit(session, user, task_id, "task_unclaimed", at)
-        return _reload(runtime, task_id)
-
-    return await asyncio.to_thread(unclaim)
+    try:
+        return await actions.unclaim(runtime, client, user, task_id)
+    except ActionError as err:
+        raise _http(err) from err
 
 
-def _reload(runtime: RuntimeDep, task_id: str) -> Task:
-    with Session(runtime.engine) as session:
-        return _get_task(session, task_id)
+class AssignIn(BaseModel):
+    assignee: str = Field(min_length=1, max_length=64)
+    reason: str | None = Field(default=None, max_length=2000)
 
 
-_STATUS_OF = {TASK_CLOSED: 409, FORBIDDEN: 403}
+@router.post("/{task_id}/assign", response_model=TaskOut)
+async def assign_task(
+    task_id: str,
+    body: AssignIn,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    client: TemporalClientDep,
+) -> Task:
+    """Supervisors: give a task to a named user, who is notified."""
+    try:
+        task, target, at = await actions.assign(
+            runtime, client, user, task_id, body.assignee, body.reason
+        )
+    except ActionError as err:
+        raise _http(err) from err
+    await asyncio.to_thread(actions.notify_assignee, runtime, task, target, user, at)
+    return task
 
 
 @router.post("/{task_id}/complete", response_model=TaskOut)
@@ -161,36 +179,9 @@ async def complete_task(
     client: TemporalClientDep,
 ) -> Task:
     """Complete a task with an outcome; the case's workflow validates and records it."""
-    task = await asyncio.to_thread(_reload, runtime, task_id)
-    if task.status == "completed":
-        raise HTTPException(409, f"task {task_id} is already completed")
-    if task.assignee and task.assignee != user.username:
-        raise HTTPException(409, f"task {task_id} is claimed by {task.assignee}")
-    handle = client.get_workflow_handle(task.workflow_id)
     try:
-        await handle.execute_update(
-            ClaimWorkflow.complete_task,
-            CompleteTaskInput(
-                task_id=task_id,
-                outcome=body.outcome,
-                actor=user.username,
-                actor_roles=sorted(user.role_set),
-                reason=body.reason,
-                data=body.data,
-            ),
+        return await actions.complete(
+            runtime, client, user, task_id, outcome=body.outcome, reason=body.reason, data=body.data
         )
-    except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError):
-            if cause.type == INVALID_OUTCOME:
-                field = str(cause.details[0]) if cause.details else "outcome"
-                raise field_error(["body", *field.split(".")], cause.message) from err
-            raise HTTPException(_STATUS_OF.get(cause.type or "", 409), cause.message) from err
-        raise HTTPException(409, f"the task could not be completed: {cause}") from err
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise HTTPException(
-                409, f"task {task_id} can no longer be completed: its case has closed"
-            ) from err
-        raise
-    return await asyncio.to_thread(_reload, runtime, task_id)
+    except ActionError as err:
+        raise _http(err) from err

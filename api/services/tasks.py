@@ -1,0 +1,276 @@
+"""Worklist actions: list, claim, unclaim, assign, complete (through the workflow's Update)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.notifications import NotifyInput
+from api.runtime import Runtime
+from api.services import ActionError
+from db.engine import session_scope
+from db.models import AuditEntry, CaseRecord, Task, User
+from domain.tasks import may_complete
+from workflows.case_models import CompleteTaskInput
+from workflows.claim import ClaimWorkflow
+from workflows.human_task import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
+
+ACTIVE = ("open", "claimed")
+
+
+@dataclass
+class TaskFilters:
+    kind: str | None = None
+    group: str | None = None
+    status: str | None = None  # open | claimed | completed | active (open or claimed)
+    assignee: str | None = None
+    case_id: str | None = None
+    escalated: bool | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    sort: str = "due"  # due | priority
+
+
+@dataclass
+class TaskRow:
+    task: Task
+    claimant_name: str | None
+    national_id_masked: str | None
+
+
+def list_tasks(
+    session: Session, f: TaskFilters, *, limit: int, offset: int
+) -> tuple[list[TaskRow], int]:
+    """The worklist, read from the worklist table (consistent the moment a task changes)."""
+    stmt = select(Task, CaseRecord.claimant_name, CaseRecord.national_id_masked).join(
+        CaseRecord, col(CaseRecord.case_id) == col(Task.case_id), isouter=True
+    )
+    for column, value in (
+        (Task.kind, f.kind),
+        (Task.group, f.group),
+        (Task.assignee, f.assignee),
+        (Task.case_id, f.case_id),
+        (Task.escalated, f.escalated),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if f.status == "active":
+        stmt = stmt.where(col(Task.status).in_(ACTIVE))
+    elif f.status:
+        stmt = stmt.where(Task.status == f.status)
+    if f.due_before:
+        stmt = stmt.where(col(Task.due_at) < f.due_before)
+    if f.due_after:
+        stmt = stmt.where(col(Task.due_at) >= f.due_after)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    due = (col(Task.due_at).is_(None), col(Task.due_at))
+    prio = (col(Task.priority).desc(),)
+    order = (*prio, *due) if f.sort == "priority" else (*due, *prio)
+    rows = session.exec(stmt.order_by(*order, col(Task.task_id)).offset(offset).limit(limit))
+    return [TaskRow(t, name, masked) for t, name, masked in rows.all()], total
+
+
+def get_task(session: Session, task_id: str) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise ActionError(404, f"no task {task_id}")
+    return task
+
+
+def _reload(runtime: Runtime, task_id: str) -> Task:
+    with Session(runtime.engine) as session:
+        return get_task(session, task_id)
+
+
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity_id: str,
+    at: datetime,
+    entity_type: str = "task",
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            key=f"{entity_type}:{entity_id}:{action}:{uuid.uuid4().hex}",
+            at=at,
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            reason=reason,
+            data=data or {},
+        )
+    )
+
+
+def _may_work(user: User, task: Task) -> bool:
+    return may_complete(user.role_set, task.group, task.escalated, task.original_group)
+
+
+async def claim(runtime: Runtime, client: Client, user: User, task_id: str) -> Task:
+    """Take an open task into your own queue; a task someone else holds is a 409."""
+    at = await runtime.clock.now(client)
+
+    def run() -> Task:
+        with session_scope(runtime.engine) as session:
+            task = get_task(session, task_id)
+            if not _may_work(user, task):
+                raise ActionError(403, f"task {task_id} is for the {task.group} group")
+            result = session.execute(
+                update(Task)
+                .where(
+                    col(Task.task_id) == task_id,
+                    col(Task.status) == "open",
+                    col(Task.assignee).is_(None),
+                )
+                .values(assignee=user.username, status="claimed")
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                session.refresh(task)
+                holder = f" by {task.assignee}" if task.assignee else ""
+                raise ActionError(409, f"task {task_id} is {task.status}{holder}")
+            audit(session, actor=user.username, action="task_claimed", entity_id=task_id, at=at)
+        return _reload(runtime, task_id)
+
+    return await asyncio.to_thread(run)
+
+
+async def unclaim(runtime: Runtime, client: Client, user: User, task_id: str) -> Task:
+    """Put a claimed task back into its group's queue (the holder, or a supervisor)."""
+    at = await runtime.clock.now(client)
+
+    def run() -> Task:
+        with session_scope(runtime.engine) as session:
+            task = get_task(session, task_id)
+            if task.status != "claimed":
+                raise ActionError(409, f"task {task_id} is {task.status}, not claimed")
+            if task.assignee != user.username and "supervisor" not in user.role_set:
+                raise ActionError(403, f"task {task_id} is held by {task.assignee}")
+            session.execute(
+                update(Task)
+                .where(col(Task.task_id) == task_id, col(Task.status) == "claimed")
+                .values(assignee=None, status="open")
+            )
+            audit(session, actor=user.username, action="task_unclaimed", entity_id=task_id, at=at)
+        return _reload(runtime, task_id)
+
+    return await asyncio.to_thread(run)
+
+
+async def assign(
+    runtime: Runtime, client: Client, user: User, task_id: str, to: str, reason: str | None
+) -> tuple[Task, User, datetime]:
+    """A supervisor gives a task to a named user who may work it."""
+    if "supervisor" not in user.role_set:
+        raise ActionError(403, "only supervisors assign tasks")
+    at = await runtime.clock.now(client)
+
+    def run() -> tuple[Task, User, datetime]:
+        with session_scope(runtime.engine) as session:
+            task = get_task(session, task_id)
+            if task.status == "completed":
+                raise ActionError(409, f"task {task_id} is already completed")
+            target = session.exec(select(User).where(User.username == to)).first()
+            if target is None or not target.active:
+                raise ActionError(422, f"no active user {to!r}", ["body", "assignee"])
+            if not _may_work(target, task):
+                raise ActionError(
+                    422, f"{to} may not work a {task.kind} task", ["body", "assignee"]
+                )
+            previous = task.assignee
+            task.assignee, task.status = to, "claimed"
+            session.add(task)
+            audit(
+                session,
+                actor=user.username,
+                action="task_assigned",
+                entity_id=task_id,
+                at=at,
+                reason=reason,
+                data={"from": previous, "to": to},
+            )
+        return _reload(runtime, task_id), target, at
+
+    return await asyncio.to_thread(run)
+
+
+_STATUS_OF = {TASK_CLOSED: 409, FORBIDDEN: 403, TASK_NOT_FOUND: 404}
+
+
+async def complete(
+    runtime: Runtime,
+    client: Client,
+    user: User,
+    task_id: str,
+    *,
+    outcome: str,
+    reason: str | None,
+    data: dict[str, Any],
+) -> Task:
+    """Complete a task; the case's workflow validates and records it (one winner only)."""
+    task = await asyncio.to_thread(_reload, runtime, task_id)
+    if task.status == "completed":
+        raise ActionError(409, f"task {task_id} is already completed")
+    if task.assignee and task.assignee != user.username:
+        raise ActionError(409, f"task {task_id} is claimed by {task.assignee}")
+    handle = client.get_workflow_handle(task.workflow_id)
+    try:
+        await handle.execute_update(
+            ClaimWorkflow.complete_task,
+            CompleteTaskInput(
+                task_id=task_id,
+                outcome=outcome,
+                actor=user.username,
+                actor_roles=sorted(user.role_set),
+                reason=reason,
+                data=data,
+            ),
+        )
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError):
+            if cause.type == INVALID_OUTCOME:
+                field = str(cause.details[0]) if cause.details else "outcome"
+                raise ActionError(422, cause.message, ["body", *field.split(".")]) from err
+            raise ActionError(_STATUS_OF.get(cause.type or "", 409), cause.message) from err
+        raise ActionError(409, f"the task could not be completed: {cause}") from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise ActionError(
+                409, f"task {task_id} can no longer be completed: its case has closed"
+            ) from err
+        raise
+    return await asyncio.to_thread(_reload, runtime, task_id)
+
+
+def notify_assignee(runtime: Runtime, task: Task, target: User, by: User, at: datetime) -> None:
+    """Tell the user a supervisor assigned a task to (outbox, sent once per assignment)."""
+    runtime.notifier.send_once(
+        NotifyInput(
+            key=f"task:{task.task_id}:assigned:{target.username}:{at.isoformat()}",
+            template="task_assigned",
+            at=at,
+            case_id=task.case_id,
+            email=target.email,
+            params={
+                "assignee": target.full_name,
+                "by": by.full_name,
+                "task_id": task.task_id,
+                "title": task.title,
+                "due_at": task.due_at.isoformat() if task.due_at else "-",
+            },
+        )
+    )
