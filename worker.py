@@ -12,9 +12,10 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.cases import CaseActivities
+from activities.determinations import DeterminationActivities
 from activities.notifications import notifier_for
 from activities.rules import RuleActivities
-from activities.worklist import WorklistActivities
+from activities.worklist import TaskNoticeActivities, WorklistActivities
 from core.heartbeat import heartbeat_loop
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
@@ -39,6 +40,8 @@ def create_worker(
     worklist = WorklistActivities(engine)
     rules = RuleActivities(book)
     notifications = notifier_for(settings, engine)
+    notices = TaskNoticeActivities(engine, notifications)
+    determinations = DeterminationActivities(engine)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -47,6 +50,10 @@ def create_worker(
             cases.sync_case,
             worklist.open_task,
             worklist.close_task,
+            notices.remind_task,
+            notices.escalate_task,
+            notices.move_task_due,
+            determinations.record_determination,
             rules.plan_deadline,
             rules.case_policy,
             rules.assess_claim,

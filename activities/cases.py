@@ -103,9 +103,16 @@ def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
             "met_on": d.met_on.isoformat() if d.met_on else None,
             "missed": d.missed,
             "policy_version": d.policy_version,
+            "extensions": d.extensions,
         }
         for kind, d in dl.items()
     }
+    ent = s.entitlement
+    row.entitlement_months = ent.months if ent else None
+    row.monthly_amount = ent.monthly_amount if ent else None
+    row.entitlement_start = ent.start_date if ent else None
+    row.entitlement_end = ent.end_date if ent else None
+    row.decision = s.decision
     p = s.proposal
     row.proposal = (
         {

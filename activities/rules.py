@@ -88,6 +88,8 @@ class RuleActivities:
             policy_version=region.version_at(inp.on),
             late_registration_window_days=period.late_registration_window_days,
             task_due_days=dict(period.task_due_days),
+            task_reminder_days_before=period.task_reminder_days_before,
+            min_contribution_months=period.min_contribution_months,
         )
 
     @activity.defn

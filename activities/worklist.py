@@ -7,11 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 from temporalio import activity
 
+from activities.notifications import NotificationActivities, NotifyInput
 from db.engine import session_scope
-from db.models import AuditEntry, Task
+from db.models import AuditEntry, Task, User
 from db.queries import add_audit_once
+from domain.tasks import escalated_priority
 
 
 @dataclass
@@ -104,3 +107,115 @@ class WorklistActivities:
                     data={"outcome": inp.outcome, "data": inp.data},
                 ),
             )
+
+
+@dataclass
+class TaskEventInput:
+    task_id: str
+    at: datetime
+    due_at: datetime | None = None
+
+
+class TaskNoticeActivities:
+    """Reminders, escalations and due-date moves of open tasks, with the people told."""
+
+    def __init__(self, engine: Engine, notifier: NotificationActivities) -> None:
+        self.engine = engine
+        self.notifier = notifier
+
+    @activity.defn
+    def remind_task(self, inp: TaskEventInput) -> int:
+        """Remind the holder (or the group) that a task is nearly due; once per instant."""
+        with session_scope(self.engine) as session:
+            task = session.get(Task, inp.task_id)
+            if task is None or task.status == "completed":
+                return 0
+            task.reminded_at = inp.at
+            session.add(task)
+            people = _people(session, task.assignee, task.group)
+        return self._tell(people, task, "task_reminder", f"reminder:{inp.at.isoformat()}", inp.at)
+
+    @activity.defn
+    def escalate_task(self, inp: TaskEventInput) -> int:
+        """At the due time: flag it, move it to the supervisors' queue, raise its priority,
+        and tell the supervisors and the holder."""
+        with session_scope(self.engine) as session:
+            task = session.get(Task, inp.task_id, with_for_update=True)
+            if task is None or task.status == "completed":
+                return 0
+            if not task.escalated:
+                task.original_group = task.group
+                task.group = "supervisor"
+                task.escalated = True
+                task.escalated_at = inp.at
+                task.priority = escalated_priority(task.priority)
+                session.add(task)
+                add_audit_once(
+                    session,
+                    AuditEntry(
+                        key=f"task:{task.task_id}:escalated",
+                        at=inp.at,
+                        actor="system",
+                        action="task_escalated",
+                        entity_type="task",
+                        entity_id=task.task_id,
+                        reason="overdue",
+                        data={"from_group": task.original_group, "due_at": str(task.due_at)},
+                    ),
+                )
+            people = _people(session, None, "supervisor")
+            if task.assignee:
+                people += _people(session, task.assignee, "")
+        return self._tell(people, task, "task_escalated", "escalated", inp.at)
+
+    @activity.defn
+    def move_task_due(self, inp: TaskEventInput) -> None:
+        """A deadline was extended: the task's due time follows it."""
+        with session_scope(self.engine) as session:
+            task = session.get(Task, inp.task_id)
+            if task is None or task.due_at == inp.due_at:
+                return
+            add_audit_once(
+                session,
+                AuditEntry(
+                    key=f"task:{task.task_id}:due_moved:{inp.due_at}",
+                    at=inp.at,
+                    actor="system",
+                    action="task_due_moved",
+                    entity_type="task",
+                    entity_id=task.task_id,
+                    data={"from": str(task.due_at), "to": str(inp.due_at)},
+                ),
+            )
+            task.due_at = inp.due_at
+            session.add(task)
+
+    def _tell(self, people: list[User], task: Task, template: str, what: str, at: datetime) -> int:
+        for person in people:
+            self.notifier.send_once(
+                NotifyInput(
+                    key=f"task:{task.task_id}:{what}:{person.username}",
+                    template=template,
+                    at=at,
+                    case_id=task.case_id,
+                    email=person.email,
+                    params={
+                        "name": person.full_name,
+                        "task_id": task.task_id,
+                        "title": task.title,
+                        "due_at": task.due_at.isoformat() if task.due_at else "-",
+                    },
+                )
+            )
+        return len(people)
+
+
+def _people(session: Session, username: str | None, group: str) -> list[User]:
+    """The task's holder if it has one, else every active member of the group."""
+    if username:
+        user = session.exec(select(User).where(User.username == username)).first()
+        return [user] if user is not None and user.active else []
+    if not group:
+        return []
+    users = session.exec(select(User).where(col(User.active).is_(True))).all()
+    return [u for u in users if group in u.role_set]

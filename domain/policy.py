@@ -163,6 +163,7 @@ class PolicyPeriod(BaseModel):
     max_entitlement_months: int
     duration: tuple[DurationBand, ...]
     task_due_days: dict[str, int]
+    task_reminder_days_before: int
     payout_days: tuple[int, ...]
     release_approval_threshold: Decimal
     medical: MedicalRule
@@ -182,6 +183,7 @@ class _PeriodIn(BaseModel):
     max_entitlement_months: Days
     duration: tuple[_BandIn, ...]
     task_due_days: dict[str, Days]
+    task_reminder_days_before: Days
     payout_days: tuple[Annotated[int, Strict(), Field(ge=1, le=28)], ...]
     release_approval_threshold: Money
     medical: MedicalRule

@@ -74,3 +74,11 @@ def may_complete(
         or (escalated and "supervisor" in roles)
         or (original_group is not None and original_group in roles)
     )
+
+
+ESCALATION_PRIORITY_RAISE = 20
+
+
+def escalated_priority(priority: int) -> int:
+    """Escalation raises a task's priority (0-100) so it rises in the supervisors' queue."""
+    return min(100, priority + ESCALATION_PRIORITY_RAISE)

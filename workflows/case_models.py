@@ -68,6 +68,7 @@ class DeadlineInfo:
     policy_version: str = ""
     met_on: date | None = None
     missed: bool = False
+    extensions: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -100,6 +101,9 @@ class TaskState:
     due_at: datetime | None = None
     escalated: bool = False
     completion: TaskCompletion | None = None
+    original_group: str | None = None
+    reminders: list[datetime] = field(default_factory=list)
+    reminders_sent: list[datetime] = field(default_factory=list)
 
 
 @dataclass
@@ -131,6 +135,29 @@ class CasePolicy:
     policy_version: str
     late_registration_window_days: int
     task_due_days: dict[str, int] = field(default_factory=dict)
+    task_reminder_days_before: int = 1
+    min_contribution_months: int = 12
+
+
+@dataclass
+class Entitlement:
+    """The entitlement fixed by the reviewer's approval (DOMAIN.md stage 4)."""
+
+    months: int
+    monthly_amount: Decimal
+    start_date: date
+    end_date: date
+    contribution_months: int
+    policy_version: str
+
+
+@dataclass
+class ExtendDeadlineInput:
+    kind: str
+    days: int
+    reason: str
+    actor: str
+    actor_roles: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -150,6 +177,8 @@ class CaseState:
     policy: CasePolicy | None = None
     deadlines: dict[str, DeadlineInfo] = field(default_factory=dict)
     proposal: Proposal | None = None
+    entitlement: Entitlement | None = None
+    decision: dict[str, Any] | None = None
     tasks: dict[str, TaskState] = field(default_factory=dict)
     task_counter: int = 0
     event_seq: int = 0

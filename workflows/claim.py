@@ -15,15 +15,17 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities, SyncCaseInput
+    from activities.determinations import DeterminationActivities, DeterminationInput
     from activities.notifications import NotificationActivities, NotifyInput
     from activities.rules import AssessInput, CasePolicyInput, PlanDeadlineInput, RuleActivities
     from domain.calendar import AGENCY_TZ
     from domain.deadlines import deadline_expiry, reminder_instant
     from domain.eligibility import ALL_REASONS
+    from domain.review import APPEAL_NOTICE_ZH, REJECTION_REASONS, check_review_outcome
     from domain.tasks import OutcomeError
     from workflows.case_models import (
         CaseEventRecord,
@@ -33,27 +35,23 @@ with workflow.unsafe.imports_passed_through():
         CompleteTaskInput,
         DeadlineInfo,
         EmployerReport,
+        Entitlement,
+        ExtendDeadlineInput,
         Registration,
         TaskCompletion,
         TaskState,
     )
-    from workflows.human_task import HumanTasks
+    from workflows.human_task import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, HumanTasks
+    from workflows.waiting import fixed, wait_until
 
 SHORT = timedelta(seconds=30)
+REVIEW_PATCH = "review-stage"
+DEADLINE_OF_TASK = {"review_claim": "review"}
+CLOSED_STATUSES = frozenset({"rejected", "lapsed", "stopped", "exhausted", "transferred_out"})
 # Signal names, also used by the API's signal-with-start (which takes a name, not a method).
 EMPLOYER_REPORT_SIGNAL = "submit_employer_report"
 REGISTRATION_SIGNAL = "submit_registration"
 NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=20)
-
-
-def _fixed(instant: datetime) -> Callable[[], datetime]:
-    return lambda: instant
-
-
-def _done_or_moved(
-    done: Callable[[], bool], until: Callable[[], datetime], target: datetime
-) -> Callable[[], bool]:
-    return lambda: done() or until() != target
 
 
 @workflow.defn
@@ -61,7 +59,9 @@ class ClaimWorkflow:
     @workflow.init
     def __init__(self, inp: ClaimInput) -> None:
         self.s = inp.state or CaseState(case_id=inp.case_id)
-        self.tasks = HumanTasks(workflow.info().workflow_id, self.s.case_id, self.s.tasks)
+        self.tasks = HumanTasks(
+            workflow.info().workflow_id, self.s.case_id, self.s.tasks, on_event=self._event
+        )
         self._syncing = False
         self._background: list[asyncio.Task[None]] = []
 
@@ -123,6 +123,66 @@ class ClaimWorkflow:
     def _validate_completion(self, inp: CompleteTaskInput) -> None:
         self.tasks.validate(inp, self._check_task_data)
 
+    @workflow.update
+    async def extend_deadline(self, inp: ExtendDeadlineInput) -> DeadlineInfo:
+        """A supervisor moves a running deadline; its timers and its task follow."""
+        s = self.s
+        dl = s.deadlines[inp.kind]
+        old = dl.due_date
+        dl.due_date = old + timedelta(days=inp.days)
+        dl.extensions.append(
+            {
+                "from": old.isoformat(),
+                "to": dl.due_date.isoformat(),
+                "days": inp.days,
+                "reason": inp.reason,
+                "by": inp.actor,
+                "at": workflow.now().isoformat(),
+            }
+        )
+        self._event(
+            "deadline_extended",
+            inp.actor,
+            kind=inp.kind,
+            to=dl.due_date.isoformat(),
+            days=inp.days,
+            reason=inp.reason,
+        )
+        for task in list(s.tasks.values()):
+            if task.completion is None and DEADLINE_OF_TASK.get(task.kind) == inp.kind:
+                await self.tasks.move_due(
+                    task,
+                    deadline_expiry(dl.due_date),
+                    reminder_instant(dl.due_date - timedelta(days=1)),
+                )
+        return dl
+
+    @extend_deadline.validator
+    def _validate_extension(self, inp: ExtendDeadlineInput) -> None:
+        s = self.s
+        if "supervisor" not in inp.actor_roles:
+            raise ApplicationError("only supervisors extend deadlines", type=FORBIDDEN)
+        dl = s.deadlines.get(inp.kind)
+        if dl is None:
+            raise ApplicationError(
+                f"this case has no {inp.kind} deadline", "kind", type=INVALID_OUTCOME
+            )
+        if not 1 <= inp.days <= 90:
+            raise ApplicationError("an extension is 1 to 90 days", "days", type=INVALID_OUTCOME)
+        if not inp.reason.strip():
+            raise ApplicationError("an extension needs a reason", "reason", type=INVALID_OUTCOME)
+        running = (
+            dl.met_on is None
+            and not dl.missed
+            and deadline_expiry(dl.due_date) > workflow.now()
+            and s.status not in CLOSED_STATUSES
+        )
+        if not running:
+            raise ApplicationError(
+                f"the {inp.kind} deadline is no longer running (due {dl.due_date})",
+                type=TASK_CLOSED,
+            )
+
     @workflow.query
     def state(self) -> CaseState:
         return self.s
@@ -148,8 +208,14 @@ class ClaimWorkflow:
             )
         if await self._intake():
             await self._enter_review()
-            # The review itself (a reviewer's task) comes with the worklist issue.
-            await workflow.wait_condition(lambda: s.stage != "review")
+            if workflow.patched(REVIEW_PATCH):
+                if await self._review():
+                    # Benefit months (check-ins, payments) come with the payments issue.
+                    await workflow.wait_condition(lambda: s.stage != "benefits")
+            else:  # cases that entered review before the review stage existed
+                await workflow.wait_condition(lambda: s.stage != "review")
+        for watcher in self.tasks.watchers:
+            watcher.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await asyncio.gather(*self._background)
         await workflow.wait_condition(lambda: not s.unsynced_events and not self._syncing)
@@ -214,7 +280,7 @@ class ClaimWorkflow:
             days = int(done.data.get("days") or s.policy.task_due_days.get("employer_order", 15))
             until = workflow.now() + timedelta(days=days)
             self._event("employer_ordered", done.actor, days=days, reason=done.reason)
-            await self._wait_until(arrived, _fixed(until))
+            await wait_until(arrived, fixed(until))
 
     def _note_employer_timeliness(self) -> None:
         """Record whether the report came within its 15 days (late employers: seed 000 art. 41)."""
@@ -252,7 +318,7 @@ class ClaimWorkflow:
         assert s.policy is not None
         due = s.deadlines["registration"].due_date
         window_end = deadline_expiry(due) + timedelta(days=s.policy.late_registration_window_days)
-        if not await self._wait_until(lambda: s.registration is not None, lambda: window_end):
+        if not await wait_until(lambda: s.registration is not None, lambda: window_end):
             self._event("late_registration_window_closed", None)
             return False
         return await self._decide_late_registration()
@@ -325,6 +391,192 @@ class ClaimWorkflow:
             policy_version=p.policy_version,
         )
 
+    async def _review(self) -> bool:
+        """Stage 3 (seed 002 art. 9): a reviewer decides within 15 days of acceptance;
+        overdue, the task escalates to the supervisors. True when approved (case active)."""
+        s = self.s
+        assert s.proposal is not None
+        p = s.proposal
+        verdict = {True: "eligible", False: "ineligible", None: "undetermined"}[p.eligible]
+        await self._determine(
+            "precheck",
+            verdict,
+            "system",
+            p.policy_version,
+            inputs={**self._employer_facts(), "seeking_work": self._seeking_work()},
+            result={
+                "checks": p.checks,
+                "months": p.months,
+                "monthly_amount": str(p.monthly_amount),
+            },
+        )
+        dl = s.deadlines["review"]
+        task = await self._open_task(
+            "review_claim",
+            f"review_claim-{s.case_id}",
+            "失业保险金申领审核 / Review claim",
+            due_at=deadline_expiry(dl.due_date),
+            reminders=[reminder_instant(d) for d in dl.reminders],
+            review_due=dl.due_date.isoformat(),
+            eligible=p.eligible,
+            months=p.months,
+            monthly_amount=str(p.monthly_amount),
+        )
+        done = await self.tasks.wait(task.task_id)
+        assert done is not None
+        if self._today() <= dl.due_date:
+            dl.met_on = self._today()
+        else:
+            dl.missed = True
+        if done.outcome == "approve":
+            await self._approve(done)
+            return True
+        await self._reject(done)
+        return False
+
+    async def _approve(self, done: TaskCompletion) -> None:
+        s = self.s
+        assert s.proposal is not None and s.region_code is not None and s.registration
+        facts = self._employer_facts()
+        reported = int(facts.get("contribution_months") or 0)
+        corrected = done.data.get("contribution_months")
+        proposal = s.proposal
+        if corrected is not None and corrected != reported:
+            proposal = await workflow.execute_activity_method(
+                RuleActivities.assess_claim,
+                AssessInput(
+                    region_code=s.region_code,
+                    on=proposal.start_date,
+                    contribution_months=corrected,
+                    reason_code=facts.get("reason_code"),
+                    registered=True,
+                    seeking_work=s.registration.seeking_work,
+                    carried_months=facts.get("carried_months", 0),
+                ),
+                start_to_close_timeout=SHORT,
+            )
+        assert proposal.end_date is not None
+        s.entitlement = Entitlement(
+            months=proposal.months,
+            monthly_amount=proposal.monthly_amount,
+            start_date=proposal.start_date,
+            end_date=proposal.end_date,
+            contribution_months=corrected if corrected is not None else reported,
+            policy_version=proposal.policy_version,
+        )
+        ent = {
+            "months": proposal.months,
+            "monthly_amount": str(proposal.monthly_amount),
+            "start_date": proposal.start_date.isoformat(),
+            "end_date": proposal.end_date.isoformat(),
+        }
+        s.decision = self._decision(done, proposal.policy_version, ent, reported, corrected)
+        await self._determine(
+            "review",
+            "approve",
+            done.actor,
+            proposal.policy_version,
+            inputs={**facts, "corrected_contribution_months": corrected},
+            result=ent,
+            reason_text=done.reason,
+        )
+        s.stage = "benefits"
+        self._set_status("active")
+        self._spawn(
+            self._notify(
+                "review_approved",
+                "review_approved",
+                **self._claimant_contact(),
+                months=proposal.months,
+                monthly_amount=str(proposal.monthly_amount),
+                start_date=proposal.start_date,
+                end_date=proposal.end_date,
+            )
+        )
+
+    async def _reject(self, done: TaskCompletion) -> None:
+        s = self.s
+        assert s.proposal is not None
+        reasons = [str(r) for r in done.data.get("reasons", [])]
+        s.decision = self._decision(done, s.proposal.policy_version, None, None, None)
+        await self._determine(
+            "review",
+            "reject",
+            done.actor,
+            s.proposal.policy_version,
+            inputs=self._employer_facts(),
+            reasons=reasons,
+            reason_text=done.reason,
+        )
+        s.stage = "closed"
+        self._set_status("rejected", "review_rejected")
+        self._spawn(
+            self._notify(
+                "review_rejected",
+                "review_rejected",
+                **self._claimant_contact(),
+                reasons=[REJECTION_REASONS[r][0] for r in reasons],
+                reason_text=done.reason or "",
+                appeal=APPEAL_NOTICE_ZH,
+            )
+        )
+
+    def _decision(
+        self,
+        done: TaskCompletion,
+        policy_version: str,
+        entitlement: dict[str, Any] | None,
+        reported: int | None,
+        corrected: int | None,
+    ) -> dict[str, Any]:
+        return {
+            "outcome": done.outcome,
+            "decided_by": done.actor,
+            "decided_at": done.completed_at.isoformat(),
+            "reasons": [str(r) for r in done.data.get("reasons", [])],
+            "reason_text": done.reason,
+            "contribution_months": corrected if corrected is not None else reported,
+            "corrected_from": reported if corrected is not None and corrected != reported else None,
+            "entitlement": entitlement,
+            "policy_version": policy_version,
+            "determination_key": f"{self.s.case_id}:review",
+        }
+
+    async def _determine(
+        self,
+        kind: str,
+        outcome: str,
+        actor: str,
+        policy_version: str | None,
+        *,
+        inputs: dict[str, Any],
+        result: dict[str, Any] | None = None,
+        reasons: list[str] | None = None,
+        reason_text: str | None = None,
+    ) -> None:
+        """Keep a decision as evidence (inputs, policy and code versions, actor, reasons)."""
+        await workflow.execute_activity_method(
+            DeterminationActivities.record_determination,
+            DeterminationInput(
+                key=f"{self.s.case_id}:{kind}",
+                case_id=self.s.case_id,
+                kind=kind,
+                outcome=outcome,
+                actor=actor,
+                at=workflow.now(),
+                policy_version=policy_version,
+                inputs=inputs,
+                result=result or {},
+                reasons=reasons or [],
+                reason_text=reason_text,
+            ),
+            start_to_close_timeout=SHORT,
+        )
+        self._event("determination", actor, kind=kind, outcome=outcome)
+
+    def _seeking_work(self) -> bool | None:
+        return self.s.registration.seeking_work if self.s.registration else None
+
     # ---- deadlines and reminders -----------------------------------------------------------
 
     async def _plan(self, kind: str, start: date) -> DeadlineInfo:
@@ -359,28 +611,12 @@ class ClaimWorkflow:
         for day in dl.reminders:
             if day in dl.reminders_sent or reminder_instant(day) <= workflow.now():
                 continue
-            if await self._wait_until(done, _fixed(reminder_instant(day))):
+            if await wait_until(done, fixed(reminder_instant(day))):
                 return True
             dl.reminders_sent.append(day)
             self._event("reminder_sent", None, kind=dl.kind, day=day.isoformat())
             self._spawn(remind(dl, day))
-        return await self._wait_until(done, lambda: deadline_expiry(dl.due_date))
-
-    async def _wait_until(self, done: Callable[[], bool], until: Callable[[], datetime]) -> bool:
-        """Wait for `done()` or the instant `until()`; `until` may move (extensions)."""
-        while not done():
-            target = until()
-            remaining = target - workflow.now()
-            if remaining <= timedelta(0):
-                return False
-            try:
-                await workflow.wait_condition(
-                    _done_or_moved(done, until, target), timeout=remaining
-                )
-            except TimeoutError:
-                if until() == target:
-                    return done()
-        return True
+        return await wait_until(done, lambda: deadline_expiry(dl.due_date))
 
     def _missed(self, dl: DeadlineInfo) -> None:
         dl.missed = True
@@ -454,19 +690,33 @@ class ClaimWorkflow:
             "phone": (reg.phone if reg else None) or (report.claimant_phone if report else None),
         }
 
-    async def _open_task(self, kind: str, task_id: str, title: str, **details: Any) -> TaskState:
+    async def _open_task(
+        self,
+        kind: str,
+        task_id: str,
+        title: str,
+        due_at: datetime | None = None,
+        reminders: list[datetime] | None = None,
+        **details: Any,
+    ) -> TaskState:
+        """Open a task; due by its deadline, or after the policy's days for its kind."""
         s = self.s
         assert s.policy is not None
-        due_days = s.policy.task_due_days.get(kind)
-        due_at = workflow.now() + timedelta(days=due_days) if due_days else None
+        if due_at is None:
+            due_days = s.policy.task_due_days.get(kind)
+            due_at = workflow.now() + timedelta(days=due_days) if due_days else None
+        if due_at is not None and reminders is None:
+            reminders = [due_at - timedelta(days=s.policy.task_reminder_days_before)]
         task = await self.tasks.open(
-            kind, task_id=task_id, title=title, due_at=due_at, details=details
+            kind, task_id=task_id, title=title, due_at=due_at, details=details, reminders=reminders
         )
         self._event("task_opened", None, task_id=task_id, kind=kind)
         return task
 
     def _check_task_data(self, task: TaskState, inp: CompleteTaskInput) -> None:
         """Per-kind checks of an outcome's data that need the case's state."""
+        if task.kind == "review_claim":
+            self._check_review(inp)
         if (
             task.kind == "employer_report_overdue"
             and inp.outcome == "resolved"
@@ -487,6 +737,25 @@ class ClaimWorkflow:
             days = inp.data.get("days")
             if days is not None and (not isinstance(days, int) or not 1 <= days <= 90):
                 raise OutcomeError("data.days", "the ordered time limit is 1 to 90 days")
+
+    def _check_review(self, inp: CompleteTaskInput) -> None:
+        s = self.s
+        check_review_outcome(inp.outcome, inp.reason, inp.data)
+        if inp.outcome != "approve" or s.proposal is None or s.policy is None:
+            return
+        corrected = inp.data.get("contribution_months")
+        if corrected is None and s.proposal.months == 0:
+            raise OutcomeError(
+                "data.contribution_months",
+                "no entitlement at the reported contribution time: correct it or reject",
+            )
+        if corrected is not None and corrected < s.policy.min_contribution_months:
+            raise OutcomeError(
+                "data.contribution_months",
+                f"below the {s.policy.min_contribution_months} months that give an entitlement",
+            )
+        if s.proposal.eligible is False and not (inp.reason or "").strip():
+            raise OutcomeError("reason", "approving against the pre-check needs a reason")
 
     def _employer_facts(self) -> dict[str, Any]:
         s = self.s

@@ -7,6 +7,7 @@ the kind, before anything changes; `complete` then records it through an activit
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,11 +16,21 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.worklist import CloseTaskInput, OpenTaskInput, WorklistActivities
+    from activities.worklist import (
+        CloseTaskInput,
+        OpenTaskInput,
+        TaskEventInput,
+        TaskNoticeActivities,
+        WorklistActivities,
+    )
     from domain.tasks import TASK_KINDS, OutcomeError, check_outcome, may_complete
     from workflows.case_models import CompleteTaskInput, TaskCompletion, TaskState
+    from workflows.waiting import fixed, wait_until
 
 DB_TIMEOUT = timedelta(seconds=30)
+NOTICE_TIMEOUT = timedelta(minutes=2)
+# Tasks opened by code older than this patch have no reminder/escalation timers.
+ESCALATION_PATCH = "task-reminders-and-escalation"
 
 # Error types the API maps to HTTP statuses.
 TASK_NOT_FOUND = "TaskNotFound"  # 404
@@ -32,10 +43,18 @@ class HumanTasks:
     """Open, await and complete the human tasks of one workflow. State lives in `tasks`,
     a dict kept in the workflow's own state so it survives continue-as-new."""
 
-    def __init__(self, workflow_id: str, case_id: str | None, tasks: dict[str, TaskState]) -> None:
+    def __init__(
+        self,
+        workflow_id: str,
+        case_id: str | None,
+        tasks: dict[str, TaskState],
+        on_event: Callable[..., None] = lambda *a, **k: None,
+    ) -> None:
         self.workflow_id = workflow_id
         self.case_id = case_id
         self.tasks = tasks
+        self.on_event = on_event
+        self.watchers: list[asyncio.Task[None]] = []
 
     async def open(
         self,
@@ -45,6 +64,7 @@ class HumanTasks:
         title: str,
         due_at: datetime | None = None,
         details: dict[str, Any] | None = None,
+        reminders: list[datetime] | None = None,
     ) -> TaskState:
         spec = TASK_KINDS[kind]
         now = workflow.now()
@@ -70,7 +90,47 @@ class HumanTasks:
             ),
             start_to_close_timeout=DB_TIMEOUT,
         )
+        if due_at is not None and workflow.patched(ESCALATION_PATCH):
+            state.reminders = sorted(reminders or [])
+            self.watchers.append(asyncio.create_task(self._watch(state)))
         return state
+
+    async def _watch(self, state: TaskState) -> None:
+        """Remind before the due time; at the due time escalate to the supervisors."""
+        done: Callable[[], bool] = lambda: state.completion is not None  # noqa: E731
+        for instant in list(state.reminders):
+            if instant in state.reminders_sent or instant <= workflow.now():
+                continue
+            if await wait_until(done, fixed(instant)):
+                return
+            state.reminders_sent.append(instant)
+            await self._notice(TaskNoticeActivities.remind_task, state)
+        assert state.due_at is not None
+        if await wait_until(done, lambda: state.due_at or workflow.now()):
+            return
+        state.escalated = True
+        state.original_group, state.group = state.group, "supervisor"
+        self.on_event("task_escalated", None, task_id=state.task_id, kind=state.kind)
+        await self._notice(TaskNoticeActivities.escalate_task, state)
+
+    async def _notice(self, method: Callable[..., Any], state: TaskState) -> None:
+        await workflow.execute_activity_method(
+            method,
+            TaskEventInput(task_id=state.task_id, at=workflow.now()),
+            start_to_close_timeout=NOTICE_TIMEOUT,
+        )
+
+    async def move_due(self, state: TaskState, due_at: datetime, reminder: datetime) -> None:
+        """The deadline behind the task moved: its due time (and a new reminder) follow."""
+        state.due_at = due_at
+        if reminder > workflow.now() and reminder not in state.reminders:
+            state.reminders.append(reminder)
+            state.reminders.sort()
+        await workflow.execute_activity_method(
+            TaskNoticeActivities.move_task_due,
+            TaskEventInput(task_id=state.task_id, at=workflow.now(), due_at=due_at),
+            start_to_close_timeout=DB_TIMEOUT,
+        )
 
     def is_done(self, task_id: str) -> bool:
         return self.tasks[task_id].completion is not None
@@ -91,7 +151,9 @@ class HumanTasks:
             raise ApplicationError(f"no task {inp.task_id} in this case", type=TASK_NOT_FOUND)
         if state.completion is not None:
             raise ApplicationError(f"task {inp.task_id} is already completed", type=TASK_CLOSED)
-        if not may_complete(set(inp.actor_roles), state.group, state.escalated):
+        if not may_complete(
+            set(inp.actor_roles), state.group, state.escalated, state.original_group
+        ):
             raise ApplicationError(
                 f"task {inp.task_id} is for the {state.group} group", type=FORBIDDEN
             )

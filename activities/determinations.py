@@ -1,0 +1,59 @@
+"""Determinations as evidence: every decision stored with its inputs, policy and code
+versions, actor and reasons, written once (idempotent on its key)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import select
+from temporalio import activity
+
+from core.version import code_version
+from db.engine import session_scope
+from db.models import Determination
+
+
+@dataclass
+class DeterminationInput:
+    key: str
+    case_id: str
+    kind: str
+    outcome: str
+    actor: str
+    at: datetime
+    policy_version: str | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    reason_text: str | None = None
+
+
+class DeterminationActivities:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @activity.defn
+    def record_determination(self, inp: DeterminationInput) -> None:
+        with session_scope(self.engine) as session:
+            stmt = select(Determination.id).where(Determination.key == inp.key)
+            if session.exec(stmt).first() is not None:
+                return
+            session.add(
+                Determination(
+                    key=inp.key,
+                    case_id=inp.case_id,
+                    kind=inp.kind,
+                    outcome=inp.outcome,
+                    actor=inp.actor,
+                    at=inp.at,
+                    policy_version=inp.policy_version,
+                    code_version=code_version(),
+                    inputs=inp.inputs,
+                    result=inp.result,
+                    reasons=inp.reasons,
+                    reason_text=inp.reason_text,
+                )
+            )
