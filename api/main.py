@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from activities.notifications import notifier_for
 from api.clock import SystemClock
-from api.routes import auth, cases, health, intake, sim, tasks
+from api.routes import auth, cases, health, intake, notices, ping, sim, tasks
 from api.runtime import Runtime, TemporalGateway
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Case intake, deadlines, worklist and payments for a regional agency.",
     )
     v1 = APIRouter(prefix="/api/v1")
-    for module in (health, auth, intake, cases, tasks):
+    for module in (health, auth, intake, cases, tasks, notices, ping):
         v1.include_router(module.router)
     if settings.clock == "simulated":
         v1.include_router(sim.router)

@@ -1,0 +1,205 @@
+"""Decision notices (失业保险待遇核定通知书 / 不予核定通知书): HTML from a Jinja2 template,
+PDF from that HTML with WeasyPrint. Read from the case read model (`CaseRecord.decision`)
+and the review `Determination` row, so a printed notice names what it can be re-checked by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlmodel import Session, select
+
+from db.models import CaseRecord, Determination
+from domain.calendar import AGENCY_TZ
+from domain.review import APPEAL_NOTICE_EN, APPEAL_NOTICE_ZH, REJECTION_REASONS
+from forms import TEMPLATE_DIR
+from policy import PolicyBook, UnknownRegion, default_policy_book
+
+Lang = Literal["zh", "en"]
+TITLES = {
+    "approve": ("失业保险待遇核定通知书", "Notice of unemployment-insurance benefits granted"),
+    "reject": (
+        "失业保险待遇不予核定通知书",
+        "Notice of refusal of unemployment-insurance benefits",
+    ),
+}
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def zh_date(value: date) -> str:
+    """2026年12月5日"""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+_env.filters["zh_date"] = zh_date
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_UNITS = ["", "拾", "佰", "仟"]
+_GROUPS = ["", "万", "亿"]
+
+
+def amount_in_words(amount: Decimal) -> str:
+    """Chinese financial capitals for a yuan amount: 755.00 → 柒佰伍拾伍元整."""
+    fen_total = int((amount * 100).to_integral_value())
+    yuan, fen = divmod(fen_total, 100)
+    words, group_index, need_zero = "", 0, False
+    while yuan:
+        yuan, group = divmod(yuan, 10000)
+        part, zero = "", False
+        for pos in range(4):
+            group, digit = divmod(group, 10)
+            if digit:
+                part = _DIGITS[digit] + _UNITS[pos] + ("零" if zero and part else "") + part
+                zero = False
+            else:
+                zero = True
+        if part:
+            words = part + _GROUPS[group_index] + ("零" if need_zero and words else "") + words
+        need_zero = zero or not part
+        group_index += 1
+    words = (words or "零") + "元"
+    jiao, fen = divmod(fen, 10)
+    if not jiao and not fen:
+        return words + "整"
+    tail = (_DIGITS[jiao] + "角" if jiao else "零") + (_DIGITS[fen] + "分" if fen else "")
+    return words + tail
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a notice is made of: the template, its number and the template's values."""
+
+    case_id: str
+    outcome: str
+    number: str
+    decided_on: date
+    template: str
+    context: dict[str, Any]
+
+    @property
+    def filename(self) -> str:
+        return f"notice-{self.outcome}-{self.case_id}-{self.decided_on:%Y%m%d}.pdf"
+
+    @property
+    def content_disposition(self) -> str:
+        """attachment; an ASCII name, and the Chinese title as the UTF-8 name (RFC 6266)."""
+        utf8 = f"{TITLES[self.outcome][0]}-{self.case_id}.pdf"
+        return f"attachment; filename=\"{self.filename}\"; filename*=UTF-8''{quote(utf8)}"
+
+
+def notice_number(case_id: str, decided_on: date) -> str:
+    """Stable per case and decision date: the same decision always prints the same number."""
+    return f"UI-{decided_on:%Y%m%d}-{case_id.upper()}"
+
+
+def _reasons(codes: list[str]) -> list[dict[str, str]]:
+    out = []
+    for code in codes:
+        zh, en = REJECTION_REASONS.get(code, (code, code))
+        out.append({"code": code, "zh": zh, "en": en})
+    return out
+
+
+def build_notice(
+    session: Session, case_id: str, lang: Lang = "zh", *, book: PolicyBook | None = None
+) -> Notice | None:
+    """The notice of a case's review decision; None when there is no such case or decision."""
+    case = session.get(CaseRecord, case_id)
+    if case is None or not case.decision:
+        return None
+    decision = case.decision
+    outcome = "approve" if decision.get("outcome") == "approve" else "reject"
+    decided_at = datetime.fromisoformat(str(decision["decided_at"]))
+    if decided_at.tzinfo is not None:
+        decided_at = decided_at.astimezone(AGENCY_TZ)
+    decided_on = decided_at.date()
+    book = book or default_policy_book()
+    try:
+        region_name = book.region(case.region_code).name
+    except UnknownRegion:
+        region_name = case.region_code
+    key = decision.get("determination_key")
+    determination = (
+        session.exec(select(Determination).where(Determination.key == key)).first() if key else None
+    )
+    entitlement = decision.get("entitlement") or None
+    if entitlement:
+        amount = Decimal(str(entitlement["monthly_amount"]))
+        entitlement = {
+            "months": entitlement["months"],
+            "monthly_amount": f"{amount:.2f}",
+            "amount_words": amount_in_words(amount),
+            "start_date": date.fromisoformat(str(entitlement["start_date"])),
+            "end_date": date.fromisoformat(str(entitlement["end_date"])),
+        }
+    number = notice_number(case.case_id, decided_on)
+    title_zh, title_en = TITLES[outcome]
+    context: dict[str, Any] = {
+        "lang": lang,
+        "title_zh": title_zh,
+        "title_en": title_en,
+        "number": number,
+        "region_code": case.region_code,
+        "region_name": region_name,
+        "agency_zh": f"{region_name}失业保险经办机构",
+        "agency_en": f"Unemployment-insurance agency of {region_name} ({case.region_code})",
+        "case_id": case.case_id,
+        "claimant_name": case.claimant_name or "",
+        "national_id_masked": case.national_id_masked or "",
+        "employer_name": case.employer_name,
+        "separation_date": case.separation_date,
+        "decided_on": decided_on,
+        "decided_by": decision.get("decided_by", ""),
+        "contribution_months": decision.get("contribution_months"),
+        "corrected_from": decision.get("corrected_from"),
+        "entitlement": entitlement,
+        "reasons": _reasons(list(decision.get("reasons") or [])),
+        "reason_text": decision.get("reason_text"),
+        "appeal_zh": APPEAL_NOTICE_ZH,
+        "appeal_en": APPEAL_NOTICE_EN,
+        "policy_version": decision.get("policy_version")
+        or (determination.policy_version if determination else None),
+        "determination_key": key,
+        "code_version": determination.code_version if determination else None,
+    }
+    template = "notices/approval.html" if outcome == "approve" else "notices/rejection.html"
+    return Notice(case.case_id, outcome, number, decided_on, template, context)
+
+
+def notice_html(notice: Notice) -> str:
+    return _env.get_template(notice.template).render(notice.context)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A4 PDF of the notice HTML (WeasyPrint; fonts from the system, e.g. fonts-noto-cjk)."""
+    from weasyprint import HTML  # imported on first use: loading it takes a moment
+
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf()
+    return pdf
+
+
+def render_notice_html(
+    session: Session, case_id: str, lang: Lang = "zh", *, book: PolicyBook | None = None
+) -> str | None:
+    """The notice as HTML; None when the case has no decision (yet)."""
+    notice = build_notice(session, case_id, lang, book=book)
+    return notice_html(notice) if notice else None
+
+
+def render_notice_pdf(
+    session: Session, case_id: str, lang: Lang = "zh", *, book: PolicyBook | None = None
+) -> bytes | None:
+    """The notice as an A4 PDF; None when the case has no decision (yet)."""
+    notice = build_notice(session, case_id, lang, book=book)
+    return html_to_pdf(notice_html(notice)) if notice else None
