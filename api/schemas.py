@@ -213,6 +213,41 @@ class TaskOut(BaseModel):
     national_id_masked: str | None = None
 
 
+class DeterminationOut(BaseModel):
+    key: str
+    kind: str
+    outcome: str
+    actor: str
+    at: datetime | None
+    policy_version: str | None
+    code_version: str
+    inputs: dict[str, Any]
+    result: dict[str, Any]
+    reasons: list[str]
+    reason_text: str | None
+
+
+class AuditOut(BaseModel):
+    at: datetime | None
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    reason: str | None
+    data: dict[str, Any]
+
+
+class ExtendDeadlineIn(Strict):
+    days: int = Field(ge=1, le=90)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DeadlineOut(BaseModel):
+    kind: str
+    due_date: date
+    extensions: list[dict[str, Any]]
+
+
 class CaseDetail(CaseSummary):
     notice_date: date | None
     employer_report_received: date | None
@@ -220,9 +255,12 @@ class CaseDetail(CaseSummary):
     deadline_details: dict[str, Any]
     proposal: dict[str, Any] | None
     entitlement: Entitlement | None
+    decision: dict[str, Any] | None
     payments: list[dict[str, Any]]
     tasks: list[TaskOut]
     events: list[CaseEventOut]
+    determinations: list[DeterminationOut]
+    audit: list[AuditOut]
 
 
 class CompleteTaskIn(Strict):

@@ -10,17 +10,23 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.deps import CurrentUser, RuntimeDep, SessionDep, TemporalClientDep
 from api.errors import field_error
 from api.schemas import (
+    AuditOut,
     CaseDetail,
     CaseEventOut,
     CaseSummary,
+    DeadlineOut,
     Deadlines,
+    DeterminationOut,
     Entitlement,
+    ExtendDeadlineIn,
     TaskOut,
 )
-from db.models import CaseEvent, CaseRecord, Task
+from api.services import ActionError
+from api.services import cases as cases_actions
+from db.models import AuditEntry, CaseEvent, CaseRecord, Determination, Task
 from domain.identifiers import InvalidIdentifier, validate_national_id
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -147,6 +153,17 @@ def get_case(case_id: str, session: SessionDep, user: CurrentUser) -> CaseDetail
     tasks = session.exec(
         select(Task).where(Task.case_id == case_id).order_by(col(Task.created_at))
     ).all()
+    determinations = session.exec(
+        select(Determination)
+        .where(Determination.case_id == case_id)
+        .order_by(col(Determination.at))
+    ).all()
+    entity_ids = [case_id, *(t.task_id for t in tasks)]
+    audit = session.exec(
+        select(AuditEntry)
+        .where(col(AuditEntry.entity_id).in_(entity_ids))
+        .order_by(col(AuditEntry.at), col(AuditEntry.id))
+    ).all()
     entitlement = None
     if row.entitlement_months is not None and row.entitlement_start and row.monthly_amount:
         entitlement = Entitlement(
@@ -162,8 +179,34 @@ def get_case(case_id: str, session: SessionDep, user: CurrentUser) -> CaseDetail
         registration_date=row.registration_date,
         deadline_details=row.deadline_details,
         proposal=row.proposal,
+        decision=row.decision,
         entitlement=entitlement,
         payments=[],
         tasks=[TaskOut.model_validate(t, from_attributes=True) for t in tasks],
         events=[CaseEventOut.model_validate(e, from_attributes=True) for e in events],
+        determinations=[
+            DeterminationOut.model_validate(d, from_attributes=True) for d in determinations
+        ],
+        audit=[AuditOut.model_validate(a, from_attributes=True) for a in audit],
     )
+
+
+@router.post("/{case_id}/deadlines/{kind}/extend", response_model=DeadlineOut)
+async def extend_deadline(
+    case_id: str,
+    kind: str,
+    body: ExtendDeadlineIn,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    client: TemporalClientDep,
+) -> DeadlineOut:
+    """Supervisors: move a running deadline (employer_report, registration, review)."""
+    try:
+        dl = await cases_actions.extend_deadline(
+            runtime, client, user, case_id, kind, body.days, body.reason
+        )
+    except ActionError as err:
+        if err.loc:
+            raise field_error(err.loc, err.message) from err
+        raise HTTPException(err.status, err.message) from err
+    return DeadlineOut(kind=dl.kind, due_date=dl.due_date, extensions=dl.extensions)

@@ -88,21 +88,30 @@ _FILTER_KEYS = set(actions.TaskFilters.__dataclass_fields__)
 
 
 @router.put("/filters", response_model=SavedFilterOut)
-def save_filter(body: SavedFilterIn, runtime: RuntimeDep, user: CurrentUser) -> SavedFilter:
+async def save_filter(
+    body: SavedFilterIn, runtime: RuntimeDep, user: CurrentUser, client: TemporalClientDep
+) -> SavedFilter:
     """Save (or replace) a named filter of yours."""
     unknown = set(body.filters) - _FILTER_KEYS
     if unknown:
         raise field_error(["body", "filters"], f"unknown filter keys: {', '.join(sorted(unknown))}")
-    with session_scope(runtime.engine) as session:
-        stmt = select(SavedFilter).where(
-            SavedFilter.username == user.username, SavedFilter.name == body.name
-        )
-        row = session.exec(stmt).first() or SavedFilter(username=user.username, name=body.name)
-        row.filters = dict(body.filters)
-        session.add(row)
-        session.flush()
-        session.refresh(row)
-        return row
+    at = await runtime.clock.now(client)
+
+    def save() -> SavedFilter:
+        with session_scope(runtime.engine) as session:
+            stmt = select(SavedFilter).where(
+                SavedFilter.username == user.username, SavedFilter.name == body.name
+            )
+            row = session.exec(stmt).first() or SavedFilter(
+                username=user.username, name=body.name, created_at=at
+            )
+            row.filters = dict(body.filters)
+            session.add(row)
+            session.flush()
+            session.refresh(row)
+            return row
+
+    return await asyncio.to_thread(save)
 
 
 @router.delete("/filters/{filter_id}", status_code=204)

@@ -11,18 +11,17 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.notifications import NotifyInput
 from api.runtime import Runtime
 from api.services import ActionError
+from api.services.cases import update_error
 from db.engine import session_scope
 from db.models import AuditEntry, CaseRecord, Task, User
 from domain.tasks import may_complete
 from workflows.case_models import CompleteTaskInput
 from workflows.claim import ClaimWorkflow
-from workflows.human_task import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
 
 ACTIVE = ("open", "claimed")
 
@@ -207,9 +206,6 @@ async def assign(
     return await asyncio.to_thread(run)
 
 
-_STATUS_OF = {TASK_CLOSED: 409, FORBIDDEN: 403, TASK_NOT_FOUND: 404}
-
-
 async def complete(
     runtime: Runtime,
     client: Client,
@@ -226,6 +222,8 @@ async def complete(
         raise ActionError(409, f"task {task_id} is already completed")
     if task.assignee and task.assignee != user.username:
         raise ActionError(409, f"task {task_id} is claimed by {task.assignee}")
+    if task.escalated and not task.assignee and "supervisor" not in user.role_set:
+        raise ActionError(403, f"task {task_id} is escalated: a supervisor decides or assigns it")
     handle = client.get_workflow_handle(task.workflow_id)
     try:
         await handle.execute_update(
@@ -240,13 +238,7 @@ async def complete(
             ),
         )
     except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError):
-            if cause.type == INVALID_OUTCOME:
-                field = str(cause.details[0]) if cause.details else "outcome"
-                raise ActionError(422, cause.message, ["body", *field.split(".")]) from err
-            raise ActionError(_STATUS_OF.get(cause.type or "", 409), cause.message) from err
-        raise ActionError(409, f"the task could not be completed: {cause}") from err
+        raise update_error(err) from err
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise ActionError(

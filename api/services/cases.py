@@ -1,0 +1,54 @@
+"""Case actions: a supervisor extends a running deadline (a validated Update)."""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.runtime import Runtime
+from api.services import ActionError
+from db.models import User
+from workflows.case_models import DeadlineInfo, ExtendDeadlineInput
+from workflows.claim import ClaimWorkflow
+from workflows.human_task import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
+
+DEADLINE_KINDS = ("employer_report", "registration", "review")
+_STATUS_OF = {TASK_CLOSED: 409, FORBIDDEN: 403, TASK_NOT_FOUND: 404}
+
+
+def update_error(err: WorkflowUpdateFailedError) -> ActionError:
+    """Map a refused Update to the HTTP answer (403 / 409 / 422 naming the field)."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        if cause.type == INVALID_OUTCOME:
+            field = str(cause.details[0]) if cause.details else "body"
+            return ActionError(422, cause.message, ["body", *field.split(".")])
+        return ActionError(_STATUS_OF.get(cause.type or "", 409), cause.message)
+    return ActionError(409, f"refused: {cause}")
+
+
+async def extend_deadline(
+    runtime: Runtime, client: Client, user: User, case_id: str, kind: str, days: int, reason: str
+) -> DeadlineInfo:
+    """Move a running deadline of a case by `days`, with the supervisor's reason."""
+    if kind not in DEADLINE_KINDS:
+        raise ActionError(404, f"no deadline kind {kind!r}")
+    handle = client.get_workflow_handle(f"case-{case_id}")
+    try:
+        return await handle.execute_update(
+            ClaimWorkflow.extend_deadline,
+            ExtendDeadlineInput(
+                kind=kind,
+                days=days,
+                reason=reason,
+                actor=user.username,
+                actor_roles=sorted(user.role_set),
+            ),
+        )
+    except WorkflowUpdateFailedError as err:
+        raise update_error(err) from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise ActionError(409, f"case {case_id} is closed or unknown") from err
+        raise
