@@ -73,3 +73,25 @@ async def test_fresh_intake_histories_replay(
     await signal_case(env.client, task_queue, "r2" + nid2[-6:], f.employer_report(nid2, sep))
     await state_when(h2, lambda s: s.status == "in_review")
     await _replayer().replay_workflow(await _keep("intake_employer_overdue", h2))
+
+
+async def test_fresh_review_history_replays(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str
+) -> None:
+    """Review escalated past day 15, extended deadline refused, supervisor approves."""
+    nid, sep = f.national_id(), await today(env)
+    case_id = "r3" + nid[-6:]
+    h = await signal_case(env.client, task_queue, case_id, f.employer_report(nid, sep))
+    await signal_case(env.client, task_queue, case_id, f.registration(nid, sep))
+    s = await state_when(h, lambda s: any(t.kind == "review_claim" for t in s.tasks.values()))
+    task_id = next(t for t in s.tasks if t.startswith("review_claim"))
+    await advance(env, 20)
+    await state_when(h, lambda s: s.tasks[task_id].escalated)
+    await h.execute_update(
+        ClaimWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=task_id, outcome="approve", actor="supervisor", actor_roles=["supervisor"]
+        ),
+    )
+    await state_when(h, lambda s: s.status == "active")
+    await _replayer().replay_workflow(await _keep("review_escalated_approved", h))
