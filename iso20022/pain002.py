@@ -1,0 +1,124 @@
+"""pain.002.001.10 customer payment status report: the bank's answer per transaction.
+
+Statuses used: ACCP (accepted, not yet settled), ACSC (settled on the creditor's account),
+RJCT (rejected or returned, with an ISO reason code: AC01 incorrect account number,
+AC04 closed account, AC06 blocked account, DU05 duplicate transaction, …), PDNG (pending).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, cast, get_args
+
+from pyiso20022.pain.pain_002_001_10 import (
+    CustomerPaymentStatusReportV10,
+    Document,
+    GroupHeader86,
+    NumberOfTransactionsPerStatus5,
+    OriginalGroupHeader17,
+    OriginalPaymentInstruction32,
+    PaymentTransaction105,
+    StatusReason6Choice,
+    StatusReasonInformation12,
+)
+
+from iso20022 import xml
+from iso20022.errors import MessageError
+from iso20022.pain001 import MESSAGE_NAME as PAIN001_NAME
+
+NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"
+MESSAGE_NAME = "pain.002.001.10"
+
+Status = Literal["ACCP", "ACSC", "RJCT", "PDNG"]
+STATUSES: tuple[str, ...] = get_args(Status)
+
+
+@dataclass
+class TransactionStatus:
+    end_to_end_id: str
+    status: Status
+    reason: str | None = None
+
+
+@dataclass
+class StatusReport:
+    msg_id: str
+    created_at: datetime
+    original_msg_id: str
+    statuses: list[TransactionStatus] = field(default_factory=list)
+
+
+def build_pain002(report: StatusReport) -> bytes:
+    """The report as pain.002 XML (one original payment information block: the message)."""
+    xml.identifier(report.msg_id, "message ID")
+    xml.identifier(report.original_msg_id, "original message ID")
+    for s in report.statuses:
+        _check_status(s.end_to_end_id, s.status, s.reason)
+    per_status: Counter[str] = Counter(s.status for s in report.statuses)
+    document = Document(
+        cstmr_pmt_sts_rpt=CustomerPaymentStatusReportV10(
+            grp_hdr=GroupHeader86(
+                msg_id=report.msg_id, cre_dt_tm=xml.xml_datetime(report.created_at)
+            ),
+            orgnl_grp_inf_and_sts=OriginalGroupHeader17(
+                orgnl_msg_id=report.original_msg_id,
+                orgnl_msg_nm_id=PAIN001_NAME,
+                grp_sts=_group_status(per_status),
+                nb_of_txs_per_sts=[
+                    NumberOfTransactionsPerStatus5(dtld_nb_of_txs=str(n), dtld_sts=status)
+                    for status, n in sorted(per_status.items())
+                ],
+            ),
+            orgnl_pmt_inf_and_sts=[
+                OriginalPaymentInstruction32(
+                    orgnl_pmt_inf_id=report.original_msg_id,
+                    tx_inf_and_sts=[_transaction(s) for s in report.statuses],
+                )
+            ],
+        )
+    )
+    return xml.to_xml(document, NAMESPACE)
+
+
+def parse_pain002(data: bytes) -> StatusReport:
+    """Read a pain.002; MessageError when malformed or naming an unknown status."""
+    document = xml.from_xml(data, NAMESPACE, Document, MESSAGE_NAME)
+    body = document.cstmr_pmt_sts_rpt
+    statuses: list[TransactionStatus] = []
+    for block in body.orgnl_pmt_inf_and_sts:
+        for tx in block.tx_inf_and_sts:
+            e2e = xml.identifier(tx.orgnl_end_to_end_id, "original end-to-end ID")
+            reason = next((r.rsn.cd or r.rsn.prtry for r in tx.sts_rsn_inf if r.rsn), None)
+            statuses.append(_check_status(e2e, tx.tx_sts, reason))
+    return StatusReport(
+        msg_id=xml.identifier(body.grp_hdr.msg_id, "message ID"),
+        created_at=xml.py_datetime(body.grp_hdr.cre_dt_tm, "creation time"),
+        original_msg_id=xml.identifier(body.orgnl_grp_inf_and_sts.orgnl_msg_id, "original ID"),
+        statuses=statuses,
+    )
+
+
+def _check_status(e2e: str, status: str | None, reason: str | None) -> TransactionStatus:
+    xml.identifier(e2e, "end-to-end ID")
+    if status not in STATUSES:
+        raise MessageError(f"transaction {e2e}: status {status!r} is not one of {STATUSES}")
+    if reason is not None and not 1 <= len(reason) <= 4:
+        raise MessageError(f"transaction {e2e}: reason code {reason!r} is not 1-4 characters")
+    return TransactionStatus(end_to_end_id=e2e, status=cast(Status, status), reason=reason)
+
+
+def _group_status(per_status: Counter[str]) -> str | None:
+    if not per_status:
+        return None
+    if len(per_status) == 1:
+        return next(iter(per_status))
+    return "PART"  # some transactions in one status, some in another
+
+
+def _transaction(s: TransactionStatus) -> PaymentTransaction105:
+    reasons = [StatusReasonInformation12(rsn=StatusReason6Choice(cd=s.reason))] if s.reason else []
+    return PaymentTransaction105(
+        orgnl_end_to_end_id=s.end_to_end_id, tx_sts=s.status, sts_rsn_inf=reasons
+    )

@@ -1,0 +1,77 @@
+"""camt.053 statements: round trip, reversals for returns, balances that add up."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from iso20022 import MessageError, Statement, StatementEntry, build_camt053, parse_camt053
+
+DAY = date(2024, 1, 16)
+
+STATEMENT = Statement(
+    msg_id="STM0001",
+    statement_id="22050161000000000001-20240116",
+    created_at=datetime(2024, 1, 16, 16, 0, tzinfo=UTC),
+    account="22050161000000000001",
+    statement_date=DAY,
+    opening_balance=Decimal("10000.00"),
+    closing_balance=Decimal("9245.00"),
+    entries=[
+        StatementEntry("E2E-0001", Decimal("755.00"), "DBIT", DAY, "BOOK", None),
+        StatementEntry("E2E-0002", Decimal("574.00"), "DBIT", DAY, "BOOK", None),
+        StatementEntry("E2E-0002", Decimal("574.00"), "CRDT", DAY, "BOOK", "AC04"),
+    ],
+)
+
+
+def test_round_trip() -> None:
+    assert parse_camt053(build_camt053(STATEMENT)) == STATEMENT
+
+
+def test_a_return_is_a_reversal_with_its_reason() -> None:
+    xml = build_camt053(STATEMENT).decode()
+    assert xml.count("<RvslInd>true</RvslInd>") == 1
+    assert "<SubFmlyCd>RRTN</SubFmlyCd>" in xml
+    assert "<RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>" in xml
+    assert "<Cd>OPBD</Cd>" in xml and "<Cd>CLBD</Cd>" in xml
+
+
+def test_a_negative_balance_is_a_debit_balance() -> None:
+    overdrawn = dataclasses.replace(
+        STATEMENT, opening_balance=Decimal("-100.00"), closing_balance=Decimal("-855.00")
+    )
+    assert parse_camt053(build_camt053(overdrawn)) == overdrawn
+
+
+def test_an_empty_day_keeps_its_balance() -> None:
+    quiet = dataclasses.replace(STATEMENT, closing_balance=Decimal("10000.00"), entries=[])
+    assert parse_camt053(build_camt053(quiet)) == quiet
+
+
+def test_build_refuses_balances_that_do_not_add_up() -> None:
+    wrong = dataclasses.replace(STATEMENT, closing_balance=Decimal("9000.00"))
+    with pytest.raises(MessageError, match="closing balance"):
+        build_camt053(wrong)
+
+
+GOOD = build_camt053(STATEMENT)
+
+
+@pytest.mark.parametrize(
+    ("xml", "reason"),
+    [
+        (b"<Document", "malformed XML"),
+        (GOOD.replace(b"camt.053.001.08", b"camt.054.001.08"), "wrong namespace"),
+        (GOOD.replace(b">9245.00<", b">9246.00<"), "closing balance"),
+        (GOOD.replace(b"<Cd>OPBD</Cd>", b"<Cd>PRCD</Cd>"), "OPBD is missing"),
+        (GOOD.replace(b"<Cd>BOOK</Cd>", b"<Cd>PDNG</Cd>", 1), "not BOOK"),
+    ],
+)
+def test_parse_refuses(xml: bytes, reason: str) -> None:
+    with pytest.raises(MessageError) as refused:
+        parse_camt053(xml)
+    assert reason in refused.value.reason
