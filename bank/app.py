@@ -1,0 +1,119 @@
+"""The bank's HTTP API (FastAPI): pain.001 in, pain.002 and camt.053 out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import date
+
+import httpx
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+
+from bank.admin import router as admin_router
+from bank.clock import BankClock, clock_from_spec
+from bank.config import BankConfig
+from bank.service import Bank, ClockUnavailable, Duplicate, StatementNotReady
+from bank.store import BankStore
+from bank.webhooks import deliver_forever
+from iso20022 import MessageError
+
+XML = "application/xml"
+
+
+def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastAPI:
+    """The simulated bank; `clock` overrides BANK_CLOCK (tests pass a ManualClock)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = BankStore(config.db_path)
+        bank = Bank(config, clock or clock_from_spec(config.clock), store)
+        app.state.bank = bank
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
+            loops = [
+                asyncio.create_task(bank.settle_forever(), name="bank-settlement"),
+                asyncio.create_task(deliver_forever(bank, client), name="bank-webhooks"),
+            ]
+            try:
+                yield
+            finally:
+                for task in loops:
+                    task.cancel()
+                for task in loops:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                store.close()
+
+    app = FastAPI(
+        title="Simulated bank (代发银行)",
+        summary="ISO 20022 credit transfers for the UI fund: pain.001, pain.002, camt.053",
+        lifespan=lifespan,
+    )
+    app.include_router(admin_router)
+
+    @app.middleware("http")
+    async def test_modes(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.url.path.startswith("/admin"):
+            return await call_next(request)
+        mode = request.app.state.bank.mode
+        if mode.down:
+            return JSONResponse({"detail": "bank unavailable (simulated outage)"}, 503)
+        if mode.slow_ms:
+            await asyncio.sleep(mode.slow_ms / 1000)
+        return await call_next(request)
+
+    @app.exception_handler(ClockUnavailable)
+    async def clock_unavailable(_request: Request, exc: ClockUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 503)
+
+    @app.get("/health")
+    async def health(request: Request) -> dict[str, str]:
+        """The bank answers and its clock reads."""
+        bank: Bank = request.app.state.bank
+        now = await bank.now()
+        return {"status": "ok", "clock": config.clock, "now": now.isoformat()}
+
+    @app.post("/pain001", status_code=202, responses={202: {"content": {XML: {}}}})
+    async def submit(request: Request) -> Response:
+        """Submit a pain.001; 202 with the acceptance pain.002, 400 invalid, 409 duplicate."""
+        bank: Bank = request.app.state.bank
+        try:
+            acceptance = await bank.accept(await request.body())
+        except MessageError as exc:
+            raise HTTPException(400, f"invalid pain.001: {exc.reason}") from None
+        except Duplicate as dup:
+            return JSONResponse(
+                {
+                    "detail": f"duplicate message ID {dup.original.msg_id!r}: already accepted"
+                    f" at {dup.original.accepted_at.isoformat()}; nothing new is paid",
+                    "msg_id": dup.original.msg_id,
+                    "accepted_at": dup.original.accepted_at.isoformat(),
+                    "same_content": dup.same_content,
+                    "acceptance": dup.acceptance.decode(),
+                },
+                409,
+            )
+        return Response(acceptance, 202, media_type=XML)
+
+    @app.get("/status/{msg_id}", responses={200: {"content": {XML: {}}}})
+    async def status(msg_id: str, request: Request) -> Response:
+        """The current pain.002 of a submitted message (the fallback for a lost webhook)."""
+        report = await request.app.state.bank.status(msg_id)
+        if report is None:
+            raise HTTPException(404, f"no message {msg_id!r}")
+        return Response(report, media_type=XML)
+
+    @app.get("/statements/{day}", responses={200: {"content": {XML: {}}}})
+    async def statement(day: date, request: Request, account: str | None = None) -> Response:
+        """The camt.053 for a booking date (default account: the fund's)."""
+        try:
+            body = await request.app.state.bank.statement(day, account)
+        except StatementNotReady as exc:
+            raise HTTPException(404, str(exc)) from None
+        return Response(body, media_type=XML)
+
+    return app

@@ -1,0 +1,258 @@
+"""The simulated bank over real HTTP: acceptance, settlement on its clock, signed webhooks,
+returns, duplicates, test modes, polling (issue 4, ARCHITECTURE.md: Money and the bank)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+
+from bank.clock import ManualClock
+from bank.config import BankConfig
+from bank.testing import RunningBank, serve_bank
+from iso20022 import build_pain001, parse_camt053, parse_pain002, verify
+from iso20022.pain002 import TransactionStatus
+from tests.bank.helpers import (
+    BAD_LUHN,
+    GOOD_ACCOUNTS,
+    SECRET,
+    WebhookReceiver,
+    eventually,
+    make_run,
+)
+
+DAY = timedelta(hours=24)
+
+
+def submit(http: httpx.Client, xml: bytes) -> httpx.Response:
+    return http.post("/pain001", content=xml, headers={"Content-Type": "application/xml"})
+
+
+def statuses(xml: bytes) -> dict[str, tuple[str, str | None]]:
+    return {s.end_to_end_id: (s.status, s.reason) for s in parse_pain002(xml).statuses}
+
+
+def webhook_statuses(receiver: WebhookReceiver) -> list[TransactionStatus]:
+    return [s for r in receiver.received for s in parse_pain002(r.body).statuses]
+
+
+def test_accepts_then_settles_after_the_delay_and_sends_a_signed_webhook(
+    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    resp = submit(http, build_pain001(make_run("RUN-1")))
+    assert resp.status_code == 202, resp.text
+    assert resp.headers["content-type"].startswith("application/xml")
+    assert statuses(resp.content) == {"RUN-1-1": ("ACCP", None), "RUN-1-2": ("ACCP", None)}
+    assert parse_pain002(resp.content).original_msg_id == "RUN-1"
+
+    clock.advance(DAY - timedelta(minutes=1))
+    assert http.post("/admin/settle").json() == {"settled": 0}
+    assert {t["status"] for t in http.get("/admin/transactions").json()} == {"ACCP"}
+    assert receiver.received == []
+
+    clock.advance(timedelta(minutes=1))
+    eventually(lambda: len(webhook_statuses(receiver)) == 2)
+    hook = receiver.received[0]
+    assert verify(hook.body, SECRET, hook.headers["X-Bank-Signature"])
+    assert not verify(hook.body, "another-secret", hook.headers["X-Bank-Signature"])
+    report = parse_pain002(hook.body)
+    assert report.original_msg_id == "RUN-1"
+    assert hook.headers["X-Bank-Message-Id"] == report.msg_id
+    assert statuses(hook.body) == {"RUN-1-1": ("ACSC", None), "RUN-1-2": ("ACSC", None)}
+    rows = http.get("/admin/transactions", params={"msg_id": "RUN-1"}).json()
+    assert [(r["status"], r["booking_date"]) for r in rows] == [("ACSC", "2024-01-16")] * 2
+
+
+def test_a_duplicate_message_id_is_refused_and_never_paid_twice(
+    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    xml = build_pain001(make_run("RUN-DUP"))
+    first = submit(http, xml)
+    assert first.status_code == 202
+
+    again = submit(http, xml)
+    assert again.status_code == 409
+    body = again.json()
+    assert "duplicate" in body["detail"]
+    assert body["msg_id"] == "RUN-DUP" and body["same_content"] is True
+    assert body["acceptance"].encode() == first.content  # the original acceptance, as sent
+
+    changed = submit(http, build_pain001(make_run("RUN-DUP", GOOD_ACCOUNTS[2])))
+    assert changed.status_code == 409 and changed.json()["same_content"] is False
+
+    clock.advance(DAY)
+    eventually(lambda: len(webhook_statuses(receiver)) == 2)
+    assert len(http.get("/admin/transactions").json()) == 2
+    assert http.post("/admin/settle").json() == {"settled": 0}
+    assert sorted(s.end_to_end_id for s in webhook_statuses(receiver)) == ["RUN-DUP-1", "RUN-DUP-2"]
+
+
+def test_a_resent_end_to_end_id_in_a_new_message_is_rejected_du05(
+    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    assert submit(http, build_pain001(make_run("RUN-A", e2e="PAY"))).status_code == 202
+    resent = submit(http, build_pain001(make_run("RUN-B", *GOOD_ACCOUNTS, e2e="PAY")))
+    assert resent.status_code == 202
+    assert statuses(resent.content) == {
+        "PAY-1": ("RJCT", "DU05"),
+        "PAY-2": ("RJCT", "DU05"),
+        "PAY-3": ("ACCP", None),
+    }
+    clock.advance(DAY)
+    eventually(lambda: len(webhook_statuses(receiver)) == 3)
+    settled = [(r["msg_id"], r["end_to_end_id"], r["status"]) for r in _rows(http, "ACSC")]
+    assert settled == [
+        ("RUN-A", "PAY-1", "ACSC"),
+        ("RUN-A", "PAY-2", "ACSC"),
+        ("RUN-B", "PAY-3", "ACSC"),
+    ]
+    assert statuses(http.get("/status/RUN-B").content)["PAY-1"] == ("RJCT", "DU05")
+
+
+def test_closed_and_invalid_accounts_are_returned_ac04_and_ac01(
+    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    closed = GOOD_ACCOUNTS[1]
+    mode = http.post("/admin/mode", json={"closed_accounts": [closed]}).json()
+    assert mode["closed_accounts"] == [closed]
+    run = make_run("RUN-RET", GOOD_ACCOUNTS[0], closed, BAD_LUHN, "62220202ABC")
+    assert submit(http, build_pain001(run)).status_code == 202
+    clock.advance(DAY)
+    eventually(lambda: len(webhook_statuses(receiver)) == 4)
+    assert {s.end_to_end_id: (s.status, s.reason) for s in webhook_statuses(receiver)} == {
+        "RUN-RET-1": ("ACSC", None),
+        "RUN-RET-2": ("RJCT", "AC04"),
+        "RUN-RET-3": ("RJCT", "AC01"),
+        "RUN-RET-4": ("RJCT", "AC01"),
+    }
+
+
+def test_accounts_closed_in_the_configuration_are_returned(
+    bank_config: BankConfig, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    bank_config.closed_accounts = frozenset({GOOD_ACCOUNTS[0]})
+    bank_config.blocked_accounts = frozenset({GOOD_ACCOUNTS[1]})
+    with serve_bank(bank_config, clock) as running, httpx.Client(base_url=running.url) as http:
+        assert submit(http, build_pain001(make_run("RUN-CFG"))).status_code == 202
+        clock.advance(DAY)
+        report = statuses(http.get("/status/RUN-CFG").content)
+    assert report == {"RUN-CFG-1": ("RJCT", "AC04"), "RUN-CFG-2": ("RJCT", "AC06")}
+
+
+def test_polling_status_follows_settlement(http: httpx.Client, clock: ManualClock) -> None:
+    assert http.get("/status/NOPE").status_code == 404
+    submit(http, build_pain001(make_run("RUN-POLL", GOOD_ACCOUNTS[0], BAD_LUHN)))
+    before = http.get("/status/RUN-POLL")
+    assert before.status_code == 200
+    assert statuses(before.content) == {"RUN-POLL-1": ("ACCP", None), "RUN-POLL-2": ("ACCP", None)}
+    clock.advance(DAY)
+    after = statuses(http.get("/status/RUN-POLL").content)  # no waiting for the loop
+    assert after == {"RUN-POLL-1": ("ACSC", None), "RUN-POLL-2": ("RJCT", "AC01")}
+
+
+def test_malformed_messages_are_refused_with_the_reason(http: httpx.Client) -> None:
+    resp = submit(http, b"<Document><CstmrCdtTrfInitn>")
+    assert resp.status_code == 400
+    assert "malformed XML" in resp.json()["detail"]
+    bad_sum = build_pain001(make_run("RUN-BAD")).replace(b"<CtrlSum>1510.00", b"<CtrlSum>1.00")
+    resp = submit(http, bad_sum)
+    assert resp.status_code == 400 and "CtrlSum" in resp.json()["detail"]
+    assert http.get("/admin/transactions").json() == []
+
+
+def test_down_answers_503_except_admin_and_recovers(
+    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    submit(http, build_pain001(make_run("RUN-DOWN")))
+    assert http.post("/admin/mode", json={"down": True}).json()["down"] is True
+    assert submit(http, build_pain001(make_run("RUN-LATER"))).status_code == 503
+    assert http.get("/status/RUN-DOWN").status_code == 503
+    assert http.get("/statements/2024-01-15").status_code == 503
+    assert http.get("/health").status_code == 503
+    assert http.get("/admin/mode").status_code == 200
+    clock.advance(DAY)
+    assert http.get("/admin/webhooks").json() == []  # a bank that is down settles nothing
+
+    http.post("/admin/mode", json={"down": False})
+    assert http.get("/health").status_code == 200
+    assert submit(http, build_pain001(make_run("RUN-LATER"))).status_code == 202
+    eventually(lambda: len(webhook_statuses(receiver)) == 2)
+
+
+def test_answer_twice_sends_each_webhook_twice_identically(
+    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    http.post("/admin/mode", json={"answer_twice": True})
+    submit(http, build_pain001(make_run("RUN-TWICE")))
+    clock.advance(DAY)
+    eventually(lambda: len(receiver.received) == 2)
+    first, second = receiver.received
+    assert first.body == second.body
+    assert first.headers["X-Bank-Signature"] == second.headers["X-Bank-Signature"]
+    assert eventually(lambda: http.get("/admin/webhooks").json())[0]["sends"] == 2
+
+
+def test_slow_mode_delays_answers_but_still_answers(http: httpx.Client, bank: RunningBank) -> None:
+    http.post("/admin/mode", json={"slow_ms": 500})
+    with httpx.Client(base_url=bank.url, timeout=0.05) as impatient:
+        try:
+            impatient.get("/health")
+        except httpx.TimeoutException:
+            pass
+        else:
+            raise AssertionError("a client that waits less than slow_ms should time out")
+    assert http.get("/health").status_code == 200
+    assert http.post("/admin/mode", json={"slow_ms": 0}).json()["slow_ms"] == 0
+
+
+def test_webhooks_are_retried_until_our_side_answers(
+    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    receiver.answers = [503, 503, 500]
+    submit(http, build_pain001(make_run("RUN-RETRY")))
+    clock.advance(DAY)
+    eventually(lambda: len(receiver.received) == 1)
+    hook = eventually(lambda: [h for h in http.get("/admin/webhooks").json() if h["delivered"]])
+    assert hook[0]["failed_attempts"] == 3 and hook[0]["sends"] == 4
+
+
+def test_statement_balances_add_up_day_by_day(
+    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    submit(http, build_pain001(make_run("RUN-D1", GOOD_ACCOUNTS[0], BAD_LUHN, amount="755.00")))
+    clock.advance(DAY)  # booked 2024-01-16
+    submit(http, build_pain001(make_run("RUN-D2", *GOOD_ACCOUNTS[:2], amount="574.00")))
+    clock.advance(DAY)  # booked 2024-01-17
+
+    day1 = parse_camt053(http.get("/statements/2024-01-16").content)
+    assert day1.opening_balance == 10000 and day1.closing_balance == 10000 - 755
+    assert [(e.end_to_end_id, e.credit_debit, e.return_reason) for e in day1.entries] == [
+        ("RUN-D1-1", "DBIT", None),
+        ("RUN-D1-2", "DBIT", None),
+        ("RUN-D1-2", "CRDT", "AC01"),
+    ]
+    day2 = parse_camt053(http.get("/statements/2024-01-17").content)
+    assert day2.opening_balance == day1.closing_balance
+    assert day2.closing_balance == day1.closing_balance - 2 * 574
+    quiet = parse_camt053(http.get("/statements/2024-01-15").content)
+    assert quiet.entries == [] and quiet.opening_balance == quiet.closing_balance == 10000
+    assert http.get("/statements/2024-01-18").status_code == 404  # not begun on the bank clock
+    other = parse_camt053(http.get("/statements/2024-01-16", params={"account": "999"}).content)
+    assert other.account == "999" and other.entries == []
+
+
+def test_a_restarted_bank_remembers_what_it_accepted(
+    bank_config: BankConfig, clock: ManualClock
+) -> None:
+    xml = build_pain001(make_run("RUN-CRASH"))
+    with serve_bank(bank_config, clock) as running, httpx.Client(base_url=running.url) as http:
+        assert submit(http, xml).status_code == 202
+    with serve_bank(bank_config, clock) as running, httpx.Client(base_url=running.url) as http:
+        assert submit(http, xml).status_code == 409
+        clock.advance(DAY)
+        assert statuses(http.get("/status/RUN-CRASH").content)["RUN-CRASH-1"] == ("ACSC", None)
+        assert len(http.get("/admin/transactions").json()) == 2
+
+
+def _rows(http: httpx.Client, status: str) -> list[dict[str, str]]:
+    return [r for r in http.get("/admin/transactions").json() if r["status"] == status]
