@@ -1,14 +1,15 @@
 """Run the whole system on one machine with the embedded defaults (`make run`).
 
 Migrates and seeds the database, then starts Temporal (dev server, or the
-time-skipping test server with CLOCK=simulated), the SMTP sink, the worker and the
-API; stops everything when one of them dies or on Ctrl-C / SIGTERM.
+time-skipping test server with CLOCK=simulated), the simulated bank, the SMTP sink, the
+worker and the API; stops everything when one of them dies or on Ctrl-C / SIGTERM.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -61,10 +62,13 @@ class Stack:
         self.env = env
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
 
-    def start(self, name: str, cmd: list[str]) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, cmd: list[str], extra_env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         print(f"==> starting {name}: {' '.join(cmd)}")
+        env = {**self.env, **(extra_env or {})}
         # own session = own process group: Ctrl-C reaches only us, and killpg gets it all
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, start_new_session=True)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
         self.children.append((name, proc))
         return proc
 
@@ -140,12 +144,14 @@ def main() -> int:
         "API_PORT": int(os.environ.get("API_PORT", "8000")),
         "TEMPORAL_PORT": int(os.environ.get("TEMPORAL_PORT", "7233")),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "1025")),
+        "BANK_PORT": int(os.environ.get("BANK_PORT", "8900")),
     }
     if clock == "real":
         ports["TEMPORAL_UI_PORT"] = int(os.environ.get("TEMPORAL_UI_PORT", "8233"))
     data_dir = Path(os.environ.get("DATA_DIR", "data")).resolve()
     maildir = data_dir / "mail"
     api, temporal_port = ports["API_PORT"], ports["TEMPORAL_PORT"]
+    bank_url = f"http://127.0.0.1:{ports['BANK_PORT']}"
 
     for var, port in ports.items():
         if not port_free(port):
@@ -159,7 +165,10 @@ def main() -> int:
         TEMPORAL_ADDRESS=f"127.0.0.1:{temporal_port}",
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(ports["SMTP_PORT"]),
+        BANK_URL=bank_url,
     )
+    # One secret per run unless given: the bank signs its webhooks, the API checks them.
+    bank_secret = {"BANK_WEBHOOK_SECRET": env.get("BANK_WEBHOOK_SECRET") or secrets.token_hex(16)}
     env.setdefault("APP_ENV", "development")
     stack = Stack(env)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -191,15 +200,33 @@ def main() -> int:
             stack.start("temporal-test-server", [tool("temporal-test-server"), str(temporal_port)])
             stack.wait_for(f"port {temporal_port}", lambda: port_open(temporal_port), 30)
 
+        # The bank settles on the system's clock: the test server's time in simulated mode.
+        bank_clock = "real" if clock == "real" else f"temporal:{env['TEMPORAL_ADDRESS']}"
+        stack.start(
+            "bank",
+            [PY, "-m", "bank", "--host", "127.0.0.1", "--port", str(ports["BANK_PORT"]),
+             "--db", str(data_dir / "bank.db")],
+            extra_env={
+                "WEBHOOK_URL": f"http://127.0.0.1:{api}/api/v1/bank/webhook",
+                "BANK_CLOCK": bank_clock,
+                **bank_secret,
+            },
+        )  # fmt: skip
+        stack.wait_for(
+            f"{bank_url}/health to answer 200",
+            lambda: health(f"{bank_url}/health")[0] == 200,
+            timeout=30,
+        )
         stack.start(
             "smtp-sink",
             [PY, "-m", "notifications.smtp_sink", "--host", "127.0.0.1",
              "--port", str(ports["SMTP_PORT"]), "--maildir", str(maildir)],
         )  # fmt: skip
-        stack.start("worker", [PY, "worker.py"])
+        stack.start("worker", [PY, "worker.py"], bank_secret)
         stack.start(
             "api",
             [PY, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(api)],
+            bank_secret,
         )
 
         url = f"http://127.0.0.1:{api}/api/v1/health"
@@ -221,6 +248,7 @@ def main() -> int:
         else:
             print("  Temporal UI    none (time-skipping test server); move the clock with")
             print(f"                 POST http://127.0.0.1:{api}/api/v1/sim/clock/advance")
+        print(f"  bank           {bank_url}/docs (simulated; ISO 20022)")
         print(f"  mail (SMTP sink on port {ports['SMTP_PORT']})  {maildir}")
         print("  demo logins    clerk, reviewer, supervisor, finance, admin (password = username)")
         print("Ctrl-C stops everything.\n")
