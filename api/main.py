@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
 from activities.notifications import notifier_for
+from api import pages
 from api.clock import SystemClock
 from api.routes import auth, cases, health, intake, notices, ping, sim, tasks
 from api.runtime import Runtime, TemporalGateway
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.clock == "simulated":
         v1.include_router(sim.router)
     app.include_router(v1)
+    pages.mount(app)  # staff web pages under /staff, their CSS under /static
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -1,0 +1,117 @@
+"""Sign in and out of the staff pages, and switch the language."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from sqlmodel import select
+
+from api.deps import RuntimeDep, SessionDep
+from api.pages.web import (
+    LANG_COOKIE,
+    PRE_COOKIE,
+    SESSION_COOKIE,
+    csrf_token,
+    new_nonce,
+    redirect,
+    render,
+    safe_next,
+    text,
+)
+from api.security import create_token
+from core.passwords import verify_password
+from db.models import User
+from forms.i18n import normalize
+
+router = APIRouter()
+
+
+class LoginForm(BaseModel):
+    username: str = ""
+    password: str = ""
+    next: str = ""
+    csrf_token: str = ""
+
+
+async def _login_page(
+    request: Request,
+    runtime: RuntimeDep,
+    *,
+    username: str = "",
+    next_url: str = "",
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    nonce = request.cookies.get(PRE_COOKIE) or new_nonce()
+    response = await render(
+        request,
+        "staff/login.html",
+        {
+            "csrf": csrf_token(runtime.settings.secret_key, nonce),
+            "username": username,
+            "next": safe_next(next_url),
+            "error": error,
+        },
+        runtime=runtime,
+        status=status,
+    )
+    if PRE_COOKIE not in request.cookies:
+        response.set_cookie(PRE_COOKIE, nonce, path="/staff", httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, runtime: RuntimeDep, next: str = "") -> HTMLResponse:
+    """The sign-in form."""
+    return await _login_page(request, runtime, next_url=next)
+
+
+@router.post("/login", response_model=None)
+async def login(
+    request: Request,
+    form: Annotated[LoginForm, Form()],
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    """Check the password; on success keep the API's JWT in an HttpOnly cookie."""
+    user = session.exec(select(User).where(User.username == form.username.strip())).first()
+    if user is None or not user.active or not verify_password(user.password_hash, form.password):
+        return await _login_page(
+            request,
+            runtime,
+            username=form.username,
+            next_url=form.next,
+            error=text(request, "login.failed"),
+            status=401,
+        )
+    s = runtime.settings
+    response = redirect(safe_next(form.next))
+    response.set_cookie(
+        SESSION_COOKIE,
+        create_token(user.username, s.secret_key, s.token_minutes),
+        max_age=s.token_minutes * 60,
+        path="/staff",
+        httponly=True,
+        samesite="lax",
+        secure=s.app_env == "production",
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> RedirectResponse:
+    """Forget the session cookie."""
+    response = redirect("/staff/login", flash=text(request, "login.signed_out"))
+    response.delete_cookie(SESSION_COOKIE, path="/staff")
+    return response
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, next: str = "/staff") -> RedirectResponse:
+    """Set the `lang` cookie (zh or en) and go back where the link was."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(LANG_COOKIE, normalize(code), max_age=365 * 86400, samesite="lax")
+    return response

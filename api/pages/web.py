@@ -1,0 +1,216 @@
+"""What every staff page shares: the session cookie, CSRF tokens, language, rendering,
+flash messages and the signed-in user."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote, unquote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlmodel import Session, select
+
+from api.deps import RuntimeDep, SessionDep
+from api.runtime import Runtime
+from api.security import read_token
+from api.services.tasks import TaskFilters, list_tasks
+from db.models import User
+from domain.calendar import AGENCY_TZ
+from forms import TEMPLATE_DIR
+from forms.i18n import normalize, translate, translator
+
+SESSION_COOKIE = "staff_session"
+PRE_COOKIE = "staff_pre"  # a random nonce that seeds the login form's CSRF token
+LANG_COOKIE = "lang"
+FLASH_COOKIE = "flash"
+CSRF_FIELD = "csrf_token"
+LOGIN_PATH = "/staff/login"
+
+templates = Jinja2Templates(directory=TEMPLATE_DIR)
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+class PageError(Exception):
+    """Shown as the error page: `key` is an i18n key, or `message` a text as it came."""
+
+    def __init__(self, status: int, key: str = "error.title", message: str | None = None):
+        super().__init__(message or key)
+        self.status, self.key, self.message = status, key, message
+
+
+# ---- language -------------------------------------------------------------------------
+
+
+def lang_of(request: Request) -> str:
+    return normalize(request.cookies.get(LANG_COOKIE))
+
+
+def text(request: Request, key: str, **params: object) -> str:
+    return translate(lang_of(request), key, **params)
+
+
+# ---- CSRF: an HMAC of the session (or of the login nonce) with the secret key ---------
+
+
+def csrf_token(secret: str, seed: str) -> str:
+    return hmac.new(secret.encode(), b"staff-csrf:" + seed.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_seed(request: Request) -> str | None:
+    if request.url.path == LOGIN_PATH:
+        return request.cookies.get(PRE_COOKIE)
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def csrf_ok(secret: str, seed: str | None, sent: object) -> bool:
+    if not seed or not isinstance(sent, str) or not sent:
+        return False
+    return hmac.compare_digest(csrf_token(secret, seed), sent)
+
+
+async def csrf_guard(request: Request, runtime: RuntimeDep) -> None:
+    """Every POST of the staff pages carries the token of the session it was rendered for."""
+    if request.method != "POST":
+        return
+    seed = csrf_seed(request)
+    if seed is None and request.url.path != LOGIN_PATH:
+        raise LoginRequired(str(request.headers.get("referer") or "/staff"))
+    form = await request.form()
+    if not csrf_ok(runtime.settings.secret_key, seed, form.get(CSRF_FIELD)):
+        raise PageError(403, "error.csrf")
+
+
+# ---- the signed-in user ------------------------------------------------------------------
+
+
+def user_from_cookie(session: Session, runtime: Runtime, request: Request) -> User | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    username = read_token(token, runtime.settings.secret_key) if token else None
+    if not username:
+        return None
+    user = session.exec(select(User).where(User.username == username)).first()
+    return user if user is not None and user.active else None
+
+
+def page_user(request: Request, session: SessionDep, runtime: RuntimeDep) -> User:
+    user = user_from_cookie(session, runtime, request)
+    if user is None:
+        raise LoginRequired(
+            request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        )
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]
+
+
+def require_role(user: User, role: str) -> None:
+    if role not in user.role_set:
+        raise PageError(403, "error.forbidden")
+
+
+def safe_next(url: str | None) -> str:
+    """Only a path of the staff pages, never another site."""
+    if url and url.startswith("/staff") and not url.startswith("//"):
+        return url
+    return "/staff"
+
+
+# ---- time ----------------------------------------------------------------------------------
+
+
+async def now(runtime: Runtime) -> datetime:
+    """The system clock: the time-skipping server's time in simulated mode."""
+    if not runtime.clock.simulated:
+        return datetime.now(UTC)
+    try:
+        return await runtime.clock.now(await runtime.temporal.client())
+    except Exception:  # Temporal down: colour by wall time rather than fail the page
+        return datetime.now(UTC)
+
+
+def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(AGENCY_TZ).strftime(fmt) if value else "–"
+
+
+def due_class(due_at: datetime | None, at: datetime) -> str:
+    """overdue (red) when past, soon (amber) within 2 days, else nothing."""
+    if due_at is None:
+        return ""
+    if due_at < at:
+        return "overdue"
+    return "soon" if due_at < at + timedelta(days=2) else ""
+
+
+templates.env.globals["local"] = local
+templates.env.globals["due_class"] = due_class
+
+
+# ---- rendering -------------------------------------------------------------------------------
+
+
+def nav_counts(session: Session, user: User) -> dict[str, int]:
+    mine = list_tasks(
+        session, TaskFilters(assignee=user.username, status="active"), limit=0, offset=0
+    )
+    group = sum(
+        list_tasks(session, TaskFilters(group=g, status="active"), limit=0, offset=0)[1]
+        for g in sorted(user.role_set)
+    )
+    return {"mine": mine[1], "group": group}
+
+
+async def render(
+    request: Request,
+    name: str,
+    ctx: dict[str, Any],
+    *,
+    runtime: Runtime,
+    session: Session | None = None,
+    user: User | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    lang = lang_of(request)
+    seed = csrf_seed(request)
+    flash = request.cookies.get(FLASH_COOKIE)
+    context: dict[str, Any] = {
+        "t": translator(lang),
+        "lang": lang,
+        "user": user,
+        "csrf": csrf_token(runtime.settings.secret_key, seed) if seed else "",
+        "flash": unquote(flash) if flash else None,
+        "now": await now(runtime),
+        "counts": await asyncio.to_thread(nav_counts, session, user) if session and user else None,
+        "path": request.url.path,
+        "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        **ctx,
+    }
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    if flash:
+        response.delete_cookie(FLASH_COOKIE, path="/staff")
+    return response
+
+
+def redirect(url: str, flash: str | None = None) -> RedirectResponse:
+    """POST/redirect/GET, with a one-time message for the next page."""
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        response.set_cookie(
+            FLASH_COOKIE, quote(flash), path="/staff", httponly=True, samesite="lax"
+        )
+    return response
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)

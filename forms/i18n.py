@@ -1,0 +1,310 @@
+"""Every string of the staff pages, in Chinese (the default) and English.
+
+`translator(lang)` gives the `t(key, **params)` the templates call. Enumerated values
+(statuses, task kinds, outcomes, event types...) are keys like `kind.review_claim`; an
+unknown value falls back to the raw value, an unknown plain key to the key itself (the
+tests check that every key the templates use exists in both languages)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from domain.review import REJECTION_REASONS
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+_M: dict[str, tuple[str, str]] = {
+    # layout and navigation
+    "app.title": ("失业保险待遇经办系统", "Unemployment-insurance claims"),
+    "nav.my_tasks": ("我的任务", "My tasks"),
+    "nav.group_tasks": ("本组任务", "My group's tasks"),
+    "nav.supervisor": ("主管工作台", "Supervisor"),
+    "nav.logout": ("退出", "Sign out"),
+    "nav.switch_lang": ("English", "中文"),
+    "nav.signed_in_as": ("当前用户", "Signed in as"),
+    # login
+    "login.title": ("登录", "Sign in"),
+    "login.username": ("用户名", "User name"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.failed": ("用户名或密码错误", "Wrong user name or password"),
+    "login.signed_out": ("您已退出登录", "You have signed out"),
+    "login.required": ("请先登录", "Please sign in first"),
+    # errors
+    "error.title": ("出错了", "Something went wrong"),
+    "error.csrf": (
+        "表单已过期或来源不明（CSRF 校验失败），请返回重新打开页面后再提交。",
+        "The form has expired or did not come from this site (CSRF check failed); "
+        "go back, reload the page and try again.",
+    ),
+    "error.forbidden": ("您没有执行此操作的权限", "You may not do this"),
+    "error.not_found": ("未找到", "Not found"),
+    "error.back": ("返回我的任务", "Back to my tasks"),
+    "error.form": ("请更正标出的错误", "Please correct the marked errors"),
+    "error.required": ("必填", "Required"),
+    "error.integer": ("请输入整数", "Enter a whole number"),
+    "error.date": ("请输入日期（年-月-日）", "Enter a date (YYYY-MM-DD)"),
+    "error.reasons_required": (
+        "请至少选择一项不予核定理由",
+        "Choose at least one reason for the rejection",
+    ),
+    "error.unavailable": ("此功能暂不可用", "This is not available yet"),
+    # worklist
+    "list.my_title": ("我的任务", "My tasks"),
+    "list.group_title": ("本组任务", "My group's tasks"),
+    "list.group": ("组", "Group"),
+    "list.empty": ("没有符合条件的任务", "No tasks match"),
+    "list.total": ("共 {n} 项", "{n} in all"),
+    "list.page": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
+    "list.prev": ("上一页", "Previous"),
+    "list.next": ("下一页", "Next"),
+    "filter.title": ("筛选", "Filter"),
+    "filter.kind": ("任务类型", "Kind"),
+    "filter.status": ("状态", "Status"),
+    "filter.escalated": ("已升级", "Escalated"),
+    "filter.due_after": ("到期日起", "Due from"),
+    "filter.due_before": ("到期日止", "Due before"),
+    "filter.case_id": ("案件编号", "Case ID"),
+    "filter.sort": ("排序", "Sort by"),
+    "filter.apply": ("筛选", "Apply"),
+    "filter.reset": ("清除", "Reset"),
+    "filter.any": ("全部", "Any"),
+    "filter.yes": ("是", "Yes"),
+    "filter.no": ("否", "No"),
+    "filter.active": ("待办（未完成）", "Active (open or claimed)"),
+    "filter.saved": ("已保存的筛选", "Saved filters"),
+    "filter.save_as": ("保存当前筛选为", "Save this filter as"),
+    "filter.save": ("保存", "Save"),
+    "filter.delete": ("删除", "Delete"),
+    "filter.saved_ok": ("筛选“{name}”已保存", "Filter “{name}” saved"),
+    "filter.deleted_ok": ("筛选已删除", "Filter deleted"),
+    "sort.due": ("到期时间", "Due date"),
+    "sort.priority": ("优先级", "Priority"),
+    "col.task": ("任务", "Task"),
+    "col.case": ("案件", "Case"),
+    "col.claimant": ("申领人", "Claimant"),
+    "col.national_id": ("身份证号", "ID number"),
+    "col.group": ("组", "Group"),
+    "col.assignee": ("经办人", "Assignee"),
+    "col.status": ("状态", "Status"),
+    "col.priority": ("优先级", "Priority"),
+    "col.due": ("到期", "Due"),
+    "col.when": ("时间", "When"),
+    "col.who": ("操作人", "Who"),
+    "col.what": ("事项", "What"),
+    "col.why": ("原因", "Why"),
+    "col.details": ("详情", "Details"),
+    "due.overdue": ("已逾期", "overdue"),
+    "due.soon": ("即将到期", "due soon"),
+    "due.none": ("无期限", "no due date"),
+    "escalated": ("已升级", "escalated"),
+    "system": ("系统", "system"),
+    # task page
+    "task.title": ("任务", "Task"),
+    "task.claim": ("领取", "Claim"),
+    "task.unclaim": ("退回组内", "Put back"),
+    "task.claimed_ok": ("已领取任务", "Task claimed"),
+    "task.unclaimed_ok": ("已退回组内", "Task put back in the group's queue"),
+    "task.completed_ok": ("任务已完成：{outcome}", "Task completed: {outcome}"),
+    "task.closed": ("此任务已完成", "This task is completed"),
+    "task.not_yours": ("此任务由 {who} 办理", "This task is held by {who}"),
+    "task.decide": ("办理", "Decide"),
+    "task.outcome": ("办理结果", "Outcome"),
+    "task.reason": ("理由 / 说明", "Reason / note"),
+    "task.created": ("创建时间", "Opened"),
+    "task.completed_by": ("办理人", "Decided by"),
+    "task.open_case": ("查看案件", "Open the case"),
+    "review.approve": ("核定（批准）", "Approve"),
+    "review.reject": ("不予核定", "Reject"),
+    "review.correct_months": ("更正缴费月数（可选）", "Corrected contribution months (optional)"),
+    "review.correct_reason": ("更正理由", "Reason for the correction"),
+    "review.reasons": ("不予核定理由", "Reasons for the rejection"),
+    "review.reason_text": ("补充说明", "Explanation"),
+    "overdue.ordered": ("责令限期办理", "Order the employer"),
+    "overdue.days": ("期限（天）", "Time limit (days)"),
+    "overdue.resolved": ("登记核实情况", "Record the facts"),
+    "overdue.reason_code": ("离职原因", "Separation reason"),
+    "overdue.months": (
+        "缴费月数（用人单位未申报时必填）",
+        "Contribution months (if never reported)",
+    ),
+    # case page
+    "case.title": ("案件", "Case"),
+    "case.status": ("状态", "Status"),
+    "case.closure_reason": ("终结原因", "Closure reason"),
+    "case.region": ("统筹地区", "Region"),
+    "case.employer": ("用人单位", "Employer"),
+    "case.separation_date": ("离职日期", "Separation date"),
+    "case.registration_date": ("失业登记日期", "Registered on"),
+    "case.deadlines": ("期限", "Deadlines"),
+    "case.deadline": ("期限", "Deadline"),
+    "case.due_date": ("截止日期", "Due date"),
+    "case.reminders_sent": ("已发提醒", "Reminders sent"),
+    "case.met_on": ("完成于", "Met on"),
+    "case.missed": ("已错过", "missed"),
+    "case.extensions": ("延期", "Extensions"),
+    "case.extend": ("延期", "Extend"),
+    "case.proposal": ("系统预审与拟核定待遇", "System pre-check and proposed entitlement"),
+    "case.eligible": ("预审结论", "Pre-check"),
+    "case.check": ("审核项", "Check"),
+    "case.passed": ("结果", "Result"),
+    "case.source": ("依据", "Source"),
+    "case.months": ("领取月数", "Months"),
+    "case.monthly_amount": ("月领取金额（元）", "Monthly amount (yuan)"),
+    "case.start": ("起始日期", "Start"),
+    "case.end": ("终止日期", "End"),
+    "case.policy_version": ("政策版本", "Policy version"),
+    "case.entitlement": ("核定待遇", "Entitlement"),
+    "case.no_entitlement": ("尚未核定", "Not fixed yet"),
+    "case.decision": ("决定", "Decision"),
+    "case.no_decision": ("尚未作出决定", "No decision yet"),
+    "case.decided_by": ("决定人", "Decided by"),
+    "case.decided_at": ("决定时间", "Decided at"),
+    "case.reasons": ("理由", "Reasons"),
+    "case.notice": ("决定通知书", "Decision notice"),
+    "case.notice_html": ("查看 / 打印", "View / print"),
+    "case.notice_pdf": ("下载 PDF", "Download PDF"),
+    "case.payments": ("支付记录", "Payments"),
+    "case.no_payments": ("暂无支付记录", "No payments yet"),
+    "case.events": ("案件时间线", "Timeline"),
+    "case.audit": ("审计记录", "Audit trail"),
+    "case.tasks": ("任务", "Tasks"),
+    "check.passed": ("符合", "met"),
+    "check.failed": ("不符合", "not met"),
+    "check.unknown": ("待定", "unknown"),
+    # supervisor page
+    "sup.title": ("主管工作台", "Supervisor"),
+    "sup.queue": ("升级队列（最早到期在前）", "Escalation queue (oldest due first)"),
+    "sup.assign": ("指派", "Assign"),
+    "sup.assign_to": ("指派给", "Assign to"),
+    "sup.assigned_ok": ("已指派给 {who}", "Assigned to {who}"),
+    "sup.no_candidates": ("没有可办理此任务的用户", "Nobody may work this task"),
+    "sup.extend_title": ("延长期限", "Extend a running deadline"),
+    "sup.extend_days": ("延长天数", "Days"),
+    "sup.extend_submit": ("延期", "Extend"),
+    "sup.extended_ok": ("期限已延长 {days} 天", "Deadline extended by {days} days"),
+    # task statuses
+    "task_status.open": ("待领取", "open"),
+    "task_status.claimed": ("办理中", "claimed"),
+    "task_status.completed": ("已完成", "completed"),
+    # case statuses and closure reasons
+    "status.awaiting_employer_report": ("待单位申报", "awaiting employer report"),
+    "status.awaiting_registration": ("待失业登记", "awaiting registration"),
+    "status.in_review": ("审核中", "in review"),
+    "status.active": ("享受待遇中", "active"),
+    "status.suspended": ("暂停", "suspended"),
+    "status.rejected": ("不予核定", "rejected"),
+    "status.lapsed": ("已失效", "lapsed"),
+    "status.stopped": ("已停发", "stopped"),
+    "status.exhausted": ("期满", "exhausted"),
+    "status.transferred_out": ("已转出", "transferred out"),
+    "closure.registration_deadline_missed": ("逾期未办理失业登记", "registration deadline missed"),
+    "closure.review_rejected": ("审核不予核定", "rejected on review"),
+    # task kinds
+    "kind.review_claim": ("待遇审核", "Review claim"),
+    "kind.employer_report_overdue": ("单位逾期未申报", "Employer report overdue"),
+    "kind.late_registration": ("逾期失业登记", "Late registration"),
+    "kind.missed_check_in": ("未按时报到", "Missed check-in"),
+    "kind.payment_run_release": ("支付批次发放", "Payment run release"),
+    "kind.payment_run_approval": ("支付批次复核", "Payment run approval"),
+    "kind.payment_returned": ("支付退回", "Payment returned"),
+    "kind.reconciliation_mismatch": ("对账不符", "Reconciliation mismatch"),
+    "kind.transfer_in": ("转入", "Transfer in"),
+    "kind.escalation": ("升级事项", "Escalation"),
+    # outcomes
+    "outcome.approve": ("核定", "approve"),
+    "outcome.reject": ("不予核定", "reject"),
+    "outcome.accept": ("受理", "accept"),
+    "outcome.refuse": ("不予受理", "refuse"),
+    "outcome.ordered": ("已责令", "ordered"),
+    "outcome.resolved": ("已处理", "resolved"),
+    "outcome.excused": ("准予免责", "excused"),
+    "outcome.not_excused": ("不予免责", "not excused"),
+    "outcome.release": ("发放", "release"),
+    "outcome.hold": ("暂缓", "hold"),
+    "outcome.reissue": ("重新支付", "reissue"),
+    "outcome.cancel": ("取消", "cancel"),
+    # roles / groups
+    "role.clerk": ("经办员", "clerk"),
+    "role.reviewer": ("审核员", "reviewer"),
+    "role.supervisor": ("主管", "supervisor"),
+    "role.finance": ("财务", "finance"),
+    "role.admin": ("管理员", "admin"),
+    # deadlines
+    "deadline.employer_report": ("单位申报", "Employer report"),
+    "deadline.registration": ("失业登记", "Registration"),
+    "deadline.review": ("审核", "Review"),
+    # eligibility checks
+    "checkcode.contributions": ("缴费满一年", "contributions ≥ 12 months"),
+    "checkcode.non_voluntary": ("非本人意愿中断就业", "non-voluntary separation"),
+    "checkcode.registered_seeking_work": (
+        "已办理失业登记并有求职要求",
+        "registered and seeking work",
+    ),
+    # separation reasons
+    "sep.contract_expired": ("合同期满终止", "contract expired"),
+    "sep.employer_terminated": ("用人单位解除", "terminated by the employer"),
+    "sep.layoff": ("经济性裁员", "economic layoff"),
+    "sep.bankruptcy": ("破产", "bankruptcy"),
+    "sep.dissolved": ("撤销/解散/吊销/关闭", "dissolved or closed"),
+    "sep.dismissed": ("辞退/除名/开除", "dismissed"),
+    "sep.employer_fault_resignation": ("因用人单位过错辞职", "resigned for the employer's fault"),
+    "sep.voluntary_resignation": ("本人意愿", "left of own will"),
+    # case events and audit actions
+    "event.case_opened": ("立案", "case opened"),
+    "event.deadline_set": ("设定期限", "deadline set"),
+    "event.deadline_met": ("按期完成", "deadline met"),
+    "event.deadline_missed": ("逾期", "deadline missed"),
+    "event.deadline_extended": ("期限延长", "deadline extended"),
+    "event.determination": ("作出决定", "determination"),
+    "event.employer_facts_recorded": ("登记用人单位情况", "employer facts recorded"),
+    "event.employer_ordered": ("责令用人单位办理", "employer ordered"),
+    "event.employer_report_received": ("收到单位申报", "employer report received"),
+    "event.employer_report_resubmitted": ("单位重复申报", "employer report resubmitted"),
+    "event.registration_received": ("收到失业登记", "registration received"),
+    "event.registration_resubmitted": ("重复登记", "registration resubmitted"),
+    "event.late_registration_accepted": ("受理逾期登记", "late registration accepted"),
+    "event.late_registration_refused": ("不予受理逾期登记", "late registration refused"),
+    "event.late_registration_window_closed": ("逾期登记窗口关闭", "late window closed"),
+    "event.notification_failed": ("通知发送失败", "notification failed"),
+    "event.notification_no_contact": ("无联系方式", "no contact for notification"),
+    "event.precheck_recorded": ("系统预审", "pre-check recorded"),
+    "event.region_mismatch": ("地区不一致", "region mismatch"),
+    "event.reminder_sent": ("已发提醒", "reminder sent"),
+    "event.status_changed": ("状态变更", "status changed"),
+    "event.task_opened": ("任务创建", "task opened"),
+    "event.task_completed": ("任务完成", "task completed"),
+    "event.task_escalated": ("任务升级", "task escalated"),
+    "event.task_claimed": ("领取任务", "task claimed"),
+    "event.task_unclaimed": ("退回任务", "task put back"),
+    "event.task_assigned": ("指派任务", "task assigned"),
+    "event.task_due_moved": ("任务期限调整", "task due date moved"),
+}
+
+for _code, (_zh, _en) in REJECTION_REASONS.items():
+    _M[f"rejection.{_code}"] = (_zh, _en)
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "zh": {k: v[0] for k, v in _M.items()},
+    "en": {k: v[1] for k, v in _M.items()},
+}
+
+
+def normalize(lang: str | None) -> str:
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def translate(lang: str, key: str, **params: object) -> str:
+    """The text for `key` in `lang`; an enumerated `prefix.value` falls back to `value`."""
+    text = MESSAGES[normalize(lang)].get(key)
+    if text is None:
+        return key.split(".", 1)[1] if "." in key else key
+    return text.format(**params) if params else text
+
+
+def translator(lang: str) -> Callable[..., str]:
+    def t(key: str, **params: object) -> str:
+        return translate(lang, key, **params)
+
+    return t

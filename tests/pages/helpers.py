@@ -1,0 +1,59 @@
+"""Helpers for page tests: sign in through the login form, read CSRF tokens, make a case."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import timedelta
+
+import httpx
+from temporalio.testing import WorkflowEnvironment
+
+from tests.utils import factories as f
+from tests.utils.temporal import today
+
+_CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]*)"')
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+async def page_login(client: httpx.AsyncClient, username: str) -> httpx.Response:
+    """Sign in through the form, as a browser would (cookies stay in `client`)."""
+    form = await client.get("/staff/login")
+    assert form.status_code == 200, form.text
+    resp = await client.post(
+        "/staff/login",
+        data={"username": username, "password": username, "csrf_token": csrf_of(form.text)},
+    )
+    assert resp.status_code == 303, resp.text
+    return resp
+
+
+async def case_in_review(
+    api: httpx.AsyncClient, env: WorkflowEnvironment, headers: dict[str, str]
+) -> tuple[str, str, str]:
+    """(case_id, national_id, review task_id) of a fresh case in review, made through the API."""
+    nid, sep = f.national_id(), (await today(env)) - timedelta(days=2)
+    r = await api.post(
+        "/api/v1/employer-reports", json=f.employer_report_json(nid, sep), headers=headers
+    )
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    r = await api.post("/api/v1/registrations", json=f.registration_json(nid, sep), headers=headers)
+    assert r.status_code == 201, r.text
+    for _ in range(300):
+        tasks = (
+            await api.get(
+                "/api/v1/tasks",
+                params={"case_id": case_id, "kind": "review_claim"},
+                headers=headers,
+            )
+        ).json()
+        if tasks:
+            return case_id, nid, tasks[0]["task_id"]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no review task for {case_id}")
