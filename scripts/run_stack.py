@@ -243,6 +243,7 @@ def main() -> int:
 
         print(f"\nReady (CLOCK={clock}, data in {data_dir}):")
         print(f"  API docs       http://127.0.0.1:{api}/docs")
+        print(f"  staff pages    http://127.0.0.1:{api}/staff")
         if clock == "real":
             print(f"  Temporal UI    http://127.0.0.1:{ports['TEMPORAL_UI_PORT']}")
         else:

@@ -140,8 +140,18 @@ async def now(runtime: Runtime) -> datetime:
         return datetime.now(UTC)
 
 
-def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.astimezone(AGENCY_TZ).strftime(fmt) if value else "–"
+def local(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A timestamp (or an ISO string from JSON) in the agency's time zone."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if value is None:
+        return "–"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(AGENCY_TZ).strftime(fmt)
 
 
 def due_class(due_at: datetime | None, at: datetime) -> str:

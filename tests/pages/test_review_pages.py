@@ -80,6 +80,11 @@ async def test_reviewer_finds_claims_and_approves_a_claim_in_the_pages(
     assert "任务已完成：核定" in case_page.text and "享受待遇中" in case_page.text
     assert "审计记录" in case_page.text and "task_claimed" not in case_page.text  # labelled
     assert "领取任务" in case_page.text and nid not in case_page.text
+    assert f"/staff/cases/{case_id}/notice.pdf" in case_page.text
+    notice = await api.get(f"/staff/cases/{case_id}/notice")
+    assert notice.status_code == 200 and "失业保险待遇核定通知书" in notice.text
+    pdf = await api.get(f"/staff/cases/{case_id}/notice.pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     again = await api.post(
         f"/staff/tasks/{task_id}/complete",
         data={"csrf_token": token, "form": "approve", "outcome": "approve"},
