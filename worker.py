@@ -13,8 +13,9 @@ from temporalio.worker import Worker
 
 from activities.cases import CaseActivities
 from activities.determinations import DeterminationActivities
+from activities.ledger import LedgerActivities
 from activities.notifications import notifier_for
-from activities.rules import RuleActivities
+from activities.rules import AmountActivities, RuleActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
 from core.heartbeat import heartbeat_loop
 from core.identity import IdentityKeys
@@ -35,13 +36,18 @@ def create_worker(
     book: PolicyBook,
     task_queue: str | None = None,
     executor: ThreadPoolExecutor | None = None,
+    fail_fast: bool = False,
 ) -> Worker:
+    """The worker for every workflow and activity. `fail_fast` (tests) fails a workflow on
+    a code error instead of retrying its task until a fix is deployed (production)."""
     cases = CaseActivities(engine, IdentityKeys(settings.case_id_key))
     worklist = WorklistActivities(engine)
     rules = RuleActivities(book)
     notifications = notifier_for(settings, engine)
     notices = TaskNoticeActivities(engine, notifications)
     determinations = DeterminationActivities(engine)
+    ledger = LedgerActivities(engine)
+    amounts = AmountActivities(book)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -54,12 +60,15 @@ def create_worker(
             notices.escalate_task,
             notices.move_task_due,
             determinations.record_determination,
+            ledger.create_obligation,
+            amounts.month_amount,
             rules.plan_deadline,
             rules.case_policy,
             rules.assess_claim,
             notifications.send_notification,
         ],
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),
+        workflow_failure_exception_types=[Exception] if fail_fast else [],
     )
 
 

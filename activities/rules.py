@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -90,6 +91,7 @@ class RuleActivities:
             task_due_days=dict(period.task_due_days),
             task_reminder_days_before=period.task_reminder_days_before,
             min_contribution_months=period.min_contribution_months,
+            check_in_reminder_days=period.check_in_reminder_days,
         )
 
     @activity.defn
@@ -120,5 +122,37 @@ class RuleActivities:
             monthly_amount=monthly_amount(period.benefit, period.rounding),
             start_date=inp.on,
             end_date=entitlement_end(inp.on, months) if months else None,
+            policy_version=region.version_at(inp.on),
+        )
+
+
+@dataclass
+class MonthAmountInput:
+    region_code: str
+    on: date
+
+
+@dataclass
+class MonthAmount:
+    amount: Decimal
+    policy_version: str
+
+
+class AmountActivities:
+    """The monthly amount in force on a benefit month's first day (DOMAIN.md stage 4:
+    a policy change applies to months that start on or after its effective date)."""
+
+    def __init__(self, book: PolicyBook) -> None:
+        self.book = book
+
+    @activity.defn
+    def month_amount(self, inp: MonthAmountInput) -> MonthAmount:
+        try:
+            region = self.book.region(inp.region_code)
+        except UnknownRegion as err:
+            raise ApplicationError(f"unknown region {inp.region_code}", non_retryable=True) from err
+        period = region.at(inp.on)
+        return MonthAmount(
+            amount=monthly_amount(period.benefit, period.rounding),
             policy_version=region.version_at(inp.on),
         )

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime
@@ -91,6 +91,25 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tasks_group_status_due", "group", "status", "due_at"),
         Index("ix_tasks_assignee_status_due", "assignee", "status", "due_at"),
+        # The worklist reads active tasks only: partial indexes in the list's own order.
+        Index(
+            "ix_tasks_active_group_due",
+            "group",
+            "due_at",
+            "priority",
+            "task_id",
+            postgresql_where=text("status IN ('open', 'claimed')"),
+            sqlite_where=text("status IN ('open', 'claimed')"),
+        ),
+        Index(
+            "ix_tasks_active_assignee_due",
+            "assignee",
+            "due_at",
+            "priority",
+            "task_id",
+            postgresql_where=text("status IN ('open', 'claimed')"),
+            sqlite_where=text("status IN ('open', 'claimed')"),
+        ),
     )
 
     task_id: str = Field(primary_key=True, max_length=96)
@@ -203,3 +222,53 @@ class Determination(SQLModel, table=True):
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reason_text: str | None = None
+
+
+class Payment(SQLModel, table=True):
+    """One payment obligation of the UI fund ledger: unique on (case, month, category), so a
+    benefit month is owed at most once. `end_to_end_id` names the current bank transaction
+    (a re-issue after a return is a new attempt with a new ID)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("case_id", "month", "category", name="uq_payments_case_month_category"),
+        Index("ix_payments_status_region", "status", "region_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(max_length=32, index=True)
+    region_code: str = Field(max_length=6)
+    month: int
+    period_start: date
+    period_end: date
+    category: str = Field(max_length=32)
+    amount: Decimal = Field(sa_column=Column(Numeric(12, 2), nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    attempt: int = 1
+    end_to_end_id: str = Field(max_length=35, unique=True)
+    run_id: str | None = Field(default=None, max_length=64, index=True)
+    bank_code: str | None = Field(default=None, max_length=16)
+    account_number: str | None = Field(default=None, max_length=34)
+    account_name: str | None = Field(default=None, max_length=128)
+    returned_reason: str | None = Field(default=None, max_length=64)
+    settled_on: date | None = None
+    created_at: datetime | None = _ts()
+    updated_at: datetime | None = _ts()
+
+
+class PaymentRun(SQLModel, table=True):
+    """One credit-transfer run (one pain.001 message, message ID = run_id)."""
+
+    __tablename__ = "payment_runs"
+
+    run_id: str = Field(primary_key=True, max_length=64)
+    region_code: str = Field(max_length=6)
+    status: str = Field(max_length=24)
+    count: int = 0
+    total: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(14, 2), nullable=False))
+    totals: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    released_by: str | None = Field(default=None, max_length=64)
+    approved_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime | None = _ts()
+    submitted_at: datetime | None = _ts(nullable=True)
+    completed_at: datetime | None = _ts(nullable=True)

@@ -31,7 +31,7 @@ from pydantic import (
 from domain.entitlement import DurationBand
 
 DEADLINE_KINDS = ("employer_report", "registration", "review")
-REQUIRED_TASK_KINDS = ("employer_report_overdue", "late_registration")
+REQUIRED_TASK_KINDS = ("employer_report_overdue", "late_registration", "missed_check_in")
 MONEY_REASON = 'must be a decimal with 2 places, written as a string like "755.00"'
 
 
@@ -164,6 +164,7 @@ class PolicyPeriod(BaseModel):
     duration: tuple[DurationBand, ...]
     task_due_days: dict[str, int]
     task_reminder_days_before: int
+    check_in_reminder_days: int
     payout_days: tuple[int, ...]
     release_approval_threshold: Decimal
     medical: MedicalRule
@@ -184,6 +185,7 @@ class _PeriodIn(BaseModel):
     duration: tuple[_BandIn, ...]
     task_due_days: dict[str, Days]
     task_reminder_days_before: Days
+    check_in_reminder_days: Days
     payout_days: tuple[Annotated[int, Strict(), Field(ge=1, le=28)], ...]
     release_approval_threshold: Money
     medical: MedicalRule

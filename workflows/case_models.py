@@ -104,6 +104,7 @@ class TaskState:
     original_group: str | None = None
     reminders: list[datetime] = field(default_factory=list)
     reminders_sent: list[datetime] = field(default_factory=list)
+    escalation_noticed: bool = False
 
 
 @dataclass
@@ -137,6 +138,7 @@ class CasePolicy:
     task_due_days: dict[str, int] = field(default_factory=dict)
     task_reminder_days_before: int = 1
     min_contribution_months: int = 12
+    check_in_reminder_days: int = 5
 
 
 @dataclass
@@ -161,6 +163,43 @@ class ExtendDeadlineInput:
 
 
 @dataclass
+class MonthState:
+    """One benefit month: [start, end) per DOMAIN.md "Benefit months"."""
+
+    month: int
+    start: date
+    end: date
+    status: str = "open"  # open | checked_in | missed | excused | unexcused
+    check_in: date | None = None
+    task_id: str | None = None
+    reminded: bool = False
+    amount: Decimal | None = None
+    policy_version: str | None = None
+    owed: bool = False
+
+
+@dataclass
+class BenefitState:
+    months: list[MonthState] = field(default_factory=list)
+    current: int = 1  # the running month (1-based); len(months) + 1 when all have ended
+
+
+@dataclass
+class CheckInInput:
+    on: date | None = None
+    actor: str = ""
+    channel: str = "api"  # api | counter (in person, recorded by a clerk)
+
+
+@dataclass
+class CheckInResult:
+    month: int
+    period_start: date
+    period_end: date
+    on: date
+
+
+@dataclass
 class CaseState:
     case_id: str
     status: str = "awaiting_employer_report"
@@ -179,6 +218,7 @@ class CaseState:
     proposal: Proposal | None = None
     entitlement: Entitlement | None = None
     decision: dict[str, Any] | None = None
+    benefit: BenefitState | None = None
     tasks: dict[str, TaskState] = field(default_factory=dict)
     task_counter: int = 0
     event_seq: int = 0

@@ -27,9 +27,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.eligibility import ALL_REASONS
     from domain.review import APPEAL_NOTICE_ZH, REJECTION_REASONS, check_review_outcome
     from domain.tasks import OutcomeError
+    from workflows.benefit_months import BenefitMonths
     from workflows.case_models import (
         CaseEventRecord,
         CaseState,
+        CheckInInput,
+        CheckInResult,
         ClaimInput,
         ClaimResult,
         CompleteTaskInput,
@@ -46,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
 
 SHORT = timedelta(seconds=30)
 REVIEW_PATCH = "review-stage"
+BENEFIT_MONTHS_PATCH = "benefit-months"
 DEADLINE_OF_TASK = {"review_claim": "review"}
 CLOSED_STATUSES = frozenset({"rejected", "lapsed", "stopped", "exhausted", "transferred_out"})
 # Signal names, also used by the API's signal-with-start (which takes a name, not a method).
@@ -59,8 +63,9 @@ class ClaimWorkflow:
     @workflow.init
     def __init__(self, inp: ClaimInput) -> None:
         self.s = inp.state or CaseState(case_id=inp.case_id)
+        self.months = BenefitMonths(self)
         self.tasks = HumanTasks(
-            workflow.info().workflow_id, self.s.case_id, self.s.tasks, on_event=self._event
+            workflow.info().workflow_id, self.s.case_id, self.s.tasks, on_event=self.event
         )
         self._syncing = False
         self._background: list[asyncio.Task[None]] = []
@@ -72,12 +77,12 @@ class ClaimWorkflow:
         s = self.s
         if s.employer_report is not None:
             if report != s.employer_report:
-                self._event("employer_report_resubmitted", report.submitted_by, changed=True)
+                self.event("employer_report_resubmitted", report.submitted_by, changed=True)
             return
         s.employer_report = report
-        s.employer_report_received = self._today()
+        s.employer_report_received = self.today()
         s.region_code = s.region_code or report.region_code
-        self._event(
+        self.event(
             "employer_report_received",
             report.submitted_by,
             employer=report.employer_name,
@@ -92,14 +97,14 @@ class ClaimWorkflow:
         s = self.s
         if s.registration is not None:
             if registration != s.registration:
-                self._event("registration_resubmitted", registration.submitted_by, changed=True)
+                self.event("registration_resubmitted", registration.submitted_by, changed=True)
             return
         s.registration = registration
-        s.registration_date = self._today()
+        s.registration_date = self.today()
         s.region_code = s.region_code or registration.region_code
         if registration.region_code != s.region_code:
-            self._event("region_mismatch", None, registration_region=registration.region_code)
-        self._event(
+            self.event("region_mismatch", None, registration_region=registration.region_code)
+        self.event(
             "registration_received",
             registration.submitted_by,
             seeking_work=registration.seeking_work,
@@ -109,7 +114,7 @@ class ClaimWorkflow:
     @workflow.update
     async def complete_task(self, inp: CompleteTaskInput) -> TaskCompletion:
         done = await self.tasks.complete(inp)
-        self._event(
+        self.event(
             "task_completed",
             inp.actor,
             task_id=inp.task_id,
@@ -140,7 +145,7 @@ class ClaimWorkflow:
                 "at": workflow.now().isoformat(),
             }
         )
-        self._event(
+        self.event(
             "deadline_extended",
             inp.actor,
             kind=inp.kind,
@@ -183,6 +188,15 @@ class ClaimWorkflow:
                 type=TASK_CLOSED,
             )
 
+    @workflow.update
+    def check_in(self, inp: CheckInInput) -> CheckInResult:
+        """The claimant's monthly check-in (报到), once inside each benefit month."""
+        return self.months.check_in(inp)
+
+    @check_in.validator
+    def _validate_check_in(self, inp: CheckInInput) -> None:
+        self.months.validate_check_in(inp)
+
     @workflow.query
     def state(self) -> CaseState:
         return self.s
@@ -193,12 +207,31 @@ class ClaimWorkflow:
     async def run(self, inp: ClaimInput) -> ClaimResult:
         s = self.s
         syncer = asyncio.create_task(self._sync_loop())
+        if s.stage == "benefits":  # continued as new at a month boundary
+            self.tasks.resume()
+            self.months.resume()
+        else:
+            await self._until_benefits()
+        if s.stage == "benefits":
+            outcome = await self.months.run_month()
+            if outcome == "next":
+                await self._settle()
+                syncer.cancel()
+                workflow.continue_as_new(ClaimInput(case_id=s.case_id, state=s))
+            self._close_benefits(outcome)
+        await self._settle()
+        syncer.cancel()
+        return ClaimResult(case_id=s.case_id, status=s.status, closure_reason=s.closure_reason)
+
+    async def _until_benefits(self) -> None:
+        """Intake and review; the case leaves here closed or in the benefits stage."""
+        s = self.s
         await workflow.wait_condition(
             lambda: s.employer_report is not None or s.registration is not None
         )
         if s.opened_at is None:
             s.opened_at = workflow.now()
-            self._event("case_opened", None)
+            self.event("case_opened", None)
         assert s.region_code is not None
         if s.policy is None:
             s.policy = await workflow.execute_activity_method(
@@ -206,21 +239,35 @@ class ClaimWorkflow:
                 CasePolicyInput(region_code=s.region_code, on=self._separation_date()),
                 start_to_close_timeout=SHORT,
             )
-        if await self._intake():
-            await self._enter_review()
-            if workflow.patched(REVIEW_PATCH):
-                if await self._review():
-                    # Benefit months (check-ins, payments) come with the payments issue.
-                    await workflow.wait_condition(lambda: s.stage != "benefits")
-            else:  # cases that entered review before the review stage existed
-                await workflow.wait_condition(lambda: s.stage != "review")
-        for watcher in self.tasks.watchers:
-            watcher.cancel()
+        if not await self._intake():
+            return
+        await self._enter_review()
+        if not workflow.patched(REVIEW_PATCH):  # entered review before the review stage existed
+            await workflow.wait_condition(lambda: s.stage != "review")
+            return
+        if await self._review():
+            if workflow.patched(BENEFIT_MONTHS_PATCH):
+                assert s.entitlement is not None
+                self.months.begin(s.entitlement)
+            else:  # approved before benefit months existed
+                await workflow.wait_condition(lambda: s.stage != "benefits")
+
+    def _close_benefits(self, outcome: str) -> None:
+        s = self.s
+        s.stage = "closed"
+        if outcome == "stopped":
+            self._set_status("stopped", "missed_check_ins")
+        else:
+            self._set_status("exhausted", "entitlement_exhausted")
+
+    async def _settle(self) -> None:
+        """Before finishing or continuing as new: nothing in flight, the read model current."""
+        s = self.s
+        for waiter in (*self.tasks.watchers, *self.months.waiters):
+            waiter.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await asyncio.gather(*self._background)
         await workflow.wait_condition(lambda: not s.unsynced_events and not self._syncing)
-        syncer.cancel()
-        return ClaimResult(case_id=s.case_id, status=s.status, closure_reason=s.closure_reason)
 
     async def _intake(self) -> bool:
         """Stages 1-2. True when the case goes on to review, False when it closed lapsed."""
@@ -254,7 +301,7 @@ class ClaimWorkflow:
         n = 0
         while not arrived():
             n += 1
-            task = await self._open_task(
+            task = await self.open_task(
                 "employer_report_overdue",
                 f"employer_report_overdue-{s.case_id}-{n}",
                 "用人单位逾期未办理退工手续 / Employer report overdue",
@@ -274,12 +321,12 @@ class ClaimWorkflow:
                         "recorded_by": done.actor,
                         "reason": done.reason,
                     }
-                    self._event("employer_facts_recorded", done.actor, **done.data)
+                    self.event("employer_facts_recorded", done.actor, **done.data)
                 return
             # ordered (责令限期办理, seed 000 art. 41): wait out the time limit, then ask again.
             days = int(done.data.get("days") or s.policy.task_due_days.get("employer_order", 15))
             until = workflow.now() + timedelta(days=days)
-            self._event("employer_ordered", done.actor, days=days, reason=done.reason)
+            self.event("employer_ordered", done.actor, days=days, reason=done.reason)
             await wait_until(arrived, fixed(until))
 
     def _note_employer_timeliness(self) -> None:
@@ -291,7 +338,7 @@ class ClaimWorkflow:
             return
         if received <= dl.due_date:
             dl.met_on = received
-            self._event("deadline_met", None, kind=dl.kind, on=received.isoformat())
+            self.event("deadline_met", None, kind=dl.kind, on=received.isoformat())
         else:
             self._missed(dl)
 
@@ -305,9 +352,9 @@ class ClaimWorkflow:
             return True
         self._missed(dl)
         self._set_status("lapsed", "registration_deadline_missed")
-        self._spawn(
-            self._notify(
-                "case_lapsed", "case_lapsed", **self._claimant_contact(), due_date=dl.due_date
+        self.spawn(
+            self.notify(
+                "case_lapsed", "case_lapsed", **self.claimant_contact(), due_date=dl.due_date
             )
         )
         return False
@@ -319,7 +366,7 @@ class ClaimWorkflow:
         due = s.deadlines["registration"].due_date
         window_end = deadline_expiry(due) + timedelta(days=s.policy.late_registration_window_days)
         if not await wait_until(lambda: s.registration is not None, lambda: window_end):
-            self._event("late_registration_window_closed", None)
+            self.event("late_registration_window_closed", None)
             return False
         return await self._decide_late_registration()
 
@@ -343,7 +390,7 @@ class ClaimWorkflow:
     async def _decide_late_registration(self) -> bool:
         s = self.s
         self._set_status("lapsed", "registration_deadline_missed")
-        task = await self._open_task(
+        task = await self.open_task(
             "late_registration",
             f"late_registration-{s.case_id}",
             "逾期失业登记审核 / Late registration",
@@ -355,9 +402,9 @@ class ClaimWorkflow:
         if done.outcome == "accept":
             s.late_registration_accepted = True
             s.closure_reason = None
-            self._event("late_registration_accepted", done.actor, reason=done.reason)
+            self.event("late_registration_accepted", done.actor, reason=done.reason)
             return True
-        self._event("late_registration_refused", done.actor, reason=done.reason)
+        self.event("late_registration_refused", done.actor, reason=done.reason)
         return False
 
     async def _enter_review(self) -> None:
@@ -370,7 +417,7 @@ class ClaimWorkflow:
             RuleActivities.assess_claim,
             AssessInput(
                 region_code=s.region_code,
-                on=s.registration_date or self._today(),
+                on=s.registration_date or self.today(),
                 contribution_months=facts.get("contribution_months"),
                 reason_code=facts.get("reason_code"),
                 registered=True,
@@ -379,10 +426,10 @@ class ClaimWorkflow:
             ),
             start_to_close_timeout=SHORT,
         )
-        await self._plan("review", self._today())
+        await self._plan("review", self.today())
         self._set_status("in_review")
         p = s.proposal
-        self._event(
+        self.event(
             "precheck_recorded",
             None,
             eligible=p.eligible,
@@ -411,7 +458,7 @@ class ClaimWorkflow:
             },
         )
         dl = s.deadlines["review"]
-        task = await self._open_task(
+        task = await self.open_task(
             "review_claim",
             f"review_claim-{s.case_id}",
             "失业保险金申领审核 / Review claim",
@@ -424,8 +471,8 @@ class ClaimWorkflow:
         )
         done = await self.tasks.wait(task.task_id)
         assert done is not None
-        if self._today() <= dl.due_date:
-            dl.met_on = self._today()
+        if self.today() <= dl.due_date:
+            dl.met_on = self.today()
         else:
             dl.missed = True
         if done.outcome == "approve":
@@ -482,11 +529,11 @@ class ClaimWorkflow:
         )
         s.stage = "benefits"
         self._set_status("active")
-        self._spawn(
-            self._notify(
+        self.spawn(
+            self.notify(
                 "review_approved",
                 "review_approved",
-                **self._claimant_contact(),
+                **self.claimant_contact(),
                 months=proposal.months,
                 monthly_amount=str(proposal.monthly_amount),
                 start_date=proposal.start_date,
@@ -510,11 +557,11 @@ class ClaimWorkflow:
         )
         s.stage = "closed"
         self._set_status("rejected", "review_rejected")
-        self._spawn(
-            self._notify(
+        self.spawn(
+            self.notify(
                 "review_rejected",
                 "review_rejected",
-                **self._claimant_contact(),
+                **self.claimant_contact(),
                 reasons=[REJECTION_REASONS[r][0] for r in reasons],
                 reason_text=done.reason or "",
                 appeal=APPEAL_NOTICE_ZH,
@@ -572,7 +619,7 @@ class ClaimWorkflow:
             ),
             start_to_close_timeout=SHORT,
         )
-        self._event("determination", actor, kind=kind, outcome=outcome)
+        self.event("determination", actor, kind=kind, outcome=outcome)
 
     def _seeking_work(self) -> bool | None:
         return self.s.registration.seeking_work if self.s.registration else None
@@ -598,7 +645,7 @@ class ClaimWorkflow:
             policy_version=plan.policy_version,
         )
         s.deadlines[kind] = dl
-        self._event("deadline_set", None, kind=kind, due_date=dl.due_date.isoformat())
+        self.event("deadline_set", None, kind=kind, due_date=dl.due_date.isoformat())
         return dl
 
     async def _remind_until(
@@ -614,19 +661,19 @@ class ClaimWorkflow:
             if await wait_until(done, fixed(reminder_instant(day))):
                 return True
             dl.reminders_sent.append(day)
-            self._event("reminder_sent", None, kind=dl.kind, day=day.isoformat())
-            self._spawn(remind(dl, day))
+            self.event("reminder_sent", None, kind=dl.kind, day=day.isoformat())
+            self.spawn(remind(dl, day))
         return await wait_until(done, lambda: deadline_expiry(dl.due_date))
 
     def _missed(self, dl: DeadlineInfo) -> None:
         dl.missed = True
-        self._event("deadline_missed", None, kind=dl.kind, due_date=dl.due_date.isoformat())
+        self.event("deadline_missed", None, kind=dl.kind, due_date=dl.due_date.isoformat())
 
     async def _remind_employer(self, dl: DeadlineInfo, day: date) -> None:
         """Remind the employer the claimant named (registration came first)."""
         reg = self.s.registration
         assert reg is not None
-        await self._notify(
+        await self.notify(
             f"employer_report_reminder:{day.isoformat()}",
             "employer_report_reminder",
             email=reg.employer_email,
@@ -639,17 +686,17 @@ class ClaimWorkflow:
     async def _remind_claimant(self, dl: DeadlineInfo, day: date) -> None:
         report = self.s.employer_report
         assert report is not None
-        await self._notify(
+        await self.notify(
             f"registration_reminder:{day.isoformat()}",
             "registration_reminder",
-            **self._claimant_contact(),
+            **self.claimant_contact(),
             due_date=dl.due_date,
             notice_date=report.notice_date,
         )
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    async def _notify(
+    async def notify(
         self, key: str, template: str, *, email: str | None, phone: str | None, **params: Any
     ) -> None:
         s = self.s
@@ -678,19 +725,19 @@ class ClaimWorkflow:
                 retry_policy=NOTIFY_RETRY,
             )
         except ActivityError as err:
-            self._event("notification_failed", None, key=key, error=str(err.cause or err))
+            self.event("notification_failed", None, key=key, error=str(err.cause or err))
             return
         if status == "no_contact":
-            self._event("notification_no_contact", None, key=key)
+            self.event("notification_no_contact", None, key=key)
 
-    def _claimant_contact(self) -> dict[str, str | None]:
+    def claimant_contact(self) -> dict[str, str | None]:
         reg, report = self.s.registration, self.s.employer_report
         return {
             "email": (reg.email if reg else None) or (report.claimant_email if report else None),
             "phone": (reg.phone if reg else None) or (report.claimant_phone if report else None),
         }
 
-    async def _open_task(
+    async def open_task(
         self,
         kind: str,
         task_id: str,
@@ -710,7 +757,7 @@ class ClaimWorkflow:
         task = await self.tasks.open(
             kind, task_id=task_id, title=title, due_at=due_at, details=details, reminders=reminders
         )
-        self._event("task_opened", None, task_id=task_id, kind=kind)
+        self.event("task_opened", None, task_id=task_id, kind=kind)
         return task
 
     def _check_task_data(self, task: TaskState, inp: CompleteTaskInput) -> None:
@@ -775,7 +822,7 @@ class ClaimWorkflow:
         assert s.registration is not None
         return s.registration.separation_date
 
-    def _today(self) -> date:
+    def today(self) -> date:
         return workflow.now().astimezone(AGENCY_TZ).date()
 
     def _set_status(self, status: str, closure_reason: str | None = None) -> None:
@@ -783,16 +830,16 @@ class ClaimWorkflow:
         if s.status == status and s.closure_reason == closure_reason:
             return
         s.status, s.closure_reason = status, closure_reason
-        self._event("status_changed", None, status=status, closure_reason=closure_reason)
+        self.event("status_changed", None, status=status, closure_reason=closure_reason)
 
-    def _event(self, type_: str, actor: str | None, **data: Any) -> None:
+    def event(self, type_: str, actor: str | None, **data: Any) -> None:
         s = self.s
         s.event_seq += 1
         s.unsynced_events.append(
             CaseEventRecord(seq=s.event_seq, at=workflow.now(), type=type_, actor=actor, data=data)
         )
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
+    def spawn(self, coro: Awaitable[None]) -> None:
         self._background.append(asyncio.ensure_future(coro))
 
     async def _sync_loop(self) -> None:

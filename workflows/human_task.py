@@ -95,23 +95,32 @@ class HumanTasks:
             self.watchers.append(asyncio.create_task(self._watch(state)))
         return state
 
+    def resume(self) -> None:
+        """After continue-as-new: watch the open tasks again (their rows already exist)."""
+        for state in self.tasks.values():
+            if state.completion is None and state.due_at is not None:
+                self.watchers.append(asyncio.create_task(self._watch(state)))
+
     async def _watch(self, state: TaskState) -> None:
         """Remind before the due time; at the due time escalate to the supervisors."""
         done: Callable[[], bool] = lambda: state.completion is not None  # noqa: E731
-        for instant in list(state.reminders):
-            if instant in state.reminders_sent or instant <= workflow.now():
-                continue
-            if await wait_until(done, fixed(instant)):
+        if not state.escalated:
+            for instant in list(state.reminders):
+                if instant in state.reminders_sent or instant <= workflow.now():
+                    continue
+                if await wait_until(done, fixed(instant)):
+                    return
+                await self._notice(TaskNoticeActivities.remind_task, state)
+                state.reminders_sent.append(instant)
+            assert state.due_at is not None
+            if await wait_until(done, lambda: state.due_at or workflow.now()):
                 return
-            state.reminders_sent.append(instant)
-            await self._notice(TaskNoticeActivities.remind_task, state)
-        assert state.due_at is not None
-        if await wait_until(done, lambda: state.due_at or workflow.now()):
-            return
-        state.escalated = True
-        state.original_group, state.group = state.group, "supervisor"
-        self.on_event("task_escalated", None, task_id=state.task_id, kind=state.kind)
-        await self._notice(TaskNoticeActivities.escalate_task, state)
+            state.escalated = True
+            state.original_group, state.group = state.group, "supervisor"
+            self.on_event("task_escalated", None, task_id=state.task_id, kind=state.kind)
+        if not state.escalation_noticed:
+            await self._notice(TaskNoticeActivities.escalate_task, state)
+            state.escalation_noticed = True
 
     async def _notice(self, method: Callable[..., Any], state: TaskState) -> None:
         await workflow.execute_activity_method(

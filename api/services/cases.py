@@ -1,6 +1,8 @@
-"""Case actions: a supervisor extends a running deadline (a validated Update)."""
+"""Case actions through validated Updates: extend a running deadline, check in."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -9,7 +11,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.runtime import Runtime
 from api.services import ActionError
 from db.models import User
-from workflows.case_models import DeadlineInfo, ExtendDeadlineInput
+from workflows.case_models import CheckInInput, CheckInResult, DeadlineInfo, ExtendDeadlineInput
 from workflows.claim import ClaimWorkflow
 from workflows.human_task import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
 
@@ -45,6 +47,23 @@ async def extend_deadline(
                 actor=user.username,
                 actor_roles=sorted(user.role_set),
             ),
+        )
+    except WorkflowUpdateFailedError as err:
+        raise update_error(err) from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise ActionError(409, f"case {case_id} is closed or unknown") from err
+        raise
+
+
+async def check_in(
+    client: Client, user: User, case_id: str, on: date | None, channel: str
+) -> CheckInResult:
+    """Record the claimant's monthly check-in on the case (validated by the workflow)."""
+    handle = client.get_workflow_handle(f"case-{case_id}")
+    try:
+        return await handle.execute_update(
+            ClaimWorkflow.check_in, CheckInInput(on=on, actor=user.username, channel=channel)
         )
     except WorkflowUpdateFailedError as err:
         raise update_error(err) from err

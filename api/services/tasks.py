@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -62,8 +62,12 @@ def list_tasks(
     ):
         if value is not None:
             stmt = stmt.where(column == value)
-    if f.status == "active":
-        stmt = stmt.where(col(Task.status).in_(ACTIVE))
+    if f.status == "active":  # literal values, so SQLite can use the partial indexes
+        stmt = stmt.where(
+            col(Task.status).in_(
+                bindparam("active", list(ACTIVE), expanding=True, literal_execute=True)
+            )
+        )
     elif f.status:
         stmt = stmt.where(Task.status == f.status)
     if f.due_before:
@@ -71,7 +75,7 @@ def list_tasks(
     if f.due_after:
         stmt = stmt.where(col(Task.due_at) >= f.due_after)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    due = (col(Task.due_at).is_(None), col(Task.due_at))
+    due = (col(Task.due_at).asc().nulls_last(),)
     prio = (col(Task.priority).desc(),)
     order = (*prio, *due) if f.sort == "priority" else (*due, *prio)
     rows = session.exec(stmt.order_by(*order, col(Task.task_id)).offset(offset).limit(limit))

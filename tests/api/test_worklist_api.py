@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
+from db.models import Payment, Task
 from tests.utils import factories as f
 from tests.utils.api import case_when, login
 from tests.utils.temporal import eventually, notifications_of, today
@@ -38,8 +41,11 @@ async def _case_in_review(
 
 
 async def test_worklist_filters_sorting_paging_and_masking(
-    api: httpx.AsyncClient, env: WorkflowEnvironment
+    api: httpx.AsyncClient, env: WorkflowEnvironment, engine: Engine
 ) -> None:
+    with Session(engine) as session:  # this test counts the whole worklist: start it empty
+        session.execute(delete(Task))
+        session.commit()
     clerk, rev = await login(api, "clerk"), await login(api, "reviewer")
     cases = [await _case_in_review(api, env, clerk) for _ in range(3)]
     resp = await api.get(
@@ -153,3 +159,36 @@ async def test_assign_and_extend_are_for_supervisors_with_clear_errors(
         "/api/v1/cases/nope/deadlines/review/extend", json={"days": 1, "reason": "x"}, headers=sup
     )
     assert unknown.status_code == 409
+
+
+async def test_check_ins_through_the_api(
+    api: httpx.AsyncClient, env: WorkflowEnvironment, engine: Engine
+) -> None:
+    """DOMAIN.md stage 5: one check-in per benefit month; a checked-in month is owed once."""
+    clerk, rev = await login(api, "clerk"), await login(api, "reviewer")
+    case_id, _ = await _case_in_review(api, env, clerk)
+    url = f"/api/v1/cases/{case_id}/check-ins"
+    early = await api.post(url, json={}, headers=clerk)
+    assert early.status_code == 409  # no benefit month is running before approval
+    task = (await api.get("/api/v1/tasks", params={"case_id": case_id}, headers=rev)).json()[0]
+    await api.post(
+        f"/api/v1/tasks/{task['task_id']}/complete", json={"outcome": "approve"}, headers=rev
+    )
+    await case_when(api, clerk, case_id, "active")
+    assert (await api.post(url, json={}, headers=rev)).status_code == 403
+    future = (await today(env)) + timedelta(days=3)
+    bad = await api.post(url, json={"date": future.isoformat()}, headers=clerk)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "date"]
+    ok = await api.post(url, json={}, headers=clerk)
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["month"] == 1
+    assert (await api.post(url, json={}, headers=clerk)).status_code == 409
+    owed = await eventually(
+        lambda: [n for n in _payments_of(engine, case_id)], lambda rows: len(rows) == 1
+    )
+    assert owed[0].amount == Decimal("755.00") and owed[0].status == "pending"
+
+
+def _payments_of(engine: Engine, case_id: str) -> list[Payment]:
+    with Session(engine) as session:
+        return list(session.exec(select(Payment).where(Payment.case_id == case_id)).all())

@@ -82,7 +82,11 @@ def test_a_later_period_inherits_what_it_does_not_change() -> None:
     assert after.deadlines["review"].day_kind == "calendar"
     assert [b.benefit_months for b in after.duration] == [12, 18, 24]
     assert after.min_contribution_months == 12 and after.max_entitlement_months == 24
-    assert after.task_due_days == {"employer_report_overdue": 5, "late_registration": 5}
+    assert after.task_due_days == {
+        "employer_report_overdue": 5,
+        "late_registration": 5,
+        "missed_check_in": 10,
+    }
     assert after.release_approval_threshold == Decimal("1000000.00")
     assert after.medical.base_percent_of_avg_wage == Decimal(60)
 

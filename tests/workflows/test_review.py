@@ -26,8 +26,8 @@ from tests.utils.temporal import (
 from workflows.case_models import CaseState, CompleteTaskInput, ExtendDeadlineInput
 from workflows.claim import ClaimWorkflow
 
-REVIEWER = {"actor": "reviewer", "actor_roles": ["reviewer"]}
-SUPERVISOR = {"actor": "supervisor", "actor_roles": ["supervisor"]}
+REVIEWER: dict[str, Any] = {"actor": "reviewer", "actor_roles": ["reviewer"]}
+SUPERVISOR: dict[str, Any] = {"actor": "supervisor", "actor_roles": ["supervisor"]}
 
 
 async def _in_review(

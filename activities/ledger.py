@@ -1,0 +1,94 @@
+"""Ledger activities: payment obligations of the UI fund (unique per case, month, category)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Engine
+from sqlmodel import select
+from temporalio import activity
+
+from db.engine import session_scope
+from db.models import AuditEntry, Payment
+from db.queries import add_audit_once
+
+CATEGORY_CODES = {
+    "benefit": "BE",
+    "medical_premium": "MP",
+    "funeral_grant": "FG",
+    "survivor_pension": "SP",
+    "lump_sum": "LS",
+    "refund": "RF",
+}
+
+
+def end_to_end_id(case_id: str, month: int, category: str, attempt: int) -> str:
+    """Stable per obligation and attempt (≤ 35 characters, ISO 20022 EndToEndId)."""
+    return f"{case_id}-{month:03d}-{CATEGORY_CODES[category]}-{attempt}"
+
+
+@dataclass
+class ObligationInput:
+    case_id: str
+    region_code: str
+    month: int
+    period_start: date
+    period_end: date
+    category: str
+    amount: Decimal
+    at: datetime
+    bank_code: str | None = None
+    account_number: str | None = None
+    account_name: str | None = None
+
+
+class LedgerActivities:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @activity.defn
+    def create_obligation(self, inp: ObligationInput) -> str:
+        """Owe one month once: a retry, a replay or a duplicate signal finds the row."""
+        with session_scope(self.engine) as session:
+            existing = session.exec(
+                select(Payment).where(
+                    Payment.case_id == inp.case_id,
+                    Payment.month == inp.month,
+                    Payment.category == inp.category,
+                )
+            ).first()
+            if existing is not None:
+                return existing.end_to_end_id
+            e2e = end_to_end_id(inp.case_id, inp.month, inp.category, 1)
+            session.add(
+                Payment(
+                    case_id=inp.case_id,
+                    region_code=inp.region_code,
+                    month=inp.month,
+                    period_start=inp.period_start,
+                    period_end=inp.period_end,
+                    category=inp.category,
+                    amount=inp.amount,
+                    end_to_end_id=e2e,
+                    bank_code=inp.bank_code,
+                    account_number=inp.account_number,
+                    account_name=inp.account_name,
+                    created_at=inp.at,
+                    updated_at=inp.at,
+                )
+            )
+            add_audit_once(
+                session,
+                AuditEntry(
+                    key=f"payment:{e2e}:owed",
+                    at=inp.at,
+                    actor="system",
+                    action="payment_owed",
+                    entity_type="case",
+                    entity_id=inp.case_id,
+                    data={"month": inp.month, "category": inp.category, "amount": str(inp.amount)},
+                ),
+            )
+            return e2e
