@@ -17,7 +17,7 @@ from temporalio.worker import Replayer, Worker
 from core.temporal import DATA_CONVERTER
 from tests.utils import factories as f
 from tests.utils.temporal import advance, signal_case, state_when, today
-from workflows.case_models import CompleteTaskInput
+from workflows.case_models import CheckInInput, CompleteTaskInput
 from workflows.claim import ClaimWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
@@ -95,3 +95,31 @@ async def test_fresh_review_history_replays(
     )
     await state_when(h, lambda s: s.status == "active")
     await _replayer().replay_workflow(await _keep("review_escalated_approved", h))
+
+
+async def test_month_boundary_continue_as_new_replays(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str
+) -> None:
+    """A benefit month checked in, owed, then continue-as-new carrying the whole state."""
+    nid, sep = f.national_id(), await today(env)
+    case_id = "r4" + nid[-6:]
+    h = await signal_case(env.client, task_queue, case_id, f.employer_report(nid, sep))
+    await signal_case(env.client, task_queue, case_id, f.registration(nid, sep))
+    s = await state_when(h, lambda s: any(t.kind == "review_claim" for t in s.tasks.values()))
+    task_id = next(t for t in s.tasks if t.startswith("review_claim"))
+    await h.execute_update(
+        ClaimWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=task_id, outcome="approve", actor="reviewer", actor_roles=["reviewer"]
+        ),
+    )
+    s = await state_when(h, lambda s: s.benefit is not None)
+    await h.execute_update(ClaimWorkflow.check_in, CheckInInput(actor="clerk"))
+    assert s.benefit is not None
+    await advance(env, (s.benefit.months[0].end - await today(env)).days + 1)
+    latest = env.client.get_workflow_handle(h.id)
+    s = await state_when(latest, lambda s: s.benefit is not None and s.benefit.current == 2)
+    assert s.benefit is not None and s.benefit.months[0].owed
+    first_run = env.client.get_workflow_handle(h.id, run_id=h.result_run_id)
+    await _replayer().replay_workflow(await _keep("benefit_month_continue_as_new", first_run))
+    await _replayer().replay_workflow(await latest.fetch_history())
