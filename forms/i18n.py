@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain.review import REJECTION_REASONS
+from forms.labels import LABELS
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -167,6 +168,10 @@ _M: dict[str, tuple[str, str]] = {
     "case.notice_pdf": ("下载 PDF", "Download PDF"),
     "case.payments": ("支付记录", "Payments"),
     "case.no_payments": ("暂无支付记录", "No payments yet"),
+    "pay.month": ("月份", "Month"),
+    "pay.period": ("期间", "Period"),
+    "pay.category": ("类别", "Category"),
+    "pay.amount": ("金额（元）", "Amount (yuan)"),
     "case.events": ("案件时间线", "Timeline"),
     "case.audit": ("审计记录", "Audit trail"),
     "case.tasks": ("任务", "Tasks"),
@@ -184,104 +189,9 @@ _M: dict[str, tuple[str, str]] = {
     "sup.extend_days": ("延长天数", "Days"),
     "sup.extend_submit": ("延期", "Extend"),
     "sup.extended_ok": ("期限已延长 {days} 天", "Deadline extended by {days} days"),
-    # task statuses
-    "task_status.open": ("待领取", "open"),
-    "task_status.claimed": ("办理中", "claimed"),
-    "task_status.completed": ("已完成", "completed"),
-    # case statuses and closure reasons
-    "status.awaiting_employer_report": ("待单位申报", "awaiting employer report"),
-    "status.awaiting_registration": ("待失业登记", "awaiting registration"),
-    "status.in_review": ("审核中", "in review"),
-    "status.active": ("享受待遇中", "active"),
-    "status.suspended": ("暂停", "suspended"),
-    "status.rejected": ("不予核定", "rejected"),
-    "status.lapsed": ("已失效", "lapsed"),
-    "status.stopped": ("已停发", "stopped"),
-    "status.exhausted": ("期满", "exhausted"),
-    "status.transferred_out": ("已转出", "transferred out"),
-    "closure.registration_deadline_missed": ("逾期未办理失业登记", "registration deadline missed"),
-    "closure.review_rejected": ("审核不予核定", "rejected on review"),
-    # task kinds
-    "kind.review_claim": ("待遇审核", "Review claim"),
-    "kind.employer_report_overdue": ("单位逾期未申报", "Employer report overdue"),
-    "kind.late_registration": ("逾期失业登记", "Late registration"),
-    "kind.missed_check_in": ("未按时报到", "Missed check-in"),
-    "kind.payment_run_release": ("支付批次发放", "Payment run release"),
-    "kind.payment_run_approval": ("支付批次复核", "Payment run approval"),
-    "kind.payment_returned": ("支付退回", "Payment returned"),
-    "kind.reconciliation_mismatch": ("对账不符", "Reconciliation mismatch"),
-    "kind.transfer_in": ("转入", "Transfer in"),
-    "kind.escalation": ("升级事项", "Escalation"),
-    # outcomes
-    "outcome.approve": ("核定", "approve"),
-    "outcome.reject": ("不予核定", "reject"),
-    "outcome.accept": ("受理", "accept"),
-    "outcome.refuse": ("不予受理", "refuse"),
-    "outcome.ordered": ("已责令", "ordered"),
-    "outcome.resolved": ("已处理", "resolved"),
-    "outcome.excused": ("准予免责", "excused"),
-    "outcome.not_excused": ("不予免责", "not excused"),
-    "outcome.release": ("发放", "release"),
-    "outcome.hold": ("暂缓", "hold"),
-    "outcome.reissue": ("重新支付", "reissue"),
-    "outcome.cancel": ("取消", "cancel"),
-    # roles / groups
-    "role.clerk": ("经办员", "clerk"),
-    "role.reviewer": ("审核员", "reviewer"),
-    "role.supervisor": ("主管", "supervisor"),
-    "role.finance": ("财务", "finance"),
-    "role.admin": ("管理员", "admin"),
-    # deadlines
-    "deadline.employer_report": ("单位申报", "Employer report"),
-    "deadline.registration": ("失业登记", "Registration"),
-    "deadline.review": ("审核", "Review"),
-    # eligibility checks
-    "checkcode.contributions": ("缴费满一年", "contributions ≥ 12 months"),
-    "checkcode.non_voluntary": ("非本人意愿中断就业", "non-voluntary separation"),
-    "checkcode.registered_seeking_work": (
-        "已办理失业登记并有求职要求",
-        "registered and seeking work",
-    ),
-    # separation reasons
-    "sep.contract_expired": ("合同期满终止", "contract expired"),
-    "sep.employer_terminated": ("用人单位解除", "terminated by the employer"),
-    "sep.layoff": ("经济性裁员", "economic layoff"),
-    "sep.bankruptcy": ("破产", "bankruptcy"),
-    "sep.dissolved": ("撤销/解散/吊销/关闭", "dissolved or closed"),
-    "sep.dismissed": ("辞退/除名/开除", "dismissed"),
-    "sep.employer_fault_resignation": ("因用人单位过错辞职", "resigned for the employer's fault"),
-    "sep.voluntary_resignation": ("本人意愿", "left of own will"),
-    # case events and audit actions
-    "event.case_opened": ("立案", "case opened"),
-    "event.deadline_set": ("设定期限", "deadline set"),
-    "event.deadline_met": ("按期完成", "deadline met"),
-    "event.deadline_missed": ("逾期", "deadline missed"),
-    "event.deadline_extended": ("期限延长", "deadline extended"),
-    "event.determination": ("作出决定", "determination"),
-    "event.employer_facts_recorded": ("登记用人单位情况", "employer facts recorded"),
-    "event.employer_ordered": ("责令用人单位办理", "employer ordered"),
-    "event.employer_report_received": ("收到单位申报", "employer report received"),
-    "event.employer_report_resubmitted": ("单位重复申报", "employer report resubmitted"),
-    "event.registration_received": ("收到失业登记", "registration received"),
-    "event.registration_resubmitted": ("重复登记", "registration resubmitted"),
-    "event.late_registration_accepted": ("受理逾期登记", "late registration accepted"),
-    "event.late_registration_refused": ("不予受理逾期登记", "late registration refused"),
-    "event.late_registration_window_closed": ("逾期登记窗口关闭", "late window closed"),
-    "event.notification_failed": ("通知发送失败", "notification failed"),
-    "event.notification_no_contact": ("无联系方式", "no contact for notification"),
-    "event.precheck_recorded": ("系统预审", "pre-check recorded"),
-    "event.region_mismatch": ("地区不一致", "region mismatch"),
-    "event.reminder_sent": ("已发提醒", "reminder sent"),
-    "event.status_changed": ("状态变更", "status changed"),
-    "event.task_opened": ("任务创建", "task opened"),
-    "event.task_completed": ("任务完成", "task completed"),
-    "event.task_escalated": ("任务升级", "task escalated"),
-    "event.task_claimed": ("领取任务", "task claimed"),
-    "event.task_unclaimed": ("退回任务", "task put back"),
-    "event.task_assigned": ("指派任务", "task assigned"),
-    "event.task_due_moved": ("任务期限调整", "task due date moved"),
 }
 
+_M.update(LABELS)
 for _code, (_zh, _en) in REJECTION_REASONS.items():
     _M[f"rejection.{_code}"] = (_zh, _en)
 

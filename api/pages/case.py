@@ -35,7 +35,6 @@ async def show_case(
             "view": view,
             "rejection_reasons": REJECTION_REASONS,
             "notices": module_available(NOTICES) and view.case.decision is not None,
-            "payments": [],
             "is_supervisor": "supervisor" in user.role_set,
         },
         runtime=runtime,

@@ -39,7 +39,11 @@ def _abilities(task: Task, user: User) -> dict[str, bool]:
         "can_claim": works and task.status == "open",
         "can_unclaim": task.status == "claimed"
         and (task.assignee == user.username or "supervisor" in user.role_set),
-        "can_decide": works and active and task.assignee in (None, user.username),
+        "can_decide": works
+        and active
+        and task.assignee in (None, user.username)
+        # an escalated task waits for a supervisor, or for the person they assign it to
+        and not (task.escalated and task.assignee is None and "supervisor" not in user.role_set),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -59,7 +60,7 @@ async def _advance(http: httpx.AsyncClient, h: dict[str, str], days: float) -> N
     assert r.status_code == 200, r.text
 
 
-async def _worklist_with_every_colour(http: httpx.AsyncClient) -> dict[str, Any]:
+async def _worklist_with_every_colour(http: httpx.AsyncClient) -> list[dict[str, Any]]:
     """The reviewer holds one overdue task and one due within two days; a third, fresh
     review task waits in the group's queue (the one the browser decides)."""
     clerk, rev = await _api_token(http, "clerk"), await _api_token(http, "reviewer")
@@ -72,15 +73,15 @@ async def _worklist_with_every_colour(http: httpx.AsyncClient) -> dict[str, Any]
     now = datetime.fromisoformat((await http.get("/api/v1/sim/clock", headers=rev)).json()["now"])
     due = datetime.fromisoformat(soon["due_at"])
     await _advance(http, rev, (due - now).total_seconds() / 86400 - 1)  # one day left
-    return await _case_in_review(http, clerk)
+    return [overdue, soon, await _case_in_review(http, clerk)]
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"chromium not installed: no {CHROMIUM}")
 async def test_reviewer_approves_a_claim_from_the_worklist_in_chromium(live_server: str) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import Locator, async_playwright, expect
 
     async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
-        fresh = await _worklist_with_every_colour(http)
+        overdue, soon, fresh = await _worklist_with_every_colour(http)
     task_id, case_id = fresh["task_id"], fresh["case_id"]
     ARTIFACTS.mkdir(exist_ok=True)
 
@@ -110,13 +111,17 @@ async def test_reviewer_approves_a_claim_from_the_worklist_in_chromium(live_serv
             await expect(page.get_by_text("已领取任务")).to_be_visible()
 
             await page.get_by_role("link", name="我的任务").click()
-            rows = page.locator("table.tasks tbody tr")
-            await expect(rows).to_have_count(3)
-            await expect(page.locator(".due.overdue")).to_have_count(1)
-            await expect(page.locator(".due.soon")).to_have_count(1)
+
+            def row(task: dict[str, Any]) -> Locator:
+                return page.locator(f'tr:has(a[href="/staff/tasks/{task["task_id"]}"])')
+
+            await expect(row(overdue).locator(".due.overdue")).to_be_visible()
+            await expect(row(soon).locator(".due.soon")).to_be_visible()
+            await expect(row(fresh).locator(".due")).not_to_have_class(re.compile("overdue|soon"))
             await page.screenshot(path=str(ARTIFACTS / "worklist.png"), full_page=True)
 
             await page.locator(f'a[href="/staff/tasks/{task_id}"]').click()
+            await page.screenshot(path=str(ARTIFACTS / "task.png"), full_page=True)
             await page.locator("#approve-form").get_by_role("button", name="核定（批准）").click()
             await expect(page).to_have_url(f"{live_server}/staff/cases/{case_id}")
             await expect(page.get_by_text("任务已完成：核定")).to_be_visible()
