@@ -15,6 +15,7 @@ from activities.cases import CaseActivities
 from activities.determinations import DeterminationActivities
 from activities.ledger import LedgerActivities
 from activities.notifications import notifier_for
+from activities.payments import PaymentActivities
 from activities.rules import AmountActivities, RuleActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
 from core.heartbeat import heartbeat_loop
@@ -24,6 +25,7 @@ from core.temporal import connect
 from db.engine import make_engine
 from policy import POLICY_DIR, PolicyBook, load_policy_book
 from workflows.claim import ClaimWorkflow
+from workflows.payment_run import PaymentRunWorkflow
 
 log = logging.getLogger("worker")
 
@@ -48,10 +50,11 @@ def create_worker(
     determinations = DeterminationActivities(engine)
     ledger = LedgerActivities(engine)
     amounts = AmountActivities(book)
+    payments = PaymentActivities(engine, settings, book)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[ClaimWorkflow],
+        workflows=[ClaimWorkflow, PaymentRunWorkflow],
         activities=[
             cases.sync_case,
             worklist.open_task,
@@ -62,6 +65,12 @@ def create_worker(
             determinations.record_determination,
             ledger.create_obligation,
             amounts.month_amount,
+            payments.gather_run,
+            payments.set_run_status,
+            payments.submit_run,
+            payments.poll_run,
+            payments.apply_statuses,
+            payments.reissue_or_cancel,
             rules.plan_deadline,
             rules.case_policy,
             rules.assess_claim,

@@ -12,7 +12,18 @@ from fastapi.responses import RedirectResponse
 from activities.notifications import notifier_for
 from api import pages
 from api.clock import SystemClock
-from api.routes import auth, cases, check_ins, health, intake, notices, ping, sim, tasks
+from api.routes import (
+    auth,
+    bank_webhook,
+    cases,
+    check_ins,
+    health,
+    intake,
+    notices,
+    ping,
+    sim,
+    tasks,
+)
 from api.runtime import Runtime, TemporalGateway
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
@@ -50,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Case intake, deadlines, worklist and payments for a regional agency.",
     )
     v1 = APIRouter(prefix="/api/v1")
-    for module in (health, auth, intake, cases, check_ins, tasks, notices, ping):
+    for module in (health, auth, intake, cases, check_ins, tasks, notices, ping, bank_webhook):
         v1.include_router(module.router)
     if settings.clock == "simulated":
         v1.include_router(sim.router)

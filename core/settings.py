@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     smtp_port: int = 1025
     smtp_sender: str = "noreply@ui-agency.example"
     policy_dir: Path | None = None
+    bank_url: str = "http://127.0.0.1:8900"
+    bank_webhook_secret: str = "dev-only-bank-webhook-secret"
+    fund_account_name: str = "失业保险基金支出户"
+    fund_account_number: str = "0000000000000000001"
+    fund_bank_code: str = "102100099996"
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -40,6 +45,8 @@ class Settings(BaseSettings):
                 raise ValueError("SECRET_KEY must be set outside development")
             if self.case_id_key == DEV_CASE_ID_KEY:
                 raise ValueError("CASE_ID_KEY must be set outside development")
+            if self.bank_webhook_secret.startswith("dev-only"):
+                raise ValueError("BANK_WEBHOOK_SECRET must be set outside development")
             if self.clock == "simulated":
                 raise ValueError("CLOCK=simulated is for development and training only")
         return self

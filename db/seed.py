@@ -22,6 +22,7 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("reviewer", "李审核 (demo reviewer)", "reviewer"),
     ("supervisor", "张科长 (demo supervisor)", "supervisor"),
     ("finance", "赵财务 (demo finance)", "finance"),
+    ("finance2", "钱复核 (demo finance, second pair of eyes)", "finance"),
     ("admin", "系统管理员 (demo admin)", "admin"),
 )
 

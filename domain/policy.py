@@ -165,6 +165,7 @@ class PolicyPeriod(BaseModel):
     task_due_days: dict[str, int]
     task_reminder_days_before: int
     check_in_reminder_days: int
+    bank_unavailable_alert_hours: int
     payout_days: tuple[int, ...]
     release_approval_threshold: Decimal
     medical: MedicalRule
@@ -186,6 +187,7 @@ class _PeriodIn(BaseModel):
     task_due_days: dict[str, Days]
     task_reminder_days_before: Days
     check_in_reminder_days: Days
+    bank_unavailable_alert_hours: Days
     payout_days: tuple[Annotated[int, Strict(), Field(ge=1, le=28)], ...]
     release_approval_threshold: Money
     medical: MedicalRule

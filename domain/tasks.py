@@ -40,6 +40,7 @@ TASK_KINDS: dict[str, TaskKind] = {
         _kind("reconciliation_mismatch", "finance", 65, "resolved"),
         _kind("transfer_in", "clerk", 50, "accept"),
         _kind("escalation", "supervisor", 80, "resolved"),
+        _kind("bank_unavailable", "finance", 90, "acknowledged"),
     )
 }
 

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities, SyncCaseInput
     from activities.determinations import DeterminationActivities, DeterminationInput
     from activities.notifications import NotificationActivities, NotifyInput
+    from activities.payments import AppliedChange
     from activities.rules import AssessInput, CasePolicyInput, PlanDeadlineInput, RuleActivities
     from domain.calendar import AGENCY_TZ
     from domain.deadlines import deadline_expiry, reminder_instant
@@ -187,6 +188,17 @@ class ClaimWorkflow:
                 f"the {inp.kind} deadline is no longer running (due {dl.due_date})",
                 type=TASK_CLOSED,
             )
+
+    @workflow.signal(name="payment_update")
+    def payment_update(self, change: AppliedChange) -> None:
+        """A payment of this case was settled or returned by the bank."""
+        self.event(
+            f"payment_{change.status}",
+            "bank",
+            month=change.month,
+            end_to_end_id=change.end_to_end_id,
+            reason=change.reason,
+        )
 
     @workflow.update
     def check_in(self, inp: CheckInInput) -> CheckInResult:

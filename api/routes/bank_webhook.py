@@ -1,0 +1,58 @@
+"""The bank's status webhook: signed pain.002 reports, checked before anything changes."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, HTTPException, Request
+from sqlmodel import col, select
+
+from activities.payments import StatusUpdate
+from api.deps import RuntimeDep, SessionDep, TemporalClientDep
+from db.models import Payment, PaymentRun
+from iso20022.errors import MessageError
+from iso20022.pain002 import parse_pain002
+from iso20022.signing import verify
+from workflows.payment_run import PaymentRunWorkflow
+
+router = APIRouter(prefix="/bank", tags=["bank"])
+log = logging.getLogger(__name__)
+SIGNATURE_HEADER = "X-Bank-Signature"
+
+
+@router.post("/webhook", status_code=202)
+async def bank_webhook(
+    request: Request, runtime: RuntimeDep, session: SessionDep, client: TemporalClientDep
+) -> dict[str, int]:
+    """Per-transaction statuses (pain.002) from the bank, HMAC-signed; 202 when accepted."""
+    body = await request.body()
+    if not verify(
+        body, runtime.settings.bank_webhook_secret, request.headers.get(SIGNATURE_HEADER)
+    ):
+        log.warning("bank webhook refused: bad or missing signature")
+        raise HTTPException(401, "bad or missing signature")
+    try:
+        report = parse_pain002(body)
+    except MessageError as err:
+        log.warning("bank webhook refused: %s", err)
+        raise HTTPException(422, f"malformed pain.002: {err}") from err
+    run = session.get(PaymentRun, report.original_msg_id)
+    if run is None:
+        log.warning("bank webhook refused: unknown message %s", report.original_msg_id)
+        raise HTTPException(422, f"unknown original message ID {report.original_msg_id}")
+    ids = [s.end_to_end_id for s in report.statuses]
+    known = set(
+        session.exec(
+            select(Payment.end_to_end_id).where(
+                Payment.run_id == run.run_id, col(Payment.end_to_end_id).in_(ids)
+            )
+        ).all()
+    )
+    unknown = sorted(set(ids) - known)
+    if unknown:
+        log.warning("bank webhook refused: unknown end-to-end IDs %s", unknown[:5])
+        raise HTTPException(422, f"unknown end-to-end IDs in run {run.run_id}: {unknown[:20]}")
+    updates = [StatusUpdate(s.end_to_end_id, s.status, s.reason) for s in report.statuses]
+    handle = client.get_workflow_handle(f"payment-run-{run.run_id}")
+    await handle.signal(PaymentRunWorkflow.bank_status, updates)
+    return {"accepted": len(updates)}

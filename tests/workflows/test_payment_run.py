@@ -1,0 +1,237 @@
+"""Payment runs against the simulated bank over real HTTP, with our webhook served over real
+HTTP too, on the time-skipping server (DOMAIN.md "Money"; ARCHITECTURE.md "Money and the
+bank"): release, four eyes, pain.001 once, statuses by signed webhook, a returned payment
+re-issued."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+from temporalio.client import WorkflowHandle
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+
+from activities.payments import PaymentActivities, RunInput
+from api.main import create_app
+from bank.config import BankConfig
+from bank.testing import serve_bank
+from core.settings import Settings
+from db.models import Payment, PaymentRun, Task
+from iso20022.pain002 import StatusReport, TransactionStatus, build_pain002
+from iso20022.signing import sign
+from policy import PolicyBook
+from tests.browser.conftest import free_port
+from tests.utils import factories as f
+from tests.utils.temporal import advance, signal_case, state_when, today
+from worker import create_worker
+from workflows.case_models import CheckInInput, CompleteTaskInput
+from workflows.claim import ClaimWorkflow
+from workflows.payment_run import PaymentRunInput, PaymentRunWorkflow
+
+SECRET = "test-webhook-secret"
+REGION = "220200"  # no other test owes money there: the run gathers only this test's
+CLOSED = "6222020200998877665"  # a closed account at the bank: returned with AC04
+
+
+@dataclass
+class Stack:
+    bank_url: str
+    api_url: str
+    settings: Settings
+
+
+@pytest.fixture
+async def stack(
+    env: WorkflowEnvironment,
+    settings: Settings,
+    engine: Engine,
+    book: PolicyBook,
+    task_queue: str,
+    tmp_path: Path,
+) -> AsyncIterator[Stack]:
+    """Our API (for the webhook) and worker, and the bank on the test server's clock."""
+    target = env.client.service_client.config.target_host
+    port = free_port()
+    ours = settings.model_copy(
+        update={
+            "task_queue": task_queue,
+            "temporal_address": target,
+            "bank_webhook_secret": SECRET,
+        }
+    )
+    config = BankConfig(
+        db_path=tmp_path / "bank.db",
+        webhook_url=f"http://127.0.0.1:{port}/api/v1/bank/webhook",
+        webhook_secret=SECRET,
+        settle_hours=1,
+        clock=f"temporal:{target}",
+        closed_accounts=frozenset({CLOSED}),
+        tick_seconds=0.05,
+    )
+    with serve_bank(config) as bank:
+        ours = ours.model_copy(update={"bank_url": bank.url})
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(ours), host="127.0.0.1", port=port, log_level="warning")
+        )
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.02)
+        worker = create_worker(
+            env.client,
+            settings=ours,
+            engine=engine,
+            book=book,
+            task_queue=task_queue,
+            fail_fast=True,
+        )
+        async with worker:
+            yield Stack(bank.url, f"http://127.0.0.1:{port}", ours)
+        server.should_exit = True
+        await serving
+
+
+async def _checked_in_case(env: WorkflowEnvironment, task_queue: str, account: str) -> str:
+    nid, sep = f.national_id(), await today(env)
+    case_id = "pr" + nid[-8:]
+    acct = f.BankAccount("ICBC", account, "刘测试")
+    report = f.employer_report(nid, sep, region_code=REGION)
+    h = await signal_case(env.client, task_queue, case_id, report)
+    reg = f.registration(nid, sep, bank_account=acct, region_code=REGION)
+    await signal_case(env.client, task_queue, case_id, reg)
+    s = await state_when(h, lambda s: any(t.kind == "review_claim" for t in s.tasks.values()))
+    await h.execute_update(
+        ClaimWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=next(iter(s.tasks)),
+            outcome="approve",
+            actor="reviewer",
+            actor_roles=["reviewer"],
+        ),
+    )
+    latest = env.client.get_workflow_handle(h.id)
+    await state_when(latest, lambda s: s.benefit is not None)
+    await latest.execute_update(ClaimWorkflow.check_in, CheckInInput(actor="clerk"))
+    await state_when(latest, lambda s: s.benefit is not None and s.benefit.months[0].owed)
+    return case_id
+
+
+def _payments(engine: Engine, case_ids: list[str]) -> list[Payment]:
+    with Session(engine) as session:
+        stmt = select(Payment).where(col(Payment.case_id).in_(case_ids))
+        return list(session.exec(stmt.order_by(col(Payment.case_id))).all())
+
+
+async def _task_id(engine: Engine, run_id: str, kind: str) -> str:
+    for _ in range(300):
+        with Session(engine) as session:
+            row = session.exec(
+                select(Task).where(
+                    Task.kind == kind, col(Task.workflow_id) == f"payment-run-{run_id}"
+                )
+            ).first()
+            if row is not None:
+                return row.task_id
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {kind} task for {run_id}")
+
+
+async def test_run_released_submitted_once_settled_by_webhook_and_a_return_reissued(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str, book: PolicyBook
+) -> None:
+    good = await _checked_in_case(env, task_queue, "6222020200112233446")
+    bad = await _checked_in_case(env, task_queue, CLOSED)
+    run_id = f"R{REGION}-{(await today(env)):%Y%m%d}-{good[-4:]}"
+    run = await env.client.start_workflow(
+        PaymentRunWorkflow.run,
+        PaymentRunInput(run_id=run_id, region_code=REGION, cutoff=await today(env)),
+        id=f"payment-run-{run_id}",
+        task_queue=task_queue,
+    )
+    release = await _task_id(engine, run_id, "payment_run_release")
+    await run.execute_update(
+        PaymentRunWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=release, outcome="release", actor="finance", actor_roles=["finance"]
+        ),
+    )
+    await state_when_run(run, lambda st: st.status == "submitted")
+    rows = _payments(engine, [good, bad])
+    assert {p.status for p in rows} == {"sent"} and len(rows) == 2
+    # a crash after submission: the same message again is a duplicate at the bank
+    again = ActivityEnvironment().run(
+        PaymentActivities(engine, stack.settings, book).submit_run,
+        RunInput(run_id, rows[0].updated_at),  # type: ignore[arg-type]
+    )
+    assert sorted(again) == sorted(p.end_to_end_id for p in rows)
+    async with httpx.AsyncClient() as http:
+        txs = (await http.get(f"{stack.bank_url}/admin/transactions")).json()
+    assert len([t for t in (txs if isinstance(txs, list) else txs["transactions"])]) == 2
+
+    await advance(env, 0.1)  # past the bank's settlement delay (1 hour)
+    returned = await _task_id(engine, run_id, "payment_returned")
+    paid = {p.case_id: p for p in _payments(engine, [good, bad])}
+    assert paid[good].status == "settled" and paid[good].amount == Decimal("755.00")
+    assert paid[bad].status == "returned" and paid[bad].returned_reason == "AC04"
+    await run.execute_update(
+        PaymentRunWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=returned,
+            outcome="reissue",
+            actor="finance",
+            actor_roles=["finance"],
+            data={"bank_account": {"bank_code": "ICBC", "account_number": "6222020200112233446"}},
+        ),
+    )
+    st = await state_when_run(run, lambda st: st.status == "completed")
+    assert st.released_by == "finance"
+    reissued = _payments(engine, [bad])[0]
+    assert reissued.status == "pending" and reissued.attempt == 2 and reissued.run_id is None
+    assert reissued.end_to_end_id.endswith("-2")
+    with Session(engine) as session:
+        assert session.get(PaymentRun, run_id).status == "completed"  # type: ignore[union-attr]
+
+
+async def test_webhook_refuses_bad_signature_malformed_xml_and_unknown_ids(stack: Stack) -> None:
+    url = f"{stack.api_url}/api/v1/bank/webhook"
+    async with httpx.AsyncClient() as http:
+        body = b"<Document/>"
+        bad_sig = await http.post(url, content=body, headers={"X-Bank-Signature": "sha256=00"})
+        assert bad_sig.status_code == 401
+        malformed = await http.post(
+            url, content=body, headers={"X-Bank-Signature": sign(body, SECRET)}
+        )
+        assert malformed.status_code == 422 and "malformed" in malformed.text
+        report = build_pain002(
+            StatusReport(
+                msg_id="BANK-1",
+                created_at=datetime.now(UTC),
+                original_msg_id="NO-SUCH-RUN",
+                statuses=[TransactionStatus("x-001-BE-1", "ACSC")],
+            )
+        )
+        unknown = await http.post(
+            url, content=report, headers={"X-Bank-Signature": sign(report, SECRET)}
+        )
+        assert unknown.status_code == 422 and "unknown original message" in unknown.text
+
+
+async def state_when_run(h: WorkflowHandle[Any, Any], pred: Any, timeout: float = 20) -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        st = await h.query(PaymentRunWorkflow.state)
+        if pred(st):
+            return st
+        if loop.time() > deadline:
+            raise AssertionError(f"run state not reached: {st}")
+        await asyncio.sleep(0.05)
