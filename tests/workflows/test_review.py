@@ -81,6 +81,7 @@ async def test_review_approved_within_15_days_makes_case_active_with_entitlement
                 select(Determination).where(Determination.key == f"{s.case_id}:review")
             ).first()
         )
+        assert det is not None
         assert det.outcome == "approve" and det.actor == "reviewer"
         assert det.policy_version == "220100@2023-10-01" and det.code_version
 
