@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-DEFAULT_ACCOUNT = "22050161000000000001"  # the UI fund's account (simulated)
+# The UI fund's account (simulated): the same default as FUND_ACCOUNT_NUMBER in core/settings.py.
+DEFAULT_ACCOUNT = "0000000000000000001"
 
 
 @dataclass
@@ -48,7 +49,7 @@ class BankConfig:
             "webhook_secret": env.get("BANK_WEBHOOK_SECRET", ""),
             "settle_hours": float(env.get("BANK_SETTLE_HOURS", "24")),
             "clock": env.get("BANK_CLOCK", "real"),
-            "account": env.get("BANK_ACCOUNT", DEFAULT_ACCOUNT),
+            "account": env.get("BANK_ACCOUNT") or DEFAULT_ACCOUNT,
             "opening_balance": Decimal(env.get("BANK_OPENING_BALANCE", "100000000.00")),
             "closed_accounts": _accounts(env.get("BANK_CLOSED_ACCOUNTS", "")),
             "blocked_accounts": _accounts(env.get("BANK_BLOCKED_ACCOUNTS", "")),

@@ -209,6 +209,8 @@ def main() -> int:
             extra_env={
                 "WEBHOOK_URL": f"http://127.0.0.1:{api}/api/v1/bank/webhook",
                 "BANK_CLOCK": bank_clock,
+                # statements are for the fund's account unless asked for another
+                "BANK_ACCOUNT": env.get("FUND_ACCOUNT_NUMBER", ""),
                 **bank_secret,
             },
         )  # fmt: skip

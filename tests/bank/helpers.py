@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from bank.config import DEFAULT_ACCOUNT
 from iso20022 import CreditTransfer, PaymentRun
 
 SECRET = "test-webhook-secret"
@@ -58,7 +59,7 @@ def make_run(msg_id: str, *accounts: str, amount: str = "755.00", e2e: str = "")
         created_at=START,
         execution_date=date(2024, 1, 15),
         debtor_name="长春市社会保险事业管理局",
-        debtor_account="22050161000000000001",
+        debtor_account=DEFAULT_ACCOUNT,
         debtor_bank_code="105241000017",
         transfers=[
             CreditTransfer(

@@ -17,7 +17,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from bank.clock import ManualClock, RealClock, TemporalClock, clock_from_spec
-from bank.config import BankConfig
+from bank.config import DEFAULT_ACCOUNT, BankConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,6 +59,8 @@ def test_config_from_env() -> None:
     assert config.closed_accounts == {"1", "2"} and config.opening_balance == Decimal("5.00")
     assert BankConfig.from_env({"BANK_DB": "x.db"}, db_path=None).db_path == Path("x.db")
     assert BankConfig.from_env({}, db_path=Path("y.db")).db_path == Path("y.db")
+    assert BankConfig.from_env({"BANK_ACCOUNT": ""}).account == DEFAULT_ACCOUNT
+    assert BankConfig.from_env({"BANK_ACCOUNT": "123"}).account == "123"
 
 
 @pytest.mark.parametrize(
