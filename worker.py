@@ -16,7 +16,7 @@ from activities.determinations import DeterminationActivities
 from activities.ledger import LedgerActivities
 from activities.notifications import notifier_for
 from activities.payments import PaymentActivities
-from activities.rules import AmountActivities, RuleActivities
+from activities.rules import AmountActivities, PayoutCalendarActivities, RuleActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
 from core.heartbeat import heartbeat_loop
 from core.identity import IdentityKeys
@@ -26,6 +26,7 @@ from db.engine import make_engine
 from policy import POLICY_DIR, PolicyBook, load_policy_book
 from workflows.claim import ClaimWorkflow
 from workflows.payment_run import PaymentRunWorkflow
+from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
 
 log = logging.getLogger("worker")
 
@@ -51,10 +52,11 @@ def create_worker(
     ledger = LedgerActivities(engine)
     amounts = AmountActivities(book)
     payments = PaymentActivities(engine, settings, book)
+    calendar = PayoutCalendarActivities(book)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[ClaimWorkflow, PaymentRunWorkflow],
+        workflows=[ClaimWorkflow, PaymentRunWorkflow, PayoutCalendarWorkflow],
         activities=[
             cases.sync_case,
             worklist.open_task,
@@ -65,6 +67,7 @@ def create_worker(
             determinations.record_determination,
             ledger.create_obligation,
             amounts.month_amount,
+            calendar.next_payout_day,
             payments.gather_run,
             payments.set_run_status,
             payments.submit_run,
@@ -91,6 +94,7 @@ async def main() -> None:
     engine = make_engine(settings.effective_database_url)
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     worker = create_worker(client, settings=settings, engine=engine, book=book)
+    await ensure_payout_calendars(client, book.codes(), settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     beating = asyncio.create_task(heartbeat_loop(engine, settings.task_queue))
     try:

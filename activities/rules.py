@@ -5,7 +5,7 @@ a policy or loading a new holiday year never changes the replay of a running cas
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from temporalio import activity
@@ -155,4 +155,30 @@ class AmountActivities:
         return MonthAmount(
             amount=monthly_amount(period.benefit, period.rounding),
             policy_version=region.version_at(inp.on),
+        )
+
+
+@dataclass
+class NextPayoutInput:
+    region_code: str
+    after: date
+
+
+class PayoutCalendarActivities:
+    """The policy's payout day(s) of the month (a region's payment runs start on them)."""
+
+    def __init__(self, book: PolicyBook) -> None:
+        self.book = book
+
+    @activity.defn
+    def next_payout_day(self, inp: NextPayoutInput) -> date:
+        """The first payout day strictly after `after`."""
+        region = self.book.region(inp.region_code)
+        day = inp.after + timedelta(days=1)
+        for _ in range(62):
+            if day.day in region.at(day).payout_days:
+                return day
+            day += timedelta(days=1)
+        raise ApplicationError(
+            f"{inp.region_code}: no payout day within two months", non_retryable=True
         )

@@ -7,8 +7,6 @@ then apply the bank's per-transaction statuses (webhook signal, polling as the f
 A returned payment becomes a `payment_returned` task: re-issue to a corrected account as a
 new transaction of the same obligation, or cancel with a reason."""
 
-from __future__ import annotations
-
 import asyncio
 from dataclasses import dataclass, field
 from datetime import date, timedelta
