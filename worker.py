@@ -40,6 +40,7 @@ def create_worker(
     task_queue: str | None = None,
     executor: ThreadPoolExecutor | None = None,
     fail_fast: bool = False,
+    max_cached_workflows: int = 1000,
 ) -> Worker:
     """The worker for every workflow and activity. `fail_fast` (tests) fails a workflow on
     a code error instead of retrying its task until a fix is deployed (production)."""
@@ -81,6 +82,7 @@ def create_worker(
         ],
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),
         workflow_failure_exception_types=[Exception] if fail_fast else [],
+        max_cached_workflows=max_cached_workflows,
     )
 
 

@@ -180,7 +180,7 @@ class PaymentActivities:
             f"{self.settings.bank_url}/pain001",
             content=message,
             headers={"Content-Type": "application/xml"},
-            timeout=30,
+            timeout=120,  # a run of 100,000 transfers is a large message
         )
         if resp.status_code not in (202, 409):  # 409: the bank has it already
             raise RuntimeError(f"bank answered {resp.status_code}: {resp.text[:200]}")
@@ -238,7 +238,7 @@ class PaymentActivities:
         with session_scope(self.engine) as session:
             for st in inp.statuses:
                 new = {"ACSC": "settled", "RJCT": "returned"}.get(st.status)
-                if new is None:
+                if new is None or st.reason == "DU05":  # DU05: a duplicate; the original stands
                     continue
                 p = session.exec(
                     select(Payment).where(

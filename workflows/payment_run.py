@@ -148,7 +148,7 @@ class PaymentRunWorkflow:
         submit = workflow.start_activity_method(
             PaymentActivities.submit_run,
             RunInput(st.run_id, workflow.now()),
-            start_to_close_timeout=timedelta(minutes=2),
+            start_to_close_timeout=timedelta(minutes=5),
             retry_policy=SUBMIT_RETRY,
         )
         limit = timedelta(hours=summary.bank_alert_hours).total_seconds()

@@ -6,7 +6,7 @@ re-issued."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,13 +20,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+from temporalio.worker import Worker
 
 from activities.payments import PaymentActivities, RunInput
 from api.main import create_app
 from bank.config import BankConfig
 from bank.testing import serve_bank
 from core.settings import Settings
-from db.models import Payment, PaymentRun, Task
+from db.models import AuditEntry, Payment, PaymentRun, Task
 from iso20022.pain002 import StatusReport, TransactionStatus, build_pain002
 from iso20022.signing import sign
 from policy import PolicyBook
@@ -48,6 +49,7 @@ class Stack:
     bank_url: str
     api_url: str
     settings: Settings
+    worker: Callable[..., Worker]
 
 
 @pytest.fixture
@@ -86,16 +88,19 @@ async def stack(
         serving = asyncio.create_task(server.serve())
         while not server.started:
             await asyncio.sleep(0.02)
-        worker = create_worker(
-            env.client,
-            settings=ours,
-            engine=engine,
-            book=book,
-            task_queue=task_queue,
-            fail_fast=True,
-        )
-        async with worker:
-            yield Stack(bank.url, f"http://127.0.0.1:{port}", ours)
+
+        def new_worker(cache: int = 1000) -> Worker:
+            return create_worker(
+                env.client,
+                settings=ours,
+                engine=engine,
+                book=book,
+                task_queue=task_queue,
+                fail_fast=True,
+                max_cached_workflows=cache,
+            )
+
+        yield Stack(bank.url, f"http://127.0.0.1:{port}", ours, new_worker)
         server.should_exit = True
         await serving
 
@@ -146,6 +151,13 @@ async def _task_id(engine: Engine, run_id: str, kind: str) -> str:
 
 
 async def test_run_released_submitted_once_settled_by_webhook_and_a_return_reissued(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str, book: PolicyBook
+) -> None:
+    async with stack.worker():
+        await _released_run_settles_and_return_is_reissued(env, stack, engine, task_queue, book)
+
+
+async def _released_run_settles_and_return_is_reissued(
     env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str, book: PolicyBook
 ) -> None:
     good = await _checked_in_case(env, task_queue, "6222020200112233446")
@@ -235,3 +247,79 @@ async def state_when_run(h: WorkflowHandle[Any, Any], pred: Any, timeout: float 
         if loop.time() > deadline:
             raise AssertionError(f"run state not reached: {st}")
         await asyncio.sleep(0.05)
+
+
+async def _start_released_run(
+    env: WorkflowEnvironment, engine: Engine, task_queue: str, case_id: str
+) -> tuple[str, WorkflowHandle[Any, Any]]:
+    run_id = f"R{REGION}-{(await today(env)):%Y%m%d}-{case_id[-4:]}"
+    run = await env.client.start_workflow(
+        PaymentRunWorkflow.run,
+        PaymentRunInput(run_id=run_id, region_code=REGION, cutoff=await today(env)),
+        id=f"payment-run-{run_id}",
+        task_queue=task_queue,
+    )
+    release = await _task_id(engine, run_id, "payment_run_release")
+    await run.execute_update(
+        PaymentRunWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=release, outcome="release", actor="finance", actor_roles=["finance"]
+        ),
+    )
+    return run_id, run
+
+
+async def test_worker_killed_after_submission_pays_every_obligation_exactly_once(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str
+) -> None:
+    """A new worker after a crash resubmits nothing twice: the bank pays each transfer once,
+    even when it answers twice (issue: payments, reliability)."""
+    async with httpx.AsyncClient() as http:
+        await http.post(f"{stack.bank_url}/admin/mode", json={"answer_twice": True})
+    # no sticky cache: the dead worker must not be the one the server waits for
+    async with stack.worker(cache=0):
+        case_id = await _checked_in_case(env, task_queue, "6222020200112233446")
+        run_id, run = await _start_released_run(env, engine, task_queue, case_id)
+        await state_when_run(run, lambda st: st.status == "submitted")
+    # the worker is gone before any status arrived; the webhook signal waits in Temporal
+    await advance(env, 0.1)
+    async with stack.worker():
+        st = await state_when_run(run, lambda st: st.status == "completed")
+    assert st.outstanding == []
+    paid = _payments(engine, [case_id])
+    assert [(p.status, p.attempt) for p in paid] == [("settled", 1)]
+    async with httpx.AsyncClient() as http:
+        txs = (await http.get(f"{stack.bank_url}/admin/transactions")).json()
+    rows = txs if isinstance(txs, list) else txs["transactions"]
+    mine = [t for t in rows if paid[0].end_to_end_id in str(t)]
+    assert len(mine) == 1
+    with Session(engine) as session:
+        settled = session.exec(
+            select(AuditEntry).where(
+                AuditEntry.entity_id == case_id, AuditEntry.action == "payment_settled"
+            )
+        ).all()
+    assert len(settled) == 1
+    del run_id
+
+
+async def test_bank_down_retries_alerts_finance_past_the_limit_then_completes(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str
+) -> None:
+    """Submission retries with backoff; past the policy limit (4 h) finance gets a task; the
+    run completes once the bank is back."""
+    async with stack.worker():
+        case_id = await _checked_in_case(env, task_queue, "6222020200112233446")
+        async with httpx.AsyncClient() as http:
+            await http.post(f"{stack.bank_url}/admin/mode", json={"down": True})
+            run_id, run = await _start_released_run(env, engine, task_queue, case_id)
+            await advance(env, 0.25)  # six hours of refusals
+            alert = await _task_id(engine, run_id, "bank_unavailable")
+            assert alert.startswith("bank_unavailable-")
+            assert _payments(engine, [case_id])[0].status == "pending"
+            await http.post(f"{stack.bank_url}/admin/mode", json={"down": False})
+        await advance(env, 0.01)
+        await state_when_run(run, lambda st: st.status == "submitted")
+        await advance(env, 0.1)
+        await state_when_run(run, lambda st: st.status == "completed")
+    assert _payments(engine, [case_id])[0].status == "settled"
