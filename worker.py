@@ -16,6 +16,7 @@ from activities.determinations import DeterminationActivities
 from activities.ledger import LedgerActivities
 from activities.notifications import notifier_for
 from activities.payments import PaymentActivities
+from activities.reconciliation import ReconciliationActivities
 from activities.rules import AmountActivities, PayoutCalendarActivities, RuleActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
 from core.heartbeat import heartbeat_loop
@@ -27,6 +28,11 @@ from policy import POLICY_DIR, PolicyBook, load_policy_book
 from workflows.claim import ClaimWorkflow
 from workflows.payment_run import PaymentRunWorkflow
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
+from workflows.reconciliation import (
+    DailyReconciliationWorkflow,
+    ReconciliationWorkflow,
+    ensure_daily_reconciliation,
+)
 
 log = logging.getLogger("worker")
 
@@ -54,10 +60,17 @@ def create_worker(
     amounts = AmountActivities(book)
     payments = PaymentActivities(engine, settings, book)
     calendar = PayoutCalendarActivities(book)
+    reconciliation = ReconciliationActivities(engine, settings)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[ClaimWorkflow, PaymentRunWorkflow, PayoutCalendarWorkflow],
+        workflows=[
+            ClaimWorkflow,
+            PaymentRunWorkflow,
+            PayoutCalendarWorkflow,
+            ReconciliationWorkflow,
+            DailyReconciliationWorkflow,
+        ],
         activities=[
             cases.sync_case,
             worklist.open_task,
@@ -69,6 +82,7 @@ def create_worker(
             ledger.create_obligation,
             amounts.month_amount,
             calendar.next_payout_day,
+            reconciliation.reconcile_day,
             payments.gather_run,
             payments.set_run_status,
             payments.submit_run,
@@ -97,6 +111,7 @@ async def main() -> None:
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     worker = create_worker(client, settings=settings, engine=engine, book=book)
     await ensure_payout_calendars(client, book.codes(), settings.task_queue)
+    await ensure_daily_reconciliation(client, settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     beating = asyncio.create_task(heartbeat_loop(engine, settings.task_queue))
     try:

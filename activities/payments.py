@@ -19,6 +19,7 @@ from core.settings import Settings
 from db.engine import session_scope
 from db.models import AuditEntry, Payment, PaymentRun
 from db.queries import add_audit_once
+from domain.calendar import AGENCY_TZ
 from iso20022.pain001 import CreditTransfer, build_pain001
 from iso20022.pain001 import PaymentRun as Pain001Run
 from iso20022.pain002 import parse_pain002
@@ -249,7 +250,7 @@ class PaymentActivities:
                     continue
                 p.status, p.updated_at = new, inp.at
                 if new == "settled":
-                    p.settled_on = inp.at.date()
+                    p.settled_on = inp.at.astimezone(AGENCY_TZ).date()  # the bank's booking day
                 else:
                     p.returned_reason = st.reason
                 session.add(p)
@@ -263,7 +264,12 @@ class PaymentActivities:
                         entity_type="case",
                         entity_id=p.case_id,
                         reason=st.reason,
-                        data={"end_to_end_id": p.end_to_end_id, "month": p.month},
+                        data={
+                            "end_to_end_id": p.end_to_end_id,
+                            "month": p.month,
+                            "amount": str(p.amount),
+                            "category": p.category,
+                        },
                     ),
                 )
                 changes.append(AppliedChange(p.end_to_end_id, p.case_id, p.month, new, st.reason))

@@ -272,3 +272,20 @@ class PaymentRun(SQLModel, table=True):
     created_at: datetime | None = _ts()
     submitted_at: datetime | None = _ts(nullable=True)
     completed_at: datetime | None = _ts(nullable=True)
+
+
+class ReconciliationRecord(SQLModel, table=True):
+    """One day's statement-against-ledger result (账账相符); mismatches become finance tasks."""
+
+    __tablename__ = "reconciliations"
+
+    day: date = Field(primary_key=True)
+    status: str = Field(max_length=16)
+    matched: int = 0
+    paid_by_category: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    mismatches: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    at: datetime | None = _ts()

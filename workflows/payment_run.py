@@ -101,10 +101,11 @@ class PaymentRunWorkflow:
             return st
         if not await self._released(summary):
             await self._set("held")
-            return st
-        await self._submit(summary)
-        await self._settle()
-        await self._set("completed")
+        else:
+            await self._submit(summary)
+            await self._settle()
+            await self._set("completed")
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return st
 
     async def _released(self, summary: RunSummary) -> bool:

@@ -27,7 +27,7 @@ from api.main import create_app
 from bank.config import BankConfig
 from bank.testing import serve_bank
 from core.settings import Settings
-from db.models import AuditEntry, Payment, PaymentRun, Task
+from db.models import AuditEntry, Payment, PaymentRun, ReconciliationRecord, Task
 from iso20022.pain002 import StatusReport, TransactionStatus, build_pain002
 from iso20022.signing import sign
 from policy import PolicyBook
@@ -38,6 +38,7 @@ from worker import create_worker
 from workflows.case_models import CheckInInput, CompleteTaskInput
 from workflows.claim import ClaimWorkflow
 from workflows.payment_run import PaymentRunInput, PaymentRunWorkflow
+from workflows.reconciliation import ReconcileDayInput, ReconciliationWorkflow
 
 SECRET = "test-webhook-secret"
 REGION = "220200"  # no other test owes money there: the run gathers only this test's
@@ -136,6 +137,17 @@ def _payments(engine: Engine, case_ids: list[str]) -> list[Payment]:
         return list(session.exec(stmt.order_by(col(Payment.case_id))).all())
 
 
+async def _task_id_of(engine: Engine, workflow_id: str, kind: str) -> str:
+    for _ in range(300):
+        with Session(engine) as session:
+            stmt = select(Task).where(Task.kind == kind, Task.workflow_id == workflow_id)
+            row = session.exec(stmt).first()
+            if row is not None:
+                return row.task_id
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {kind} task for {workflow_id}")
+
+
 async def _task_id(engine: Engine, run_id: str, kind: str) -> str:
     for _ in range(300):
         with Session(engine) as session:
@@ -211,6 +223,47 @@ async def _released_run_settles_and_return_is_reissued(
     assert reissued.end_to_end_id.endswith("-2")
     with Session(engine) as session:
         assert session.get(PaymentRun, run_id).status == "completed"  # type: ignore[union-attr]
+
+    # 账账相符: the day's statement matches the ledger (a settlement, a return and reversal)
+    day = paid[good].settled_on
+    assert day is not None
+    recon = await env.client.execute_workflow(
+        ReconciliationWorkflow.run,
+        ReconcileDayInput(day=day),
+        id=f"reconcile-{day}-{run_id}",
+        task_queue=task_queue,
+    )
+    assert recon == "reconciled"
+    with Session(engine) as session:
+        row = session.get(ReconciliationRecord, day)
+        assert row is not None and row.mismatches == []
+        assert row.paid_by_category == {"benefit": "755.00"}
+        phantom = Payment(**{**paid[good].model_dump(exclude={"id"}), "case_id": "phantom"})
+        phantom.end_to_end_id, phantom.month = "phantom-001-BE-1", 99
+        session.add(phantom)
+        session.commit()
+    second = await env.client.start_workflow(
+        ReconciliationWorkflow.run,
+        ReconcileDayInput(day=day),
+        id=f"reconcile-{day}-{run_id}-again",
+        task_queue=task_queue,
+    )
+    mismatch = await _task_id_of(engine, second.id, "reconciliation_mismatch")
+    assert "phantom-001-BE-1" in mismatch
+    await second.execute_update(
+        ReconciliationWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=mismatch,
+            outcome="resolved",
+            reason="test row",
+            actor="finance",
+            actor_roles=["finance"],
+        ),
+    )
+    assert await second.result() == "resolved"
+    with Session(engine) as session:
+        session.delete(session.exec(select(Payment).where(Payment.case_id == "phantom")).one())
+        session.commit()
 
 
 async def test_webhook_refuses_bad_signature_malformed_xml_and_unknown_ids(stack: Stack) -> None:

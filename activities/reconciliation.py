@@ -1,0 +1,97 @@
+"""Reconciliation activity: fetch the bank's camt.053 for a day and match it to the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+from temporalio import activity
+
+from core.settings import Settings
+from db.engine import session_scope
+from db.models import AuditEntry, Payment, ReconciliationRecord
+from domain.calendar import AGENCY_TZ
+from domain.reconciliation import BankEntry, LedgerItem, reconcile
+from iso20022.camt053 import parse_camt053
+
+
+@dataclass
+class ReconcileInput:
+    day: date
+    at: datetime
+
+
+@dataclass
+class ReconcileResult:
+    day: date
+    matched: int
+    paid_by_category: dict[str, str] = field(default_factory=dict)
+    mismatches: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ReconciliationActivities:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+
+    @activity.defn
+    def reconcile_day(self, inp: ReconcileInput) -> ReconcileResult:
+        """Match the day's statement against the ledger and keep the result (idempotent)."""
+        resp = httpx.get(
+            f"{self.settings.bank_url}/statements/{inp.day.isoformat()}",
+            params={"account": self.settings.fund_account_number},
+            timeout=120,
+        )
+        resp.raise_for_status()  # 404: the bank's day is not over yet; retried
+        statement = parse_camt053(resp.content)
+        bank = [
+            BankEntry(e.end_to_end_id, e.amount, e.credit_debit, e.booking_date)
+            for e in statement.entries
+        ]
+        result = reconcile(inp.day, self._ledger(inp.day), bank)
+        out = ReconcileResult(
+            day=inp.day,
+            matched=result.matched,
+            paid_by_category={k: f"{v:.2f}" for k, v in result.paid_by_category.items()},
+            mismatches=[
+                {"end_to_end_id": m.end_to_end_id, "side": m.side, "detail": m.detail}
+                for m in result.mismatches
+            ],
+        )
+        with session_scope(self.engine) as session:
+            row = session.get(ReconciliationRecord, inp.day) or ReconciliationRecord(
+                day=inp.day, status=""
+            )
+            row.status = "mismatched" if out.mismatches else "reconciled"
+            row.matched, row.mismatches = out.matched, out.mismatches
+            row.paid_by_category, row.at = out.paid_by_category, inp.at
+            session.add(row)
+        return out
+
+    def _ledger(self, day: date) -> list[LedgerItem]:
+        """Settled payments by their settlement day; returns from the journal (the audit
+        entry keeps the returned transaction even after it is re-issued under a new ID)."""
+        start = datetime.combine(day, time(0), tzinfo=AGENCY_TZ)
+        with Session(self.engine) as session:
+            settled = session.exec(
+                select(Payment).where(Payment.status == "settled", Payment.settled_on == day)
+            ).all()
+            returns = session.exec(
+                select(AuditEntry).where(
+                    AuditEntry.action == "payment_returned",
+                    col(AuditEntry.at) >= start,
+                    col(AuditEntry.at) < start + timedelta(days=1),
+                )
+            ).all()
+        items = [LedgerItem(p.end_to_end_id, p.amount, "settled", p.category) for p in settled]
+        for a in returns:
+            d = a.data
+            items.append(
+                LedgerItem(d["end_to_end_id"], Decimal(d["amount"]), "returned", d["category"])
+            )
+        return items
