@@ -33,6 +33,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "kind.reconciliation_mismatch": ("对账不符", "Reconciliation mismatch"),
     "kind.transfer_in": ("转入", "Transfer in"),
     "kind.escalation": ("升级事项", "Escalation"),
+    "kind.bank_unavailable": ("银行不可用", "Bank unavailable"),
     # outcomes
     "outcome.approve": ("核定", "approve"),
     "outcome.reject": ("不予核定", "reject"),
@@ -46,6 +47,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "outcome.hold": ("暂缓", "hold"),
     "outcome.reissue": ("重新支付", "reissue"),
     "outcome.cancel": ("取消", "cancel"),
+    "outcome.acknowledged": ("已知悉", "acknowledged"),
     # payments
     "category.benefit": ("失业保险金", "benefit"),
     "category.medical_premium": ("医疗保险费", "medical premium"),
@@ -58,6 +60,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "pay_status.settled": ("已到账", "settled"),
     "pay_status.returned": ("已退回", "returned"),
     "pay_status.cancelled": ("已取消", "cancelled"),
+    "run_status.gathering": ("汇总中", "gathering"),
+    "run_status.empty": ("无支付", "empty"),
+    "run_status.awaiting_release": ("待发放", "awaiting release"),
+    "run_status.released": ("已发放", "released"),
+    "run_status.awaiting_approval": ("待复核", "awaiting approval"),
+    "run_status.approved": ("已复核", "approved"),
+    "run_status.held": ("暂缓", "held"),
+    "run_status.submitted": ("已提交银行", "submitted"),
+    "run_status.completed": ("已完成", "completed"),
     # roles / groups
     "role.clerk": ("经办员", "clerk"),
     "role.reviewer": ("审核员", "reviewer"),

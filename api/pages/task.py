@@ -22,7 +22,8 @@ from domain.review import REJECTION_REASONS
 from domain.tasks import TASK_KINDS, may_complete
 
 router = APIRouter()
-KIND_FORMS = {"review_claim", "employer_report_overdue"}  # the others: one reason + buttons
+# the others: one reason + buttons
+KIND_FORMS = {"review_claim", "employer_report_overdue", "payment_returned"}
 
 
 def _task(session: Session, task_id: str) -> Task:

@@ -26,6 +26,9 @@ class CompleteForm(BaseModel):
     reasons: list[str] = []
     days: str = ""
     reason_code: str = ""
+    bank_code: str = ""
+    account_number: str = ""
+    account_name: str = ""
     csrf_token: str = ""
 
 
@@ -74,6 +77,16 @@ def _data(kind: str, outcome: str, form: CompleteForm, errs: FormErrors, t: Any)
         days = _int(form.days, "days", errs, t)
         if days is not None:
             data["days"] = days
+    elif kind == "payment_returned" and outcome == "reissue":
+        account = {
+            "bank_code": form.bank_code.strip(),
+            "account_number": "".join(form.account_number.split()),
+            "account_name": form.account_name.strip(),
+        }
+        for name, value in account.items():
+            if not value:
+                errs.add(name, t("error.required"))
+        data["bank_account"] = account
     elif kind == "employer_report_overdue" and outcome == "resolved":
         if form.reason_code:
             data["reason_code"] = form.reason_code

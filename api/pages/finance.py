@@ -1,0 +1,199 @@
+"""The finance pages: payment runs (totals, release and approval tasks, status per
+transaction), returned payments with their open tasks, and today's settled totals."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from api.deps import RuntimeDep, SessionDep
+from api.pages.web import PageError, PageUser, now, render
+from db.models import Payment, PaymentRun, Task, User
+from domain.calendar import AGENCY_TZ
+
+router = APIRouter()
+PAGE_SIZE = 25
+ROLES = ("finance", "supervisor")
+ACTIVE = ("open", "claimed")
+
+
+def require_finance(user: User) -> None:
+    if not set(ROLES) & set(user.role_set):
+        raise PageError(403, "error.forbidden")
+
+
+def account_tail(number: str | None) -> str:
+    """Only the last four digits of an account: ****3446."""
+    return f"****{number[-4:]}" if number else "–"
+
+
+@dataclass
+class DayTotals:
+    """Settled payments of one day by category (账账相符 against the bank statement)."""
+
+    day: date
+    by_category: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(n for n, _ in self.by_category.values())
+
+    @property
+    def total(self) -> Decimal:
+        return sum((a for _, a in self.by_category.values()), Decimal("0"))
+
+
+def day_totals(session: Session, day: date) -> DayTotals:
+    rows = session.exec(
+        select(Payment.category, func.count(), func.sum(Payment.amount))
+        .where(col(Payment.status) == "settled", col(Payment.settled_on) == day)
+        .group_by(col(Payment.category))
+        .order_by(col(Payment.category))
+    ).all()
+    return DayTotals(day, {c: (int(n), Decimal(str(s or 0))) for c, n, s in rows})
+
+
+def list_runs(session: Session, page: int) -> tuple[list[PaymentRun], int]:
+    total = session.exec(select(func.count()).select_from(PaymentRun)).one()
+    runs = session.exec(
+        select(PaymentRun)
+        .order_by(col(PaymentRun.created_at).desc(), col(PaymentRun.run_id).desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return list(runs), int(total)
+
+
+def run_detail(
+    session: Session, run_id: str
+) -> tuple[PaymentRun | None, list[Payment], list[Task], dict[str, tuple[int, Decimal]]]:
+    run = session.get(PaymentRun, run_id)
+    if run is None:
+        return None, [], [], {}
+    payments = list(
+        session.exec(
+            select(Payment)
+            .where(col(Payment.run_id) == run_id)
+            .order_by(col(Payment.case_id), col(Payment.month), col(Payment.category))
+        )
+    )
+    tasks = list(
+        session.exec(
+            select(Task)
+            .where(col(Task.workflow_id) == f"payment-run-{run_id}")
+            .order_by(col(Task.created_at))
+        )
+    )
+    by_status: dict[str, tuple[int, Decimal]] = {}
+    for p in payments:
+        n, a = by_status.get(p.status, (0, Decimal("0")))
+        by_status[p.status] = (n + 1, a + p.amount)
+    return run, payments, tasks, by_status
+
+
+def returned_payments(session: Session) -> list[tuple[Payment, Task | None]]:
+    payments = list(
+        session.exec(
+            select(Payment)
+            .where(col(Payment.status) == "returned")
+            .order_by(col(Payment.updated_at).desc(), col(Payment.id))
+        )
+    )
+    ids = [f"payment_returned-{p.end_to_end_id}" for p in payments]
+    tasks = (
+        {t.task_id: t for t in session.exec(select(Task).where(col(Task.task_id).in_(ids)))}
+        if ids
+        else {}
+    )
+    return [(p, tasks.get(f"payment_returned-{p.end_to_end_id}")) for p in payments]
+
+
+def _page(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
+def _ctx_common() -> dict[str, Any]:
+    return {"tail": account_tail, "active": ACTIVE}
+
+
+@router.get("/finance", response_class=HTMLResponse)
+async def runs(
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser
+) -> HTMLResponse:
+    """Payment runs, newest first, and today's settled totals per category."""
+    require_finance(user)
+    page = _page(request.query_params.get("page"))
+    rows, total = await asyncio.to_thread(list_runs, session, page)
+    today = (await now(runtime)).astimezone(AGENCY_TZ).date()
+    totals = await asyncio.to_thread(day_totals, session, today)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return await render(
+        request,
+        "staff/finance.html",
+        {
+            **_ctx_common(),
+            "runs": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "prev_link": f"/staff/finance?page={page - 1}" if page > 1 else None,
+            "next_link": f"/staff/finance?page={page + 1}" if page < pages else None,
+            "day": totals,
+        },
+        runtime=runtime,
+        session=session,
+        user=user,
+    )
+
+
+@router.get("/finance/runs/{run_id}", response_class=HTMLResponse)
+async def run(
+    request: Request, run_id: str, session: SessionDep, runtime: RuntimeDep, user: PageUser
+) -> HTMLResponse:
+    """One run: its totals, its open tasks and every transaction with its status."""
+    require_finance(user)
+    found, payments, tasks, by_status = await asyncio.to_thread(run_detail, session, run_id)
+    if found is None:
+        raise PageError(404, "error.not_found")
+    return await render(
+        request,
+        "staff/finance_run.html",
+        {
+            **_ctx_common(),
+            "run": found,
+            "payments": payments,
+            "tasks": tasks,
+            "by_status": by_status,
+        },
+        runtime=runtime,
+        session=session,
+        user=user,
+    )
+
+
+@router.get("/finance/returns", response_class=HTMLResponse)
+async def returns(
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser
+) -> HTMLResponse:
+    """Returned payments, each with its open payment_returned task."""
+    require_finance(user)
+    rows = await asyncio.to_thread(returned_payments, session)
+    return await render(
+        request,
+        "staff/finance_returns.html",
+        {**_ctx_common(), "rows": rows},
+        runtime=runtime,
+        session=session,
+        user=user,
+    )
