@@ -111,7 +111,11 @@ async def main() -> None:
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     worker = create_worker(client, settings=settings, engine=engine, book=book)
     await ensure_payout_calendars(client, book.codes(), settings.task_queue)
-    await ensure_daily_reconciliation(client, settings.task_queue)
+    if settings.clock == "real":
+        # On the time-skipping server a long clock advance stalls once this daily timer has
+        # started a child and continued as new (seen in `make run CLOCK=simulated`; not yet
+        # understood): reconcile a simulated day with POST /api/v1/reconciliations instead.
+        await ensure_daily_reconciliation(client, settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     beating = asyncio.create_task(heartbeat_loop(engine, settings.task_queue))
     try:

@@ -21,6 +21,7 @@ from api.routes import (
     intake,
     notices,
     ping,
+    reconciliations,
     sim,
     tasks,
 )
@@ -61,7 +62,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Case intake, deadlines, worklist and payments for a regional agency.",
     )
     v1 = APIRouter(prefix="/api/v1")
-    for module in (health, auth, intake, cases, check_ins, tasks, notices, ping, bank_webhook):
+    for module in (
+        health,
+        auth,
+        intake,
+        cases,
+        check_ins,
+        tasks,
+        notices,
+        ping,
+        bank_webhook,
+        reconciliations,
+    ):
         v1.include_router(module.router)
     if settings.clock == "simulated":
         v1.include_router(sim.router)

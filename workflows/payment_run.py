@@ -226,12 +226,13 @@ class PaymentRunWorkflow:
             workflow.logger.info("case %s closed; payment %s", ch.case_id, ch.status)
 
     async def _set(self, status: str, **who: str) -> None:
-        self.st.status = status
+        """Record the run's status in the ledger, then show it (the query follows the row)."""
         await workflow.execute_activity_method(
             PaymentActivities.set_run_status,
             RunStatusInput(self.st.run_id, status, workflow.now(), **who),
             start_to_close_timeout=SHORT,
         )
+        self.st.status = status
 
     def _check_task_data(self, task: TaskState, inp: CompleteTaskInput) -> None:
         if task.kind == "payment_run_approval" and inp.actor == self.st.released_by:

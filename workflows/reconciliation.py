@@ -83,10 +83,15 @@ class ReconciliationWorkflow:
         return self.st.status
 
 
+@dataclass
+class DailyReconciliationInput:
+    days_done: int = 0
+
+
 @workflow.defn
 class DailyReconciliationWorkflow:
     @workflow.run
-    async def run(self) -> None:
+    async def run(self, inp: DailyReconciliationInput) -> None:
         now = workflow.now().astimezone(AGENCY_TZ)
         wake = datetime.combine(now.date(), WAKE_AT, tzinfo=AGENCY_TZ)
         if wake <= now:
@@ -103,13 +108,16 @@ class DailyReconciliationWorkflow:
             )
         except WorkflowAlreadyStartedError:
             workflow.logger.info("reconciliation of %s already started", day)
-        workflow.continue_as_new()
+        workflow.continue_as_new(DailyReconciliationInput(days_done=inp.days_done + 1))
 
 
 async def ensure_daily_reconciliation(client: Client, task_queue: str) -> None:
     try:
         await client.start_workflow(
-            DailyReconciliationWorkflow.run, id="reconciliation-daily", task_queue=task_queue
+            DailyReconciliationWorkflow.run,
+            DailyReconciliationInput(),
+            id="reconciliation-daily",
+            task_queue=task_queue,
         )
     except WorkflowAlreadyStartedError:
         pass

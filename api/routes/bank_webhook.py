@@ -6,6 +6,7 @@ import logging
 
 from fastapi import APIRouter, HTTPException, Request
 from sqlmodel import col, select
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.payments import StatusUpdate
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
@@ -53,6 +54,14 @@ async def bank_webhook(
         log.warning("bank webhook refused: unknown end-to-end IDs %s", unknown[:5])
         raise HTTPException(422, f"unknown end-to-end IDs in run {run.run_id}: {unknown[:20]}")
     updates = [StatusUpdate(s.end_to_end_id, s.status, s.reason) for s in report.statuses]
+    if run.status == "completed":  # every transaction is final already (a late or repeated report)
+        return {"accepted": 0}
     handle = client.get_workflow_handle(f"payment-run-{run.run_id}")
-    await handle.signal(PaymentRunWorkflow.bank_status, updates)
+    try:
+        await handle.signal(PaymentRunWorkflow.bank_status, updates)
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND and "ompleted" not in err.message:
+            raise
+        log.info("run %s has finished; its statuses were applied already", run.run_id)
+        return {"accepted": 0}
     return {"accepted": len(updates)}

@@ -26,7 +26,7 @@ from api.schemas import (
 )
 from api.services import ActionError
 from api.services import cases as cases_actions
-from db.models import AuditEntry, CaseEvent, CaseRecord, Determination, Task
+from db.models import AuditEntry, CaseEvent, CaseRecord, Determination, Payment, Task
 from domain.identifiers import InvalidIdentifier, validate_national_id
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -158,6 +158,11 @@ def get_case(case_id: str, session: SessionDep, user: CurrentUser) -> CaseDetail
         .where(Determination.case_id == case_id)
         .order_by(col(Determination.at))
     ).all()
+    payments = session.exec(
+        select(Payment)
+        .where(Payment.case_id == case_id)
+        .order_by(col(Payment.month), col(Payment.category))
+    ).all()
     entity_ids = [case_id, *(t.task_id for t in tasks)]
     audit = session.exec(
         select(AuditEntry)
@@ -181,7 +186,19 @@ def get_case(case_id: str, session: SessionDep, user: CurrentUser) -> CaseDetail
         proposal=row.proposal,
         decision=row.decision,
         entitlement=entitlement,
-        payments=[],
+        payments=[
+            {
+                "month": p.month,
+                "period_start": p.period_start,
+                "period_end": p.period_end,
+                "category": p.category,
+                "amount": f"{p.amount:.2f}",
+                "status": p.status,
+                "end_to_end_id": p.end_to_end_id,
+                "returned_reason": p.returned_reason,
+            }
+            for p in payments
+        ],
         tasks=[TaskOut.model_validate(t, from_attributes=True) for t in tasks],
         events=[CaseEventOut.model_validate(e, from_attributes=True) for e in events],
         determinations=[

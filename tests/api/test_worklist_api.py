@@ -187,6 +187,10 @@ async def test_check_ins_through_the_api(
         lambda: [n for n in _payments_of(engine, case_id)], lambda rows: len(rows) == 1
     )
     assert owed[0].amount == Decimal("755.00") and owed[0].status == "pending"
+    case = await case_when(api, clerk, case_id, "active")
+    assert [(p["month"], p["amount"], p["status"]) for p in case["payments"]] == [
+        (1, "755.00", "pending")
+    ]
 
 
 def _payments_of(engine: Engine, case_id: str) -> list[Payment]:

@@ -268,7 +268,7 @@ async def test_returned_payment_form_shows_the_workflows_refusal_beside_the_fiel
                 task_id=release, outcome="release", actor="finance", actor_roles=["finance"]
             ),
         )
-        await state_when_run(run, lambda st: st.status == "submitted")
+        await state_when_run(engine, run, lambda st: st.status == "submitted")
         await advance(env, 0.1)  # past the bank's settlement delay
         returned = await _task_id(engine, run_id, "payment_returned")
 
@@ -303,7 +303,7 @@ async def test_returned_payment_form_shows_the_workflows_refusal_beside_the_fiel
                 },
             )
             assert done.status_code == 303, done.text
-        await state_when_run(run, lambda st: st.status == "completed")
+        await state_when_run(engine, run, lambda st: st.status == "completed")
         with Session(engine) as session:
             row = session.exec(select(Payment).where(Payment.case_id == bad)).one()
             assert row.status == "cancelled"
