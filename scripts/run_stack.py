@@ -253,9 +253,8 @@ def main() -> int:
             print(f"                 POST http://127.0.0.1:{api}/api/v1/sim/clock/advance")
         print(f"  bank           {bank_url}/docs (simulated; ISO 20022)")
         print(f"  mail (SMTP sink on port {ports['SMTP_PORT']})  {maildir}")
-        print(
-            "  demo logins    clerk, reviewer, supervisor, finance, finance2, admin (password = username)"
-        )
+        print("  demo logins    clerk, reviewer, supervisor, finance, finance2, admin")
+        print("                 (password = user name; development only)")
         print("Ctrl-C stops everything.\n")
 
         while True:
