@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
+from temporalio.client import Client
 
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from api.pages.casedata import load_case
@@ -95,6 +97,28 @@ async def show_task(
     return await task_page(request, session, runtime, user, _task(session, task_id))
 
 
+async def _hold(
+    request: Request,
+    task_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    client: TemporalClientDep,
+    user: PageUser,
+    act: Callable[[Runtime, Client, User, str], Awaitable[object]],
+    done_key: str,
+) -> Response:
+    """Claim or unclaim, then back to the task page (with the refusal beside the buttons)."""
+    try:
+        await act(runtime, client, user, task_id)
+    except ActionError as err:
+        task = _task(session, task_id)
+        errs = FormErrors(general=err.message)
+        return await task_page(
+            request, session, runtime, user, task, errors=errs, status=err.status
+        )
+    return redirect(f"/staff/tasks/{task_id}", flash=text(request, done_key))
+
+
 @router.post("/tasks/{task_id}/claim", response_model=None)
 async def claim(
     request: Request,
@@ -105,15 +129,9 @@ async def claim(
     user: PageUser,
 ) -> Response:
     """Take the task into my queue."""
-    try:
-        await actions.claim(runtime, client, user, task_id)
-    except ActionError as err:
-        task = _task(session, task_id)
-        errs = FormErrors(general=err.message)
-        return await task_page(
-            request, session, runtime, user, task, errors=errs, status=err.status
-        )
-    return redirect(f"/staff/tasks/{task_id}", flash=text(request, "task.claimed_ok"))
+    return await _hold(
+        request, task_id, session, runtime, client, user, actions.claim, "task.claimed_ok"
+    )
 
 
 @router.post("/tasks/{task_id}/unclaim", response_model=None)
@@ -126,15 +144,9 @@ async def unclaim(
     user: PageUser,
 ) -> Response:
     """Put the task back into its group's queue."""
-    try:
-        await actions.unclaim(runtime, client, user, task_id)
-    except ActionError as err:
-        task = _task(session, task_id)
-        errs = FormErrors(general=err.message)
-        return await task_page(
-            request, session, runtime, user, task, errors=errs, status=err.status
-        )
-    return redirect(f"/staff/tasks/{task_id}", flash=text(request, "task.unclaimed_ok"))
+    return await _hold(
+        request, task_id, session, runtime, client, user, actions.unclaim, "task.unclaimed_ok"
+    )
 
 
 @router.post("/tasks/{task_id}/complete", response_model=None)
