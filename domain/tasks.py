@@ -19,11 +19,19 @@ class TaskKind:
     priority: int
     outcomes: frozenset[str]
     reason_required: frozenset[str] = frozenset()
+    also: frozenset[str] = frozenset()  # other roles that may decide it
 
 
-def _kind(name: str, group: str, priority: int, outcomes: str, reason_for: str = "") -> TaskKind:
+def _kind(
+    name: str, group: str, priority: int, outcomes: str, reason_for: str = "", also: str = ""
+) -> TaskKind:
     return TaskKind(
-        name, group, priority, frozenset(outcomes.split()), frozenset(reason_for.split())
+        name,
+        group,
+        priority,
+        frozenset(outcomes.split()),
+        frozenset(reason_for.split()),
+        frozenset(also.split()),
     )
 
 
@@ -35,7 +43,8 @@ TASK_KINDS: dict[str, TaskKind] = {
         _kind("late_registration", "supervisor", 55, "accept refuse", "accept refuse"),
         _kind("missed_check_in", "clerk", 50, "excused not_excused"),
         _kind("payment_run_release", "finance", 70, "release hold"),
-        _kind("payment_run_approval", "finance", 70, "approve hold"),
+        # the second pair of eyes: another finance user or a supervisor (issue: payments)
+        _kind("payment_run_approval", "finance", 70, "approve hold", also="supervisor"),
         _kind("payment_returned", "finance", 65, "reissue cancel", "cancel"),
         _kind("reconciliation_mismatch", "finance", 65, "resolved"),
         _kind("transfer_in", "clerk", 50, "accept"),
@@ -66,14 +75,21 @@ def check_outcome(kind: str, outcome: str, reason: str | None, data: Mapping[str
 
 
 def may_complete(
-    roles: frozenset[str] | set[str], group: str, escalated: bool, original_group: str | None = None
+    roles: frozenset[str] | set[str],
+    group: str,
+    escalated: bool,
+    original_group: str | None = None,
+    kind: str | None = None,
 ) -> bool:
-    """The task's group works it; supervisors also decide escalated tasks, and a task
-    escalated away from its group may still be worked by that group (when assigned)."""
+    """The task's group works it; supervisors also decide escalated tasks, a task escalated
+    away from its group may still be worked by that group (when assigned), and some kinds
+    admit other roles too."""
+    spec = TASK_KINDS.get(kind) if kind else None
     return (
         group in roles
         or (escalated and "supervisor" in roles)
         or (original_group is not None and original_group in roles)
+        or (spec is not None and bool(spec.also & set(roles)))
     )
 
 

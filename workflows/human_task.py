@@ -161,7 +161,7 @@ class HumanTasks:
         if state.completion is not None:
             raise ApplicationError(f"task {inp.task_id} is already completed", type=TASK_CLOSED)
         if not may_complete(
-            set(inp.actor_roles), state.group, state.escalated, state.original_group
+            set(inp.actor_roles), state.group, state.escalated, state.original_group, state.kind
         ):
             raise ApplicationError(
                 f"task {inp.task_id} is for the {state.group} group", type=FORBIDDEN

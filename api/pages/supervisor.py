@@ -43,7 +43,7 @@ def candidates(users: list[User], task: Task) -> list[User]:
     return [
         u
         for u in users
-        if may_complete(u.role_set, task.group, task.escalated, task.original_group)
+        if may_complete(u.role_set, task.group, task.escalated, task.original_group, task.kind)
     ]
 
 

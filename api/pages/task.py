@@ -36,7 +36,7 @@ def _task(session: Session, task_id: str) -> Task:
 
 
 def _abilities(task: Task, user: User) -> dict[str, bool]:
-    works = may_complete(user.role_set, task.group, task.escalated, task.original_group)
+    works = may_complete(user.role_set, task.group, task.escalated, task.original_group, task.kind)
     active = task.status != "completed"
     return {
         "can_claim": works and task.status == "open",

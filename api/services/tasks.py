@@ -120,7 +120,7 @@ def audit(
 
 
 def _may_work(user: User, task: Task) -> bool:
-    return may_complete(user.role_set, task.group, task.escalated, task.original_group)
+    return may_complete(user.role_set, task.group, task.escalated, task.original_group, task.kind)
 
 
 async def claim(runtime: Runtime, client: Client, user: User, task_id: str) -> Task:
