@@ -109,7 +109,13 @@ async def main() -> None:
     book = load_policy_book(settings.policy_dir or POLICY_DIR)
     engine = make_engine(settings.effective_database_url)
     client = await connect(settings.temporal_address, settings.temporal_namespace)
-    worker = create_worker(client, settings=settings, engine=engine, book=book)
+    worker = create_worker(
+        client,
+        settings=settings,
+        engine=engine,
+        book=book,
+        max_cached_workflows=settings.worker_max_cached_workflows,
+    )
     await ensure_payout_calendars(client, book.codes(), settings.task_queue)
     if settings.clock == "real":
         # On the time-skipping server a long clock advance stalls once this daily timer has

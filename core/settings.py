@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "ui-claims"
+    worker_max_cached_workflows: int = 1000  # workflows kept in a worker's memory (sticky)
     secret_key: str = DEV_SECRET
     case_id_key: str = DEV_CASE_ID_KEY
     token_minutes: int = 8 * 60

@@ -21,7 +21,7 @@ async def case_when(
     headers: dict[str, str],
     case_id: str,
     status: str,
-    timeout: float = 15,
+    timeout: float = 60,
 ) -> dict[str, Any]:
     """GET the case until it has `status` (the read model follows the workflow closely)."""
     loop = asyncio.get_running_loop()

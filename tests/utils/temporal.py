@@ -40,7 +40,7 @@ async def signal_case(
 
 
 async def eventually(
-    fn: Callable[[], T], pred: Callable[[T], bool] = bool, timeout: float = 15
+    fn: Callable[[], T], pred: Callable[[T], bool] = bool, timeout: float = 60
 ) -> T:
     """Poll `fn` until `pred` holds (read models are written by activities, a moment later)."""
     loop = asyncio.get_running_loop()
@@ -55,7 +55,7 @@ async def eventually(
 
 
 async def state_when(
-    handle: WorkflowHandle[Any, Any], pred: Callable[[CaseState], bool], timeout: float = 15
+    handle: WorkflowHandle[Any, Any], pred: Callable[[CaseState], bool], timeout: float = 60
 ) -> CaseState:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

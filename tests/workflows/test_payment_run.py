@@ -6,6 +6,10 @@ re-issued."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +37,7 @@ from iso20022.pain002 import StatusReport, TransactionStatus, build_pain002
 from iso20022.signing import sign
 from policy import PolicyBook
 from tests.browser.conftest import free_port
+from tests.conftest import ROOT
 from tests.utils import factories as f
 from tests.utils.temporal import advance, signal_case, state_when, today
 from worker import create_worker
@@ -139,7 +144,7 @@ def _payments(engine: Engine, case_ids: list[str]) -> list[Payment]:
 
 
 async def _task_id_of(engine: Engine, workflow_id: str, kind: str) -> str:
-    for _ in range(300):
+    for _ in range(1200):  # a generous bound for a loaded machine, not a timing check
         with Session(engine) as session:
             stmt = select(Task).where(Task.kind == kind, Task.workflow_id == workflow_id)
             row = session.exec(stmt).first()
@@ -150,7 +155,7 @@ async def _task_id_of(engine: Engine, workflow_id: str, kind: str) -> str:
 
 
 async def _task_id(engine: Engine, run_id: str, kind: str) -> str:
-    for _ in range(300):
+    for _ in range(1200):  # a generous bound for a loaded machine, not a timing check
         with Session(engine) as session:
             row = session.exec(
                 select(Task).where(
@@ -295,7 +300,7 @@ async def test_webhook_refuses_bad_signature_malformed_xml_and_unknown_ids(stack
 
 
 async def state_when_run(
-    engine: Engine, h: WorkflowHandle[Any, Any], pred: Any, timeout: float = 20
+    engine: Engine, h: WorkflowHandle[Any, Any], pred: Any, timeout: float = 60
 ) -> PaymentRun:
     """Poll the run's ledger row (not a query: the time-skipping server can hand a query a
     history cut inside an unfinished workflow task, which then fails to replay)."""
@@ -386,3 +391,60 @@ async def test_bank_down_retries_alerts_finance_past_the_limit_then_completes(
         await advance(env, 0.1)
         await state_when_run(engine, run, lambda st: st.status == "completed")
     assert _payments(engine, [case_id])[0].status == "settled"
+
+
+def _worker_process(
+    stack: Stack, task_queue: str, env: WorkflowEnvironment
+) -> subprocess.Popen[bytes]:
+    """`python worker.py` as its own OS process, on the same server, database and bank."""
+    s = stack.settings
+    child_env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "CLOCK": "simulated",
+        "DATABASE_URL": s.effective_database_url,
+        "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+        "TASK_QUEUE": task_queue,
+        "BANK_URL": s.bank_url,
+        "BANK_WEBHOOK_SECRET": s.bank_webhook_secret,
+        "SMTP_PORT": str(s.smtp_port),
+        # the time-skipping server never gives a dead worker's sticky tasks to another one
+        "WORKER_MAX_CACHED_WORKFLOWS": "0",
+    }
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "worker.py")],
+        cwd=ROOT,
+        env=child_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def test_worker_process_killed_mid_run_pays_every_obligation_once(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str
+) -> None:
+    """SIGKILL the worker process after submission, before any status: a new process
+    finishes the run and each obligation is paid exactly once (issue: payments)."""
+    async with stack.worker():
+        case_id = await _checked_in_case(env, task_queue, "6222020200112233446")
+    first = _worker_process(stack, task_queue, env)
+    try:
+        run_id, run = await _start_released_run(env, engine, task_queue, case_id)
+        await state_when_run(engine, run, lambda st: st.status == "submitted", timeout=60)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    await advance(env, 0.1)  # the bank settles; its webhook signal waits in Temporal
+    second = _worker_process(stack, task_queue, env)
+    try:
+        await state_when_run(engine, run, lambda st: st.status == "completed", timeout=90)
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    paid = _payments(engine, [case_id])
+    assert [(p.status, p.attempt) for p in paid] == [("settled", 1)]
+    async with httpx.AsyncClient() as http:
+        txs = (await http.get(f"{stack.bank_url}/admin/transactions")).json()
+    rows = txs if isinstance(txs, list) else txs["transactions"]
+    assert len([t for t in rows if paid[0].end_to_end_id in str(t)]) == 1
+    del run_id
