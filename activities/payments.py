@@ -92,6 +92,7 @@ class RunStatusInput:
     approved_by: str | None = None
 
 
+CHUNK = 1000
 FINAL = frozenset({"settled", "returned", "cancelled"})
 
 
@@ -235,44 +236,60 @@ class PaymentActivities:
     def apply_statuses(self, inp: ApplyInput) -> list[AppliedChange]:
         """Settled or returned, once: a status already applied (a webhook answered twice,
         a poll after a webhook) changes nothing."""
+        wanted: dict[str, tuple[str, str | None]] = {}
+        for st in inp.statuses:
+            new = {"ACSC": "settled", "RJCT": "returned"}.get(st.status)
+            if new is not None and st.reason != "DU05":  # DU05: a duplicate; the original stands
+                wanted[st.end_to_end_id] = (new, st.reason)
         changes: list[AppliedChange] = []
+        ids = list(wanted)
         with session_scope(self.engine) as session:
-            for st in inp.statuses:
-                new = {"ACSC": "settled", "RJCT": "returned"}.get(st.status)
-                if new is None or st.reason == "DU05":  # DU05: a duplicate; the original stands
-                    continue
-                p = session.exec(
+            for start in range(0, len(ids), CHUNK):  # a few statements per chunk, not per row
+                rows = session.exec(
                     select(Payment).where(
-                        Payment.end_to_end_id == st.end_to_end_id, Payment.run_id == inp.run_id
+                        Payment.run_id == inp.run_id,
+                        col(Payment.end_to_end_id).in_(ids[start : start + CHUNK]),
                     )
-                ).first()
-                if p is None or p.status in FINAL:
-                    continue
-                p.status, p.updated_at = new, inp.at
-                if new == "settled":
-                    p.settled_on = inp.at.astimezone(AGENCY_TZ).date()  # the bank's booking day
-                else:
-                    p.returned_reason = st.reason
-                session.add(p)
-                add_audit_once(
-                    session,
-                    AuditEntry(
-                        key=f"payment:{p.end_to_end_id}:{new}",
-                        at=inp.at,
-                        actor="bank",
-                        action=f"payment_{new}",
-                        entity_type="case",
-                        entity_id=p.case_id,
-                        reason=st.reason,
-                        data={
-                            "end_to_end_id": p.end_to_end_id,
-                            "month": p.month,
-                            "amount": str(p.amount),
-                            "category": p.category,
-                        },
-                    ),
+                ).all()
+                keys = {
+                    p.end_to_end_id: f"payment:{p.end_to_end_id}:{wanted[p.end_to_end_id][0]}"
+                    for p in rows
+                }
+                audited = set(
+                    session.exec(
+                        select(AuditEntry.key).where(col(AuditEntry.key).in_(list(keys.values())))
+                    ).all()
                 )
-                changes.append(AppliedChange(p.end_to_end_id, p.case_id, p.month, new, st.reason))
+                for p in rows:
+                    new, reason = wanted[p.end_to_end_id]
+                    if p.status in FINAL:
+                        continue
+                    p.status, p.updated_at = new, inp.at
+                    if new == "settled":
+                        p.settled_on = inp.at.astimezone(AGENCY_TZ).date()  # the bank's booking day
+                    else:
+                        p.returned_reason = reason
+                    session.add(p)
+                    if keys[p.end_to_end_id] not in audited:
+                        session.add(
+                            AuditEntry(
+                                key=keys[p.end_to_end_id],
+                                at=inp.at,
+                                actor="bank",
+                                action=f"payment_{new}",
+                                entity_type="case",
+                                entity_id=p.case_id,
+                                reason=reason,
+                                data={
+                                    "end_to_end_id": p.end_to_end_id,
+                                    "month": p.month,
+                                    "amount": str(p.amount),
+                                    "category": p.category,
+                                },
+                            )
+                        )
+                    changes.append(AppliedChange(p.end_to_end_id, p.case_id, p.month, new, reason))
+                session.flush()
         return changes
 
     @activity.defn

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import CaseRecord, Notification, Task
@@ -57,14 +58,21 @@ async def eventually(
 async def state_when(
     handle: WorkflowHandle[Any, Any], pred: Callable[[CaseState], bool], timeout: float = 60
 ) -> CaseState:
+    """Query until `pred` holds. A failed query is asked again: the time-skipping server can
+    hand a query a history cut inside an unfinished workflow task, which fails to replay
+    (the full histories replay cleanly: tests/workflows/test_replay.py)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
+    last: Exception | None = None
     while True:
-        s = await handle.query(ClaimWorkflow.state)
-        if pred(s):
-            return s
+        try:
+            s = await handle.query(ClaimWorkflow.state)
+            if pred(s):
+                return s
+        except (WorkflowQueryFailedError, RPCError) as err:
+            last = err
         if loop.time() > deadline:
-            raise AssertionError(f"state not reached within {timeout}s: {s.status}")
+            raise AssertionError(f"state not reached within {timeout}s (last error: {last})")
         await asyncio.sleep(0.05)
 
 
