@@ -403,9 +403,9 @@ async def test_worker_process_killed_mid_run_pays_every_obligation_once(
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
-    await advance(env, 0.1)  # the bank settles; its webhook signal waits in Temporal
     second = _worker_process(stack, task_queue, env)
     try:
+        await advance(env, 0.1)  # the bank settles; its webhook signals the run
         await state_when_run(engine, run, lambda st: st.status == "completed", timeout=90)
     finally:
         second.terminate()
