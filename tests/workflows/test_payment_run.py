@@ -22,7 +22,7 @@ import pytest
 import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
@@ -48,6 +48,7 @@ from workflows.payment_run import PaymentRunInput, PaymentRunWorkflow
 from workflows.reconciliation import ReconcileDayInput, ReconciliationWorkflow
 
 SECRET = "test-webhook-secret"
+HISTORIES = ROOT / "tests" / "histories" / "payment_run"  # apart: test_replay.py has ClaimWorkflow
 REGION = "220200"  # no other test owes money there: the run gathers only this test's
 CLOSED = "6222020200998877665"  # a closed account at the bank: returned with AC04
 
@@ -111,6 +112,25 @@ async def stack(
         yield Stack(bank.url, f"http://127.0.0.1:{port}", ours, new_worker)
         server.should_exit = True
         await serving
+
+
+def _replayer() -> Replayer:
+    return Replayer(workflows=[PaymentRunWorkflow], data_converter=DATA_CONVERTER)
+
+
+async def _keep(name: str, handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
+    """The run's history; `RECORD_HISTORIES=1` saves it for the replay test below."""
+    history = await handle.fetch_history()
+    if os.environ.get("RECORD_HISTORIES"):
+        HISTORIES.mkdir(parents=True, exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+    return history
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+async def test_recorded_payment_run_history_replays_on_current_code(path: Path) -> None:
+    """Runs recorded on earlier code (a full run with a return re-issued) replay unchanged."""
+    await _replayer().replay_workflow(WorkflowHistory.from_json("recorded", path.read_text()))
 
 
 async def _checked_in_case(env: WorkflowEnvironment, task_queue: str, account: str) -> str:
@@ -203,6 +223,7 @@ async def _released_run_settles_and_return_is_reissued(
         ),
     )
     await state_when_run(engine, run, lambda st: st.status == "submitted")
+    await _replayer().replay_workflow(await _keep("submitted_awaiting_status", run))
     rows = _payments(engine, [good, bad])
     assert {p.status for p in rows} == {"sent"} and len(rows) == 2
     # a crash after submission: the same message again is a duplicate at the bank
@@ -232,9 +253,7 @@ async def _released_run_settles_and_return_is_reissued(
     )
     st = await state_when_run(engine, run, lambda st: st.status == "completed")
     assert st.released_by == "finance"
-    await Replayer(workflows=[PaymentRunWorkflow], data_converter=DATA_CONVERTER).replay_workflow(
-        await run.fetch_history()
-    )
+    await _replayer().replay_workflow(await _keep("return_reissued", run))
     reissued = _payments(engine, [bad])[0]
     assert reissued.status == "pending" and reissued.attempt == 2 and reissued.run_id is None
     assert reissued.end_to_end_id.endswith("-2")
