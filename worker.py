@@ -18,6 +18,7 @@ from activities.notifications import notifier_for
 from activities.payments import PaymentActivities
 from activities.reconciliation import ReconciliationActivities
 from activities.rules import AmountActivities, PayoutCalendarActivities, RuleActivities
+from activities.starts import WorkflowStartActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
 from core.heartbeat import heartbeat_loop
 from core.identity import IdentityKeys
@@ -61,9 +62,11 @@ def create_worker(
     payments = PaymentActivities(engine, settings, book)
     calendar = PayoutCalendarActivities(book)
     reconciliation = ReconciliationActivities(engine, settings)
+    queue = task_queue or settings.task_queue
+    starts = WorkflowStartActivities(client, queue)
     return Worker(
         client,
-        task_queue=task_queue or settings.task_queue,
+        task_queue=queue,
         workflows=[
             ClaimWorkflow,
             PaymentRunWorkflow,
@@ -83,6 +86,8 @@ def create_worker(
             amounts.month_amount,
             calendar.next_payout_day,
             reconciliation.reconcile_day,
+            starts.start_payment_run,
+            starts.start_day_reconciliation,
             payments.gather_run,
             payments.set_run_status,
             payments.submit_run,
@@ -117,11 +122,7 @@ async def main() -> None:
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
     await ensure_payout_calendars(client, book.codes(), settings.task_queue)
-    if settings.clock == "real":
-        # On the time-skipping server a long clock advance stalls once this daily timer has
-        # started a child and continued as new (seen in `make run CLOCK=simulated`; not yet
-        # understood): reconcile a simulated day with POST /api/v1/reconciliations instead.
-        await ensure_daily_reconciliation(client, settings.task_queue)
+    await ensure_daily_reconciliation(client, settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     beating = asyncio.create_task(heartbeat_loop(engine, settings.task_queue))
     try:

@@ -1,7 +1,8 @@
 """PayoutCalendarWorkflow: one per region, `payout-calendar-<region>`, long-lived on durable
 timers (the time-skipping server has no Schedules, so this works in both clock modes). On
-each policy payout day at 09:00 (China time) it starts that day's PaymentRunWorkflow, then
-continues as new, so its history stays a few events long."""
+each policy payout day at 09:00 (China time) it starts that day's PaymentRunWorkflow (through
+an activity, not as a child: see activities/starts.py), then continues as new, so its history
+stays a few events long."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.rules import NextPayoutInput, PayoutCalendarActivities
+    from activities.starts import WorkflowStartActivities
     from domain.calendar import AGENCY_TZ
     from workflows.payment_run import PaymentRunInput
 
 RUN_HOUR = time(9, 0)
+START_BY_ACTIVITY = "start-runs-by-activity"  # was an abandoned child: stalled simulated time
 
 
 @dataclass
@@ -44,11 +47,20 @@ class PayoutCalendarWorkflow:
         if at > workflow.now():
             await workflow.sleep(at - workflow.now())
         run_id = run_id_for(inp.region_code, day)
+        run = PaymentRunInput(run_id=run_id, region_code=inp.region_code, cutoff=day)
+        if workflow.patched(START_BY_ACTIVITY):
+            await workflow.execute_activity_method(
+                WorkflowStartActivities.start_payment_run,
+                run,
+                start_to_close_timeout=timedelta(seconds=30),
+            )
+            await workflow.sleep(timedelta(days=1))
+            workflow.continue_as_new(inp)
         try:
             # By name, with an untyped result: the calendar never reads the run's result.
             await workflow.start_child_workflow(
                 "PaymentRunWorkflow",
-                PaymentRunInput(run_id=run_id, region_code=inp.region_code, cutoff=day),
+                run,
                 id=f"payment-run-{run_id}",
                 parent_close_policy=ParentClosePolicy.ABANDON,
                 result_type=dict,

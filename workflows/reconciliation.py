@@ -1,6 +1,7 @@
 """Daily reconciliation (日清月结, seed 000 范文4): `reconciliation-daily` wakes at 06:00
-(China time) and starts `reconcile-<day>` for the day before; each mismatch on either side
-becomes a `reconciliation_mismatch` task for finance."""
+(China time) and starts `reconcile-<day>` for the day before (through an activity, not as a
+child: see activities/starts.py); each mismatch on either side becomes a
+`reconciliation_mismatch` task for finance."""
 
 from __future__ import annotations
 
@@ -15,16 +16,16 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.reconciliation import ReconcileInput, ReconciliationActivities
+    from activities.starts import WorkflowStartActivities
     from domain.calendar import AGENCY_TZ
     from workflows.case_models import CompleteTaskInput, TaskCompletion, TaskState
     from workflows.human_task import HumanTasks
+    from workflows.reconciliation_models import ReconcileDayInput
+
+__all__ = ["DailyReconciliationWorkflow", "ReconcileDayInput", "ReconciliationWorkflow"]
 
 WAKE_AT = time(6, 0)
-
-
-@dataclass
-class ReconcileDayInput:
-    day: date
+START_BY_ACTIVITY = "start-runs-by-activity"  # was an abandoned child: stalled simulated time
 
 
 @dataclass
@@ -98,6 +99,13 @@ class DailyReconciliationWorkflow:
             wake += timedelta(days=1)
         await workflow.sleep(wake - now)
         day = wake.date() - timedelta(days=1)
+        if workflow.patched(START_BY_ACTIVITY):
+            await workflow.execute_activity_method(
+                WorkflowStartActivities.start_day_reconciliation,
+                ReconcileDayInput(day=day),
+                start_to_close_timeout=timedelta(seconds=30),
+            )
+            workflow.continue_as_new(DailyReconciliationInput(days_done=inp.days_done + 1))
         try:
             await workflow.start_child_workflow(
                 "ReconciliationWorkflow",

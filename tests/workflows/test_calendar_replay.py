@@ -1,0 +1,85 @@
+"""Replay of the calendar workflows (payout calendar, daily reconciliation timer): recorded
+histories in tests/histories/calendars/ must replay on today's code. The `*_child.json` ones
+were recorded before the runs were started by an activity (`start-runs-by-activity`): they
+start the run as an abandoned child, and today's code must still replay them.
+
+Record with `RECORD_HISTORIES=1 make test PYTEST_ARGS=tests/workflows/test_calendar_replay.py`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
+
+from core.temporal import DATA_CONVERTER
+from tests.conftest import ROOT
+from tests.utils.temporal import advance, today
+from tests.workflows import test_payment_run
+from tests.workflows.test_payment_run import Stack
+from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
+from workflows.reconciliation import (
+    DailyReconciliationWorkflow,
+    ReconciliationWorkflow,
+    ensure_daily_reconciliation,
+)
+
+HISTORIES = ROOT / "tests" / "histories" / "calendars"
+stack = test_payment_run.stack  # our API and worker, and the bank on the test server's clock
+
+
+def _replayer() -> Replayer:
+    return Replayer(
+        workflows=[PayoutCalendarWorkflow, DailyReconciliationWorkflow, ReconciliationWorkflow],
+        data_converter=DATA_CONVERTER,
+    )
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+async def test_recorded_calendar_history_replays_on_current_code(path: Path) -> None:
+    history = WorkflowHistory.from_json("recorded", path.read_text())
+    await _replayer().replay_workflow(history)
+
+
+async def _first_run_closed(env: WorkflowEnvironment, workflow_id: str) -> WorkflowHistory:
+    """The history of the workflow's first run, once it has continued as new."""
+    latest: WorkflowHandle[Any, Any] = env.client.get_workflow_handle(workflow_id)
+    run_id = (await latest.describe()).raw_description.workflow_execution_info.first_run_id
+    handle = env.client.get_workflow_handle(workflow_id, run_id=run_id)
+    for _ in range(1200):  # a generous bound for a loaded machine, not a timing check
+        history = await handle.fetch_history()
+        if history.events[-1].HasField("workflow_execution_continued_as_new_event_attributes"):
+            return history
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{workflow_id} did not continue as new")
+
+
+def _keep(name: str, history: WorkflowHistory) -> WorkflowHistory:
+    if os.environ.get("RECORD_HISTORIES"):
+        HISTORIES.mkdir(parents=True, exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+    return history
+
+
+async def test_fresh_calendar_histories_replay(
+    env: WorkflowEnvironment, stack: Stack, task_queue: str
+) -> None:
+    """A payout day's run started and a day reconciled, each followed by continue-as-new."""
+    region = "330100"  # payout day 10
+    now = await today(env)
+    async with stack.worker():
+        await ensure_payout_calendars(env.client, [region], task_queue)
+        await ensure_daily_reconciliation(env.client, task_queue)
+        month = now if now.day < 10 else now.replace(day=28) + timedelta(days=4)
+        payout = month.replace(day=10)
+        await advance(env, (payout - now).days + 2)
+        calendar = await _first_run_closed(env, f"payout-calendar-{region}")
+        daily = await _first_run_closed(env, "reconciliation-daily")
+    await _replayer().replay_workflow(_keep("payout_calendar_run_started", calendar))
+    await _replayer().replay_workflow(_keep("daily_reconciliation_day_started", daily))

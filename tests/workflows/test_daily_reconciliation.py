@@ -1,0 +1,43 @@
+"""The daily reconciliation timer on the time-skipping server (simulated mode runs it too):
+each morning at 06:00 China time the day before is matched against the bank statement."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import ReconciliationRecord
+from tests.utils.temporal import advance, eventually, today
+from tests.workflows import test_payment_run
+from tests.workflows.test_payment_run import Stack
+from workflows.reconciliation import ensure_daily_reconciliation
+
+stack = test_payment_run.stack  # our API and worker, and the bank on the test server's clock
+
+
+def _has(engine: Engine, day: str) -> bool:
+    return day in _days(engine)
+
+
+def _days(engine: Engine) -> dict[str, str]:
+    with Session(engine) as session:
+        rows = session.exec(select(ReconciliationRecord)).all()
+        return {r.day.isoformat(): r.status for r in rows}
+
+
+async def test_daily_timer_reconciles_each_past_day_and_time_keeps_moving(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str
+) -> None:
+    first = await today(env)
+    async with stack.worker():
+        await ensure_daily_reconciliation(env.client, task_queue)
+        await ensure_daily_reconciliation(env.client, task_queue)  # idempotent
+        for n in range(3):
+            await advance(env, 1)
+            await eventually(partial(_has, engine, (first + timedelta(days=n)).isoformat()))
+    days = _days(engine)
+    assert [days[(first + timedelta(days=n)).isoformat()] for n in range(3)] == ["reconciled"] * 3
