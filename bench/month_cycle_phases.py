@@ -1,0 +1,191 @@
+"""The timed phases of the month-cycle benchmark (see `month_cycle.py`): the cycle of N active
+cases through the API, the ledger and a payment run, and the empty-workflow baseline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import time
+from typing import Any
+
+import httpx
+from empty_workflow import EmptyInput, EmptyWorkflow
+from month_cycle_seed import REGION, today_in_china
+from month_cycle_stack import Stack
+from sqlalchemy import Engine, text
+from temporalio.client import Client
+
+from workflows.case_models import CaseState, ClaimInput
+from workflows.claim import ClaimWorkflow
+from workflows.payment_run import PaymentRunInput, PaymentRunWorkflow
+from workflows.payout_calendar import run_id_for
+
+POLL = 0.5  # seconds between looks at the database or the visibility store
+
+
+async def gathered(n: int, concurrency: int, fn: Any) -> None:
+    """fn(i) for i in range(n), at most `concurrency` at a time; the first error stops all."""
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await fn(i)
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+
+
+async def until(what: str, check: Any, stack: Stack, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        for p in stack.procs:
+            p.check()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(POLL)
+
+
+def scalar(engine: Engine, sql: str, **params: Any) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(sql), params).scalar_one())
+
+
+async def count_workflows(client: Client, query: str) -> int:
+    return (await client.count_workflows(query)).count
+
+
+class Cycle:
+    def __init__(self, args: argparse.Namespace, stack: Stack, engine: Engine) -> None:
+        self.args, self.stack, self.engine = args, stack, engine
+        self.phases: dict[str, float] = {}
+        self.t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = now - self.t
+        self.t = now
+        print(f"  {name}: {self.phases[name]:.1f} s", flush=True)
+
+    async def run(
+        self, client: Client, api: str, tokens: dict[str, str], states: list[CaseState]
+    ) -> None:
+        n, conc, queue = len(states), self.args.concurrency, self.stack.env["TASK_QUEUE"]
+        limit = self.args.timeout
+
+        async def start(i: int) -> None:
+            s = states[i]
+            await client.start_workflow(
+                ClaimWorkflow.run,
+                ClaimInput(case_id=s.case_id, state=s),
+                id=f"case-{s.case_id}",
+                task_queue=queue,
+            )
+
+        await gathered(n, conc, start)
+        query = "WorkflowType='ClaimWorkflow' AND ExecutionStatus='ContinuedAsNew'"
+
+        async def crossed() -> bool:
+            return await count_workflows(client, query) >= n
+
+        await until("the month boundary", crossed, self.stack, limit)
+        self.lap("1 month boundary (start, continue-as-new)")
+
+        limits = httpx.Limits(max_connections=conc)
+        async with httpx.AsyncClient(base_url=api, timeout=120, limits=limits) as http:
+            clerk = {"Authorization": f"Bearer {tokens['clerk']}"}
+
+            async def check_in(i: int) -> None:
+                r = await http.post(
+                    f"/api/v1/cases/{states[i].case_id}/check-ins", json={}, headers=clerk
+                )
+                if r.status_code != 201:
+                    raise RuntimeError(f"check-in of {states[i].case_id}: {r.status_code} {r.text}")
+
+            await gathered(n, conc, check_in)
+            self.lap("2 check-ins (API Update)")
+
+            owed = "SELECT count(*) FROM payments WHERE month = 2 AND status = 'pending'"
+
+            async def all_owed() -> bool:
+                return scalar(self.engine, owed) >= n
+
+            await until("the obligations", all_owed, self.stack, limit)
+            self.lap("3 obligations in the ledger")
+
+            today = today_in_china()
+            run_id = f"{run_id_for(REGION, today)}-{secrets.token_hex(3)}"
+            handle = await client.start_workflow(
+                PaymentRunWorkflow.run,
+                PaymentRunInput(run_id=run_id, region_code=REGION, cutoff=today),
+                id=f"payment-run-{run_id}",
+                task_queue=queue,
+            )
+            for kind, user, outcome in (
+                ("payment_run_release", "finance", "release"),
+                ("payment_run_approval", "finance2", "approve"),
+            ):
+                task_id = await self._task(handle.id, kind)
+                if task_id is None:  # a run under the approval threshold needs no approval
+                    break
+                r = await http.post(
+                    f"/api/v1/tasks/{task_id}/complete",
+                    json={"outcome": outcome},
+                    headers={"Authorization": f"Bearer {tokens[user]}"},
+                )
+                if r.status_code != 200:
+                    raise RuntimeError(f"{kind}: {r.status_code} {r.text}")
+            result = await asyncio.wait_for(handle.result(), timeout=limit)
+            if result.status != "completed" or result.summary is None or result.summary.count != n:
+                raise RuntimeError(f"the run did not pay the {n} cases: {result}")
+            self.lap("4 payment run (release, pain.001, bank, statuses)")
+
+        told = "SELECT count(*) FROM case_events WHERE type = 'payment_settled'"
+
+        async def all_told() -> bool:
+            return scalar(self.engine, told) >= n
+
+        await until("the cases to record their payments", all_told, self.stack, limit)
+        self.lap("5 cases told of settlement (synced)")
+
+    async def _task(self, workflow_id: str, kind: str) -> str | None:
+        sql = "SELECT task_id FROM tasks WHERE workflow_id = :w AND kind = :k"
+        run_sql = "SELECT status FROM payment_runs WHERE run_id = :r"
+        deadline = time.monotonic() + self.args.timeout
+        while time.monotonic() < deadline:
+            with self.engine.connect() as conn:
+                row = conn.execute(text(sql), {"w": workflow_id, "k": kind}).first()
+                if row is not None:
+                    return str(row[0])
+                run_id = workflow_id.removeprefix("payment-run-")
+                status = conn.execute(text(run_sql), {"r": run_id}).scalar()
+            if kind == "payment_run_approval" and status not in (
+                None,
+                "gathering",
+                "awaiting_release",
+                "released",
+            ):
+                return None
+            await asyncio.sleep(POLL / 5)
+        raise TimeoutError(f"no {kind} task for {workflow_id}")
+
+
+async def baseline(client: Client, stack: Stack, n: int, total: int, conc: int) -> float:
+    """N EmptyWorkflows sharing `total` no-op activities; seconds from the first start to the
+    last completion."""
+    queue = f"{stack.env['TASK_QUEUE']}-empty"
+    per, extra = divmod(total, n)
+    t0 = time.perf_counter()
+
+    async def start(i: int) -> None:
+        await client.start_workflow(
+            EmptyWorkflow.run, EmptyInput(per + (i < extra)), id=f"empty-{i}", task_queue=queue
+        )
+
+    await gathered(n, conc, start)
+    query = "WorkflowType='EmptyWorkflow' AND ExecutionStatus='Completed'"
+
+    async def done() -> bool:
+        return await count_workflows(client, query) >= n
+
+    await until("the empty workflows", done, stack, 3600)
+    return time.perf_counter() - t0
