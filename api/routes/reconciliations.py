@@ -7,14 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.deps import CurrentUser, RuntimeDep, SessionDep, TemporalClientDep
+from api.errors import field_error
+from api.services import ActionError
+from api.services.reconciliations import start_day
 from db.models import ReconciliationRecord
-from workflows.reconciliation import ReconcileDayInput, ReconciliationWorkflow
 
 router = APIRouter(prefix="/reconciliations", tags=["reconciliation"])
-FINANCE = {"finance", "supervisor"}
 
 
 class ReconcileIn(BaseModel):
@@ -33,24 +33,13 @@ class ReconciliationOut(BaseModel):
 async def reconcile_day(
     body: ReconcileIn, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> dict[str, str]:
-    """Start (once) the reconciliation of a day; the daily timer does this in real mode."""
-    if not user.role_set & FINANCE:
-        raise HTTPException(403, "reconciliation is for finance")
-    if body.day >= await runtime.clock.today(client):
-        raise HTTPException(
-            422, [{"loc": ["body", "day"], "msg": "only a past day", "type": "value_error"}]
-        )
-    workflow_id = f"reconcile-{body.day.isoformat()}"
+    """Start (once) the reconciliation of a past day (the daily timer does each day at 06:00)."""
     try:
-        await client.start_workflow(
-            ReconciliationWorkflow.run,
-            ReconcileDayInput(day=body.day),
-            id=workflow_id,
-            task_queue=runtime.settings.task_queue,
-        )
-    except WorkflowAlreadyStartedError:
-        pass
-    return {"workflow_id": workflow_id}
+        return {"workflow_id": await start_day(runtime, client, user, body.day)}
+    except ActionError as err:
+        if err.loc:
+            raise field_error(err.loc, err.message) from None
+        raise HTTPException(err.status, err.message) from None
 
 
 @router.get("/{day}", response_model=ReconciliationOut)

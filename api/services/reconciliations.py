@@ -1,0 +1,147 @@
+"""Starting a day's reconciliation by hand (the daily timer does it at 06:00), shared by the
+REST route and the finance page; and what the page shows of a reconciled day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from api.runtime import Runtime
+from api.services import ActionError
+from db.models import Payment, ReconciliationRecord, Task, User
+from workflows.reconciliation import ReconcileDayInput, ReconciliationWorkflow
+
+FINANCE = frozenset({"finance", "supervisor"})
+ACTIVE = ("open", "claimed")
+
+
+def workflow_id_for(day: date) -> str:
+    return f"reconcile-{day.isoformat()}"
+
+
+def mismatch_task_id(day: date, end_to_end_id: str) -> str:
+    """As ReconciliationWorkflow names the task it opens for one mismatch."""
+    return f"reconciliation_mismatch-{day:%Y%m%d}-{end_to_end_id}"
+
+
+async def start_day(runtime: Runtime, client: Client, user: User, day: date) -> str:
+    """Start (once) the reconciliation of a past day; its workflow ID either way."""
+    if not user.role_set & FINANCE:
+        raise ActionError(403, "reconciliation is for finance")
+    if day >= await runtime.clock.today(client):
+        raise ActionError(422, "only a past day", ["body", "day"])
+    workflow_id = workflow_id_for(day)
+    try:
+        await client.start_workflow(
+            ReconciliationWorkflow.run,
+            ReconcileDayInput(day=day),
+            id=workflow_id,
+            task_queue=runtime.settings.task_queue,
+        )
+    except WorkflowAlreadyStartedError:
+        pass
+    return workflow_id
+
+
+@dataclass
+class CategoryLine:
+    """One category of a day: what our ledger settled against what the statement matched."""
+
+    category: str
+    ledger_count: int = 0
+    ledger_amount: Decimal = Decimal("0.00")
+    bank_amount: Decimal = Decimal("0.00")
+
+    @property
+    def difference(self) -> Decimal:
+        return self.ledger_amount - self.bank_amount
+
+
+@dataclass
+class DayView:
+    day: date
+    record: ReconciliationRecord | None
+    lines: list[CategoryLine] = field(default_factory=list)
+    mismatches: list[tuple[dict[str, Any], Task | None]] = field(default_factory=list)
+
+    @property
+    def open_mismatches(self) -> int:
+        return sum(1 for _, t in self.mismatches if t is None or t.status in ACTIVE)
+
+    @property
+    def books_agree(self) -> bool:
+        """账账相符: reconciled without a mismatch, and every category's totals equal."""
+        return (
+            self.record is not None
+            and not self.record.mismatches
+            and all(line.difference == 0 for line in self.lines)
+        )
+
+    @property
+    def ledger_total(self) -> Decimal:
+        return sum((line.ledger_amount for line in self.lines), Decimal("0.00"))
+
+    @property
+    def bank_total(self) -> Decimal:
+        return sum((line.bank_amount for line in self.lines), Decimal("0.00"))
+
+
+def day_view(session: Session, day: date) -> DayView:
+    record = session.get(ReconciliationRecord, day)
+    lines: dict[str, CategoryLine] = {}
+    settled = session.exec(
+        select(Payment.category, func.count(), func.sum(Payment.amount))
+        .where(col(Payment.status) == "settled", col(Payment.settled_on) == day)
+        .group_by(col(Payment.category))
+    ).all()
+    for category, n, amount in settled:
+        lines[category] = CategoryLine(category, int(n), Decimal(str(amount or 0)))
+    mismatches: list[tuple[dict[str, Any], Task | None]] = []
+    if record is not None:
+        for category, amount in (record.paid_by_category or {}).items():
+            line = lines.setdefault(category, CategoryLine(category))
+            line.bank_amount = Decimal(str(amount))
+        ids = [mismatch_task_id(day, m["end_to_end_id"]) for m in record.mismatches]
+        tasks = (
+            {t.task_id: t for t in session.exec(select(Task).where(col(Task.task_id).in_(ids)))}
+            if ids
+            else {}
+        )
+        mismatches = [(m, tasks.get(i)) for m, i in zip(record.mismatches, ids, strict=True)]
+    return DayView(day, record, sorted(lines.values(), key=lambda x: x.category), mismatches)
+
+
+@dataclass
+class DayRow:
+    record: ReconciliationRecord
+    open_tasks: int
+
+
+def recent_days(session: Session, limit: int = 31) -> list[DayRow]:
+    """The latest reconciled days, newest first, with their still-open mismatch tasks."""
+    records = list(
+        session.exec(
+            select(ReconciliationRecord).order_by(col(ReconciliationRecord.day).desc()).limit(limit)
+        )
+    )
+    flows = [workflow_id_for(r.day) for r in records]
+    counts: dict[str, int] = {}
+    if flows:
+        rows = session.exec(
+            select(Task.workflow_id, func.count())
+            .where(
+                col(Task.workflow_id).in_(flows),
+                col(Task.kind) == "reconciliation_mismatch",
+                col(Task.status).in_(ACTIVE),
+            )
+            .group_by(col(Task.workflow_id))
+        ).all()
+        counts = {w: int(n) for w, n in rows}
+    return [DayRow(r, counts.get(workflow_id_for(r.day), 0)) for r in records]
