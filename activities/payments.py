@@ -4,6 +4,7 @@ pays twice), apply the bank's per-transaction statuses, re-issue or cancel a ret
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,7 +14,9 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
+from activities import payment_ledger as ledger
 from activities.ledger import end_to_end_id
 from core.settings import Settings
 from db.engine import session_scope
@@ -47,6 +50,7 @@ class RunSummary:
 class RunInput:
     run_id: str
     at: datetime
+    counts_only: bool = False  # answer counts (SubmitResult, ApplyResult), not every ID
 
 
 @dataclass
@@ -61,6 +65,7 @@ class ApplyInput:
     run_id: str
     at: datetime
     statuses: list[StatusUpdate] = field(default_factory=list)
+    counts_only: bool = False  # answer an ApplyResult; the activity tells the cases
 
 
 @dataclass
@@ -70,6 +75,25 @@ class AppliedChange:
     month: int
     status: str  # settled | returned
     reason: str | None = None
+
+
+@dataclass
+class SubmitResult:
+    """What a submission answers: sizes, not the run's end-to-end IDs (a run of 100,000
+    would not fit Temporal's payload limit); the ledger holds the transactions."""
+
+    sent: int  # transactions in the message
+    outstanding: int  # of the run's payments still waiting for a final status
+
+
+@dataclass
+class ApplyResult:
+    """Statuses applied: counts, and only the exceptional items (returns) by name."""
+
+    settled: int = 0  # newly settled by this call
+    returned: list[AppliedChange] = field(default_factory=list)  # newly returned
+    outstanding: int = 0  # of the run still waiting for a final status, per the ledger
+    more: bool = False  # stopped at the bound on returns: ask again for the rest
 
 
 @dataclass
@@ -92,8 +116,8 @@ class RunStatusInput:
     approved_by: str | None = None
 
 
-CHUNK = 1000
-FINAL = frozenset({"settled", "returned", "cancelled"})
+MAX_RETURNED = 1000  # returned payments named in one answer (a page; `more` for the rest)
+TELL_CONCURRENCY = 32  # case signals in flight at once
 
 
 class PaymentActivities:
@@ -166,9 +190,10 @@ class PaymentActivities:
             session.add(run)
 
     @activity.defn
-    def submit_run(self, inp: RunInput) -> list[str]:
+    def submit_run(self, inp: RunInput) -> list[str] | SubmitResult:
         """Send the run's pain.001. The same run always makes the same message (ID, time,
-        transactions), so the bank answers a resubmission as a duplicate: never paid twice."""
+        transactions), so the bank answers a resubmission as a duplicate: never paid twice.
+        The answer: counts (`counts_only`), or every end-to-end ID (runs recorded before)."""
         with Session(self.engine) as session:
             run = session.get(PaymentRun, inp.run_id)
             assert run is not None and run.created_at is not None
@@ -197,6 +222,8 @@ class PaymentActivities:
             if run.status not in ("submitted", "completed"):
                 run.status, run.submitted_at = "submitted", inp.at
                 session.add(run)
+        if inp.counts_only:
+            return SubmitResult(len(payments), ledger.outstanding(self.engine, inp.run_id))
         return [p.end_to_end_id for p in payments]
 
     def _message(self, run: PaymentRun, payments: list[Payment]) -> Pain001Run:
@@ -223,74 +250,61 @@ class PaymentActivities:
         )
 
     @activity.defn
-    def poll_run(self, inp: RunInput) -> list[StatusUpdate]:
-        """The fallback for a lost webhook: ask the bank for the run's statuses."""
-        resp = httpx.get(f"{self.settings.bank_url}/status/{inp.run_id}", timeout=30)
+    async def poll_run(self, inp: RunInput) -> list[StatusUpdate] | ApplyResult:
+        """The fallback for a lost webhook: ask the bank for the run's statuses. With
+        `counts_only`, apply them here and answer counts (returns bounded: `more` asks again)."""
+        async with httpx.AsyncClient(timeout=120) as http:
+            resp = await http.get(f"{self.settings.bank_url}/status/{inp.run_id}")
         if resp.status_code == 404:
-            return []
+            return ApplyResult(outstanding=-1) if inp.counts_only else []
         resp.raise_for_status()
-        report = parse_pain002(resp.content)
-        return [StatusUpdate(s.end_to_end_id, s.status, s.reason) for s in report.statuses]
+        report = await asyncio.to_thread(parse_pain002, resp.content)
+        updates = [StatusUpdate(s.end_to_end_id, s.status, s.reason) for s in report.statuses]
+        if not inp.counts_only:
+            return updates
+        return await self._apply(inp.run_id, inp.at, updates, tell=True, bound=MAX_RETURNED)
 
     @activity.defn
-    def apply_statuses(self, inp: ApplyInput) -> list[AppliedChange]:
+    async def apply_statuses(self, inp: ApplyInput) -> list[AppliedChange] | ApplyResult:
         """Settled or returned, once: a status already applied (a webhook answered twice,
-        a poll after a webhook) changes nothing."""
-        wanted: dict[str, tuple[str, str | None]] = {}
-        for st in inp.statuses:
+        a poll after a webhook) changes nothing. With `counts_only` the cases are told here
+        and the answer is counts plus the returned payments; otherwise every change (the
+        workflow tells the cases: runs recorded before counts)."""
+        if inp.counts_only:
+            return await self._apply(inp.run_id, inp.at, inp.statuses, tell=True, bound=None)
+        changes = await asyncio.to_thread(self._plan, inp.run_id, inp.at, inp.statuses)
+        await asyncio.to_thread(ledger.record, self.engine, inp.run_id, inp.at, changes)
+        return [_applied(ch) for ch in changes]
+
+    def _plan(self, run_id: str, at: datetime, statuses: list[StatusUpdate]) -> list[ledger.Change]:
+        today = at.astimezone(AGENCY_TZ).date()
+        wanted: dict[str, ledger.Wanted] = {}
+        for st in statuses:
             new = {"ACSC": "settled", "RJCT": "returned"}.get(st.status)
             if new is not None and st.reason != "DU05":  # DU05: a duplicate; the original stands
-                wanted[st.end_to_end_id] = (new, st.reason)
-        changes: list[AppliedChange] = []
-        ids = list(wanted)
-        with session_scope(self.engine) as session:
-            for start in range(0, len(ids), CHUNK):  # a few statements per chunk, not per row
-                rows = session.exec(
-                    select(Payment).where(
-                        Payment.run_id == inp.run_id,
-                        col(Payment.end_to_end_id).in_(ids[start : start + CHUNK]),
-                    )
-                ).all()
-                keys = {
-                    p.end_to_end_id: f"payment:{p.end_to_end_id}:{wanted[p.end_to_end_id][0]}"
-                    for p in rows
-                }
-                audited = set(
-                    session.exec(
-                        select(AuditEntry.key).where(col(AuditEntry.key).in_(list(keys.values())))
-                    ).all()
-                )
-                for p in rows:
-                    new, reason = wanted[p.end_to_end_id]
-                    if p.status in FINAL:
-                        continue
-                    p.status, p.updated_at = new, inp.at
-                    if new == "settled":
-                        p.settled_on = inp.at.astimezone(AGENCY_TZ).date()  # the bank's booking day
-                    else:
-                        p.returned_reason = reason
-                    session.add(p)
-                    if keys[p.end_to_end_id] not in audited:
-                        session.add(
-                            AuditEntry(
-                                key=keys[p.end_to_end_id],
-                                at=inp.at,
-                                actor="bank",
-                                action=f"payment_{new}",
-                                entity_type="case",
-                                entity_id=p.case_id,
-                                reason=reason,
-                                data={
-                                    "end_to_end_id": p.end_to_end_id,
-                                    "month": p.month,
-                                    "amount": str(p.amount),
-                                    "category": p.category,
-                                },
-                            )
-                        )
-                    changes.append(AppliedChange(p.end_to_end_id, p.case_id, p.month, new, reason))
-                session.flush()
-        return changes
+                wanted[st.end_to_end_id] = ledger.Wanted(new, st.reason, today)
+        return ledger.plan(self.engine, run_id, wanted)
+
+    async def _apply(
+        self, run_id: str, at: datetime, statuses: list[StatusUpdate], *, tell: bool,
+        bound: int | None,
+    ) -> ApplyResult:  # fmt: skip
+        """Plan, tell the cases, then record (a crash between them tells a case twice, never
+        leaves one untold); `bound`: stop after that many returns, `more` says so."""
+        result = ApplyResult()
+        for part in ledger.chunks(statuses):
+            changes = await asyncio.to_thread(self._plan, run_id, at, list(part))
+            applied = [_applied(ch) for ch in changes]
+            if tell:
+                await _tell_cases(applied)
+            await asyncio.to_thread(ledger.record, self.engine, run_id, at, changes)
+            result.settled += sum(1 for ch in changes if ch.status == "settled")
+            result.returned += [ch for ch in applied if ch.status == "returned"]
+            if bound is not None and len(result.returned) >= bound:
+                result.more = True
+                break
+        result.outstanding = await asyncio.to_thread(ledger.outstanding, self.engine, run_id)
+        return result
 
     @activity.defn
     def reissue_or_cancel(self, inp: ReissueInput) -> str:
@@ -330,3 +344,27 @@ class PaymentActivities:
                 ),
             )
             return p.status
+
+
+def _applied(ch: ledger.Change) -> AppliedChange:
+    return AppliedChange(ch.end_to_end_id, ch.case_id, ch.month, ch.status, ch.reason)
+
+
+async def _tell_cases(changes: list[AppliedChange]) -> None:
+    """Signal each case its payment's new status (closed or unknown cases are skipped).
+    Outside a worker (the benchmark calls the activities directly) there is no one to tell."""
+    try:
+        client = activity.client()
+    except RuntimeError:
+        return
+    gate = asyncio.Semaphore(TELL_CONCURRENCY)
+
+    async def tell(ch: AppliedChange) -> None:
+        async with gate:
+            try:
+                await client.get_workflow_handle(f"case-{ch.case_id}").signal("payment_update", ch)
+            except RPCError as err:
+                if err.status != RPCStatusCode.NOT_FOUND:
+                    raise
+
+    await asyncio.gather(*(tell(ch) for ch in changes))

@@ -5,7 +5,12 @@ finance user approves a run above the policy amount: four eyes), submit one pain
 bank (retried with backoff; finance is told if the bank stays down past the policy limit),
 then apply the bank's per-transaction statuses (webhook signal, polling as the fallback).
 A returned payment becomes a `payment_returned` task: re-issue to a corrected account as a
-new transaction of the same obligation, or cancel with a reason."""
+new transaction of the same obligation, or cancel with a reason.
+
+The ledger (the `payments` rows of the run) holds the outstanding transactions, not this
+workflow: submission and each batch of statuses answer counts and the returns only, and the
+run is finished when the ledger has none left waiting (LEDGER_COUNTS; runs recorded before
+it keep their ID lists and tell the cases themselves)."""
 
 import asyncio
 from dataclasses import dataclass, field
@@ -20,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.payments import (
         AppliedChange,
         ApplyInput,
+        ApplyResult,
         GatherInput,
         PaymentActivities,
         ReissueInput,
@@ -27,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         RunStatusInput,
         RunSummary,
         StatusUpdate,
+        SubmitResult,
     )
     from domain.identifiers import InvalidIdentifier, validate_card_number
     from domain.tasks import OutcomeError
@@ -35,6 +42,11 @@ with workflow.unsafe.imports_passed_through():
 
 SHORT = timedelta(seconds=30)
 POLL_EVERY = timedelta(hours=6)
+APPLY_PAGE = 2000  # statuses per apply_statuses call: inputs and answers stay small
+# Counts from the ledger instead of ID lists in workflow state, cases told by the activity
+# (a run of 100,000 fits Temporal's payload and history limits). Runs recorded before keep
+# their lists: tests/histories/payment_run/.
+LEDGER_COUNTS = "payment-run-ledger-counts"
 SUBMIT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
@@ -56,8 +68,10 @@ class PaymentRunStatus:
     summary: RunSummary | None = None
     released_by: str | None = None
     approved_by: str | None = None
-    outstanding: list[str] = field(default_factory=list)
+    outstanding: list[str] = field(default_factory=list)  # runs recorded before counts only
     returned: list[str] = field(default_factory=list)
+    outstanding_count: int = 0  # sent, not yet settled or returned (the ledger's count)
+    settled_count: int = 0
 
 
 @workflow.defn
@@ -70,6 +84,7 @@ class PaymentRunWorkflow:
         self.tasks = HumanTasks(workflow.info().workflow_id, None, self.task_states)
         self.inbox: list[StatusUpdate] = []
         self.decisions: list[asyncio.Task[None]] = []
+        self.counted = False  # LEDGER_COUNTS in force for this run
 
     @workflow.signal
     def bank_status(self, updates: list[StatusUpdate]) -> None:
@@ -146,9 +161,10 @@ class PaymentRunWorkflow:
         """Submit with backoff; past the policy limit finance gets a task, retries go on."""
         st = self.st
         st.status = "submitting"
+        self.counted = workflow.patched(LEDGER_COUNTS)
         submit = workflow.start_activity_method(
             PaymentActivities.submit_run,
-            RunInput(st.run_id, workflow.now()),
+            RunInput(st.run_id, workflow.now(), counts_only=self.counted),
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=SUBMIT_RETRY,
         )
@@ -161,22 +177,32 @@ class PaymentRunWorkflow:
                 title=f"银行接口不可用 / Bank unavailable for run {st.run_id}",
                 details={"since_hours": summary.bank_alert_hours},
             )
-        st.outstanding = list(await submit)
+        sent = await submit
+        if isinstance(sent, SubmitResult):
+            st.outstanding_count = sent.outstanding
+        else:
+            st.outstanding = list(sent)
+            st.outstanding_count = len(sent)
         st.status = "submitted"
 
     async def _settle(self) -> None:
         """Apply statuses until every transaction is settled or returned and decided."""
+        if self.counted:
+            await self._settle_counted()
+            return
         st = self.st
         while st.outstanding:
             try:
                 await workflow.wait_condition(lambda: bool(self.inbox), timeout=POLL_EVERY)
                 updates, self.inbox = self.inbox, []
             except TimeoutError:
-                updates = await workflow.execute_activity_method(
+                polled = await workflow.execute_activity_method(
                     PaymentActivities.poll_run,
                     RunInput(st.run_id, workflow.now()),
                     start_to_close_timeout=SHORT,
                 )
+                assert isinstance(polled, list)
+                updates = polled
             wanted = [u for u in updates if u.end_to_end_id in st.outstanding]
             if not wanted:
                 continue
@@ -185,6 +211,7 @@ class PaymentRunWorkflow:
                 ApplyInput(st.run_id, workflow.now(), wanted),
                 start_to_close_timeout=SHORT,
             )
+            assert isinstance(changes, list)
             for ch in changes:
                 await self._tell_case(ch)
                 if ch.status == "returned":
@@ -193,6 +220,50 @@ class PaymentRunWorkflow:
             final = {ch.end_to_end_id for ch in changes}
             st.outstanding = [e for e in st.outstanding if e not in final]
         await asyncio.gather(*self.decisions)
+
+    async def _settle_counted(self) -> None:
+        """The ledger keeps the transactions; each apply answers the run's outstanding count
+        and the new returns, and the run is finished when the ledger says none is left."""
+        st = self.st
+        while st.outstanding_count > 0:
+            try:
+                await workflow.wait_condition(lambda: bool(self.inbox), timeout=POLL_EVERY)
+            except TimeoutError:
+                more = True
+                while more:  # a poll applies at the activity: counts back, returns paged
+                    polled = await workflow.execute_activity_method(
+                        PaymentActivities.poll_run,
+                        RunInput(st.run_id, workflow.now(), counts_only=True),
+                        start_to_close_timeout=timedelta(minutes=10),
+                    )
+                    assert isinstance(polled, ApplyResult)
+                    more = polled.more
+                    if polled.outstanding >= 0:  # -1: the bank does not know the run (yet)
+                        self._took(polled)
+                continue
+            updates, self.inbox = self.inbox, []
+            for start in range(0, len(updates), APPLY_PAGE):
+                result = await workflow.execute_activity_method(
+                    PaymentActivities.apply_statuses,
+                    ApplyInput(
+                        st.run_id,
+                        workflow.now(),
+                        updates[start : start + APPLY_PAGE],
+                        counts_only=True,
+                    ),
+                    start_to_close_timeout=timedelta(minutes=2),
+                )
+                assert isinstance(result, ApplyResult)
+                self._took(result)
+        await asyncio.gather(*self.decisions)
+
+    def _took(self, result: ApplyResult) -> None:
+        st = self.st
+        st.settled_count += result.settled
+        st.outstanding_count = result.outstanding
+        for ch in result.returned:
+            st.returned.append(ch.end_to_end_id)
+            self.decisions.append(asyncio.create_task(self._returned(ch)))
 
     async def _returned(self, ch: AppliedChange) -> None:
         task = await self.tasks.open(

@@ -1,0 +1,136 @@
+"""The ledger side of the bank's statuses, in SQL Core (no ORM rows): which payments of a run
+a set of statuses changes, and recording those changes once, a few statements per thousand.
+
+A payment already settled, returned or cancelled is never changed again, and each change
+writes its audit entry once (key `payment:<end-to-end ID>:<status>`): applying the same
+statuses twice changes nothing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from db.models import AuditEntry, Payment
+
+CHUNK = 1000  # identifiers per IN (...) list
+FINAL = ("settled", "returned", "cancelled")
+PAYMENTS = Payment.__table__  # type: ignore[attr-defined]
+AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+T = TypeVar("T")
+
+
+@dataclass
+class Wanted:
+    """A final status the bank reported for one transaction."""
+
+    status: str  # settled | returned
+    reason: str | None
+    day: date  # the booking date of a settlement (unused for a return)
+
+
+@dataclass
+class Change:
+    end_to_end_id: str
+    case_id: str
+    month: int
+    category: str
+    amount: Decimal
+    status: str
+    reason: str | None
+    day: date
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def plan(engine: Engine, run_id: str, wanted: dict[str, Wanted]) -> list[Change]:
+    """The payments of the run that `wanted` moves to a final status (in the given order)."""
+    p = PAYMENTS.c
+    found: dict[str, Any] = {}
+    with engine.connect() as conn:
+        for ids in chunks(list(wanted)):
+            rows = conn.execute(
+                select(p.end_to_end_id, p.case_id, p.month, p.category, p.amount, p.status).where(
+                    p.run_id == run_id, p.end_to_end_id.in_(ids)
+                )
+            )
+            found.update((r.end_to_end_id, r) for r in rows)
+    changes = []
+    for e2e, w in wanted.items():
+        row = found.get(e2e)
+        if row is None or row.status in FINAL:
+            continue
+        changes.append(
+            Change(e2e, row.case_id, row.month, row.category, row.amount, w.status, w.reason, w.day)
+        )
+    return changes
+
+
+def record(engine: Engine, run_id: str, at: datetime, changes: list[Change]) -> None:
+    """Write the changes in one transaction: one UPDATE per status, day and reason for each
+    thousand, the audit entries inserted together (those not written before)."""
+    p, a = PAYMENTS.c, AUDIT.c
+    groups: dict[tuple[str, str | None, date | None], list[str]] = defaultdict(list)
+    for ch in changes:
+        settled_on = ch.day if ch.status == "settled" else None
+        groups[(ch.status, ch.reason if ch.status == "returned" else None, settled_on)].append(
+            ch.end_to_end_id
+        )
+    with engine.begin() as conn:
+        for (status, reason, settled_on), ids in groups.items():
+            values: dict[str, Any] = {"status": status, "updated_at": at}
+            if status == "settled":
+                values["settled_on"] = settled_on
+            else:
+                values["returned_reason"] = reason
+            for part in chunks(ids):
+                conn.execute(
+                    update(PAYMENTS)
+                    .where(p.run_id == run_id, p.end_to_end_id.in_(part), p.status.not_in(FINAL))
+                    .values(**values)
+                )
+        _audit(conn, at, changes, a)
+
+
+def _audit(conn: Connection, at: datetime, changes: list[Change], a: Any) -> None:
+    keyed = {f"payment:{ch.end_to_end_id}:{ch.status}": ch for ch in changes}
+    written: set[str] = set()
+    for keys in chunks(list(keyed)):
+        written.update(conn.execute(select(a.key).where(a.key.in_(keys))).scalars())
+    rows = [
+        {
+            "key": key,
+            "at": at,
+            "actor": "bank",
+            "action": f"payment_{ch.status}",
+            "entity_type": "case",
+            "entity_id": ch.case_id,
+            "reason": ch.reason,
+            "data": {
+                "end_to_end_id": ch.end_to_end_id,
+                "month": ch.month,
+                "amount": str(ch.amount),
+                "category": ch.category,
+            },
+        }
+        for key, ch in keyed.items()
+        if key not in written
+    ]
+    for part in chunks(rows, 5000):
+        conn.execute(insert(AUDIT), list(part))
+
+
+def outstanding(engine: Engine, run_id: str) -> int:
+    """The run's payments sent and still waiting for the bank's final status."""
+    p = PAYMENTS.c
+    with engine.connect() as conn:
+        stmt = select(func.count()).where(p.run_id == run_id, p.status == "sent")
+        return int(conn.execute(stmt).scalar_one())
