@@ -32,6 +32,7 @@ class Wanted:
     status: str  # settled | returned
     reason: str | None
     day: date  # the booking date of a settlement (unused for a return)
+    booked_at: datetime | None = None  # the bank's booking time, when it gave one
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Change:
     status: str
     reason: str | None
     day: date
+    booked_at: datetime | None = None
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -69,7 +71,17 @@ def plan(engine: Engine, run_id: str, wanted: dict[str, Wanted]) -> list[Change]
         if row is None or row.status in FINAL:
             continue
         changes.append(
-            Change(e2e, row.case_id, row.month, row.category, row.amount, w.status, w.reason, w.day)
+            Change(
+                e2e,
+                row.case_id,
+                row.month,
+                row.category,
+                row.amount,
+                w.status,
+                w.reason,
+                w.day,
+                w.booked_at,
+            )
         )
     return changes
 
@@ -108,13 +120,16 @@ def _audit(conn: Connection, at: datetime, changes: list[Change], a: Any) -> Non
     rows = [
         {
             "key": key,
-            "at": at,
+            # the bank's booking time when it gave one: the journal that reconciliation
+            # reads returns from then agrees with the statement's booking date
+            "at": ch.booked_at or at,
             "actor": "bank",
             "action": f"payment_{ch.status}",
             "entity_type": "case",
             "entity_id": ch.case_id,
             "reason": ch.reason,
             "data": {
+                "applied_at": at.isoformat(),
                 "end_to_end_id": ch.end_to_end_id,
                 "month": ch.month,
                 "amount": str(ch.amount),

@@ -58,6 +58,7 @@ class StatusUpdate:
     end_to_end_id: str
     status: str  # ACCP | ACSC | RJCT | PDNG
     reason: str | None = None
+    booked_at: datetime | None = None  # the bank's booking time (pain.002 AccptncDtTm)
 
 
 @dataclass
@@ -259,7 +260,9 @@ class PaymentActivities:
             return ApplyResult(outstanding=-1) if inp.counts_only else []
         resp.raise_for_status()
         report = await asyncio.to_thread(parse_pain002, resp.content)
-        updates = [StatusUpdate(s.end_to_end_id, s.status, s.reason) for s in report.statuses]
+        updates = [
+            StatusUpdate(s.end_to_end_id, s.status, s.reason, s.booked_at) for s in report.statuses
+        ]
         if not inp.counts_only:
             return updates
         return await self._apply(inp.run_id, inp.at, updates, tell=True, bound=MAX_RETURNED)
@@ -282,7 +285,10 @@ class PaymentActivities:
         for st in statuses:
             new = {"ACSC": "settled", "RJCT": "returned"}.get(st.status)
             if new is not None and st.reason != "DU05":  # DU05: a duplicate; the original stands
-                wanted[st.end_to_end_id] = ledger.Wanted(new, st.reason, today)
+                # settled on the bank's booking date (China time), so the ledger matches its
+                # statement across midnight; today only when the bank gives none
+                day = st.booked_at.astimezone(AGENCY_TZ).date() if st.booked_at else today
+                wanted[st.end_to_end_id] = ledger.Wanted(new, st.reason, day, st.booked_at)
         return ledger.plan(self.engine, run_id, wanted)
 
     async def _apply(

@@ -78,6 +78,11 @@ def from_us(value: int) -> datetime:
     return EPOCH + value * MICROSECOND
 
 
+def booked_at(settled_us: int) -> datetime:
+    """The settlement time in China time: its date is the booking date of the statement."""
+    return from_us(settled_us).astimezone(BANK_TZ)
+
+
 def to_fen(amount: Decimal) -> int:
     return int(amount * 100)
 
@@ -174,13 +179,18 @@ class BankStore:
 
     def statuses(self, msg_id: str, *, at_acceptance: bool = False) -> list[TransactionStatus]:
         """Each transaction's status now, or as the acceptance answered it."""
-        columns = "accept_status, accept_reason" if at_acceptance else "status, reason"
+        columns = (
+            "accept_status, accept_reason, NULL" if at_acceptance else "status, reason, settled_us"
+        )
         with self._lock:
             rows = self._db.execute(
                 f"SELECT end_to_end_id, {columns} FROM transactions WHERE msg_id = ? ORDER BY id",
                 (msg_id,),
             ).fetchall()
-        return [TransactionStatus(r[0], r[1], r[2]) for r in rows]
+        return [
+            TransactionStatus(r[0], r[1], r[2], booked_at(r[3]) if r[3] is not None else None)
+            for r in rows
+        ]
 
     # -- settlement -----------------------------------------------------------------------
 
@@ -197,11 +207,10 @@ class BankStore:
             per_message: dict[str, list[TransactionStatus]] = {}
             for row in due:
                 status, reason = decide(row["creditor_account"])
-                booked = from_us(row["due_us"]).astimezone(BANK_TZ).date().isoformat()
-                updates.append((status, reason, row["due_us"], booked, row["id"]))
-                per_message.setdefault(row["msg_id"], []).append(
-                    TransactionStatus(row["end_to_end_id"], status, reason)  # type: ignore[arg-type]
-                )
+                at = booked_at(row["due_us"])  # settled at its due time, booked on its date
+                updates.append((status, reason, row["due_us"], at.date().isoformat(), row["id"]))
+                tx = TransactionStatus(row["end_to_end_id"], status, reason, at)  # type: ignore[arg-type]
+                per_message.setdefault(row["msg_id"], []).append(tx)
             db.executemany(
                 "UPDATE transactions SET status = ?, reason = ?, settled_us = ?, booking_date = ?"
                 " WHERE id = ?",

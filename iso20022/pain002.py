@@ -3,6 +3,8 @@
 Statuses used: ACCP (accepted, not yet settled), ACSC (settled on the creditor's account),
 RJCT (rejected or returned, with an ISO reason code: AC01 incorrect account number,
 AC04 closed account, AC06 blocked account, DU05 duplicate transaction, …), PDNG (pending).
+A settlement or return carries the bank's booking time in `AccptncDtTm` (pain.002.001.10
+has no settlement date per transaction), written in the bank's offset (+08:00).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ class TransactionStatus:
     end_to_end_id: str
     status: Status
     reason: str | None = None
+    # when the bank booked a settlement or return (AccptncDtTm, in the bank's own offset):
+    # its date there is the booking date of the camt.053 entry
+    booked_at: datetime | None = None
 
 
 @dataclass
@@ -91,7 +96,10 @@ def parse_pain002(data: bytes) -> StatusReport:
         for tx in block.tx_inf_and_sts:
             e2e = xml.identifier(tx.orgnl_end_to_end_id, "original end-to-end ID")
             reason = next((r.rsn.cd or r.rsn.prtry for r in tx.sts_rsn_inf if r.rsn), None)
-            statuses.append(_check_status(e2e, tx.tx_sts, reason))
+            status = _check_status(e2e, tx.tx_sts, reason)
+            if tx.accptnc_dt_tm is not None:
+                status.booked_at = xml.py_datetime(tx.accptnc_dt_tm, f"{e2e}: AccptncDtTm")
+            statuses.append(status)
     return StatusReport(
         msg_id=xml.identifier(body.grp_hdr.msg_id, "message ID"),
         created_at=xml.py_datetime(body.grp_hdr.cre_dt_tm, "creation time"),
@@ -120,5 +128,8 @@ def _group_status(per_status: Counter[str]) -> str | None:
 def _transaction(s: TransactionStatus) -> PaymentTransaction105:
     reasons = [StatusReasonInformation12(rsn=StatusReason6Choice(cd=s.reason))] if s.reason else []
     return PaymentTransaction105(
-        orgnl_end_to_end_id=s.end_to_end_id, tx_sts=s.status, sts_rsn_inf=reasons
+        orgnl_end_to_end_id=s.end_to_end_id,
+        tx_sts=s.status,
+        sts_rsn_inf=reasons,
+        accptnc_dt_tm=xml.xml_datetime(s.booked_at) if s.booked_at is not None else None,
     )

@@ -53,7 +53,9 @@ async def bank_webhook(
     if unknown:
         log.warning("bank webhook refused: unknown end-to-end IDs %s", unknown[:5])
         raise HTTPException(422, f"unknown end-to-end IDs in run {run.run_id}: {unknown[:20]}")
-    updates = [StatusUpdate(s.end_to_end_id, s.status, s.reason) for s in report.statuses]
+    updates = [
+        StatusUpdate(s.end_to_end_id, s.status, s.reason, s.booked_at) for s in report.statuses
+    ]
     if run.status == "completed":  # every transaction is final already (a late or repeated report)
         return {"accepted": 0}
     handle = client.get_workflow_handle(f"payment-run-{run.run_id}")

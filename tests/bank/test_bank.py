@@ -3,7 +3,7 @@ returns, duplicates, test modes, polling (issue 4, ARCHITECTURE.md: Money and th
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 
@@ -256,3 +256,26 @@ def test_a_restarted_bank_remembers_what_it_accepted(
 
 def _rows(http: httpx.Client, status: str) -> list[dict[str, str]]:
     return [r for r in http.get("/admin/transactions").json() if r["status"] == status]
+
+
+def test_a_settlement_booked_before_midnight_reports_its_booking_time_after_it(
+    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    """Due 23:50 China time, reported at 00:10: the pain.002 carries the booking time
+    (AccptncDtTm), whose date is the camt.053 booking date, not the day it was reported."""
+    clock.advance(timedelta(hours=14, minutes=50))  # 2024-01-15 23:50 in China
+    submit(http, build_pain001(make_run("RUN-M", GOOD_ACCOUNTS[0], BAD_LUHN)))
+    clock.advance(DAY + timedelta(minutes=20))  # 2024-01-17 00:10 in China
+    eventually(lambda: len(webhook_statuses(receiver)) == 2)
+    booked = {s.end_to_end_id: s.booked_at for s in webhook_statuses(receiver)}
+    assert {str(at) for at in booked.values()} == {"2024-01-16 23:50:00+08:00"}
+    polled = parse_pain002(http.get("/status/RUN-M").content).statuses
+    assert {s.booked_at for s in polled} == set(booked.values())
+    day = parse_camt053(http.get("/statements/2024-01-16").content)
+    assert [(e.end_to_end_id, e.credit_debit) for e in day.entries] == [
+        ("RUN-M-1", "DBIT"),
+        ("RUN-M-2", "DBIT"),
+        ("RUN-M-2", "CRDT"),
+    ]
+    assert {e.booking_date for e in day.entries} == {date(2024, 1, 16)}
+    assert parse_camt053(http.get("/statements/2024-01-17").content).entries == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -66,3 +66,20 @@ def test_build_refuses_an_unknown_status() -> None:
     bad = StatusReport("M", REPORT.created_at, "R", [TransactionStatus("E", "DONE", None)])  # type: ignore[arg-type]
     with pytest.raises(MessageError):
         build_pain002(bad)
+
+
+def test_the_booking_time_travels_as_acceptance_date_time() -> None:
+    """AccptncDtTm carries the bank's booking time in its own offset (China time)."""
+    booked = datetime(2024, 1, 16, 23, 50, tzinfo=timezone(timedelta(hours=8)))
+    report = StatusReport(
+        "STL0002",
+        REPORT.created_at,
+        "RUN-1",
+        [TransactionStatus("E2E-0001", "ACSC", None, booked), TransactionStatus("E2E-2", "ACCP")],
+    )
+    xml = build_pain002(report)
+    assert b"<AccptncDtTm>2024-01-16T23:50:00+08:00</AccptncDtTm>" in xml
+    parsed = parse_pain002(xml)
+    assert parsed == report and parsed.statuses[0].booked_at == booked
+    assert parsed.statuses[0].booked_at is not None
+    assert parsed.statuses[0].booked_at.date().isoformat() == "2024-01-16"

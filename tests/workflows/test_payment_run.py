@@ -29,6 +29,7 @@ from temporalio.worker import Replayer, Worker
 
 from activities.ledger import end_to_end_id
 from activities.payments import PaymentActivities, RunInput
+from activities.reconciliation import ReconcileInput, ReconciliationActivities
 from api.main import create_app
 from bank.config import BankConfig
 from bank.testing import serve_bank
@@ -201,8 +202,7 @@ async def test_run_released_submitted_once_settled_by_webhook_and_a_return_reiss
 async def _released_run_settles_and_return_is_reissued(
     env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str, book: PolicyBook
 ) -> None:
-    # Start at 10:00 China time, so settlement and our webhook fall on the same date (near
-    # midnight they can differ: a known gap, see the issue note).
+    # Start at 10:00 China time (the midnight crossing has its own test below).
     now = (await env.get_current_time()).astimezone(AGENCY_TZ)
     ten = now.replace(hour=10, minute=0, second=0, microsecond=0)
     await advance(
@@ -542,3 +542,49 @@ async def test_a_run_of_thousands_completes_with_small_activity_results(
     assert dict(rows) == {"settled": n - closed, "cancelled": closed}
     activity, size = _largest_activity_result(history)
     assert size < 2000, f"{activity} answered {size} bytes for a run of {n}"
+
+
+async def test_settled_before_midnight_applied_after_it_reconciles_on_the_booking_date(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str
+) -> None:
+    """Booked by the bank at 23:50 China time, its status applied at 00:10: the ledger takes
+    the booking date from the pain.002 (AccptncDtTm), so the settlement and the return match
+    the statement of the day they were booked, and the next day's statement has neither."""
+    now = (await env.get_current_time()).astimezone(AGENCY_TZ)
+    late = (now + timedelta(days=3)).replace(hour=22, minute=50, second=0, microsecond=0)
+    await advance(env, (late - now).total_seconds() / 86400)  # days from the other tests
+    async with stack.worker():
+        good = await _checked_in_case(env, task_queue, "6222020200112233446")
+        bad = await _checked_in_case(env, task_queue, CLOSED)
+        run_id, run = await _start_released_run(env, engine, task_queue, good)
+        await state_when_run(engine, run, lambda st: st.status == "submitted")
+        submitted = (await env.get_current_time()).astimezone(AGENCY_TZ)
+        assert submitted.hour == 22, submitted  # due at 23:5x, one settle_hours later
+        await advance(env, 80 / 1440)  # to 00:10 of the next day, then the webhook
+        await _task_id(engine, run_id, "payment_returned")
+        for _ in range(600):
+            paid = {p.case_id: p for p in _payments(engine, [good, bad])}
+            if paid[good].status == "settled":
+                break
+            await asyncio.sleep(0.05)
+    day = submitted.date()
+    assert paid[good].settled_on == day and paid[bad].status == "returned"
+    with Session(engine) as session:
+        entries = session.exec(
+            select(AuditEntry).where(
+                col(AuditEntry.entity_id).in_([good, bad]),
+                col(AuditEntry.action).in_(["payment_settled", "payment_returned"]),
+            )
+        ).all()
+    assert {e.at.astimezone(AGENCY_TZ).date() for e in entries if e.at} == {day}
+    applied = {datetime.fromisoformat(e.data["applied_at"]) for e in entries}
+    assert {a.astimezone(AGENCY_TZ).date() for a in applied} == {day + timedelta(days=1)}
+    ours = {p.end_to_end_id for p in paid.values()}
+    recon = ReconciliationActivities(engine, stack.settings)
+    booked = ActivityEnvironment().run(recon.reconcile_day, ReconcileInput(day, submitted))
+    assert booked.matched >= 2  # the settlement; the return with its reversal
+    assert not [m for m in booked.mismatches if m["end_to_end_id"] in ours], booked.mismatches
+    after = ActivityEnvironment().run(
+        recon.reconcile_day, ReconcileInput(day + timedelta(days=1), submitted)
+    )
+    assert not [m for m in after.mismatches if m["end_to_end_id"] in ours], after.mismatches
