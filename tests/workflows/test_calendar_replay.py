@@ -1,7 +1,8 @@
-"""Replay of the calendar workflows (payout calendar, daily reconciliation timer): recorded
-histories in tests/histories/calendars/ must replay on today's code. The `*_child.json` ones
-were recorded before the runs were started by an activity (`start-runs-by-activity`): they
-start the run as an abandoned child, and today's code must still replay them.
+"""Replay of the calendar workflows (payout calendar, daily reconciliation timer) and of a
+day's reconciliation with a mismatch: recorded histories in tests/histories/calendars/ must
+replay on today's code. The `*_child.json` ones were recorded before the runs were started
+by an activity (`start-runs-by-activity`): they start the run as an abandoned child, and
+today's code must still replay them.
 
 Record with `RECORD_HISTORIES=1 make test PYTEST_ARGS=tests/workflows/test_calendar_replay.py`."""
 
@@ -9,23 +10,31 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import timedelta
+import random
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, col
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from core.temporal import DATA_CONVERTER
+from db.models import Payment, ReconciliationRecord, Task
 from tests.conftest import ROOT
 from tests.utils.temporal import advance, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
+from workflows.case_models import CompleteTaskInput
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
 from workflows.reconciliation import (
     DailyReconciliationWorkflow,
+    ReconcileDayInput,
     ReconciliationWorkflow,
     ensure_daily_reconciliation,
 )
@@ -83,3 +92,67 @@ async def test_fresh_calendar_histories_replay(
         daily = await _first_run_closed(env, "reconciliation-daily")
     await _replayer().replay_workflow(_keep("payout_calendar_run_started", calendar))
     await _replayer().replay_workflow(_keep("daily_reconciliation_day_started", daily))
+
+
+async def test_fresh_reconciliation_history_with_a_mismatch_replays(
+    env: WorkflowEnvironment, stack: Stack, task_queue: str, engine: Engine
+) -> None:
+    """A day whose ledger holds a payment the statement lacks: a mismatch task for finance,
+    resolved, and the workflow ends `resolved`."""
+    day = date(1990, 1, 1) + timedelta(days=random.randrange(3650))  # nobody else's day
+    e2e = "RPL" + uuid.uuid4().hex[:20]
+    at = await env.get_current_time()
+    with Session(engine) as session:
+        session.add(
+            Payment(
+                case_id="rpl" + uuid.uuid4().hex[:8],
+                region_code="220100",
+                month=1,
+                period_start=day - timedelta(days=30),
+                period_end=day,
+                category="benefit",
+                amount=Decimal("755.00"),
+                status="settled",
+                settled_on=day,
+                end_to_end_id=e2e,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        session.commit()
+    try:
+        async with stack.worker():
+            handle = await env.client.start_workflow(
+                ReconciliationWorkflow.run,
+                ReconcileDayInput(day=day),
+                id=f"reconcile-{day}",
+                task_queue=task_queue,
+            )
+            task_id = f"reconciliation_mismatch-{day:%Y%m%d}-{e2e}"
+            for _ in range(1200):  # a generous bound for a loaded machine
+                with Session(engine) as session:
+                    if session.get(Task, task_id) is not None:
+                        break
+                await asyncio.sleep(0.05)
+            await handle.execute_update(
+                ReconciliationWorkflow.complete_task,
+                CompleteTaskInput(
+                    task_id=task_id,
+                    outcome="resolved",
+                    actor="finance",
+                    actor_roles=["finance"],
+                    reason="bank booked it a day late",
+                ),
+            )
+            assert await handle.result() == "resolved"
+        await _replayer().replay_workflow(
+            _keep("reconciliation_mismatch_resolved", await handle.fetch_history())
+        )
+    finally:
+        with Session(engine) as session:
+            session.execute(delete(Payment).where(col(Payment.end_to_end_id) == e2e))
+            session.execute(delete(Task).where(col(Task.workflow_id) == f"reconcile-{day}"))
+            session.execute(
+                delete(ReconciliationRecord).where(col(ReconciliationRecord.day) == day)
+            )
+            session.commit()
