@@ -60,6 +60,7 @@ from activities.rules import RuleActivities  # noqa: E402
 from api.security import create_token  # noqa: E402
 from bank.config import BankConfig  # noqa: E402
 from bank.testing import serve_bank  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from core.temporal import connect  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from policy import default_policy_book  # noqa: E402
@@ -79,10 +80,12 @@ class Measured:
         return self.activities / self.seconds
 
 
-async def measure(stack: Stack, mode: str, work: Callable[[], Awaitable[Any]]) -> Measured:
+async def measure(
+    stack: Stack, mode: str, sandbox: str, work: Callable[[], Awaitable[Any]]
+) -> Measured:
     """`work()` against a fresh worker process of `mode`: wall time, activities it executed,
     its peak RSS and every process's CPU time."""
-    worker, stats_path = stack.worker(mode)
+    worker, stats_path = stack.worker(mode, sandbox)
     cpu0, t0 = stack.cpu(), time.perf_counter()
     await work()
     seconds = time.perf_counter() - t0
@@ -111,7 +114,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Measured]:
 
     stack = Stack(tmp, env={})
     try:
-        address = stack_env(stack, tmp, url, secret, webhook_secret, case_key)
+        address = stack_env(stack, tmp, url, secret, webhook_secret, case_key, args.cache)
         api = stack.api()
         config = BankConfig(
             db_path=tmp / "bank.db",
@@ -127,14 +130,23 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Measured]:
             print(f"== month cycle, {args.cases} cases", flush=True)
             cycle = Cycle(args, stack, engine)
             measured = await measure(
-                stack, "claims", lambda: cycle.run(client, api, tokens, states)
+                stack, "claims", args.sandbox, lambda: cycle.run(client, api, tokens, states)
             )
             measured.phases = cycle.phases
+            measured.stats["retries"] = cycle.retries
             total = measured.activities
             print(f"== baseline: {args.cases} empty workflows, {total} no-op activities")
             base = await measure(
-                stack, "empty", lambda: baseline(client, stack, args.cases, total, args.concurrency)
+                stack,
+                "empty",
+                args.sandbox,
+                lambda: baseline(client, stack, args.cases, total, args.concurrency),
             )
+    except Exception:
+        for proc in stack.procs:  # what the processes said, before the temporary dir goes
+            tail = proc.log.read_text(errors="replace")[-4000:] if proc.log.exists() else ""
+            print(f"--- {proc.name} log (tail) ---\n{tail}")
+        raise
     finally:
         stack.stop_all()
     return {"cycle": measured, "baseline": base}
@@ -145,7 +157,13 @@ def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, flo
 
 
 def stack_env(
-    stack: Stack, tmp: Path, url: str, secret: str, webhook_secret: str, case_key: str
+    stack: Stack,
+    tmp: Path,
+    url: str,
+    secret: str,
+    webhook_secret: str,
+    case_key: str,
+    cache: int,
 ) -> str:
     stack.env.update(os.environ)
     stack.env.update(
@@ -159,6 +177,7 @@ def stack_env(
         TASK_QUEUE=f"bench-month-{secrets.token_hex(3)}",
         SMTP_HOST="127.0.0.1",
         SMTP_PORT="9",  # nothing is mailed in this month (no reminders fall due)
+        WORKER_MAX_CACHED_WORKFLOWS=str(cache),
     )
     address = stack.temporal()
     stack.env["TEMPORAL_ADDRESS"] = address  # for the API and the workers started after this
@@ -171,6 +190,18 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="10,000 cases")
     parser.add_argument("--concurrency", type=int, default=32, help="client calls in flight")
     parser.add_argument("--timeout", type=float, default=3600, help="per phase, seconds")
+    parser.add_argument(
+        "--cache",
+        type=int,
+        default=Settings().worker_max_cached_workflows,
+        help="workflows cached per worker (WORKER_MAX_CACHED_WORKFLOWS)",
+    )
+    parser.add_argument(
+        "--sandbox",
+        choices=["default", "passthrough"],
+        default="default",
+        help="passthrough: an experiment, every module passed through",
+    )
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
     if args.full:

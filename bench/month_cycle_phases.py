@@ -22,6 +22,7 @@ from workflows.payment_run import PaymentRunInput, PaymentRunWorkflow
 from workflows.payout_calendar import run_id_for
 
 POLL = 0.5  # seconds between looks at the database or the visibility store
+RETRIES = 5  # attempts of a check-in answered 5xx under load
 
 
 async def gathered(n: int, concurrency: int, fn: Any) -> None:
@@ -58,6 +59,7 @@ class Cycle:
     def __init__(self, args: argparse.Namespace, stack: Stack, engine: Engine) -> None:
         self.args, self.stack, self.engine = args, stack, engine
         self.phases: dict[str, float] = {}
+        self.retries: list[str] = []  # calls answered 5xx (or not at all) and made again
         self.t = time.perf_counter()
 
     def lap(self, name: str) -> None:
@@ -95,11 +97,24 @@ class Cycle:
             clerk = {"Authorization": f"Bearer {tokens['clerk']}"}
 
             async def check_in(i: int) -> None:
-                r = await http.post(
-                    f"/api/v1/cases/{states[i].case_id}/check-ins", json={}, headers=clerk
-                )
-                if r.status_code != 201:
-                    raise RuntimeError(f"check-in of {states[i].case_id}: {r.status_code} {r.text}")
+                path, status = f"/api/v1/cases/{states[i].case_id}/check-ins", ""
+                for attempt in range(RETRIES):
+                    if attempt:
+                        self.retries.append(f"{path}: {status}")
+                        await asyncio.sleep(attempt)
+                    try:
+                        r = await http.post(path, json={}, headers=clerk)
+                    except httpx.TransportError as err:
+                        status = repr(err)
+                        continue
+                    status = f"{r.status_code} {r.text[:200]}"
+                    if r.status_code == 201 or (
+                        attempt and r.status_code == 409 and "already checked in" in r.text
+                    ):  # a retried check-in that had gone through
+                        return
+                    if r.status_code < 500:
+                        break
+                raise RuntimeError(f"check-in {path}: {status}")
 
             await gathered(n, conc, check_in)
             self.lap("2 check-ins (API Update)")

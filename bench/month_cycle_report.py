@@ -30,6 +30,10 @@ def _command(args: argparse.Namespace) -> str:
         parts.append(f"--cases {args.cases}")
     if args.concurrency != 32:
         parts.append(f"--concurrency {args.concurrency}")
+    if args.cache != 1000:
+        parts.append(f"--cache {args.cache}")
+    if args.sandbox != "default":
+        parts.append(f"--sandbox {args.sandbox}")
     return " ".join(parts)
 
 
@@ -42,6 +46,7 @@ def report(
     load: str,
 ) -> str:
     n = args.cases
+    retries: list[str] = cycle.stats.get("retries", [])
     ratio = cycle.per_second / base.per_second
     ok_ratio = "met" if ratio >= TARGET_RATIO else "missed"
     ok_mem = "met" if cycle.peak_mib < TARGET_MIB else "missed"
@@ -54,7 +59,7 @@ def report(
         f"- load average (1, 5, 15 min) at start and end: {load}",
         f"- command: `{_command(args)}`",
         f"- cases: {n:,} active (region 220100, month 2 running), client concurrency "
-        f"{args.concurrency}",
+        f"{args.concurrency}; worker: {args.cache} cached workflows, sandbox {args.sandbox}",
         "",
         "| measurement | activities | seconds | activities/s | worker peak RSS |",
         "|---|--:|--:|--:|--:|",
@@ -65,6 +70,9 @@ def report(
         "",
         f"**Ratio {ratio:.2f}×** the empty-workflow floor (target ≥ {TARGET_RATIO}×: {ok_ratio}); "
         f"worker peak {cycle.peak_mib:.0f} MiB (target < 1.5 GiB: {ok_mem}{mem_note}).",
+        "",
+        f"Check-ins answered 5xx or not at all and made again: {len(retries)}"
+        + (f" (first: `{retries[0]}`)." if retries else "."),
         "",
         "| phase of the cycle | seconds | share |",
         "|---|--:|--:|",

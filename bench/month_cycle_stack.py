@@ -143,14 +143,14 @@ class Stack:
         wait_for("the API", lambda: _answers(f"{base}/api/v1/ping"), [proc], timeout=60)
         return base
 
-    def worker(self, mode: str) -> tuple[Proc, Path]:
+    def worker(self, mode: str, sandbox: str = "default") -> tuple[Proc, Path]:
         """`month_cycle_worker.py --mode <mode>`; returns once it polls."""
         stats = self.tmp / f"worker-{mode}.json"
         stats.unlink(missing_ok=True)
         proc = self.start(
             f"worker-{mode}",
             [PY, str(ROOT / "bench" / "month_cycle_worker.py"), "--mode", mode,
-             "--stats", str(stats)],
+             "--stats", str(stats), "--sandbox", sandbox],
         )  # fmt: skip
         wait_for(f"the {mode} worker", stats.exists, [proc], timeout=60)
         return proc, stats

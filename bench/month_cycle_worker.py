@@ -7,7 +7,9 @@ process per measurement, so its peak memory is its own).
 same thread pool and workflow cache as `python worker.py`) from the environment's settings;
 without worker.py's start-up extras (payout calendars, daily reconciliation, heartbeat), so
 nothing but the benchmark runs. `empty`: `EmptyWorkflow` and its no-op activity on
-`<TASK_QUEUE>-empty` with the same thread pool size and cache. Both count every activity
+`<TASK_QUEUE>-empty` with the same thread pool size and cache. `--sandbox passthrough` (an
+experiment, for both modes alike) runs the workflows in a sandbox that passes every module
+through instead of re-importing the workflow modules for each run. Both count every activity
 execution by type (a client interceptor, which Temporal also applies to the worker) and
 write the counts and the time spent in each type to FILE as JSON twice a second and on exit.
 SIGTERM shuts the worker down gracefully."""
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import signal
@@ -38,12 +41,16 @@ from temporalio.worker import (  # noqa: E402
     Interceptor,
     Worker,
 )
+from temporalio.worker.workflow_sandbox import (  # noqa: E402
+    SandboxedWorkflowRunner,
+    SandboxRestrictions,
+)
 
+import worker as real_worker  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.temporal import DATA_CONVERTER  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from policy import POLICY_DIR, load_policy_book  # noqa: E402
-from worker import create_worker  # noqa: E402
 
 THREADS = 16  # worker.create_worker's default activity thread pool
 
@@ -92,12 +99,18 @@ def write_stats(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def build(mode: str, client: Client, settings: Settings) -> Worker:
+def build(mode: str, client: Client, settings: Settings, sandbox: str) -> Worker:
     cache = settings.worker_max_cached_workflows
+    extra: dict[str, Any] = {}
+    if sandbox == "passthrough":
+        restrictions = SandboxRestrictions.default.with_passthrough_all_modules()
+        extra["workflow_runner"] = SandboxedWorkflowRunner(restrictions=restrictions)
     if mode == "claims":
         book = load_policy_book(settings.policy_dir or POLICY_DIR)
         engine = make_engine(settings.effective_database_url)
-        return create_worker(
+        if extra:  # create_worker builds its Worker through the module's name
+            real_worker.Worker = functools.partial(Worker, **extra)  # type: ignore[misc,assignment]
+        return real_worker.create_worker(
             client, settings=settings, engine=engine, book=book, max_cached_workflows=cache
         )
     return Worker(
@@ -107,6 +120,7 @@ def build(mode: str, client: Client, settings: Settings) -> Worker:
         activities=[noop],
         activity_executor=ThreadPoolExecutor(max_workers=THREADS),
         max_cached_workflows=cache,
+        **extra,
     )
 
 
@@ -114,6 +128,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["claims", "empty"], required=True)
     parser.add_argument("--stats", type=Path, required=True)
+    parser.add_argument("--sandbox", choices=["default", "passthrough"], default="default")
     args = parser.parse_args()
     settings = Settings()
     counter = ActivityCounter()
@@ -123,7 +138,7 @@ async def main() -> None:
         data_converter=DATA_CONVERTER,
         interceptors=[counter],
     )
-    worker = build(args.mode, client, settings)
+    worker = build(args.mode, client, settings, args.sandbox)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     last: dict[str, Any] = {}
