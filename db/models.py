@@ -91,13 +91,15 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tasks_group_status_due", "group", "status", "due_at"),
         Index("ix_tasks_assignee_status_due", "assignee", "status", "due_at"),
-        # The worklist reads active tasks only: partial indexes in the list's own order.
+        # The worklist reads active tasks only: partial indexes in the list's own order
+        # (due_at, priority DESC, task_id); escalated too in the group one (migration 0005).
         Index(
             "ix_tasks_active_group_due",
             "group",
             "due_at",
-            "priority",
+            text("priority DESC"),
             "task_id",
+            "escalated",
             postgresql_where=text("status IN ('open', 'claimed')"),
             sqlite_where=text("status IN ('open', 'claimed')"),
         ),
@@ -105,7 +107,7 @@ class Task(SQLModel, table=True):
             "ix_tasks_active_assignee_due",
             "assignee",
             "due_at",
-            "priority",
+            text("priority DESC"),
             "task_id",
             postgresql_where=text("status IN ('open', 'claimed')"),
             sqlite_where=text("status IN ('open', 'claimed')"),

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -46,39 +47,88 @@ class TaskRow:
     national_id_masked: str | None
 
 
+FILTER_COLUMNS = ("kind", "group", "assignee", "case_id", "escalated")
+
+# the active statuses as literals in the SQL text: SQLite uses a partial index only then
+ACTIVE_SQL = col(Task.status).in_([literal_column(f"'{s}'") for s in ACTIVE])
+
+
+def filter_shape(f: TaskFilters) -> tuple[Any, ...]:
+    """Which filters are set (not their values): one SQL statement per shape."""
+    status = f.status if f.status in (None, "active") else "one"
+    return (
+        tuple(name for name in FILTER_COLUMNS if getattr(f, name) is not None),
+        status,
+        f.due_before is not None,
+        f.due_after is not None,
+        f.sort,
+    )
+
+
+def task_params(f: TaskFilters) -> dict[str, Any]:
+    """The values of the set filters, for the bind parameters of `task_conditions`."""
+    params = {name: getattr(f, name) for name in FILTER_COLUMNS if getattr(f, name) is not None}
+    if f.status not in (None, "active"):
+        params["status"] = f.status
+    if f.due_before is not None:
+        params["due_before"] = f.due_before
+    if f.due_after is not None:
+        params["due_after"] = f.due_after
+    return params
+
+
+def task_conditions(f: TaskFilters) -> list[ColumnElement[bool]]:
+    """The WHERE clause of a worklist query on the tasks table alone, with a bind parameter
+    per set filter (values from `task_params`)."""
+    conds: list[ColumnElement[bool]] = []
+    for name in FILTER_COLUMNS:
+        if getattr(f, name) is not None:
+            conds.append(Task.__table__.c[name] == bindparam(name))  # type: ignore[attr-defined]
+    if f.status == "active":
+        conds.append(ACTIVE_SQL)
+    elif f.status:
+        conds.append(col(Task.status) == bindparam("status"))
+    if f.due_before:
+        conds.append(col(Task.due_at) < bindparam("due_before"))
+    if f.due_after:
+        conds.append(col(Task.due_at) >= bindparam("due_after"))
+    return conds
+
+
+def task_order(f: TaskFilters) -> tuple[Any, ...]:
+    """Due date then priority (or the other way round), then the ID: a stable page order that
+    the partial indexes ix_tasks_active_*_due follow."""
+    due = (col(Task.due_at).asc().nulls_last(),)
+    prio = (col(Task.priority).desc(),)
+    return (
+        (*prio, *due, col(Task.task_id))
+        if f.sort == "priority"
+        else (*due, *prio, col(Task.task_id))
+    )
+
+
+def count_tasks(f: TaskFilters) -> Select[int]:
+    """The number of tasks matching: on the tasks table alone (no join with the cases)."""
+    return sa_select(func.count()).select_from(Task).where(*task_conditions(f))
+
+
 def list_tasks(
     session: Session, f: TaskFilters, *, limit: int, offset: int
 ) -> tuple[list[TaskRow], int]:
     """The worklist, read from the worklist table (consistent the moment a task changes)."""
-    stmt = select(Task, CaseRecord.claimant_name, CaseRecord.national_id_masked).join(
-        CaseRecord, col(CaseRecord.case_id) == col(Task.case_id), isouter=True
+    params = task_params(f)
+    total = session.execute(count_tasks(f), params).scalar_one()
+    if limit == 0:
+        return [], total
+    stmt = (
+        select(Task, CaseRecord.claimant_name, CaseRecord.national_id_masked)
+        .join(CaseRecord, col(CaseRecord.case_id) == col(Task.case_id), isouter=True)
+        .where(*task_conditions(f))
+        .order_by(*task_order(f))
+        .offset(offset)
+        .limit(limit)
     )
-    for column, value in (
-        (Task.kind, f.kind),
-        (Task.group, f.group),
-        (Task.assignee, f.assignee),
-        (Task.case_id, f.case_id),
-        (Task.escalated, f.escalated),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if f.status == "active":  # literal values, so SQLite can use the partial indexes
-        stmt = stmt.where(
-            col(Task.status).in_(
-                bindparam("active", list(ACTIVE), expanding=True, literal_execute=True)
-            )
-        )
-    elif f.status:
-        stmt = stmt.where(Task.status == f.status)
-    if f.due_before:
-        stmt = stmt.where(col(Task.due_at) < f.due_before)
-    if f.due_after:
-        stmt = stmt.where(col(Task.due_at) >= f.due_after)
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    due = (col(Task.due_at).asc().nulls_last(),)
-    prio = (col(Task.priority).desc(),)
-    order = (*prio, *due) if f.sort == "priority" else (*due, *prio)
-    rows = session.exec(stmt.order_by(*order, col(Task.task_id)).offset(offset).limit(limit))
+    rows = session.execute(stmt, params)
     return [TaskRow(t, name, masked) for t, name, masked in rows.all()], total
 
 
