@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio.client import Client
 
 from api.runtime import Runtime
-from api.security import read_token
+from api.threads import in_thread
 from db.models import User
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:  # async: no thread-pool hop
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -43,12 +43,23 @@ async def get_temporal(runtime: RuntimeDep) -> Client:
 TemporalClientDep = Annotated[Client, Depends(get_temporal)]
 
 
-def get_current_user(
-    session: SessionDep, runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]
+async def authenticate(runtime: Runtime, token: str | None) -> User | None:
+    """The active user a token names, or None. The user's row comes from the process's
+    short-lived cache (api/usercache.py); only a miss reads the database, off the event loop."""
+    username = runtime.users.username(token, runtime.settings.secret_key) if token else None
+    if not username:
+        return None
+    user = runtime.users.cached(username)
+    if user is None:
+        user = await in_thread(runtime.users.get, runtime.engine, username)
+    return user if user is not None and user.active else None
+
+
+async def get_current_user(
+    runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]
 ) -> User:
-    username = read_token(token, runtime.settings.secret_key) if token else None
-    user = session.exec(select(User).where(User.username == username)).first() if username else None
-    if user is None or not user.active:
+    user = await authenticate(runtime, token)
+    if user is None:
         raise HTTPException(401, "not authenticated", headers={"WWW-Authenticate": "Bearer"})
     return user
 
@@ -56,10 +67,10 @@ def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_roles(*roles: str) -> Callable[[User], User]:
+def require_roles(*roles: str) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets through only users holding one of `roles`."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if not user.role_set & set(roles):
             raise HTTPException(403, f"this needs one of the roles: {', '.join(roles)}")
         return user

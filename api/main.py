@@ -26,6 +26,7 @@ from api.routes import (
     tasks,
 )
 from api.runtime import Runtime, TemporalGateway
+from api.usercache import UserCache
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
 from db.engine import make_engine
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             clock=SystemClock(simulated=settings.clock == "simulated"),
             keys=IdentityKeys(settings.case_id_key),
             notifier=notifier_for(settings, engine),
+            users=UserCache(settings.user_cache_seconds),
         )
         log.info("API up: clock=%s, database=%s", settings.clock, engine.url.render_as_string())
         yield
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         v1.include_router(sim.router)
     app.include_router(v1)
     pages.mount(app)  # staff web pages under /staff, their CSS under /static
+    # compiled templates are kept; only development looks for edited template files per render
+    pages.web.templates.env.auto_reload = settings.app_env == "development"
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

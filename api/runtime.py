@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from activities.notifications import NotificationActivities
 from api.clock import SystemClock
+from api.usercache import UserCache
 from core.identity import IdentityKeys
 from core.settings import Settings
 from core.temporal import connect
@@ -43,3 +44,4 @@ class Runtime:
     clock: SystemClock
     keys: IdentityKeys
     notifier: NotificationActivities
+    users: UserCache = field(default_factory=UserCache)

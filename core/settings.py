@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     case_id_key: str = DEV_CASE_ID_KEY
     token_minutes: int = 8 * 60
+    # seconds a process keeps a user's row for authentication: a deactivation or a role change
+    # made by another process takes effect within this time (api/usercache.py); 0 = no cache
+    user_cache_seconds: float = 5.0
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "noreply@ui-agency.example"
