@@ -12,12 +12,13 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
-from api.pages.casedata import load_case
+from api.pages.casedata import CaseView, load_case
 from api.pages.task_forms import CompleteForm, FormErrors, field_of, to_outcome
-from api.pages.web import PageError, PageUser, redirect, render, text
+from api.pages.web import PageError, PageUser, nav_counts, redirect, render, text
 from api.runtime import Runtime
 from api.services import ActionError
 from api.services import tasks as actions
+from api.threads import in_thread
 from db.models import Task, User
 from domain.eligibility import ALL_REASONS
 from domain.review import REJECTION_REASONS
@@ -61,8 +62,14 @@ async def task_page(
     values: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
+    loaded: tuple[CaseView | None, dict[str, int]] | None = None,
 ) -> HTMLResponse:
-    view = await asyncio.to_thread(load_case, session, task.case_id) if task.case_id else None
+    """The task page; `loaded` is the case view and nav counts when the caller read them."""
+    if loaded is None:
+        view = await asyncio.to_thread(load_case, session, task.case_id) if task.case_id else None
+        counts = None
+    else:
+        view, counts = loaded
     spec = TASK_KINDS.get(task.kind)
     errs = errors or FormErrors()
     form_kind = task.kind if task.kind in KIND_FORMS else "generic"
@@ -86,15 +93,25 @@ async def task_page(
         session=session,
         user=user,
         status=status,
+        counts=counts,
     )
 
 
 @router.get("/tasks/{task_id}", response_class=HTMLResponse)
 async def show_task(
-    request: Request, task_id: str, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, task_id: str, runtime: RuntimeDep, user: PageUser
 ) -> HTMLResponse:
     """One task with its case and the form to decide it."""
-    return await task_page(request, session, runtime, user, _task(session, task_id))
+
+    def load() -> tuple[Session, Task, CaseView | None, dict[str, int]]:
+        # everything the page reads, in one session on one thread
+        with Session(runtime.engine) as session:
+            task = _task(session, task_id)
+            view = load_case(session, task.case_id) if task.case_id else None
+            return session, task, view, nav_counts(session, user)
+
+    session, task, view, counts = await in_thread(load)
+    return await task_page(request, session, runtime, user, task, loaded=(view, counts))
 
 
 async def _hold(

@@ -14,12 +14,11 @@ from urllib.parse import quote, unquote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from api.deps import RuntimeDep, SessionDep
+from api.deps import RuntimeDep, authenticate
 from api.runtime import Runtime
-from api.security import read_token
-from api.services.tasks import TaskFilters, list_tasks
+from api.services import task_reads as reads
 from db.models import User
 from domain.calendar import AGENCY_TZ
 from forms import TEMPLATE_DIR
@@ -94,17 +93,9 @@ async def csrf_guard(request: Request, runtime: RuntimeDep) -> None:
 # ---- the signed-in user ------------------------------------------------------------------
 
 
-def user_from_cookie(session: Session, runtime: Runtime, request: Request) -> User | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    username = read_token(token, runtime.settings.secret_key) if token else None
-    if not username:
-        return None
-    user = session.exec(select(User).where(User.username == username)).first()
-    return user if user is not None and user.active else None
-
-
-def page_user(request: Request, session: SessionDep, runtime: RuntimeDep) -> User:
-    user = user_from_cookie(session, runtime, request)
+async def page_user(request: Request, runtime: RuntimeDep) -> User:
+    """The signed-in user (session cookie, the same token and user cache as the API)."""
+    user = await authenticate(runtime, request.cookies.get(SESSION_COOKIE))
     if user is None:
         raise LoginRequired(
             request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -171,14 +162,8 @@ templates.env.globals["due_class"] = due_class
 
 
 def nav_counts(session: Session, user: User) -> dict[str, int]:
-    mine = list_tasks(
-        session, TaskFilters(assignee=user.username, status="active"), limit=0, offset=0
-    )
-    group = sum(
-        list_tasks(session, TaskFilters(group=g, status="active"), limit=0, offset=0)[1]
-        for g in sorted(user.role_set)
-    )
-    return {"mine": mine[1], "group": group}
+    """My active tasks and my groups' active tasks (one statement, index-only counts)."""
+    return reads.nav_counts(session.connection(), user.username, user.role_set)
 
 
 async def render(
@@ -190,7 +175,10 @@ async def render(
     session: Session | None = None,
     user: User | None = None,
     status: int = 200,
+    counts: dict[str, int] | None = None,
 ) -> HTMLResponse:
+    """The page `name` with what every page shows; the nav counts are read with `session`
+    unless the caller read them already (`counts`)."""
     lang = lang_of(request)
     seed = csrf_seed(request)
     flash = request.cookies.get(FLASH_COOKIE)
@@ -201,7 +189,9 @@ async def render(
         "csrf": csrf_token(runtime.settings.secret_key, seed) if seed else "",
         "flash": unquote(flash) if flash else None,
         "now": await now(runtime),
-        "counts": await asyncio.to_thread(nav_counts, session, user) if session and user else None,
+        "counts": counts
+        if counts is not None
+        else (await asyncio.to_thread(nav_counts, session, user) if session and user else None),
         "path": request.url.path,
         "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **ctx,
