@@ -17,7 +17,7 @@ RUN useradd --create-home --uid 10001 app && mkdir -p /app/data && chown app:app
 USER app
 
 ENV APP_ENV=production
-# uvicorn's worker processes for the API (its --workers): about one per core of the API host
+# API processes (api.serve, each uvicorn on its own socket): about one per core of the API host
 ENV WEB_CONCURRENCY=1
 EXPOSE 8000
-CMD ["python", "-m", "uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["python", "-m", "api.serve", "--host", "0.0.0.0", "--port", "8000"]
