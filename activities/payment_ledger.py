@@ -10,18 +10,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from db.models import AuditEntry, Payment
+from db.models import AuditEntry, Payment, PaymentRun
+from iso20022.pain001 import CreditTransfer
 
 CHUNK = 1000  # identifiers per IN (...) list
 FINAL = ("settled", "returned", "cancelled")
 PAYMENTS = Payment.__table__  # type: ignore[attr-defined]
 AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+RUNS = PaymentRun.__table__  # type: ignore[attr-defined]
 T = TypeVar("T")
 
 
@@ -149,3 +151,31 @@ def outstanding(engine: Engine, run_id: str) -> int:
     with engine.connect() as conn:
         stmt = select(func.count()).where(p.run_id == run_id, p.status == "sent")
         return int(conn.execute(stmt).scalar_one())
+
+
+def run_transfers(engine: Engine, run_id: str) -> tuple[datetime, list[CreditTransfer]]:
+    """The run's creation time and its transfers (pending or sent), by end-to-end ID."""
+    p, r = PAYMENTS.c, RUNS.c
+    with engine.connect() as conn:
+        created_at = conn.execute(select(r.created_at).where(r.run_id == run_id)).scalar_one()
+        rows = conn.execute(
+            select(
+                p.end_to_end_id, p.amount, p.account_name, p.account_number, p.bank_code,
+                p.period_start,
+            )
+            .where(p.run_id == run_id, p.status.in_(("pending", "sent")))
+            .order_by(p.end_to_end_id)
+        ).all()  # fmt: skip
+    if created_at.tzinfo is None:  # SQLite keeps no offset: stored as UTC
+        created_at = created_at.replace(tzinfo=UTC)
+    return created_at, [
+        CreditTransfer(
+            end_to_end_id=row.end_to_end_id,
+            amount=row.amount,
+            creditor_name=row.account_name or "",
+            creditor_account=row.account_number or "",
+            creditor_bank_code=row.bank_code or "",
+            remittance=f"失业保险金 {row.period_start:%Y-%m}",
+        )
+        for row in rows
+    ]

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import httpx
 from sqlalchemy import Engine, func, update
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -23,8 +23,8 @@ from db.engine import session_scope
 from db.models import AuditEntry, Payment, PaymentRun
 from db.queries import add_audit_once
 from domain.calendar import AGENCY_TZ
-from iso20022.pain001 import CreditTransfer, build_pain001
 from iso20022.pain001 import PaymentRun as Pain001Run
+from iso20022.pain001 import build_pain001
 from iso20022.pain002 import parse_pain002
 from policy import PolicyBook
 
@@ -195,15 +195,8 @@ class PaymentActivities:
         """Send the run's pain.001. The same run always makes the same message (ID, time,
         transactions), so the bank answers a resubmission as a duplicate: never paid twice.
         The answer: counts (`counts_only`), or every end-to-end ID (runs recorded before)."""
-        with Session(self.engine) as session:
-            run = session.get(PaymentRun, inp.run_id)
-            assert run is not None and run.created_at is not None
-            payments = session.exec(
-                select(Payment)
-                .where(Payment.run_id == inp.run_id, col(Payment.status).in_(("pending", "sent")))
-                .order_by(col(Payment.end_to_end_id))
-            ).all()
-            message = build_pain001(self._message(run, list(payments)))
+        pain = self.message(inp.run_id)
+        message = build_pain001(pain)
         resp = httpx.post(
             f"{self.settings.bank_url}/pain001",
             content=message,
@@ -224,30 +217,21 @@ class PaymentActivities:
                 run.status, run.submitted_at = "submitted", inp.at
                 session.add(run)
         if inp.counts_only:
-            return SubmitResult(len(payments), ledger.outstanding(self.engine, inp.run_id))
-        return [p.end_to_end_id for p in payments]
+            return SubmitResult(len(pain.transfers), ledger.outstanding(self.engine, inp.run_id))
+        return [t.end_to_end_id for t in pain.transfers]
 
-    def _message(self, run: PaymentRun, payments: list[Payment]) -> Pain001Run:
-        assert run.created_at is not None
+    def message(self, run_id: str) -> Pain001Run:
+        """The run as a pain.001 (its transfers in end-to-end ID order): always the same."""
         s = self.settings
+        created_at, transfers = ledger.run_transfers(self.engine, run_id)
         return Pain001Run(
-            msg_id=run.run_id,
-            created_at=run.created_at,
-            execution_date=run.created_at.date(),
+            msg_id=run_id,
+            created_at=created_at,
+            execution_date=created_at.date(),
             debtor_name=s.fund_account_name,
             debtor_account=s.fund_account_number,
             debtor_bank_code=s.fund_bank_code,
-            transfers=[
-                CreditTransfer(
-                    end_to_end_id=p.end_to_end_id,
-                    amount=p.amount,
-                    creditor_name=p.account_name or "",
-                    creditor_account=p.account_number or "",
-                    creditor_bank_code=p.bank_code or "",
-                    remittance=f"失业保险金 {p.period_start:%Y-%m}",
-                )
-                for p in payments
-            ],
+            transfers=transfers,
         )
 
     @activity.defn

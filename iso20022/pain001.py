@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from lxml import etree
 from pyiso20022.pain.pain_001_001_09 import (
     AccountIdentification4Choice,
     ActiveOrHistoricCurrencyAndAmount,
@@ -35,6 +36,7 @@ from pyiso20022.pain.pain_001_001_09 import (
     RemittanceInformation16,
 )
 
+from iso20022 import pain001_tx as tx
 from iso20022 import xml
 from iso20022.errors import MessageError
 
@@ -70,11 +72,26 @@ class PaymentRun:
 
 
 def build_pain001(run: PaymentRun) -> bytes:
-    """The run as pain.001 XML; refuses (MessageError) what `parse_pain001` would refuse."""
+    """The run as pain.001 XML; refuses (MessageError) what `parse_pain001` would refuse.
+    The header, the payment information and the first transaction are rendered by the
+    library's bindings, the other transactions appended with lxml (`pain001_tx`)."""
     _check(run)
-    transfers = [_transaction(t) for t in run.transfers]
-    number, total = str(len(transfers)), xml.money(run.total)
-    document = Document(
+    rendered = xml.to_xml(document(run, run.transfers[:1]), NAMESPACE)
+    if len(run.transfers) == 1:
+        return rendered
+    rest = run.transfers[1:]
+    return xml.extended(
+        rendered,
+        tx.q("PmtInf"),
+        lambda pmt_inf: tx.append_transactions(pmt_inf, rest, CLEARING_SYSTEM),
+    )
+
+
+def document(run: PaymentRun, transfers: list[CreditTransfer]) -> Document:
+    """The message as the library's object tree, counts and sums of the whole run, with
+    `transfers` as its transactions (all of them: the reference rendering in the tests)."""
+    number, total = str(len(run.transfers)), xml.money(run.total)
+    return Document(
         cstmr_cdt_trf_initn=CustomerCreditTransferInitiationV09(
             grp_hdr=GroupHeader85(
                 msg_id=run.msg_id,
@@ -97,18 +114,32 @@ def build_pain001(run: PaymentRun) -> bytes:
                     dbtr=PartyIdentification135(nm=run.debtor_name),
                     dbtr_acct=_account(run.debtor_account, xml.CURRENCY),
                     dbtr_agt=_agent(run.debtor_bank_code),
-                    cdt_trf_tx_inf=transfers,
+                    cdt_trf_tx_inf=[_transaction(t) for t in transfers],
                 )
             ],
         )
     )
-    return xml.to_xml(document, NAMESPACE)
 
 
 def parse_pain001(data: bytes) -> PaymentRun:
     """Read a pain.001; MessageError on malformed XML, a wrong namespace, counts or sums
-    that do not match, duplicate end-to-end IDs, or amounts not > 0 with 2 places."""
-    document = xml.from_xml(data, NAMESPACE, Document, MESSAGE_NAME)
+    that do not match, duplicate end-to-end IDs, or amounts not > 0 with 2 places.
+
+    The transactions are read one by one as they are parsed (lxml iterparse, each dropped
+    once read); the rest of the message, with its first transaction, is bound and checked
+    by the library's bindings."""
+    events = xml.iterparse(data, tx.TX, MESSAGE_NAME)
+    transfers: list[CreditTransfer] = []
+    try:
+        for _, element in events:
+            transfers.append(tx.read_transaction(element, len(transfers) + 1))
+            if len(transfers) > 1:
+                parent = element.getparent()
+                assert parent is not None
+                parent.remove(element)
+    except etree.XMLSyntaxError as exc:
+        raise MessageError(f"malformed XML: {exc}") from None
+    document = xml.from_tree(events.root, NAMESPACE, Document, MESSAGE_NAME)
     initiation = document.cstmr_cdt_trf_initn
     header = initiation.grp_hdr
     if len(initiation.pmt_inf) != 1:
@@ -127,9 +158,9 @@ def parse_pain001(data: bytes) -> PaymentRun:
         debtor_name=xml.text(block.dbtr.nm, "debtor name"),
         debtor_account=_account_id(block.dbtr_acct, "debtor account"),
         debtor_bank_code=_member_id(block.dbtr_agt, "debtor agent"),
-        transfers=[_transfer(tx, i) for i, tx in enumerate(block.cdt_trf_tx_inf, 1)],
+        transfers=transfers,
     )
-    _check(run)
+    _check(run, fields=False)
     stated = xml.count(header.nb_of_txs, "NbOfTxs")
     if stated != len(run.transfers):
         raise MessageError(f"NbOfTxs says {stated}, the message has {len(run.transfers)}")
@@ -143,7 +174,9 @@ def parse_pain001(data: bytes) -> PaymentRun:
     return run
 
 
-def _check(run: PaymentRun) -> None:
+def _check(run: PaymentRun, *, fields: bool = True) -> None:
+    """What a message must satisfy; `fields=False`: the transfers' fields were checked as
+    they were read (parse), only duplicates are left to find."""
     xml.identifier(run.msg_id, "message ID")
     xml.text(run.debtor_name, "debtor name")
     xml.identifier(run.debtor_account, "debtor account", 34)
@@ -156,6 +189,8 @@ def _check(run: PaymentRun) -> None:
         if e2e in seen:
             raise MessageError(f"duplicate end-to-end ID {e2e!r}")
         seen.add(e2e)
+        if not fields:
+            continue
         xml.amount(t.amount, f"transaction {e2e}")
         xml.text(t.creditor_name, f"transaction {e2e}: creditor name")
         xml.identifier(t.creditor_account, f"transaction {e2e}: creditor account", 34)
@@ -208,22 +243,3 @@ def _member_id(agent: BranchAndFinancialInstitutionIdentification6 | None, what:
     if member is None:
         raise MessageError(f"{what}: ClrSysMmbId (CNAPS bank code) is missing")
     return xml.identifier(member.mmb_id, f"{what} bank code")
-
-
-def _transfer(tx: CreditTransferTransaction34, index: int) -> CreditTransfer:
-    e2e = xml.identifier(tx.pmt_id.end_to_end_id, f"transaction {index}: end-to-end ID")
-    instructed = tx.amt.instd_amt
-    if instructed is None:
-        raise MessageError(f"transaction {e2e}: InstdAmt is missing")
-    xml.currency(instructed.ccy, f"transaction {e2e}")
-    if tx.cdtr is None:
-        raise MessageError(f"transaction {e2e}: creditor (Cdtr) is missing")
-    remittance = tx.rmt_inf.ustrd if tx.rmt_inf is not None else []
-    return CreditTransfer(
-        end_to_end_id=e2e,
-        amount=xml.amount(instructed.value, f"transaction {e2e}"),
-        creditor_name=xml.text(tx.cdtr.nm, f"transaction {e2e}: creditor name"),
-        creditor_account=_account_id(tx.cdtr_acct, f"transaction {e2e}: creditor account"),
-        creditor_bank_code=_member_id(tx.cdtr_agt, f"transaction {e2e}: creditor agent"),
-        remittance=" ".join(remittance),
-    )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, cast, get_args
 
+from lxml import etree
 from pyiso20022.pain.pain_002_001_10 import (
     CustomerPaymentStatusReportV10,
     Document,
@@ -25,6 +26,7 @@ from pyiso20022.pain.pain_002_001_10 import (
     StatusReason6Choice,
     StatusReasonInformation12,
 )
+from xsdata.models.datatype import XmlDateTime
 
 from iso20022 import xml
 from iso20022.errors import MessageError
@@ -79,33 +81,82 @@ def build_pain002(report: StatusReport) -> bytes:
             orgnl_pmt_inf_and_sts=[
                 OriginalPaymentInstruction32(
                     orgnl_pmt_inf_id=report.original_msg_id,
-                    tx_inf_and_sts=[_transaction(s) for s in report.statuses],
+                    tx_inf_and_sts=[_transaction(s) for s in report.statuses[:1]],
                 )
             ],
         )
     )
-    return xml.to_xml(document, NAMESPACE)
+    rendered = xml.to_xml(document, NAMESPACE)
+    if len(report.statuses) <= 1:
+        return rendered
+    rest = report.statuses[1:]  # appended with lxml: the same elements, in the same order
+
+    def append_rest(block: etree._Element) -> None:
+        sub = etree.SubElement
+        for st in rest:
+            tx = sub(block, TX)
+            sub(tx, _q("OrgnlEndToEndId")).text = st.end_to_end_id
+            sub(tx, _q("TxSts")).text = st.status
+            if st.reason:
+                sub(sub(sub(tx, _q("StsRsnInf")), _q("Rsn")), _q("Cd")).text = st.reason
+            if st.booked_at is not None:
+                sub(tx, _q("AccptncDtTm")).text = str(xml.xml_datetime(st.booked_at))
+
+    return xml.extended(rendered, _q("OrgnlPmtInfAndSts"), append_rest)
+
+
+def _q(name: str) -> str:
+    return f"{{{NAMESPACE}}}{name}"
+
+
+TX = _q("TxInfAndSts")
+_READ = {_q(n): n for n in ("OrgnlEndToEndId", "TxSts", "Cd", "Prtry", "AccptncDtTm")}
+_ALLOWED = {TX, _q("StsRsnInf"), _q("Rsn"), *_READ}
 
 
 def parse_pain002(data: bytes) -> StatusReport:
-    """Read a pain.002; MessageError when malformed or naming an unknown status."""
-    document = xml.from_xml(data, NAMESPACE, Document, MESSAGE_NAME)
-    body = document.cstmr_pmt_sts_rpt
+    """Read a pain.002; MessageError when malformed or naming an unknown status. The
+    transactions are read with lxml as they are parsed; the rest (with the first
+    transaction) is bound and checked by the library's bindings."""
+    events = xml.iterparse(data, TX, MESSAGE_NAME)
     statuses: list[TransactionStatus] = []
-    for block in body.orgnl_pmt_inf_and_sts:
-        for tx in block.tx_inf_and_sts:
-            e2e = xml.identifier(tx.orgnl_end_to_end_id, "original end-to-end ID")
-            reason = next((r.rsn.cd or r.rsn.prtry for r in tx.sts_rsn_inf if r.rsn), None)
-            status = _check_status(e2e, tx.tx_sts, reason)
-            if tx.accptnc_dt_tm is not None:
-                status.booked_at = xml.py_datetime(tx.accptnc_dt_tm, f"{e2e}: AccptncDtTm")
-            statuses.append(status)
+    try:
+        for _, element in events:
+            statuses.append(_read(element, len(statuses) + 1))
+            if len(statuses) > 1:
+                parent = element.getparent()
+                assert parent is not None
+                parent.remove(element)
+    except etree.XMLSyntaxError as exc:
+        raise MessageError(f"malformed XML: {exc}") from None
+    document = xml.from_tree(events.root, NAMESPACE, Document, MESSAGE_NAME)
+    body = document.cstmr_pmt_sts_rpt
     return StatusReport(
         msg_id=xml.identifier(body.grp_hdr.msg_id, "message ID"),
         created_at=xml.py_datetime(body.grp_hdr.cre_dt_tm, "creation time"),
         original_msg_id=xml.identifier(body.orgnl_grp_inf_and_sts.orgnl_msg_id, "original ID"),
         statuses=statuses,
     )
+
+
+def _read(tx: etree._Element, index: int) -> TransactionStatus:
+    values: dict[str, str | None] = {}
+    for element in tx.iter():
+        if element.tag not in _ALLOWED:
+            name = etree.QName(element).localname if isinstance(element.tag, str) else "?"
+            raise MessageError(f"not a valid {MESSAGE_NAME} message: unknown element {name}")
+        name = _READ.get(element.tag)
+        if name is not None and name not in values:
+            values[name] = element.text
+    e2e = xml.identifier(values.get("OrgnlEndToEndId"), "original end-to-end ID")
+    status = _check_status(e2e, values.get("TxSts"), values.get("Cd") or values.get("Prtry"))
+    booked = values.get("AccptncDtTm")
+    if booked is not None:
+        try:
+            status.booked_at = xml.py_datetime(XmlDateTime.from_string(booked), "AccptncDtTm")
+        except ValueError:
+            raise MessageError(f"transaction {e2e}: AccptncDtTm {booked!r} is not a time") from None
+    return status
 
 
 def _check_status(e2e: str, status: str | None, reason: str | None) -> TransactionStatus:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from iso20022 import CreditTransfer, MessageError, PaymentRun, build_pain001, parse_pain001
+from iso20022 import CreditTransfer, MessageError, PaymentRun, build_pain001, parse_pain001, xml
+from iso20022.pain001 import NAMESPACE, document
 
 
 def transfer(e2e: str = "E2E-0001", amount: str = "755.00", **changes: Any) -> CreditTransfer:
@@ -115,3 +116,31 @@ def test_a_run_needs_transfers() -> None:
     run.transfers = []
     with pytest.raises(MessageError, match="at least one"):
         build_pain001(run)
+
+
+def test_lxml_transactions_are_the_bytes_the_library_renders() -> None:
+    """build_pain001 appends transactions 2..n with lxml: the same message, byte for byte,
+    as pyiso20022/xsdata rendering the whole object tree."""
+    run = payment_run(
+        transfer("E2E-0001"), transfer("E2E-0002", "574.10"), transfer("E2E-0003", remittance="")
+    )
+    reference = xml.to_xml(document(run, run.transfers), NAMESPACE)
+    assert build_pain001(run) == reference
+
+
+def test_a_large_run_round_trips() -> None:
+    run = payment_run(
+        *(transfer(f"E2E-{i:05d}", f"{1 + i % 900}.{i % 100:02d}") for i in range(2000))
+    )
+    assert parse_pain001(build_pain001(run)) == run
+
+
+def test_an_unknown_element_in_a_later_transaction_is_refused() -> None:
+    good = build_pain001(payment_run(transfer("E2E-0001"), transfer("E2E-0002")))
+    bad = edit(good, "<EndToEndId>E2E-0002</EndToEndId>", "<EndToEndId>E2E-0002</EndToEndId><X/>")
+    with pytest.raises(MessageError, match="unknown element X in transaction 2"):
+        parse_pain001(bad)
+    last = good.rindex(b"<Cdtr>")  # the second transaction's creditor, removed
+    missing = good[:last] + good[good.index(b"</Cdtr>", last) + len(b"</Cdtr>") :]
+    with pytest.raises(MessageError, match="creditor \\(Cdtr\\) is missing"):
+        parse_pain001(missing)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from lxml import etree
 
-from iso20022 import MessageError, StatusReport, TransactionStatus, build_pain002, parse_pain002
+from iso20022 import (
+    MessageError,
+    StatusReport,
+    TransactionStatus,
+    build_pain002,
+    pain002,
+    parse_pain002,
+)
 
 REPORT = StatusReport(
     msg_id="STL0001",
@@ -83,3 +92,23 @@ def test_the_booking_time_travels_as_acceptance_date_time() -> None:
     assert parsed == report and parsed.statuses[0].booked_at == booked
     assert parsed.statuses[0].booked_at is not None
     assert parsed.statuses[0].booked_at.date().isoformat() == "2024-01-16"
+
+
+def test_lxml_transactions_are_the_bytes_the_library_renders() -> None:
+    """Statuses 2..n are appended with lxml: the same bytes as xsdata's whole tree."""
+    booked = datetime(2024, 1, 16, 23, 50, tzinfo=timezone(timedelta(hours=8)))
+    report = StatusReport(
+        "STL3",
+        REPORT.created_at,
+        "RUN-1",
+        [
+            TransactionStatus("E1", "ACSC", None, booked),
+            TransactionStatus("E2", "RJCT", "AC04", booked),
+            TransactionStatus("E3", "ACCP"),
+        ],
+    )
+    tag = f"{{{pain002.NAMESPACE}}}TxInfAndSts"
+    fast = list(etree.fromstring(build_pain002(report)).iter(tag))
+    for element, st in zip(fast, report.statuses, strict=True):  # one status: all xsdata
+        alone = build_pain002(dataclasses.replace(report, statuses=[st]))
+        assert etree.tostring(element) == etree.tostring(next(etree.fromstring(alone).iter(tag)))
