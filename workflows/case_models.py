@@ -223,6 +223,8 @@ class CaseState:
     task_counter: int = 0
     event_seq: int = 0
     unsynced_events: list[CaseEventRecord] = field(default_factory=list)
+    # "<end-to-end ID>:<status>" of each bank status the case was told (told at least once)
+    payment_updates: list[str] = field(default_factory=list)
 
 
 @dataclass

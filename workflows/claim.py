@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
 SHORT = timedelta(seconds=30)
 REVIEW_PATCH = "review-stage"
 BENEFIT_MONTHS_PATCH = "benefit-months"
+PAYMENT_ONCE_PATCH = "payment-update-once"  # the ledger tells a case at least once
 DEADLINE_OF_TASK = {"review_claim": "review"}
 CLOSED_STATUSES = frozenset({"rejected", "lapsed", "stopped", "exhausted", "transferred_out"})
 # Signal names, also used by the API's signal-with-start (which takes a name, not a method).
@@ -191,7 +192,13 @@ class ClaimWorkflow:
 
     @workflow.signal(name="payment_update")
     def payment_update(self, change: AppliedChange) -> None:
-        """A payment of this case was settled or returned by the bank."""
+        """A payment of this case was settled or returned by the bank. The payment activities
+        tell the case at least once (a retry after a crash tells it again): one event each."""
+        if workflow.patched(PAYMENT_ONCE_PATCH):
+            key = f"{change.end_to_end_id}:{change.status}"
+            if key in self.s.payment_updates:
+                return
+            self.s.payment_updates.append(key)
         self.event(
             f"payment_{change.status}",
             "bank",

@@ -16,11 +16,12 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.payments import AppliedChange
 from core.settings import Settings
-from db.models import Payment
+from db.models import CaseEvent, Payment
 from policy import POLICY_DIR, load_policy_book
 from tests.utils import factories as f
-from tests.utils.temporal import advance, signal_case, state_when, today
+from tests.utils.temporal import advance, eventually, signal_case, state_when, today
 from worker import create_worker
 from workflows.case_models import CaseState, CheckInInput, CompleteTaskInput
 from workflows.claim import ClaimWorkflow
@@ -166,3 +167,27 @@ async def test_an_excused_miss_is_paid_and_does_not_count(
     s = await state_when(h, lambda s: s.benefit is not None and s.benefit.current == 4)
     assert s.status == "active"
     assert [p.month for p in _payments(engine, s.case_id)] == [1, 3]
+
+
+async def test_a_bank_status_told_twice_is_one_event_on_the_timeline(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str, engine: Engine
+) -> None:
+    """The payment activities tell a case at least once (a retry after a crash between the
+    signal and the commit tells it again): the case keeps one event per status."""
+    h, s = await _active_case(env, task_queue)
+    e2e = f"{s.case_id}-001-BE-1"
+    settled = AppliedChange(end_to_end_id=e2e, case_id=s.case_id, month=1, status="settled")
+    returned = AppliedChange(end_to_end_id=e2e, case_id=s.case_id, month=1, status="returned")
+    for change in (returned, returned, settled, settled):
+        await h.signal("payment_update", change)
+    await state_when(h, lambda s: len(s.payment_updates) == 2 and not s.unsynced_events)
+
+    def events() -> list[str]:
+        with Session(engine) as session:
+            stmt = select(CaseEvent.type).where(
+                CaseEvent.case_id == s.case_id, col(CaseEvent.type).startswith("payment_")
+            )
+            return list(session.exec(stmt).all())
+
+    found = await eventually(events, lambda e: len(e) >= 2)
+    assert sorted(found) == ["payment_returned", "payment_settled"]
