@@ -19,6 +19,9 @@ from workflows.payment_run import PaymentRunWorkflow
 router = APIRouter(prefix="/bank", tags=["bank"])
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Bank-Signature"
+# statuses per signal: a report on a whole run (100,000 transactions, ~12 MB as JSON) would
+# pass Temporal's 2 MB limit on one payload; 5,000 make ~600 KB
+SIGNAL_CHUNK = 5000
 
 
 @router.post("/webhook", status_code=202)
@@ -60,7 +63,10 @@ async def bank_webhook(
         return {"accepted": 0}
     handle = client.get_workflow_handle(f"payment-run-{run.run_id}")
     try:
-        await handle.signal(PaymentRunWorkflow.bank_status, updates)
+        for start in range(0, len(updates), SIGNAL_CHUNK):
+            await handle.signal(
+                PaymentRunWorkflow.bank_status, updates[start : start + SIGNAL_CHUNK]
+            )
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND and "ompleted" not in err.message:
             raise

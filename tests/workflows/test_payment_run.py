@@ -6,6 +6,7 @@ re-issued."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -31,6 +32,7 @@ from activities.ledger import end_to_end_id
 from activities.payments import PaymentActivities, RunInput
 from activities.reconciliation import ReconcileInput, ReconciliationActivities
 from api.main import create_app
+from api.routes import bank_webhook
 from bank.config import BankConfig
 from bank.testing import serve_bank
 from core.settings import Settings
@@ -504,11 +506,17 @@ def _largest_activity_result(history: WorkflowHistory) -> tuple[str, int]:
 
 
 async def test_a_run_of_thousands_completes_with_small_activity_results(
-    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str
+    env: WorkflowEnvironment,
+    stack: Stack,
+    engine: Engine,
+    task_queue: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A run of 3,000 payments: submission and statuses answer counts (and the returns by
     name), the ledger keeps the transactions, so no activity result grows with the run (the
-    old list of end-to-end IDs would be ~100 KB here, past 2 MB at ~60,000 payments)."""
+    old list of end-to-end IDs would be ~100 KB here, past 2 MB at ~60,000 payments). The
+    webhook's report on them all reaches the run in signals of a bounded size (1,000 here)."""
+    monkeypatch.setattr(bank_webhook, "SIGNAL_CHUNK", 1000)
     n, closed = 3000, 2
     day = await today(env)
     prefix = f"many{task_queue[-6:]}"
@@ -542,6 +550,15 @@ async def test_a_run_of_thousands_completes_with_small_activity_results(
     assert dict(rows) == {"settled": n - closed, "cancelled": closed}
     activity, size = _largest_activity_result(history)
     assert size < 2000, f"{activity} answered {size} bytes for a run of {n}"
+    signals = [
+        e.workflow_execution_signaled_event_attributes
+        for e in history.events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    counts = [
+        len(json.loads(s.input.payloads[0].data)) for s in signals if s.signal_name == "bank_status"
+    ]
+    assert counts and max(counts) <= 1000 and sum(counts) >= n, counts
 
 
 async def test_settled_before_midnight_applied_after_it_reconciles_on_the_booking_date(
