@@ -56,8 +56,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
-@pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
+def migrated(database_url: str) -> Engine:
+    """An engine on the database, migrated to head with Alembic (PostgreSQL emptied first)."""
     eng = make_engine(database_url)
     if eng.dialect.name == "postgresql":
         _reset_postgres(eng)
@@ -65,6 +65,25 @@ def engine(database_url: str) -> Iterator[Engine]:
     cfg.attributes["database_url"] = database_url
     cfg.attributes["configure_logger"] = False
     command.upgrade(cfg, "head")
+    return eng
+
+
+def seeded_settings(engine: Engine, database_url: str, smtp_sink: SinkHandle) -> Settings:
+    """The tests' settings (simulated clock, the SMTP sink), with the demo users seeded."""
+    s = Settings(
+        app_env="test",
+        clock="simulated",
+        database_url=database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_sink.port,
+    )
+    seed(s, engine)
+    return s
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = migrated(database_url)
     yield eng
     eng.dispose()
 
@@ -93,15 +112,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 
 @pytest.fixture(scope="session")
 def settings(engine: Engine, database_url: str, smtp_sink: SinkHandle) -> Settings:
-    s = Settings(
-        app_env="test",
-        clock="simulated",
-        database_url=database_url,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_sink.port,
-    )
-    seed(s, engine)
-    return s
+    return seeded_settings(engine, database_url, smtp_sink)
 
 
 @pytest.fixture

@@ -14,18 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
 from core.settings import Settings
-from db.engine import make_engine
 from db.models import Payment, PaymentRun, ReconciliationRecord, Task
-from db.seed import seed
 from notifications.smtp_sink import SinkHandle
-from tests.conftest import ROOT
+from tests.conftest import migrated, seeded_settings
 from tests.utils import factories as f
 from tests.utils.temporal import advance, state_when, today
 from tests.workflows import test_payment_run
@@ -59,26 +55,14 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    eng = make_engine(database_url)
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.attributes["database_url"] = database_url
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
+    eng = migrated(database_url)
     yield eng
     eng.dispose()
 
 
 @pytest.fixture
 def settings(engine: Engine, database_url: str, smtp_sink: SinkHandle) -> Settings:
-    s = Settings(
-        app_env="test",
-        clock="simulated",
-        database_url=database_url,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_sink.port,
-    )
-    seed(s, engine)
-    return s
+    return seeded_settings(engine, database_url, smtp_sink)
 
 
 async def _token(web: httpx.AsyncClient, username: str) -> dict[str, str]:
