@@ -1,6 +1,7 @@
 """The load harness of the benchmarks: serve the real app under uvicorn in a subprocess, drive
-it with concurrent httpx clients for a fixed time, and report throughput, latency percentiles
-and the server's CPU time per request, side by side with a trivial endpoint."""
+it for a fixed time (with wrk in its own process: wrk.py; or with concurrent httpx clients in
+this process: `drive` below), and report throughput, latency percentiles and the server's CPU
+time per request, side by side with a trivial endpoint."""
 
 from __future__ import annotations
 
@@ -51,8 +52,12 @@ class Server:
 
 
 @contextmanager
-def serve(url: str, secret: str, workers: int, data_dir: Path) -> Iterator[Server]:
-    """The real app under uvicorn in a subprocess (CLOCK=real, a Temporal nobody answers on)."""
+def serve(
+    url: str, secret: str, workers: int, data_dir: Path, launcher: str = "api.serve"
+) -> Iterator[Server]:
+    """The real app under uvicorn in a subprocess (CLOCK=real, a Temporal nobody answers on):
+    started by `python -m api.serve` (a listening socket per process), or by `uvicorn` itself
+    (`launcher="uvicorn"`: one socket shared by its worker processes)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -63,7 +68,8 @@ def serve(url: str, secret: str, workers: int, data_dir: Path) -> Iterator[Serve
         "TEMPORAL_ADDRESS": f"127.0.0.1:{_free_port()}",  # nobody answers; not needed here
         "DATA_DIR": str(data_dir),
     }
-    cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"]
+    cmd = [sys.executable, "-m", launcher, *(["api.main:app"] if launcher == "uvicorn" else [])]
+    cmd += ["--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--workers", str(workers), "--no-access-log"]
     cmd += ["--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
@@ -99,6 +105,7 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     server_cpu_s: float = 0.0
+    percentiles_ms: dict[float, float] | None = None  # from wrk, which keeps its own histogram
 
     @property
     def rps(self) -> float:
@@ -110,6 +117,8 @@ class Result:
         return self.server_cpu_s * 1000 / max(1, self.requests + self.errors)
 
     def pct(self, p: float) -> float:
+        if self.percentiles_ms is not None:
+            return self.percentiles_ms[p]
         xs = sorted(self.latencies_ms)
         return xs[min(len(xs) - 1, int(p / 100 * len(xs)))] if xs else float("nan")
 
@@ -171,7 +180,15 @@ def _http_stack() -> str:
     return " + ".join(fast) if fast else "asyncio + h11"
 
 
-def machine(pg_version: str | None, workers: int) -> str:
+def _server(launcher: str, workers: int) -> str:
+    if launcher == "api.serve":
+        return f"python -m api.serve --workers {workers} (uvicorn, a listening socket each)"
+    return f"uvicorn --workers {workers}"
+
+
+def machine(
+    pg_version: str | None, workers: int, client: str | None = None, launcher: str = "uvicorn"
+) -> str:
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -185,8 +202,10 @@ def machine(pg_version: str | None, workers: int) -> str:
         f"{cpu}, {os.cpu_count()} CPUs, {mem:.0f} GiB",
         f"{platform.system()} {platform.release()}",
         f"Python {platform.python_version()}",
-        f"uvicorn --workers {workers}, {_http_stack()} (client and server on the same machine)",
+        f"{_server(launcher, workers)}, {_http_stack()} (client and server on the same machine)",
     ]
+    if client:
+        parts.append(f"load generator: {client}")
     if pg_version:
         parts.append(pg_version)
     return "; ".join(parts)

@@ -1,14 +1,17 @@
 """Worklist benchmark (issue 3): 100,000 tasks across 5,000 users, the real app under uvicorn,
-32 concurrent clients, side by side with GET /api/v1/ping of the same app in the same run.
+32 concurrent connections, side by side with GET /api/v1/ping of the same app in the same run.
 
-    .venv/bin/python bench/worklist.py [--db sqlite|postgres|both] [--tasks 100000]
-        [--users 5000] [--clients 32] [--seconds 20] [--workers 1] [--explain] [--no-readme]
+    .venv/bin/python bench/worklist.py [--db sqlite|postgres|both] [--client wrk|httpx]
+        [--tasks 100000] [--users 5000] [--clients 32] [--seconds 20] [--workers 2]
+        [--launcher api.serve|uvicorn] [--wrk-threads 1] [--explain] [--no-readme]
 
 Seeds a fresh SQLite file and, when one answers on 127.0.0.1:5432 (user postgres), a scratch
-PostgreSQL database `ui_bench` (dropped and re-created), both migrated with Alembic. Users get
-bearer tokens made with the app's secret (no password hashing). The app runs with CLOCK=real
-and a Temporal address nobody answers on: the worklist reads never touch Temporal. Prints a
-table and writes it into bench/README.md. Run on demand, never in the tests."""
+PostgreSQL database `ui_bench_worklist` (dropped and re-created), both migrated with Alembic.
+Users get bearer tokens made with the app's secret (no password hashing). The app runs with
+CLOCK=real and a Temporal address nobody answers on: the worklist reads never touch Temporal.
+The load comes from `wrk` (Debian package, installed with apt-get when missing) in its own
+process, or with `--client httpx` from the older in-process httpx clients. Prints a table and
+writes it into bench/README.md. Run on demand, never in the tests."""
 
 from __future__ import annotations
 
@@ -26,14 +29,17 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine, event, text
-from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import wrk  # noqa: E402
 from load import Request, Result, Server, drive, machine, serve, table, write_readme  # noqa: E402
 from worklist_data import PG_HOST, PG_PORT, Seeded, migrate, postgres_url, seed  # noqa: E402
 
+from api.services import task_reads as reads  # noqa: E402
 from api.services import tasks as worklist  # noqa: E402
+
+PG_DB = "ui_bench_worklist"  # its own scratch database: the payment-run bench uses ui_bench
 from db.engine import make_engine  # noqa: E402
 
 
@@ -100,17 +106,17 @@ def explain(engine: Engine, s: Seeded) -> None:
     }
     pg = engine.dialect.name == "postgresql"
     for name, filters in cases.items():
-        with Session(engine) as session:
+        with reads.read(engine) as conn:  # what GET /api/v1/tasks runs
             times = []
             for _ in range(20):
                 t0 = time.perf_counter()
-                worklist.list_tasks(session, filters, limit=50, offset=0)
+                reads.list_task_dicts(conn, filters, limit=50, offset=0)
                 times.append((time.perf_counter() - t0) * 1000)
             captured.clear()
             event.listen(engine, "before_cursor_execute", grab)
-            worklist.list_tasks(session, filters, limit=50, offset=0)
+            reads.list_task_dicts(conn, filters, limit=50, offset=0)
             event.remove(engine, "before_cursor_execute", grab)
-        print(f"\n--- {name}: in-process list_tasks median {statistics.median(times):.1f} ms")
+        print(f"\n--- {name}: in-process list_task_dicts median {statistics.median(times):.1f} ms")
         raw = engine.raw_connection()
         try:
             cur = raw.cursor()
@@ -136,37 +142,58 @@ async def run_one(db: str, url: str, args: argparse.Namespace, tmp: Path) -> dic
         explain(engine, seeded)
     engine.dispose()
     results: dict[str, Result] = {}
-    with serve(url, secret, args.workers, tmp / f"data-{db}") as server:
+    with serve(url, secret, args.workers, tmp / f"data-{db}", args.launcher) as server:
         cookie = staff_cookie_name(server, seeded)
         if cookie is None:
             print("   (no staff task page /staff/tasks/{id} in this tree: not measured)")
         for name, make in endpoints(seeded, cookie).items():
             print(f"   {name} ...", end="", flush=True)
-            results[name] = r = await drive(server, name, make, args.clients, args.seconds)
+            if args.client == "wrk":
+                r = wrk.drive(server, name, make, args.clients, args.seconds, args.wrk_threads)
+            else:
+                r = await drive(server, name, make, args.clients, args.seconds)
+            results[name] = r
             print(f" {r.rps:.0f} req/s, p95 {r.pct(95):.1f} ms, {r.cpu_ms:.2f} ms CPU", flush=True)
     return results
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    p.add_argument("--client", choices=["wrk", "httpx"], default="wrk", help="load generator")
     p.add_argument("--tasks", type=int, default=100_000)
     p.add_argument("--users", type=int, default=5_000)
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--seconds", type=float, default=20)
-    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    p.add_argument(
+        "--launcher",
+        choices=["api.serve", "uvicorn"],
+        default="api.serve",
+        help="start the server processes with api.serve (a socket each) or uvicorn --workers",
+    )
+    p.add_argument("--wrk-threads", type=int, default=1, help="threads of wrk (its -t)")
     p.add_argument("--explain", action="store_true", help="print query plans and timings")
     p.add_argument("--no-readme", action="store_true", help="do not write bench/README.md")
     args = p.parse_args()
+    if args.client == "wrk":
+        client = f"{wrk.version()} in its own process, -t{args.wrk_threads} -c{args.clients}"
+    else:
+        client = f"httpx.AsyncClient x {args.clients}, in the benchmark's process"
     rows: dict[str, dict[str, Result]] = {}
     pg_version = None
+    load_before = loadavg()
     with tempfile.TemporaryDirectory(prefix="ui-bench-") as tmpdir:
         tmp = Path(tmpdir)
         if args.db in ("sqlite", "both"):
             url = f"sqlite:///{tmp / 'worklist.db'}"
             rows["SQLite"] = asyncio.run(run_one("sqlite", url, args, tmp))
         if args.db in ("postgres", "both"):
-            pg = postgres_url()
+            pg = postgres_url(PG_DB)
             if pg is None:
                 print(f"\nno PostgreSQL on {PG_HOST}:{PG_PORT}: skipped", file=sys.stderr)
             else:
@@ -184,10 +211,11 @@ def main() -> None:
             "### Latest run (written by bench/worklist.py)",
             "",
             f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-            f"- machine: {machine(pg_version, args.workers)}",
+            f"- machine: {machine(pg_version, args.workers, client, args.launcher)}",
             f"- command: `{command_line.strip()}`",
-            f"- data: {args.tasks} tasks, {args.users} users, {args.clients} concurrent clients, "
+            f"- data: {args.tasks} tasks, {args.users} users, {args.clients} connections, "
             f"{args.seconds:g} s per call after a 2 s warm-up",
+            f"- load average (1, 5, 15 min) before the run: {load_before}, after: {loadavg()}",
             "",
             result,
         ]
