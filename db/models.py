@@ -91,27 +91,6 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tasks_group_status_due", "group", "status", "due_at"),
         Index("ix_tasks_assignee_status_due", "assignee", "status", "due_at"),
-        # The worklist reads active tasks only: partial indexes in the list's own order
-        # (due_at, priority DESC, task_id); escalated too in the group one (migration 0005).
-        Index(
-            "ix_tasks_active_group_due",
-            "group",
-            "due_at",
-            text("priority DESC"),
-            "task_id",
-            "escalated",
-            postgresql_where=text("status IN ('open', 'claimed')"),
-            sqlite_where=text("status IN ('open', 'claimed')"),
-        ),
-        Index(
-            "ix_tasks_active_assignee_due",
-            "assignee",
-            "due_at",
-            text("priority DESC"),
-            "task_id",
-            postgresql_where=text("status IN ('open', 'claimed')"),
-            sqlite_where=text("status IN ('open', 'claimed')"),
-        ),
     )
 
     task_id: str = Field(primary_key=True, max_length=96)
@@ -291,3 +270,28 @@ class ReconciliationRecord(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     at: datetime | None = _ts()
+
+
+# The worklist reads active tasks only: partial indexes in the list's own order (due_at,
+# priority DESC, task_id); escalated too in the group one (migration 0005).
+_tasks = Task.__table__  # type: ignore[attr-defined]
+_ACTIVE_TASKS = text("status IN ('open', 'claimed')")
+Index(
+    "ix_tasks_active_group_due",
+    _tasks.c.group,
+    _tasks.c.due_at,
+    _tasks.c.priority.desc(),
+    _tasks.c.task_id,
+    _tasks.c.escalated,
+    postgresql_where=_ACTIVE_TASKS,
+    sqlite_where=_ACTIVE_TASKS,
+)
+Index(
+    "ix_tasks_active_assignee_due",
+    _tasks.c.assignee,
+    _tasks.c.due_at,
+    _tasks.c.priority.desc(),
+    _tasks.c.task_id,
+    postgresql_where=_ACTIVE_TASKS,
+    sqlite_where=_ACTIVE_TASKS,
+)
