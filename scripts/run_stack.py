@@ -243,6 +243,14 @@ def main() -> int:
         except StackError as exc:
             raise StackError(f"{exc}; last answer: {last[0][0] or '-'} {last[0][1]}") from None
 
+        if env.get("DEMO_CASES", "1") != "0":  # a few claims in different stages, once
+            demo = subprocess.run(
+                [PY, str(ROOT / "scripts" / "demo_cases.py"), f"http://127.0.0.1:{api}"],
+                env=env, capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            said = (demo.stdout + demo.stderr).strip().splitlines() or ["no answer"]
+            ok = demo.returncode == 0
+            print(f"==> {said[-1]}" if ok else f"==> demo cases not made: {said[-1]}")
         print(f"\nReady (CLOCK={clock}, data in {data_dir}):")
         print(f"  API docs       http://127.0.0.1:{api}/docs")
         print(f"  staff pages    http://127.0.0.1:{api}/staff")
