@@ -241,9 +241,9 @@ _M: dict[str, tuple[str, str]] = {
     "recon.open_col": ("未处理", "Open"),
     "recon.no_mismatches": ("没有不符项", "No mismatches"),
     "recon.side": ("不符类型", "Kind"),
-    "recon.side.ledger_only": ("账务有、对账单无", "In the ledger, not on the statement"),
-    "recon.side.bank_only": ("对账单有、账务无", "On the statement, not in the ledger"),
-    "recon.side.amount": ("金额不符", "Amounts differ"),
+    "recon_side.ledger_only": ("账务有、对账单无", "In the ledger, not on the statement"),
+    "recon_side.bank_only": ("对账单有、账务无", "On the statement, not in the ledger"),
+    "recon_side.amount": ("金额不符", "Amounts differ"),
     "recon.detail": ("说明", "Detail"),
     "recon.start_title": ("手工对账", "Reconcile a day"),
     "recon.start_help": (
@@ -258,8 +258,8 @@ _M: dict[str, tuple[str, str]] = {
     "recon.days": ("最近对账", "Recent days"),
     "recon.none_yet": ("尚无对账记录", "No day reconciled yet"),
     "recon.matched": ("相符笔数", "Matched"),
-    "recon.status.reconciled": ("相符", "reconciled"),
-    "recon.status.mismatched": ("有不符", "mismatched"),
+    "recon_status.reconciled": ("相符", "reconciled"),
+    "recon_status.mismatched": ("有不符", "mismatched"),
 }
 
 _M.update(LABELS)
