@@ -53,7 +53,7 @@ from month_cycle_seed import (  # noqa: E402
     seed_cases,
     today_in_china,
 )
-from month_cycle_stack import Stack, peak_rss_mib, settled_stats  # noqa: E402
+from month_cycle_stack import Stack, peak_rss_mib, settled_stats, snapshot  # noqa: E402
 from worklist_data import migrate  # noqa: E402
 
 from activities.rules import RuleActivities  # noqa: E402
@@ -112,7 +112,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Measured]:
     seed_cases(engine, book, states, case_key)
     print(f"  seeded {args.cases} active cases (not timed): {time.perf_counter() - t0:.1f} s")
 
-    stack = Stack(tmp, env={})
+    stack = Stack(tmp, env={}, root=snapshot(tmp / "src"))
     try:
         address = stack_env(stack, tmp, url, secret, webhook_secret, case_key, args.cache)
         api = stack.api()

@@ -39,8 +39,7 @@ async def gathered(n: int, concurrency: int, fn: Any) -> None:
 async def until(what: str, check: Any, stack: Stack, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
-        for p in stack.procs:
-            p.check()
+        stack.check()
         if time.monotonic() > deadline:
             raise TimeoutError(f"gave up after {timeout:.0f} s waiting for {what}")
         await asyncio.sleep(POLL)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -79,17 +80,30 @@ def wait_for(what: str, check: Callable[[], bool], procs: list[Proc], timeout: f
         time.sleep(0.2)
 
 
+def snapshot(dest: Path) -> Path:
+    """A copy of the working tree's code for the API and worker processes: others edit the
+    shared tree while a long run goes on, and the workflow sandbox re-imports workflow modules
+    from disk for every workflow run, so a mid-run edit would otherwise mix old and new code."""
+    skip = shutil.ignore_patterns(
+        ".*", "__pycache__", "data", "tests", "test-artifacts", "*.egg-info", "*.db"
+    )
+    shutil.copytree(ROOT, dest, ignore=skip)
+    return dest
+
+
 @dataclass
 class Stack:
     tmp: Path
     env: dict[str, str]
+    root: Path = ROOT  # where the processes run their code from (a snapshot())
     procs: list[Proc] = field(default_factory=list)
+    _log_seen: dict[str, int] = field(default_factory=dict)
 
     def start(self, name: str, cmd: list[str]) -> Proc:
         log = self.tmp / f"{name}.log"
         with log.open("wb") as out:
             popen = subprocess.Popen(
-                cmd, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                cmd, cwd=self.root, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
         proc = Proc(name, popen, log)
@@ -103,6 +117,21 @@ class Stack:
     def stop_all(self) -> None:
         for proc in reversed(list(self.procs)):
             self.stop(proc)
+
+    def check(self) -> None:
+        """Every process alive, and no worker failing workflow tasks (a code error retries
+        them for ever: stop at once, with the error)."""
+        for p in self.procs:
+            p.check()
+            if not p.name.startswith("worker") or not p.log.exists():
+                continue
+            with p.log.open("rb") as f:
+                f.seek(self._log_seen.get(p.name, 0))
+                new = f.read()
+            self._log_seen[p.name] = self._log_seen.get(p.name, 0) + len(new)
+            at = max(new.find(b"Failed activation"), new.find(b"Failed handling activation"))
+            if at >= 0:
+                raise BenchError(f"{p.name} fails workflow tasks:\n{new[at : at + 4000].decode()}")
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds so far of each process (and its children), this one included (the
@@ -149,7 +178,7 @@ class Stack:
         stats.unlink(missing_ok=True)
         proc = self.start(
             f"worker-{mode}",
-            [PY, str(ROOT / "bench" / "month_cycle_worker.py"), "--mode", mode,
+            [PY, str(self.root / "bench" / "month_cycle_worker.py"), "--mode", mode,
              "--stats", str(stats), "--sandbox", sandbox],
         )  # fmt: skip
         wait_for(f"the {mode} worker", stats.exists, [proc], timeout=60)
