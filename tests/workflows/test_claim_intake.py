@@ -29,7 +29,10 @@ async def test_employer_first_then_registration_meet_in_one_case_in_review(
     """Stage 1 then stage 2 (seed 002 art. 8): both entry points meet in `case-<id>`."""
     nid, sep = f.national_id(), (await today(env)) - f.days(3)
     h = await signal_case(env.client, task_queue, "c1" + nid[-6:], f.employer_report(nid, sep))
-    s = await state_when(h, lambda s: s.status == "awaiting_registration")
+    # the status comes first, the deadline a moment later (planned by an activity)
+    s = await state_when(
+        h, lambda s: s.status == "awaiting_registration" and "registration" in s.deadlines
+    )
     assert s.deadlines["registration"].start == sep
     h2 = await signal_case(env.client, task_queue, "c1" + nid[-6:], f.registration(nid, sep))
     assert h2.id == h.id
