@@ -134,6 +134,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Measured]:
             )
             measured.phases = cycle.phases
             measured.stats["retries"] = cycle.retries
+            measured.stats["deadlocks"] = stack.deadlocks
             total = measured.activities
             print(f"== baseline: {args.cases} empty workflows, {total} no-op activities")
             base = await measure(

@@ -72,7 +72,9 @@ def report(
         f"worker peak {cycle.peak_mib:.0f} MiB (target < 1.5 GiB: {ok_mem}{mem_note}).",
         "",
         f"Check-ins answered 5xx or not at all and made again: {len(retries)}"
-        + (f" (first: `{retries[0]}`)." if retries else "."),
+        + (f" (first: `{retries[0]}`)." if retries else ".")
+        + " Workflow tasks failed by the SDK's 2 s deadlock detector (a loaded machine) and"
+        + f" retried: {cycle.stats.get('deadlocks', 0)}.",
         "",
         "| phase of the cycle | seconds | share |",
         "|---|--:|--:|",
