@@ -94,6 +94,7 @@ def create_worker(
             payments.poll_run,
             payments.apply_statuses,
             payments.reissue_or_cancel,
+            payments.returns_awaiting_decision,
             rules.plan_deadline,
             rules.case_policy,
             rules.assess_claim,

@@ -153,6 +153,20 @@ def outstanding(engine: Engine, run_id: str) -> int:
         return int(conn.execute(stmt).scalar_one())
 
 
+def returned(engine: Engine, run_id: str, limit: int) -> list[tuple[str, str, int, str | None]]:
+    """The run's payments returned by the bank and not yet re-issued or cancelled (end-to-end
+    ID, case, month, reason), oldest first, at most `limit`."""
+    p = PAYMENTS.c
+    stmt = (
+        select(p.end_to_end_id, p.case_id, p.month, p.returned_reason)
+        .where(p.run_id == run_id, p.status == "returned")
+        .order_by(p.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [(r[0], r[1], r[2], r[3]) for r in conn.execute(stmt)]
+
+
 def run_transfers(engine: Engine, run_id: str) -> tuple[datetime, list[CreditTransfer]]:
     """The run's creation time and its transfers (pending or sent), by end-to-end ID."""
     p, r = PAYMENTS.c, RUNS.c

@@ -297,6 +297,14 @@ class PaymentActivities:
         return result
 
     @activity.defn
+    def returns_awaiting_decision(self, inp: RunInput) -> list[AppliedChange]:
+        """The run's returned payments as the ledger has them, however their statuses
+        arrived: an apply that recorded a return and then failed before answering is retried
+        and no longer sees it as a change, so the run asks the ledger before it finishes."""
+        rows = ledger.returned(self.engine, inp.run_id, MAX_RETURNED)
+        return [AppliedChange(e2e, case, month, "returned", why) for e2e, case, month, why in rows]
+
+    @activity.defn
     def reissue_or_cancel(self, inp: ReissueInput) -> str:
         """A returned payment: a new transaction of the same obligation (new end-to-end ID,
         corrected account, back to pending for the next run), or cancelled with a reason."""

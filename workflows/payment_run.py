@@ -47,6 +47,9 @@ APPLY_PAGE = 2000  # statuses per apply_statuses call: inputs and answers stay s
 # (a run of 100,000 fits Temporal's payload and history limits). Runs recorded before keep
 # their lists: tests/histories/payment_run/.
 LEDGER_COUNTS = "payment-run-ledger-counts"
+# Before finishing, the returns the ledger holds that no apply reported (an apply recorded
+# them, then failed before answering; its retry sees no change) get their finance task too.
+RETURNS_FROM_LEDGER = "payment-run-returns-from-ledger"
 SUBMIT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
@@ -255,6 +258,13 @@ class PaymentRunWorkflow:
                 )
                 assert isinstance(result, ApplyResult)
                 self._took(result)
+        if workflow.patched(RETURNS_FROM_LEDGER):
+            missed = await workflow.execute_activity_method(
+                PaymentActivities.returns_awaiting_decision,
+                RunInput(st.run_id, workflow.now(), counts_only=True),
+                start_to_close_timeout=SHORT,
+            )
+            self._took(ApplyResult(returned=missed, outstanding=st.outstanding_count))
         await asyncio.gather(*self.decisions)
 
     def _took(self, result: ApplyResult) -> None:
@@ -262,6 +272,8 @@ class PaymentRunWorkflow:
         st.settled_count += result.settled
         st.outstanding_count = result.outstanding
         for ch in result.returned:
+            if ch.end_to_end_id in st.returned:  # reported again (a retried apply)
+                continue
             st.returned.append(ch.end_to_end_id)
             self.decisions.append(asyncio.create_task(self._returned(ch)))
 

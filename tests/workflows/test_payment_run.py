@@ -29,7 +29,7 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.ledger import end_to_end_id
-from activities.payments import PaymentActivities, RunInput
+from activities.payments import ApplyInput, PaymentActivities, RunInput, StatusUpdate
 from activities.reconciliation import ReconcileInput, ReconciliationActivities
 from api.main import create_app
 from api.routes import bank_webhook
@@ -605,3 +605,49 @@ async def test_settled_before_midnight_applied_after_it_reconciles_on_the_bookin
         recon.reconcile_day, ReconcileInput(day + timedelta(days=1), submitted)
     )
     assert not [m for m in after.mismatches if m["end_to_end_id"] in ours], after.mismatches
+
+
+async def test_a_return_recorded_by_an_apply_that_failed_still_gets_its_finance_task(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str, book: PolicyBook
+) -> None:
+    """An apply can record the bank's statuses and then fail before it answers (a worker
+    lost, a timeout); its retry finds them final and reports no change. Here the statuses
+    are recorded outside the run before the bank's own report arrives: the run must still
+    open the return's task (from the ledger) before it finishes, and pay nothing twice."""
+    now = (await env.get_current_time()).astimezone(AGENCY_TZ)
+    ten = now.replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=5)
+    await advance(env, (ten - now).total_seconds() / 86400)  # a day of its own
+    async with stack.worker():
+        good = await _checked_in_case(env, task_queue, "6222020200112233446")
+        bad = await _checked_in_case(env, task_queue, CLOSED)
+        run_id, run = await _start_released_run(env, engine, task_queue, good)
+        await state_when_run(engine, run, lambda st: st.status == "submitted")
+        paid = {p.case_id: p for p in _payments(engine, [good, bad])}
+        booked = await env.get_current_time()
+        lost = ApplyInput(
+            run_id,
+            booked,
+            [
+                StatusUpdate(paid[good].end_to_end_id, "ACSC", None, booked),
+                StatusUpdate(paid[bad].end_to_end_id, "RJCT", "AC04", booked),
+            ],
+            counts_only=True,
+        )
+        activities = PaymentActivities(engine, stack.settings, book)
+        await ActivityEnvironment().run(activities.apply_statuses, lost)  # its answer is lost
+        await advance(env, 0.1)  # the bank settles and reports: nothing changes any more
+        task = await _task_id(engine, run_id, "payment_returned")
+        assert task == f"payment_returned-{paid[bad].end_to_end_id}"
+        await run.execute_update(
+            PaymentRunWorkflow.complete_task,
+            CompleteTaskInput(
+                task_id=task,
+                outcome="cancel",
+                reason="claimant unreachable",
+                actor="finance",
+                actor_roles=["finance"],
+            ),
+        )
+        await state_when_run(engine, run, lambda st: st.status == "completed")
+    after = {p.case_id: p.status for p in _payments(engine, [good, bad])}
+    assert after == {good: "settled", bad: "cancelled"}
