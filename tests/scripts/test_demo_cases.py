@@ -5,43 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
-from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from core.settings import Settings
-from notifications.smtp_sink import SinkHandle
-from tests.conftest import ROOT, migrated, seeded_settings
+from tests.conftest import ROOT
+from tests.utils import own_database
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from demo_cases import DEMOS  # noqa: E402
 
+# a database of the test's own
+database_url, engine, settings = (
+    own_database.database_url,
+    own_database.engine,
+    own_database.settings,
+)
 stack = test_payment_run.stack  # our API over HTTP and the worker
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """An empty system of its own: the demo is made only where no case exists (SQLite: the
-    script talks to the API, whichever database that uses)."""
-    return f"sqlite:///{tmp_path / 'demo.db'}"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    eng = migrated(database_url)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def settings(engine: Engine, database_url: str, smtp_sink: SinkHandle) -> Settings:
-    return seeded_settings(engine, database_url, smtp_sink)
 
 
 async def _run_script(api_url: str) -> str:

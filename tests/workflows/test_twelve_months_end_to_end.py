@@ -6,63 +6,31 @@ signed webhook, and a database of the test's own (the days it reconciles are its
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
-import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
-from core.settings import Settings
 from db.models import Payment, PaymentRun, ReconciliationRecord, Task
-from notifications.smtp_sink import SinkHandle
-from tests.conftest import migrated, seeded_settings
 from tests.utils import factories as f
+from tests.utils import own_database
 from tests.utils.temporal import advance, state_when, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
 from workflows.payout_calendar import ensure_payout_calendars
 from workflows.reconciliation import ensure_daily_reconciliation
 
+# a database of the test's own
+database_url, engine, settings = (
+    own_database.database_url,
+    own_database.engine,
+    own_database.settings,
+)
 stack = test_payment_run.stack  # our API and worker, and the bank on the test server's clock
 REGION = "220100"  # payout day 10; 755.00 a month since 2023-10-01 (seed 002)
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A database of this test's own: SQLite beside the test, or a scratch PostgreSQL
-    database next to the one DATABASE_URL names."""
-    shared = os.environ.get("DATABASE_URL", "")
-    if not shared.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'e2e.db'}"
-        return
-    url = make_url(shared)
-    name = f"{url.database}_e2e"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    eng = migrated(database_url)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def settings(engine: Engine, database_url: str, smtp_sink: SinkHandle) -> Settings:
-    return seeded_settings(engine, database_url, smtp_sink)
 
 
 async def _token(web: httpx.AsyncClient, username: str) -> dict[str, str]:
