@@ -22,7 +22,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human_task import HumanTasks
     from workflows.reconciliation_models import ReconcileDayInput
 
-__all__ = ["DailyReconciliationWorkflow", "ReconcileDayInput", "ReconciliationWorkflow"]
+__all__ = [
+    "DailyReconciliationInput",
+    "DailyReconciliationWorkflow",
+    "ReconcileDayInput",
+    "ReconcileDayStatus",
+    "ReconciliationWorkflow",
+    "ensure_daily_reconciliation",
+]
 
 WAKE_AT = time(6, 0)
 START_BY_ACTIVITY = "start-runs-by-activity"  # was an abandoned child: stalled simulated time
