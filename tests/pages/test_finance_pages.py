@@ -21,14 +21,12 @@ from tests.utils.temporal import advance, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import (
     CLOSED,
-    REGION,
     Stack,
     _checked_in_case,
+    _start_released_run,
     _task_id,
     state_when_run,
 )
-from workflows.case_models import CompleteTaskInput
-from workflows.payment_run import PaymentRunInput, PaymentRunWorkflow
 
 stack = test_payment_run.stack  # the real stack: our API and worker, and the simulated bank
 
@@ -254,20 +252,7 @@ async def test_returned_payment_form_shows_the_workflows_refusal_beside_the_fiel
     await advance(env, 20)
     async with stack.worker():
         bad = await _checked_in_case(env, task_queue, CLOSED)
-        run_id = f"R{REGION}-{(await today(env)):%Y%m%d}-p{bad[-4:]}"
-        run = await env.client.start_workflow(
-            PaymentRunWorkflow.run,
-            PaymentRunInput(run_id=run_id, region_code=REGION, cutoff=await today(env)),
-            id=f"payment-run-{run_id}",
-            task_queue=task_queue,
-        )
-        release = await _task_id(engine, run_id, "payment_run_release")
-        await run.execute_update(
-            PaymentRunWorkflow.complete_task,
-            CompleteTaskInput(
-                task_id=release, outcome="release", actor="finance", actor_roles=["finance"]
-            ),
-        )
+        run_id, run = await _start_released_run(env, engine, task_queue, bad)
         await state_when_run(engine, run, lambda st: st.status == "submitted")
         await advance(env, 0.1)  # past the bank's settlement delay
         returned = await _task_id(engine, run_id, "payment_returned")
