@@ -51,7 +51,7 @@ async def authenticate(runtime: Runtime, token: str | None) -> User | None:
         return None
     user = runtime.users.cached(username)
     if user is None:
-        user = await in_thread(runtime.users.get, runtime.engine, username)
+        user = await in_thread(runtime.users.get, runtime.reads, username)
     return user if user is not None and user.active else None
 
 

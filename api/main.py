@@ -27,9 +27,10 @@ from api.routes import (
 )
 from api.runtime import Runtime, TemporalGateway
 from api.usercache import UserCache
+from core.gc_tuning import settle_after_startup
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
-from db.engine import make_engine
+from db.engine import make_engine, make_read_engine
 from policy import POLICY_DIR, load_policy_book
 
 log = logging.getLogger("api")
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.effective_database_url)
+        reader = make_read_engine(settings.effective_database_url, engine)
         app.state.runtime = Runtime(
             settings=settings,
             engine=engine,
@@ -52,10 +54,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             keys=IdentityKeys(settings.case_id_key),
             notifier=notifier_for(settings, engine),
             users=UserCache(settings.user_cache_seconds),
+            reader=reader,
         )
-        log.info("API up: clock=%s, database=%s", settings.clock, engine.url.render_as_string())
+        frozen = settle_after_startup()  # start-up's objects out of later full collections
+        log.info(
+            "API up: clock=%s, database=%s, %d start-up objects frozen",
+            settings.clock,
+            engine.url.render_as_string(),
+            frozen,
+        )
         yield
         engine.dispose()
+        if reader is not engine:
+            reader.dispose()
 
     app = FastAPI(
         title="Unemployment-insurance claims (失业保险待遇)",

@@ -45,3 +45,9 @@ class Runtime:
     keys: IdentityKeys
     notifier: NotificationActivities
     users: UserCache = field(default_factory=UserCache)
+    # single-statement reads (db.engine.make_read_engine): autocommit, no ping, retried once
+    reader: Engine | None = None
+
+    @property
+    def reads(self) -> Engine:
+        return self.reader if self.reader is not None else self.engine

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, bindparam, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from api.security import check_token
+from db.engine import read_with_retry
 from db.models import User
 
 MAX_ENTRIES = 10_000
@@ -74,8 +75,10 @@ class UserCache:
             values = hit[2]
         else:
             generation = _generation  # read before the query: a change meanwhile makes it stale
-            with engine.connect() as conn:
-                row = conn.execute(_BY_NAME, {"username": username}).mappings().first()
+            by_name = {"username": username}
+            row = read_with_retry(
+                engine, lambda conn: conn.execute(_BY_NAME, by_name).mappings().first()
+            )
             if row is None:
                 self._rows.pop(username, None)
                 return None

@@ -147,6 +147,8 @@ async def run_one(db: str, url: str, args: argparse.Namespace, tmp: Path) -> dic
         if cookie is None:
             print("   (no staff task page /staff/tasks/{id} in this tree: not measured)")
         for name, make in endpoints(seeded, cookie).items():
+            if args.calls and name != "ping" and not any(c in name for c in args.calls):
+                continue
             print(f"   {name} ...", end="", flush=True)
             if args.client == "wrk":
                 r = wrk.drive(server, name, make, args.clients, args.seconds, args.wrk_threads)
@@ -169,7 +171,7 @@ def main() -> None:
     p.add_argument("--users", type=int, default=5_000)
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--seconds", type=float, default=20)
-    p.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    p.add_argument("--workers", type=int, default=1, help="API processes (api.serve --workers)")
     p.add_argument(
         "--launcher",
         choices=["api.serve", "uvicorn"],
@@ -177,6 +179,13 @@ def main() -> None:
         help="start the server processes with api.serve (a socket each) or uvicorn --workers",
     )
     p.add_argument("--wrk-threads", type=int, default=1, help="threads of wrk (its -t)")
+    p.add_argument(
+        "--calls",
+        action="append",
+        default=None,
+        help='only the calls whose name contains this (repeatable: --calls group --calls "one "); '
+        "ping, the baseline, always runs",
+    )
     p.add_argument("--explain", action="store_true", help="print query plans and timings")
     p.add_argument("--no-readme", action="store_true", help="do not write bench/README.md")
     args = p.parse_args()

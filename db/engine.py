@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
+
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -29,6 +32,33 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def make_read_engine(url: str, engine: Engine) -> Engine:
+    """The engine of the API's hot single-statement reads (worklist, one task, user look-ups).
+
+    On PostgreSQL its own small pool, in autocommit (no BEGIN/ROLLBACK around a read, no
+    isolation level set and reset per checkout) and without a ping before each use: a
+    connection that went stale (the database restarted) fails its read, SQLAlchemy then
+    invalidates the pool, and `read_with_retry` reads once more on a fresh connection. These
+    three round trips were a third of a worklist request's time (py-spy, bench/worklist.py).
+    On SQLite `engine` itself: there is no server to lose, and one pool per file is enough."""
+    if url.startswith("sqlite"):
+        return engine
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=20)
+
+
+def read_with_retry(engine: Engine, read: Callable[[Connection], T]) -> T:
+    """`read(conn)` on a pooled connection of `engine`; once more when that connection turned
+    out to be dead (`connection_invalidated`), which only a read that changes nothing may do."""
+    try:
+        with engine.connect() as conn:
+            return read(conn)
+    except DBAPIError as err:
+        if not err.connection_invalidated:
+            raise
+    with engine.connect() as conn:
+        return read(conn)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection
 from sqlmodel import col, select
 
 from api.deps import CurrentUser, RuntimeDep, SessionDep, TemporalClientDep
@@ -17,7 +18,7 @@ from api.services import ActionError
 from api.services import task_reads as reads
 from api.services import tasks as actions
 from api.threads import in_thread
-from db.engine import session_scope
+from db.engine import read_with_retry, session_scope
 from db.models import SavedFilter, Task
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -64,14 +65,13 @@ async def list_tasks(
     )
     limit, offset = q.limit, q.offset
 
-    def read() -> tuple[bytes, int]:
-        with reads.read(runtime.engine) as conn:
-            rows, total = reads.list_task_dicts(conn, filters, limit=limit, offset=offset)
+    def read(conn: Connection) -> tuple[bytes, int]:
+        rows, total = reads.list_task_dicts(conn, filters, limit=limit, offset=offset)
         return reads.dumps(rows), total
 
     # rows straight from SQLAlchemy Core, encoded once; response_model documents them, and
     # tests/api check that the JSON is what TaskOut would write
-    body, total = await in_thread(read)
+    body, total = await in_thread(read_with_retry, runtime.reads, read)
     return Response(body, media_type="application/json", headers={"X-Total-Count": str(total)})
 
 
@@ -135,12 +135,11 @@ def delete_filter(filter_id: int, runtime: RuntimeDep, user: CurrentUser) -> Non
 async def get_task(task_id: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
     """One task."""
 
-    def read() -> bytes | None:
-        with reads.read(runtime.engine) as conn:
-            row = reads.task_dict(conn, task_id)
+    def read(conn: Connection) -> bytes | None:
+        row = reads.task_dict(conn, task_id)
         return None if row is None else reads.dumps(row)
 
-    body = await in_thread(read)
+    body = await in_thread(read_with_retry, runtime.reads, read)
     if body is None:
         raise HTTPException(404, f"no task {task_id}")
     return Response(body, media_type="application/json")
