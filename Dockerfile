@@ -13,6 +13,9 @@ COPY pyproject.toml ./
 RUN pip install .
 
 COPY . .
+# bytecode for the workflow modules, which the worker's sandbox imports for every workflow
+# instance (the app user cannot write __pycache__ here; core/bytecode.py)
+RUN python -m compileall -q -j 0 /app
 RUN useradd --create-home --uid 10001 app && mkdir -p /app/data && chown app:app /app/data
 USER app
 

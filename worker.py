@@ -20,6 +20,8 @@ from activities.reconciliation import ReconciliationActivities
 from activities.rules import AmountActivities, PayoutCalendarActivities, RuleActivities
 from activities.starts import WorkflowStartActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
+from core.bytecode import keep_bytecode
+from core.gc_tuning import settle_after_startup
 from core.heartbeat import heartbeat_loop
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
@@ -51,6 +53,7 @@ def create_worker(
 ) -> Worker:
     """The worker for every workflow and activity. `fail_fast` (tests) fails a workflow on
     a code error instead of retrying its task until a fix is deployed (production)."""
+    keep_bytecode()  # the sandbox imports the workflow modules again for every instance
     cases = CaseActivities(engine, IdentityKeys(settings.case_id_key))
     worklist = WorklistActivities(engine)
     rules = RuleActivities(book)
@@ -122,6 +125,7 @@ async def main() -> None:
         book=book,
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
+    settle_after_startup()  # start-up's objects out of later full collections (core/gc_tuning)
     await ensure_payout_calendars(client, book.codes(), settings.task_queue)
     await ensure_daily_reconciliation(client, settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)

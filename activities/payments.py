@@ -5,8 +5,7 @@ pays twice), apply the bank's per-transaction statuses, re-issue or cancel a ret
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import httpx
@@ -18,6 +17,18 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities import payment_ledger as ledger
 from activities.ledger import end_to_end_id
+from activities.payment_models import (  # the activities' inputs and answers
+    AppliedChange,
+    ApplyInput,
+    ApplyResult,
+    GatherInput,
+    ReissueInput,
+    RunInput,
+    RunStatusInput,
+    RunSummary,
+    StatusUpdate,
+    SubmitResult,
+)
 from core.settings import Settings
 from db.engine import session_scope
 from db.models import AuditEntry, Payment, PaymentRun
@@ -27,95 +38,6 @@ from iso20022.pain001 import PaymentRun as Pain001Run
 from iso20022.pain001 import build_pain001
 from iso20022.pain002 import parse_pain002
 from policy import PolicyBook
-
-
-@dataclass
-class GatherInput:
-    run_id: str
-    region_code: str
-    cutoff: date
-    at: datetime
-
-
-@dataclass
-class RunSummary:
-    count: int
-    total: Decimal
-    totals: dict[str, str]
-    approval_threshold: Decimal
-    bank_alert_hours: int = 4
-
-
-@dataclass
-class RunInput:
-    run_id: str
-    at: datetime
-    counts_only: bool = False  # answer counts (SubmitResult, ApplyResult), not every ID
-
-
-@dataclass
-class StatusUpdate:
-    end_to_end_id: str
-    status: str  # ACCP | ACSC | RJCT | PDNG
-    reason: str | None = None
-    booked_at: datetime | None = None  # the bank's booking time (pain.002 AccptncDtTm)
-
-
-@dataclass
-class ApplyInput:
-    run_id: str
-    at: datetime
-    statuses: list[StatusUpdate] = field(default_factory=list)
-    counts_only: bool = False  # answer an ApplyResult; the activity tells the cases
-
-
-@dataclass
-class AppliedChange:
-    end_to_end_id: str
-    case_id: str
-    month: int
-    status: str  # settled | returned
-    reason: str | None = None
-
-
-@dataclass
-class SubmitResult:
-    """What a submission answers: sizes, not the run's end-to-end IDs (a run of 100,000
-    would not fit Temporal's payload limit); the ledger holds the transactions."""
-
-    sent: int  # transactions in the message
-    outstanding: int  # of the run's payments still waiting for a final status
-
-
-@dataclass
-class ApplyResult:
-    """Statuses applied: counts, and only the exceptional items (returns) by name."""
-
-    settled: int = 0  # newly settled by this call
-    returned: list[AppliedChange] = field(default_factory=list)  # newly returned
-    outstanding: int = 0  # of the run still waiting for a final status, per the ledger
-    more: bool = False  # stopped at the bound on returns: ask again for the rest
-
-
-@dataclass
-class ReissueInput:
-    end_to_end_id: str
-    at: datetime
-    actor: str
-    bank_code: str | None = None
-    account_number: str | None = None
-    account_name: str | None = None
-    cancel_reason: str | None = None  # set: cancel instead of re-issue
-
-
-@dataclass
-class RunStatusInput:
-    run_id: str
-    status: str
-    at: datetime
-    released_by: str | None = None
-    approved_by: str | None = None
-
 
 MAX_RETURNED = 1000  # returned payments named in one answer (a page; `more` for the rest)
 TELL_CONCURRENCY = 32  # case signals in flight at once

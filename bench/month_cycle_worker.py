@@ -47,6 +47,8 @@ from temporalio.worker.workflow_sandbox import (  # noqa: E402
 )
 
 import worker as real_worker  # noqa: E402
+from core.bytecode import keep_bytecode
+from core.gc_tuning import settle_after_startup
 from core.settings import Settings  # noqa: E402
 from core.temporal import DATA_CONVERTER  # noqa: E402
 from db.engine import make_engine  # noqa: E402
@@ -113,6 +115,7 @@ def build(mode: str, client: Client, settings: Settings, sandbox: str) -> Worker
         return real_worker.create_worker(
             client, settings=settings, engine=engine, book=book, max_cached_workflows=cache
         )
+    keep_bytecode()  # as create_worker does
     return Worker(
         client,
         task_queue=f"{settings.task_queue}-empty",
@@ -139,6 +142,7 @@ async def main() -> None:
         interceptors=[counter],
     )
     worker = build(args.mode, client, settings, args.sandbox)
+    settle_after_startup()  # as worker.py does, for the cycle and the floor alike
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     last: dict[str, Any] = {}

@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities, SyncCaseInput
     from activities.determinations import DeterminationActivities, DeterminationInput
     from activities.notifications import NotificationActivities, NotifyInput
-    from activities.payments import AppliedChange
+    from activities.payment_models import AppliedChange
     from activities.rules import AssessInput, CasePolicyInput, PlanDeadlineInput, RuleActivities
     from domain.calendar import AGENCY_TZ
     from domain.deadlines import deadline_expiry, reminder_instant
@@ -52,6 +52,7 @@ SHORT = timedelta(seconds=30)
 REVIEW_PATCH = "review-stage"
 BENEFIT_MONTHS_PATCH = "benefit-months"
 PAYMENT_ONCE_PATCH = "payment-update-once"  # the ledger tells a case at least once
+SYNC_LOCAL_PATCH = "sync-case-local"  # the read model is written by a local activity
 DEADLINE_OF_TASK = {"review_claim": "review"}
 CLOSED_STATUSES = frozenset({"rejected", "lapsed", "stopped", "exhausted", "transferred_out"})
 # Signal names, also used by the API's signal-with-start (which takes a name, not a method).
@@ -869,11 +870,21 @@ class ClaimWorkflow:
             last = s.unsynced_events[-1].seq
             self._syncing = True
             try:
-                await workflow.execute_activity_method(
-                    CaseActivities.sync_case,
-                    SyncCaseInput(state=s, at=workflow.now()),
-                    start_to_close_timeout=SHORT,
-                )
+                if workflow.patched(SYNC_LOCAL_PATCH):
+                    # a local activity: run by this worker inside the workflow task, so no
+                    # activity task, no extra workflow task and no copy of the whole state in
+                    # the history; sync_case is idempotent (rows keyed by case and event seq)
+                    await workflow.execute_local_activity_method(
+                        CaseActivities.sync_case,
+                        SyncCaseInput(state=s, at=workflow.now()),
+                        start_to_close_timeout=SHORT,
+                    )
+                else:
+                    await workflow.execute_activity_method(
+                        CaseActivities.sync_case,
+                        SyncCaseInput(state=s, at=workflow.now()),
+                        start_to_close_timeout=SHORT,
+                    )
             finally:
                 self._syncing = False
             s.unsynced_events = [e for e in s.unsynced_events if e.seq > last]

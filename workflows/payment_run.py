@@ -22,12 +22,11 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.payments import (
+    from activities.payment_models import (
         AppliedChange,
         ApplyInput,
         ApplyResult,
         GatherInput,
-        PaymentActivities,
         ReissueInput,
         RunInput,
         RunStatusInput,
@@ -35,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         StatusUpdate,
         SubmitResult,
     )
+    from activities.payments import PaymentActivities
     from domain.identifiers import InvalidIdentifier, validate_card_number
     from domain.tasks import OutcomeError
     from workflows.case_models import CompleteTaskInput, TaskCompletion, TaskState

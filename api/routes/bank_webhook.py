@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlmodel import col, select
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.payments import StatusUpdate
+from activities.payment_models import StatusUpdate
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from db.models import Payment, PaymentRun
 from iso20022.errors import MessageError

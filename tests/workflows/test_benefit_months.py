@@ -16,7 +16,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.payments import AppliedChange
+from activities.payment_models import AppliedChange
 from core.settings import Settings
 from db.models import CaseEvent, Payment
 from policy import POLICY_DIR, load_policy_book

@@ -2,7 +2,9 @@
 incompatible change fails CI, not production (ARCHITECTURE.md "Long-running workflows").
 
 Record new ones with `RECORD_HISTORIES=1 make test PYTEST_ARGS=tests/workflows/test_replay.py`
-and commit them, before changing the workflow."""
+and commit them, before changing the workflow. They are written to tests/histories/claim/; the
+files directly in tests/histories/ are older recordings (before the read model was written by a
+local activity, `sync-case-local`) and stay, so both paths keep replaying."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from workflows.case_models import CheckInInput, CompleteTaskInput
 from workflows.claim import ClaimWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+RECORDED = [*sorted(HISTORIES.glob("*.json")), *sorted((HISTORIES / "claim").glob("*.json"))]
 
 
 def _replayer() -> Replayer:
@@ -30,11 +33,12 @@ def _replayer() -> Replayer:
 async def _keep(name: str, handle: WorkflowHandle) -> WorkflowHistory:  # type: ignore[type-arg]
     history = await handle.fetch_history()
     if os.environ.get("RECORD_HISTORIES"):
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        (HISTORIES / "claim").mkdir(exist_ok=True)
+        (HISTORIES / "claim" / f"{name}.json").write_text(history.to_json())
     return history
 
 
-@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", RECORDED, ids=lambda p: f"{p.parent.name}/{p.stem}")
 async def test_recorded_history_replays_on_current_code(path: Path) -> None:
     history = WorkflowHistory.from_json("recorded", path.read_text())
     await _replayer().replay_workflow(history)
