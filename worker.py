@@ -96,6 +96,7 @@ def create_worker(
             payments.submit_run,
             payments.poll_run,
             payments.apply_statuses,
+            payments.apply_report,
             payments.reissue_or_cancel,
             payments.returns_awaiting_decision,
             rules.plan_deadline,

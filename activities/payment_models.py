@@ -94,3 +94,19 @@ class RunStatusInput:
     at: datetime
     released_by: str | None = None
     approved_by: str | None = None
+
+
+@dataclass
+class StatusReportRef:
+    """A bank status report the API verified and kept (table bank_status_reports): what the
+    webhook signals to a payment run instead of the statuses themselves."""
+
+    report_id: str  # SHA-256 of the pain.002 body, hex
+    statuses: int  # transactions it reports
+
+
+@dataclass
+class ApplyReportInput:
+    run_id: str
+    report_id: str
+    at: datetime

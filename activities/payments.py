@@ -13,13 +13,13 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities import payment_ledger as ledger
 from activities.ledger import end_to_end_id
 from activities.payment_models import (  # the activities' inputs and answers
     AppliedChange,
     ApplyInput,
+    ApplyReportInput,
     ApplyResult,
     GatherInput,
     ReissueInput,
@@ -29,9 +29,10 @@ from activities.payment_models import (  # the activities' inputs and answers
     StatusUpdate,
     SubmitResult,
 )
+from activities.tell_cases import as_applied, tell_cases
 from core.settings import Settings
 from db.engine import session_scope
-from db.models import AuditEntry, Payment, PaymentRun
+from db.models import AuditEntry, BankStatusReport, Payment, PaymentRun
 from db.queries import add_audit_once
 from domain.calendar import AGENCY_TZ
 from iso20022.pain001 import PaymentRun as Pain001Run
@@ -40,7 +41,6 @@ from iso20022.pain002 import parse_pain002
 from policy import PolicyBook
 
 MAX_RETURNED = 1000  # returned payments named in one answer (a page; `more` for the rest)
-TELL_CONCURRENCY = 32  # case signals in flight at once
 
 
 class PaymentActivities:
@@ -165,13 +165,28 @@ class PaymentActivities:
         if resp.status_code == 404:
             return ApplyResult(outstanding=-1) if inp.counts_only else []
         resp.raise_for_status()
-        report = await asyncio.to_thread(parse_pain002, resp.content)
-        updates = [
-            StatusUpdate(s.end_to_end_id, s.status, s.reason, s.booked_at) for s in report.statuses
-        ]
+        updates = await asyncio.to_thread(_updates, resp.content)
         if not inp.counts_only:
             return updates
         return await self._apply(inp.run_id, inp.at, updates, tell=True, bound=MAX_RETURNED)
+
+    @activity.defn
+    async def apply_report(self, inp: ApplyReportInput) -> ApplyResult:
+        """The statuses of a report the bank's webhook delivered and the API kept, applied as
+        a poll's are: counts back, returns bounded (`more`: ask again; a status applied
+        already changes nothing)."""
+        body = await asyncio.to_thread(self._report_body, inp)
+        updates = await asyncio.to_thread(_updates, body)
+        return await self._apply(inp.run_id, inp.at, updates, tell=True, bound=MAX_RETURNED)
+
+    def _report_body(self, inp: ApplyReportInput) -> bytes:
+        with session_scope(self.engine) as session:
+            row = session.get(BankStatusReport, inp.report_id)
+            if row is None or row.run_id != inp.run_id:
+                raise ApplicationError(
+                    f"no status report {inp.report_id} for run {inp.run_id}", non_retryable=True
+                )
+            return row.body.encode()
 
     @activity.defn
     async def apply_statuses(self, inp: ApplyInput) -> list[AppliedChange] | ApplyResult:
@@ -183,7 +198,7 @@ class PaymentActivities:
             return await self._apply(inp.run_id, inp.at, inp.statuses, tell=True, bound=None)
         changes = await asyncio.to_thread(self._plan, inp.run_id, inp.at, inp.statuses)
         await asyncio.to_thread(ledger.record, self.engine, inp.run_id, inp.at, changes)
-        return [_applied(ch) for ch in changes]
+        return [as_applied(ch) for ch in changes]
 
     def _plan(self, run_id: str, at: datetime, statuses: list[StatusUpdate]) -> list[ledger.Change]:
         today = at.astimezone(AGENCY_TZ).date()
@@ -206,9 +221,9 @@ class PaymentActivities:
         result = ApplyResult()
         for part in ledger.chunks(statuses):
             changes = await asyncio.to_thread(self._plan, run_id, at, list(part))
-            applied = [_applied(ch) for ch in changes]
+            applied = [as_applied(ch) for ch in changes]
             if tell:
-                await _tell_cases(applied)
+                await tell_cases(applied)
             await asyncio.to_thread(ledger.record, self.engine, run_id, at, changes)
             result.settled += sum(1 for ch in changes if ch.status == "settled")
             result.returned += [ch for ch in applied if ch.status == "returned"]
@@ -266,25 +281,6 @@ class PaymentActivities:
             return p.status
 
 
-def _applied(ch: ledger.Change) -> AppliedChange:
-    return AppliedChange(ch.end_to_end_id, ch.case_id, ch.month, ch.status, ch.reason)
-
-
-async def _tell_cases(changes: list[AppliedChange]) -> None:
-    """Signal each case its payment's new status (closed or unknown cases are skipped).
-    Outside a worker (the benchmark calls the activities directly) there is no one to tell."""
-    try:
-        client = activity.client()
-    except RuntimeError:
-        return
-    gate = asyncio.Semaphore(TELL_CONCURRENCY)
-
-    async def tell(ch: AppliedChange) -> None:
-        async with gate:
-            try:
-                await client.get_workflow_handle(f"case-{ch.case_id}").signal("payment_update", ch)
-            except RPCError as err:
-                if err.status != RPCStatusCode.NOT_FOUND:
-                    raise
-
-    await asyncio.gather(*(tell(ch) for ch in changes))
+def _updates(pain002: bytes) -> list[StatusUpdate]:
+    report = parse_pain002(pain002)
+    return [StatusUpdate(s.end_to_end_id, s.status, s.reason, s.booked_at) for s in report.statuses]

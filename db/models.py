@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime
@@ -253,6 +253,21 @@ class PaymentRun(SQLModel, table=True):
     created_at: datetime | None = _ts()
     submitted_at: datetime | None = _ts(nullable=True)
     completed_at: datetime | None = _ts(nullable=True)
+
+
+class BankStatusReport(SQLModel, table=True):
+    """A status report (pain.002) the bank's webhook delivered, kept as received: the signed
+    evidence of what the bank said, and what the payment run applies (it is told the report's
+    ID only, so a run of 100,000 does not carry their statuses through its history)."""
+
+    __tablename__ = "bank_status_reports"
+
+    report_id: str = Field(primary_key=True, max_length=64)  # SHA-256 of the body (hex)
+    run_id: str = Field(max_length=64, index=True)  # the original message ID
+    msg_id: str = Field(max_length=64)  # the bank's own message ID
+    statuses: int = 0  # transactions reported
+    received_at: datetime | None = _ts()
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the XML as received (UTF-8)
 
 
 class ReconciliationRecord(SQLModel, table=True):

@@ -25,12 +25,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.payment_models import (
         AppliedChange,
         ApplyInput,
+        ApplyReportInput,
         ApplyResult,
         GatherInput,
         ReissueInput,
         RunInput,
         RunStatusInput,
         RunSummary,
+        StatusReportRef,
         StatusUpdate,
         SubmitResult,
     )
@@ -50,6 +52,10 @@ LEDGER_COUNTS = "payment-run-ledger-counts"
 # Before finishing, the returns the ledger holds that no apply reported (an apply recorded
 # them, then failed before answering; its retry sees no change) get their finance task too.
 RETURNS_FROM_LEDGER = "payment-run-returns-from-ledger"
+# The webhook's reports reach the run by reference (`bank_report`: the ID of the pain.002 the
+# API kept), not as statuses: a run of 100,000 kept ~15 MB of statuses in its history. Runs
+# whose settling began before keep taking `bank_status` signals and polls.
+STATUS_REPORTS = "payment-run-status-reports"
 SUBMIT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
@@ -86,6 +92,8 @@ class PaymentRunWorkflow:
         self.task_states: dict[str, TaskState] = {}
         self.tasks = HumanTasks(workflow.info().workflow_id, None, self.task_states)
         self.inbox: list[StatusUpdate] = []
+        self.reports: list[StatusReportRef] = []
+        self.by_report = False  # STATUS_REPORTS in force for this run's settling
         self.decisions: list[asyncio.Task[None]] = []
         self.counted = False  # LEDGER_COUNTS in force for this run
 
@@ -93,6 +101,11 @@ class PaymentRunWorkflow:
     def bank_status(self, updates: list[StatusUpdate]) -> None:
         """Per-transaction statuses from the bank's webhook (verified by the API)."""
         self.inbox.extend(updates)
+
+    @workflow.signal
+    def bank_report(self, ref: StatusReportRef) -> None:
+        """A status report from the bank's webhook, verified and kept by the API."""
+        self.reports.append(ref)
 
     @workflow.update
     async def complete_task(self, inp: CompleteTaskInput) -> TaskCompletion:
@@ -228,9 +241,13 @@ class PaymentRunWorkflow:
         """The ledger keeps the transactions; each apply answers the run's outstanding count
         and the new returns, and the run is finished when the ledger says none is left."""
         st = self.st
+        self.by_report = workflow.patched(STATUS_REPORTS)
         while st.outstanding_count > 0:
             try:
-                await workflow.wait_condition(lambda: bool(self.inbox), timeout=POLL_EVERY)
+                await workflow.wait_condition(
+                    lambda: bool(self.inbox) or (self.by_report and bool(self.reports)),
+                    timeout=POLL_EVERY,
+                )
             except TimeoutError:
                 more = True
                 while more:  # a poll applies at the activity: counts back, returns paged
@@ -244,6 +261,10 @@ class PaymentRunWorkflow:
                     if polled.outstanding >= 0:  # -1: the bank does not know the run (yet)
                         self._took(polled)
                 continue
+            if self.by_report:
+                reports, self.reports = self.reports, []
+                for ref in reports:
+                    await self._apply_report(ref)
             updates, self.inbox = self.inbox, []
             for start in range(0, len(updates), APPLY_PAGE):
                 result = await workflow.execute_activity_method(
@@ -266,6 +287,17 @@ class PaymentRunWorkflow:
             )
             self._took(ApplyResult(returned=missed, outstanding=st.outstanding_count))
         await asyncio.gather(*self.decisions)
+
+    async def _apply_report(self, ref: StatusReportRef) -> None:
+        more = True
+        while more:  # returns come back a page at a time; applied statuses change nothing
+            result = await workflow.execute_activity_method(
+                PaymentActivities.apply_report,
+                ApplyReportInput(self.st.run_id, ref.report_id, workflow.now()),
+                start_to_close_timeout=timedelta(minutes=10),
+            )
+            more = result.more
+            self._took(result)
 
     def _took(self, result: ApplyResult) -> None:
         st = self.st

@@ -1,16 +1,21 @@
-"""The bank's status webhook: signed pain.002 reports, checked before anything changes."""
+"""The bank's status webhook: signed pain.002 reports, checked before anything changes, kept
+as received (table bank_status_reports), and the payment run told the report's ID: the run's
+history holds references, not the statuses of every transaction."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request
-from sqlmodel import col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.payment_models import StatusUpdate
+from activities.payment_models import StatusReportRef
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
-from db.models import Payment, PaymentRun
+from db.models import BankStatusReport, Payment, PaymentRun
 from iso20022.errors import MessageError
 from iso20022.pain002 import parse_pain002
 from iso20022.signing import verify
@@ -19,9 +24,6 @@ from workflows.payment_run import PaymentRunWorkflow
 router = APIRouter(prefix="/bank", tags=["bank"])
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Bank-Signature"
-# statuses per signal: a report on a whole run (100,000 transactions, ~12 MB as JSON) would
-# pass Temporal's 2 MB limit on one payload; 5,000 make ~600 KB
-SIGNAL_CHUNK = 5000
 
 
 @router.post("/webhook", status_code=202)
@@ -56,20 +58,41 @@ async def bank_webhook(
     if unknown:
         log.warning("bank webhook refused: unknown end-to-end IDs %s", unknown[:5])
         raise HTTPException(422, f"unknown end-to-end IDs in run {run.run_id}: {unknown[:20]}")
-    updates = [
-        StatusUpdate(s.end_to_end_id, s.status, s.reason, s.booked_at) for s in report.statuses
-    ]
     if run.status == "completed":  # every transaction is final already (a late or repeated report)
         return {"accepted": 0}
-    handle = client.get_workflow_handle(f"payment-run-{run.run_id}")
+    ref = StatusReportRef(hashlib.sha256(body).hexdigest(), len(report.statuses))
+    at = await runtime.clock.now(client)
+    keep_report(session, ref, run.run_id, report.msg_id, body, at)
     try:
-        for start in range(0, len(updates), SIGNAL_CHUNK):
-            await handle.signal(
-                PaymentRunWorkflow.bank_status, updates[start : start + SIGNAL_CHUNK]
-            )
+        await client.get_workflow_handle(f"payment-run-{run.run_id}").signal(
+            PaymentRunWorkflow.bank_report, ref
+        )
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND and "ompleted" not in err.message:
             raise
         log.info("run %s has finished; its statuses were applied already", run.run_id)
         return {"accepted": 0}
-    return {"accepted": len(updates)}
+    return {"accepted": ref.statuses}
+
+
+def keep_report(
+    session: Session, ref: StatusReportRef, run_id: str, msg_id: str, body: bytes, at: datetime
+) -> None:
+    """Store the verified report before the run hears of it; the same report delivered again
+    (the same bytes) is the row already there."""
+    if session.get(BankStatusReport, ref.report_id) is not None:
+        return
+    session.add(
+        BankStatusReport(
+            report_id=ref.report_id,
+            run_id=run_id,
+            msg_id=msg_id,
+            statuses=ref.statuses,
+            received_at=at,
+            body=body.decode(),
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError:  # delivered twice at once: the other request stored it
+        session.rollback()

@@ -33,12 +33,18 @@ from activities.ledger import end_to_end_id
 from activities.payments import ApplyInput, PaymentActivities, RunInput, StatusUpdate
 from activities.reconciliation import ReconcileInput, ReconciliationActivities
 from api.main import create_app
-from api.routes import bank_webhook
 from bank.config import BankConfig
 from bank.testing import serve_bank
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER
-from db.models import AuditEntry, Payment, PaymentRun, ReconciliationRecord, Task
+from db.models import (
+    AuditEntry,
+    BankStatusReport,
+    Payment,
+    PaymentRun,
+    ReconciliationRecord,
+    Task,
+)
 from domain.calendar import AGENCY_TZ
 from iso20022.pain002 import StatusReport, TransactionStatus, build_pain002
 from iso20022.signing import sign
@@ -228,7 +234,7 @@ async def _released_run_settles_and_return_is_reissued(
         ),
     )
     await state_when_run(engine, run, lambda st: st.status == "submitted")
-    await _replayer().replay_workflow(await _keep("submitted_awaiting_status", run))
+    await _replayer().replay_workflow(await _keep("submitted_awaiting_status_by_report", run))
     rows = _payments(engine, [good, bad])
     assert {p.status for p in rows} == {"sent"} and len(rows) == 2
     # a crash after submission: the same message again is a duplicate at the bank
@@ -259,7 +265,7 @@ async def _released_run_settles_and_return_is_reissued(
     )
     st = await state_when_run(engine, run, lambda st: st.status == "completed")
     assert st.released_by == "finance"
-    await _replayer().replay_workflow(await _keep("return_reissued", run))
+    await _replayer().replay_workflow(await _keep("return_reissued_by_report", run))
     reissued = _payments(engine, [bad])[0]
     assert reissued.status == "pending" and reissued.attempt == 2 and reissued.run_id is None
     assert reissued.end_to_end_id.endswith("-2")
@@ -516,18 +522,28 @@ def _largest_activity_result(history: WorkflowHistory) -> tuple[str, int]:
     return largest
 
 
+def _largest_activity_input(history: WorkflowHistory) -> tuple[str, int]:
+    largest = ("", 0)
+    for e in history.events:
+        if e.HasField("activity_task_scheduled_event_attributes"):
+            a = e.activity_task_scheduled_event_attributes
+            size = sum(len(p.data) for p in a.input.payloads)
+            if size > largest[1]:
+                largest = (a.activity_type.name, size)
+    return largest
+
+
 async def test_a_run_of_thousands_completes_with_small_activity_results(
     env: WorkflowEnvironment,
     stack: Stack,
     engine: Engine,
     task_queue: str,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A run of 3,000 payments: submission and statuses answer counts (and the returns by
     name), the ledger keeps the transactions, so no activity result grows with the run (the
     old list of end-to-end IDs would be ~100 KB here, past 2 MB at ~60,000 payments). The
-    webhook's report on them all reaches the run in signals of a bounded size (1,000 here)."""
-    monkeypatch.setattr(bank_webhook, "SIGNAL_CHUNK", 1000)
+    webhook's report on them all is kept by the API and reaches the run as a reference, so
+    neither the signal nor any activity input grows with the run either."""
     n, closed = 3000, 2
     day = await today(env)
     prefix = f"many{task_queue[-6:]}"
@@ -566,10 +582,16 @@ async def test_a_run_of_thousands_completes_with_small_activity_results(
         for e in history.events
         if e.HasField("workflow_execution_signaled_event_attributes")
     ]
-    counts = [
-        len(json.loads(s.input.payloads[0].data)) for s in signals if s.signal_name == "bank_status"
-    ]
-    assert counts and max(counts) <= 1000 and sum(counts) >= n, counts
+    reports = [json.loads(s.input.payloads[0].data) for s in signals]
+    assert reports and {s.signal_name for s in signals} == {"bank_report"}, signals
+    assert sum(r["statuses"] for r in reports) >= n, reports
+    assert max(len(s.input.payloads[0].data) for s in signals) < 200
+    activity, size = _largest_activity_input(history)
+    assert size < 2000, f"{activity} was given {size} bytes for a run of {n}"
+    with Session(engine) as session:  # the reports as the bank sent them, kept as evidence
+        kept = session.exec(select(BankStatusReport).where(BankStatusReport.run_id == run_id)).all()
+    assert {k.report_id for k in kept} == {r["report_id"] for r in reports}
+    assert all(k.body.startswith("<?xml") and k.msg_id for k in kept)
 
 
 async def test_settled_before_midnight_applied_after_it_reconciles_on_the_booking_date(

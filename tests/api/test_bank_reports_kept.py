@@ -1,0 +1,57 @@
+"""The bank webhook keeps each verified status report once (api/routes/bank_webhook.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from activities.payment_models import StatusReportRef
+from api.routes.bank_webhook import keep_report
+from db.models import BankStatusReport
+
+BODY = b"<?xml version='1.0' encoding='UTF-8'?><Document>\xe6\x94\xaf\xe4\xbb\x98</Document>"
+
+
+def _ref(body: bytes) -> StatusReportRef:
+    return StatusReportRef(hashlib.sha256(body).hexdigest(), 3)
+
+
+def _rows(engine: Engine, ref: StatusReportRef) -> list[BankStatusReport]:
+    with Session(engine) as session:
+        q = select(BankStatusReport).where(BankStatusReport.report_id == ref.report_id)
+        return list(session.exec(q).all())
+
+
+def test_a_report_delivered_twice_is_kept_once_as_received(engine: Engine) -> None:
+    body = BODY + b"<!-- twice -->"
+    ref, at = _ref(body), datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    for _ in range(2):
+        with Session(engine) as session:
+            keep_report(session, ref, "R220100-20261125-0001", "BANK-STS-1", body, at)
+    rows = _rows(engine, ref)
+    assert len(rows) == 1
+    kept = rows[0]
+    assert kept.body.encode() == body  # byte for byte, Chinese text included
+    assert (kept.run_id, kept.msg_id, kept.statuses) == ("R220100-20261125-0001", "BANK-STS-1", 3)
+    assert kept.received_at == at
+
+
+class _Racing(Session):
+    """A session that does not see the row another request committed a moment ago."""
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return None
+
+
+def test_two_deliveries_at_once_keep_one_row_and_neither_fails(engine: Engine) -> None:
+    body = BODY + b"<!-- at once -->"
+    ref, at = _ref(body), datetime(2026, 11, 25, 9, 31, tzinfo=UTC)
+    with Session(engine) as first:
+        keep_report(first, ref, "R220100-20261125-0002", "BANK-STS-2", body, at)
+    with _Racing(engine) as second:  # its look-up missed the row: the insert conflicts
+        keep_report(second, ref, "R220100-20261125-0002", "BANK-STS-2", body, at)
+    assert len(_rows(engine, ref)) == 1
