@@ -2,7 +2,7 @@
 
 `asyncio`'s own executor hand-off costs less CPU per call than AnyIO's `to_thread` (which
 FastAPI uses for plain `def` endpoints and dependencies), and one hop per request is all these
-reads need. Ten threads: the PostgreSQL pool's size (db/engine.py)."""
+reads need. One thread per connection of the read engine's pool (db/engine.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from db.engine import READ_CONNECTIONS
+
 T = TypeVar("T")
 
-_pool = ThreadPoolExecutor(max_workers=10, thread_name_prefix="api-read")
+_pool = ThreadPoolExecutor(max_workers=READ_CONNECTIONS, thread_name_prefix="api-read")
 
 
 async def in_thread(fn: Callable[..., T], *args: Any) -> T:

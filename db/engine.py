@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 T = TypeVar("T")
+READ_CONNECTIONS = 10  # the read engine's pool, and the API's read threads
 
 
 def make_engine(url: str) -> Engine:
@@ -45,7 +46,10 @@ def make_read_engine(url: str, engine: Engine) -> Engine:
     On SQLite `engine` itself: there is no server to lose, and one pool per file is enough."""
     if url.startswith("sqlite"):
         return engine
-    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=20)
+    # one connection per read thread (api/threads.py): no more can be in use at once
+    return create_engine(
+        url, isolation_level="AUTOCOMMIT", pool_size=READ_CONNECTIONS, max_overflow=0
+    )
 
 
 def read_with_retry(engine: Engine, read: Callable[[Connection], T]) -> T:
