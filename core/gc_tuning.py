@@ -9,7 +9,9 @@ request in flight waited that long, which was most of the worklist's p95/p99 tai
 `settle_after_startup()` collects once and then `gc.freeze()`s what start-up made, so later
 collections walk only what was made afterwards; reference cycles made later are still
 collected. It acts once per process (an app started again in the same process, as tests do,
-changes nothing). See the `gc.freeze` entry in the Python documentation."""
+changes nothing; the test process is frozen at its first app start). The price: garbage cycles
+among the frozen objects are never collected, which for start-up objects (modules, classes,
+the app) is what happens anyway. See the `gc.freeze` entry in the Python documentation."""
 
 from __future__ import annotations
 

@@ -32,7 +32,9 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # at most 20 connections per process, and 10 more for an API process's reads
+    # (make_read_engine): two API processes and a worker stay under PostgreSQL's default 100
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def make_read_engine(url: str, engine: Engine) -> Engine:

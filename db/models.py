@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime
@@ -267,7 +267,7 @@ class BankStatusReport(SQLModel, table=True):
     msg_id: str = Field(max_length=64)  # the bank's own message ID
     statuses: int = 0  # transactions reported
     received_at: datetime | None = _ts()
-    body: str = Field(sa_column=Column(Text, nullable=False))  # the XML as received (UTF-8)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # the bytes received
 
 
 class ReconciliationRecord(SQLModel, table=True):

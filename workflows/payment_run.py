@@ -19,7 +19,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.payment_models import (
@@ -53,8 +53,9 @@ LEDGER_COUNTS = "payment-run-ledger-counts"
 # them, then failed before answering; its retry sees no change) get their finance task too.
 RETURNS_FROM_LEDGER = "payment-run-returns-from-ledger"
 # The webhook's reports reach the run by reference (`bank_report`: the ID of the pain.002 the
-# API kept), not as statuses: a run of 100,000 kept ~15 MB of statuses in its history. Runs
-# whose settling began before keep taking `bank_status` signals and polls.
+# API kept), not as statuses: a run of 100,000 kept ~15 MB of statuses in its history. Runs in
+# flight when this came take reports too (no earlier history holds a `bank_report`); on the
+# oldest path (before ledger counts) a report makes the run ask the bank at once.
 STATUS_REPORTS = "payment-run-status-reports"
 SUBMIT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
@@ -93,7 +94,6 @@ class PaymentRunWorkflow:
         self.tasks = HumanTasks(workflow.info().workflow_id, None, self.task_states)
         self.inbox: list[StatusUpdate] = []
         self.reports: list[StatusReportRef] = []
-        self.by_report = False  # STATUS_REPORTS in force for this run's settling
         self.decisions: list[asyncio.Task[None]] = []
         self.counted = False  # LEDGER_COUNTS in force for this run
 
@@ -209,16 +209,16 @@ class PaymentRunWorkflow:
         st = self.st
         while st.outstanding:
             try:
-                await workflow.wait_condition(lambda: bool(self.inbox), timeout=POLL_EVERY)
-                updates, self.inbox = self.inbox, []
-            except TimeoutError:
-                polled = await workflow.execute_activity_method(
-                    PaymentActivities.poll_run,
-                    RunInput(st.run_id, workflow.now()),
-                    start_to_close_timeout=SHORT,
+                await workflow.wait_condition(
+                    lambda: bool(self.inbox) or bool(self.reports), timeout=POLL_EVERY
                 )
-                assert isinstance(polled, list)
-                updates = polled
+                updates, self.inbox = self.inbox, []
+                if self.reports:  # by reference: this path applies lists, so ask the bank now
+                    self.reports = []
+                    if workflow.patched(STATUS_REPORTS):
+                        updates = updates + await self._poll_list()
+            except TimeoutError:
+                updates = await self._poll_list()
             wanted = [u for u in updates if u.end_to_end_id in st.outstanding]
             if not wanted:
                 continue
@@ -241,28 +241,16 @@ class PaymentRunWorkflow:
         """The ledger keeps the transactions; each apply answers the run's outstanding count
         and the new returns, and the run is finished when the ledger says none is left."""
         st = self.st
-        self.by_report = workflow.patched(STATUS_REPORTS)
         while st.outstanding_count > 0:
             try:
                 await workflow.wait_condition(
-                    lambda: bool(self.inbox) or (self.by_report and bool(self.reports)),
-                    timeout=POLL_EVERY,
+                    lambda: bool(self.inbox) or bool(self.reports), timeout=POLL_EVERY
                 )
             except TimeoutError:
-                more = True
-                while more:  # a poll applies at the activity: counts back, returns paged
-                    polled = await workflow.execute_activity_method(
-                        PaymentActivities.poll_run,
-                        RunInput(st.run_id, workflow.now(), counts_only=True),
-                        start_to_close_timeout=timedelta(minutes=10),
-                    )
-                    assert isinstance(polled, ApplyResult)
-                    more = polled.more
-                    if polled.outstanding >= 0:  # -1: the bank does not know the run (yet)
-                        self._took(polled)
+                await self._poll_counted()
                 continue
-            if self.by_report:
-                reports, self.reports = self.reports, []
+            reports, self.reports = self.reports, []
+            if reports and workflow.patched(STATUS_REPORTS):
                 for ref in reports:
                     await self._apply_report(ref)
             updates, self.inbox = self.inbox, []
@@ -288,14 +276,41 @@ class PaymentRunWorkflow:
             self._took(ApplyResult(returned=missed, outstanding=st.outstanding_count))
         await asyncio.gather(*self.decisions)
 
+    async def _poll_list(self) -> list[StatusUpdate]:
+        polled = await workflow.execute_activity_method(
+            PaymentActivities.poll_run,
+            RunInput(self.st.run_id, workflow.now()),
+            start_to_close_timeout=SHORT,
+        )
+        assert isinstance(polled, list)
+        return polled
+
+    async def _poll_counted(self) -> None:
+        more = True
+        while more:  # a poll applies at the activity: counts back, returns paged
+            polled = await workflow.execute_activity_method(
+                PaymentActivities.poll_run,
+                RunInput(self.st.run_id, workflow.now(), counts_only=True),
+                start_to_close_timeout=timedelta(minutes=10),
+            )
+            assert isinstance(polled, ApplyResult)
+            more = polled.more
+            if polled.outstanding >= 0:  # -1: the bank does not know the run (yet)
+                self._took(polled)
+
     async def _apply_report(self, ref: StatusReportRef) -> None:
         more = True
         while more:  # returns come back a page at a time; applied statuses change nothing
-            result = await workflow.execute_activity_method(
-                PaymentActivities.apply_report,
-                ApplyReportInput(self.st.run_id, ref.report_id, workflow.now()),
-                start_to_close_timeout=timedelta(minutes=10),
-            )
+            try:
+                result = await workflow.execute_activity_method(
+                    PaymentActivities.apply_report,
+                    ApplyReportInput(self.st.run_id, ref.report_id, workflow.now()),
+                    start_to_close_timeout=timedelta(minutes=10),
+                )
+            except ActivityError as err:  # the kept report cannot be read: ask the bank instead
+                workflow.logger.warning("report %s not applied (%s): polling", ref.report_id, err)
+                await self._poll_counted()
+                return
             more = result.more
             self._took(result)
 

@@ -9,12 +9,14 @@ import logging
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.payment_models import StatusReportRef
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
+from api.threads import in_thread
 from db.models import BankStatusReport, Payment, PaymentRun
 from iso20022.errors import MessageError
 from iso20022.pain002 import parse_pain002
@@ -58,41 +60,47 @@ async def bank_webhook(
     if unknown:
         log.warning("bank webhook refused: unknown end-to-end IDs %s", unknown[:5])
         raise HTTPException(422, f"unknown end-to-end IDs in run {run.run_id}: {unknown[:20]}")
-    if run.status == "completed":  # every transaction is final already (a late or repeated report)
-        return {"accepted": 0}
+    run_id, completed = run.run_id, run.status == "completed"
+    session.rollback()  # end the read transaction: nothing below holds it open
     ref = StatusReportRef(hashlib.sha256(body).hexdigest(), len(report.statuses))
     at = await runtime.clock.now(client)
-    keep_report(session, ref, run.run_id, report.msg_id, body, at)
+    # kept before the run hears of it, late ones too (evidence), off the event loop
+    await in_thread(keep_report, runtime.engine, ref, run_id, report.msg_id, body, at)
+    if completed:  # every transaction is final already (a late or repeated report)
+        return {"accepted": 0}
     try:
-        await client.get_workflow_handle(f"payment-run-{run.run_id}").signal(
+        await client.get_workflow_handle(f"payment-run-{run_id}").signal(
             PaymentRunWorkflow.bank_report, ref
         )
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND and "ompleted" not in err.message:
             raise
-        log.info("run %s has finished; its statuses were applied already", run.run_id)
+        log.info("run %s has finished; its statuses were applied already", run_id)
         return {"accepted": 0}
     return {"accepted": ref.statuses}
 
 
 def keep_report(
-    session: Session, ref: StatusReportRef, run_id: str, msg_id: str, body: bytes, at: datetime
+    engine: Engine, ref: StatusReportRef, run_id: str, msg_id: str, body: bytes, at: datetime
 ) -> None:
-    """Store the verified report before the run hears of it; the same report delivered again
-    (the same bytes) is the row already there."""
-    if session.get(BankStatusReport, ref.report_id) is not None:
-        return
-    session.add(
-        BankStatusReport(
-            report_id=ref.report_id,
-            run_id=run_id,
-            msg_id=msg_id,
-            statuses=ref.statuses,
-            received_at=at,
-            body=body.decode(),
+    """Store the verified report as received; the same report delivered again (the same
+    bytes) is the row already there."""
+    with Session(engine) as session:
+        if session.get(BankStatusReport, ref.report_id) is not None:
+            return
+        session.add(
+            BankStatusReport(
+                report_id=ref.report_id,
+                run_id=run_id,
+                msg_id=msg_id,
+                statuses=ref.statuses,
+                received_at=at,
+                body=body,
+            )
         )
-    )
-    try:
-        session.commit()
-    except IntegrityError:  # delivered twice at once: the other request stored it
-        session.rollback()
+        try:
+            session.commit()
+        except IntegrityError:  # delivered twice at once: the other request stored it
+            session.rollback()
+            if session.get(BankStatusReport, ref.report_id) is None:
+                raise

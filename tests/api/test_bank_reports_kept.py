@@ -6,10 +6,12 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from activities.payment_models import StatusReportRef
+from api.routes import bank_webhook
 from api.routes.bank_webhook import keep_report
 from db.models import BankStatusReport
 
@@ -30,28 +32,38 @@ def test_a_report_delivered_twice_is_kept_once_as_received(engine: Engine) -> No
     body = BODY + b"<!-- twice -->"
     ref, at = _ref(body), datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
     for _ in range(2):
-        with Session(engine) as session:
-            keep_report(session, ref, "R220100-20261125-0001", "BANK-STS-1", body, at)
+        keep_report(engine, ref, "R220100-20261125-0001", "BANK-STS-1", body, at)
     rows = _rows(engine, ref)
     assert len(rows) == 1
     kept = rows[0]
-    assert kept.body.encode() == body  # byte for byte, Chinese text included
+    assert kept.body == body  # byte for byte, Chinese text included
     assert (kept.run_id, kept.msg_id, kept.statuses) == ("R220100-20261125-0001", "BANK-STS-1", 3)
     assert kept.received_at == at
 
 
-class _Racing(Session):
-    """A session that does not see the row another request committed a moment ago."""
-
-    def get(self, *args: Any, **kwargs: Any) -> Any:
-        return None
-
-
-def test_two_deliveries_at_once_keep_one_row_and_neither_fails(engine: Engine) -> None:
+def test_two_deliveries_at_once_keep_one_row_and_neither_fails(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     body = BODY + b"<!-- at once -->"
     ref, at = _ref(body), datetime(2026, 11, 25, 9, 31, tzinfo=UTC)
-    with Session(engine) as first:
-        keep_report(first, ref, "R220100-20261125-0002", "BANK-STS-2", body, at)
-    with _Racing(engine) as second:  # its look-up missed the row: the insert conflicts
-        keep_report(second, ref, "R220100-20261125-0002", "BANK-STS-2", body, at)
+    keep_report(engine, ref, "R220100-20261125-0002", "BANK-STS-2", body, at)
+    # the second request's look-up missed the row the first had just committed: its insert
+    # conflicts, and it finds the row there after all
+    seen: list[Any] = []
+
+    class Racing(Session):
+        def get(self, *args: Any, **kwargs: Any) -> Any:
+            seen.append(row := super().get(*args, **kwargs) if seen else None)
+            return row
+
+    monkeypatch.setattr(bank_webhook, "Session", Racing)
+    keep_report(engine, ref, "R220100-20261125-0002", "BANK-STS-2", body, at)
+    assert len(seen) == 2 and seen[1] is not None  # the conflict path ran and found the row
     assert len(_rows(engine, ref)) == 1
+
+
+def test_a_report_in_another_encoding_is_kept_as_its_bytes(engine: Engine) -> None:
+    body = "<?xml version='1.0' encoding='GB18030'?><Document>代发</Document>".encode("gb18030")
+    ref = _ref(body)
+    keep_report(engine, ref, "R220100-20261125-0003", "BANK-STS-3", body, datetime.now(UTC))
+    assert _rows(engine, ref)[0].body == body

@@ -28,7 +28,9 @@ def reader(engine: Engine, database_url: str) -> Iterator[Engine]:
 
 def _kill(engine: Engine, pid: int) -> None:
     with engine.begin() as conn:
-        assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
+        # with a timeout, it returns once the backend is gone (PostgreSQL 14+)
+        done = conn.execute(text("SELECT pg_terminate_backend(:p, 5000)"), {"p": pid})
+        assert done.scalar_one()
 
 
 def test_a_read_on_a_dead_pooled_connection_is_made_again(engine: Engine, reader: Engine) -> None:

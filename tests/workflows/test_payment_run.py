@@ -591,7 +591,7 @@ async def test_a_run_of_thousands_completes_with_small_activity_results(
     with Session(engine) as session:  # the reports as the bank sent them, kept as evidence
         kept = session.exec(select(BankStatusReport).where(BankStatusReport.run_id == run_id)).all()
     assert {k.report_id for k in kept} == {r["report_id"] for r in reports}
-    assert all(k.body.startswith("<?xml") and k.msg_id for k in kept)
+    assert all(k.body.startswith(b"<?xml") and k.msg_id for k in kept)
 
 
 async def test_settled_before_midnight_applied_after_it_reconciles_on_the_booking_date(

@@ -6,8 +6,9 @@ Create Date: 2026-11-25 17:40:00
 
 The bank's webhook used to signal a payment run with every status it reported (a run of
 100,000 put ~15 MB of statuses into its history: the signals and the apply inputs). The API now
-keeps each verified pain.002 here, keyed by the SHA-256 of its body (a report delivered twice
-is one row), and signals the run with that key and a count; the apply activity reads it back.
+keeps each verified pain.002 here as the bytes it received (whatever encoding the XML
+declares), keyed by their SHA-256 (a report delivered twice is one row), and signals the run
+with that key and a count; the apply activity reads it back.
 """
 
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ def upgrade() -> None:
         sa.Column("msg_id", sa.String(length=64), nullable=False),
         sa.Column("statuses", sa.Integer(), nullable=False),
         sa.Column("received_at", db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("report_id"),
     )
     op.create_index(
