@@ -30,6 +30,7 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.ledger import end_to_end_id
+from activities.payment_models import StatusReportRef
 from activities.payments import ApplyInput, PaymentActivities, RunInput, StatusUpdate
 from activities.reconciliation import ReconcileInput, ReconciliationActivities
 from api.main import create_app
@@ -684,3 +685,52 @@ async def test_a_return_recorded_by_an_apply_that_failed_still_gets_its_finance_
         await state_when_run(engine, run, lambda st: st.status == "completed")
     after = {p.case_id: p.status for p in _payments(engine, [good, bad])}
     assert after == {good: "settled", bad: "cancelled"}
+
+
+async def test_a_report_the_database_does_not_have_makes_the_run_ask_the_bank(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str
+) -> None:
+    """A `bank_report` naming no kept report (lost, or another run's) does not fail the run:
+    apply_report refuses it, the run polls the bank at once instead, and it still completes
+    on the webhook's real report."""
+    prefix = f"lost{task_queue[-6:]}"
+    ids = _seed_obligations(engine, prefix, 3, await today(env), 0)
+    async with stack.worker():
+        run_id, run = await _start_released_run(env, engine, task_queue, prefix)
+        await state_when_run(engine, run, lambda st: st.status == "submitted")
+        await run.signal(PaymentRunWorkflow.bank_report, StatusReportRef("0" * 64, 3))
+        for _ in range(400):  # the refused apply, then a poll
+            if ("poll_run", "scheduled") in _activity_events(await run.fetch_history()):
+                break
+            await asyncio.sleep(0.05)
+        await advance(env, 0.1)  # past the bank's settlement delay: its webhook's report
+        await state_when_run(engine, run, lambda st: st.status == "completed", timeout=120)
+        history = await run.fetch_history()
+    await _replayer().replay_workflow(history)
+    events = _activity_events(history)
+    failed = events.index(("apply_report", "failed"))
+    assert ("poll_run", "scheduled") in events[failed:], events
+    assert ("apply_report", "completed") in events[failed:], events  # the real report
+    assert {p.status for p in _payments_by_e2e(engine, ids)} == {"settled"}
+
+
+def _activity_events(history: WorkflowHistory) -> list[tuple[str, str]]:
+    """(activity type, scheduled | completed | failed) in history order."""
+    names: dict[int, str] = {}
+    out: list[tuple[str, str]] = []
+    for e in history.events:
+        if e.HasField("activity_task_scheduled_event_attributes"):
+            names[e.event_id] = e.activity_task_scheduled_event_attributes.activity_type.name
+            out.append((names[e.event_id], "scheduled"))
+        elif e.HasField("activity_task_completed_event_attributes"):
+            sid = e.activity_task_completed_event_attributes.scheduled_event_id
+            out.append((names[sid], "completed"))
+        elif e.HasField("activity_task_failed_event_attributes"):
+            sid = e.activity_task_failed_event_attributes.scheduled_event_id
+            out.append((names[sid], "failed"))
+    return out
+
+
+def _payments_by_e2e(engine: Engine, ids: list[str]) -> list[Payment]:
+    with Session(engine) as session:
+        return list(session.exec(select(Payment).where(col(Payment.end_to_end_id).in_(ids))).all())
