@@ -14,7 +14,7 @@ from temporalio.worker import Worker
 from activities.cases import CaseActivities
 from activities.determinations import DeterminationActivities
 from activities.ledger import LedgerActivities
-from activities.notifications import notifier_for
+from activities.notifications import NotificationActivities
 from activities.payments import PaymentActivities
 from activities.reconciliation import ReconciliationActivities
 from activities.rules import AmountActivities, PayoutCalendarActivities, RuleActivities
@@ -27,6 +27,7 @@ from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from db.engine import make_engine
+from notifications.outbox import outbox_for
 from policy import POLICY_DIR, PolicyBook, load_policy_book
 from workflows.claim import ClaimWorkflow
 from workflows.payment_run import PaymentRunWorkflow
@@ -57,16 +58,22 @@ def create_worker(
     cases = CaseActivities(engine, IdentityKeys(settings.case_id_key))
     worklist = WorklistActivities(engine)
     rules = RuleActivities(book)
-    notifications = notifier_for(settings, engine)
-    notices = TaskNoticeActivities(engine, notifications)
+    outbox = outbox_for(settings, engine)
+    notifications = NotificationActivities(outbox)
+    notices = TaskNoticeActivities(engine, outbox)
     determinations = DeterminationActivities(engine)
     ledger = LedgerActivities(engine)
     amounts = AmountActivities(book)
-    payments = PaymentActivities(engine, settings, book)
+    payments = PaymentActivities(engine, settings, book, tell_case=ClaimWorkflow.payment_update)
     calendar = PayoutCalendarActivities(book)
     reconciliation = ReconciliationActivities(engine, settings)
     queue = task_queue or settings.task_queue
-    starts = WorkflowStartActivities(client, queue)
+    starts = WorkflowStartActivities(
+        client,
+        queue,
+        payment_run=PaymentRunWorkflow.run,
+        day_reconciliation=ReconciliationWorkflow.run,
+    )
     return Worker(
         client,
         task_queue=queue,

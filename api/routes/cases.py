@@ -226,4 +226,6 @@ async def extend_deadline(
         if err.loc:
             raise field_error(err.loc, err.message) from err
         raise HTTPException(err.status, err.message) from err
-    return DeadlineOut(kind=dl.kind, due_date=dl.due_date, extensions=dl.extensions)
+    return DeadlineOut(
+        kind=dl.kind, due_date=dl.due_date, extensions=[e.as_record() for e in dl.extensions]
+    )

@@ -15,8 +15,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.deps import IntakeUser, RuntimeDep, TemporalClientDep
 from api.errors import field_error
 from api.schemas import CaseRef, EmployerReportIn, RegistrationIn
-from workflows.case_models import BankAccount, ClaimInput, EmployerReport, Registration
-from workflows.claim import EMPLOYER_REPORT_SIGNAL, REGISTRATION_SIGNAL, ClaimWorkflow
+from payloads.submissions import BankAccount, EmployerReport, Registration
+from workflows.claim.submit import submit
 
 router = APIRouter(tags=["intake"])
 
@@ -36,16 +36,14 @@ async def _check(
 
 
 async def _signal_with_start(
-    client: Client, runtime: RuntimeDep, case_id: str, signal: str, arg: object
+    client: Client, runtime: RuntimeDep, case_id: str, submission: EmployerReport | Registration
 ) -> None:
     try:
-        await client.start_workflow(
-            ClaimWorkflow.run,
-            ClaimInput(case_id=case_id),
-            id=f"case-{case_id}",
-            task_queue=runtime.settings.task_queue,
-            start_signal=signal,
-            start_signal_args=[arg],
+        await submit(
+            client,
+            runtime.settings.task_queue,
+            case_id,
+            submission,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
     except WorkflowAlreadyStartedError as err:
@@ -76,7 +74,7 @@ async def file_employer_report(
         employer_phone=body.employer.phone,
         submitted_by=user.username,
     )
-    await _signal_with_start(client, runtime, case_id, EMPLOYER_REPORT_SIGNAL, report)
+    await _signal_with_start(client, runtime, case_id, report)
     return CaseRef(case_id=case_id)
 
 
@@ -104,5 +102,5 @@ async def file_registration(
         employer_email=employer.email if employer else None,
         submitted_by=user.username,
     )
-    await _signal_with_start(client, runtime, case_id, REGISTRATION_SIGNAL, registration)
+    await _signal_with_start(client, runtime, case_id, registration)
     return CaseRef(case_id=case_id)

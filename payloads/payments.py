@@ -1,0 +1,132 @@
+"""Payment runs (DOMAIN.md "Money"): the run's input and state, the payout calendar's input,
+and the inputs and answers of the payment activities (activities/payments.py) that the
+payment-run and claim workflows, the bank webhook and the tests share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass
+class PaymentRunInput:
+    run_id: str
+    region_code: str
+    cutoff: date
+
+
+@dataclass
+class GatherInput:
+    run_id: str
+    region_code: str
+    cutoff: date
+    at: datetime
+
+
+@dataclass
+class RunSummary:
+    count: int
+    total: Decimal
+    totals: dict[str, str]
+    approval_threshold: Decimal
+    bank_alert_hours: int = 4
+
+
+@dataclass
+class RunInput:
+    run_id: str
+    at: datetime
+
+
+@dataclass
+class StatusUpdate:
+    end_to_end_id: str
+    status: str  # ACCP | ACSC | RJCT | PDNG
+    reason: str | None = None
+    booked_at: datetime | None = None  # the bank's booking time (pain.002 AccptncDtTm)
+
+
+@dataclass
+class ApplyInput:
+    run_id: str
+    at: datetime
+    statuses: list[StatusUpdate] = field(default_factory=list)
+
+
+@dataclass
+class AppliedChange:
+    end_to_end_id: str
+    case_id: str
+    month: int
+    status: str  # settled | returned
+    reason: str | None = None
+
+
+@dataclass
+class SubmitResult:
+    """What a submission answers: sizes, not the run's end-to-end IDs (a run of 100,000
+    would not fit Temporal's payload limit); the ledger holds the transactions."""
+
+    sent: int  # transactions in the message
+    outstanding: int  # of the run's payments still waiting for a final status
+
+
+@dataclass
+class ApplyResult:
+    """Statuses applied: counts, and only the exceptional items (returns) by name."""
+
+    settled: int = 0  # newly settled by this call
+    returned: list[AppliedChange] = field(default_factory=list)  # newly returned
+    outstanding: int = 0  # of the run still waiting for a final status, per the ledger
+    more: bool = False  # stopped at the bound on returns: ask again for the rest
+
+
+@dataclass
+class ReissueInput:
+    end_to_end_id: str
+    at: datetime
+    actor: str
+    bank_code: str | None = None
+    account_number: str | None = None
+    account_name: str | None = None
+    cancel_reason: str | None = None  # set: cancel instead of re-issue
+
+
+@dataclass
+class RunStatusInput:
+    run_id: str
+    status: str
+    at: datetime
+    released_by: str | None = None
+    approved_by: str | None = None
+
+
+@dataclass
+class StatusReportRef:
+    """A bank status report the API verified and kept (table bank_status_reports): what the
+    webhook signals to a payment run instead of the statuses themselves."""
+
+    report_id: str  # SHA-256 of the pain.002 body, hex
+    statuses: int  # transactions it reports
+
+
+@dataclass
+class ApplyReportInput:
+    run_id: str
+    report_id: str
+    at: datetime
+
+
+@dataclass
+class PaymentRunStatus:
+    """What the payment run's query answers."""
+
+    run_id: str
+    status: str
+    summary: RunSummary | None = None
+    released_by: str | None = None
+    approved_by: str | None = None
+    returned: list[str] = field(default_factory=list)
+    outstanding_count: int = 0  # sent, not yet settled or returned (the ledger's count)
+    settled_count: int = 0
