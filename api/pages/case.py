@@ -16,11 +16,10 @@ from temporalio.service import RPCError
 from api.deps import RuntimeDep, SessionDep
 from api.pages.casedata import load_case, module_available
 from api.pages.task_forms import FormErrors
-from api.pages.web import PageError, PageUser, lang_of, now, render
+from api.pages.web import PageError, PageUser, lang_of, render
 from api.runtime import Runtime
 from api.services.cases import offers_check_in
 from db.models import User
-from domain.calendar import AGENCY_TZ
 from domain.review import REJECTION_REASONS
 
 router = APIRouter()
@@ -65,7 +64,6 @@ async def case_page(
                 user=user,
             )
         raise PageError(404, "error.not_found", f"no case {case_id}")
-    at = await now(runtime)
     errs = errors or FormErrors()
     return await render(
         request,
@@ -76,7 +74,7 @@ async def case_page(
             "notices": module_available(NOTICES) and view.case.decision is not None,
             "is_supervisor": "supervisor" in user.role_set,
             "can_check_in": offers_check_in(user, view.case),
-            "check_in": check_in or {"date": at.astimezone(AGENCY_TZ).date().isoformat()},
+            "check_in": check_in,  # None: the date defaults to today on the system clock
             "errors": errs.fields,
             "form_error": errs.general,
         },
