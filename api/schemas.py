@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from datetime import date as Date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -261,6 +262,18 @@ class CaseDetail(CaseSummary):
     events: list[CaseEventOut]
     determinations: list[DeterminationOut]
     audit: list[AuditOut]
+
+
+class CheckInIn(BaseModel):
+    date: Date | None = Field(default=None, description="defaults to today on the system clock")
+    channel: str = Field(default="counter", pattern="^(counter|online)$")
+
+
+class CheckInOut(BaseModel):
+    month: int
+    period_start: Date
+    period_end: Date
+    on: Date
 
 
 class CompleteTaskIn(Strict):

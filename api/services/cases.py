@@ -10,12 +10,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.runtime import Runtime
 from api.services import ActionError
-from db.models import User
+from db.models import CaseRecord, User
 from workflows.case_models import CheckInInput, CheckInResult, DeadlineInfo, ExtendDeadlineInput
-from workflows.claim import ClaimWorkflow
+from workflows.claim import CLOSED_STATUSES, ClaimWorkflow
 from workflows.human_task import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
 
 DEADLINE_KINDS = ("employer_report", "registration", "review")
+CHECK_IN_ROLES = frozenset({"clerk", "supervisor"})
 _STATUS_OF = {TASK_CLOSED: 409, FORBIDDEN: 403, TASK_NOT_FOUND: 404}
 
 
@@ -56,10 +57,23 @@ async def extend_deadline(
         raise
 
 
+def offers_check_in(user: User, case: CaseRecord) -> bool:
+    """Whether to offer `user` the check-in form on this case: a clerk or supervisor, a
+    registered claimant, a case not closed (the workflow has the last word)."""
+    return bool(
+        user.role_set & CHECK_IN_ROLES
+        and case.registration_date is not None
+        and case.status not in CLOSED_STATUSES
+    )
+
+
 async def check_in(
     client: Client, user: User, case_id: str, on: date | None, channel: str
 ) -> CheckInResult:
-    """Record the claimant's monthly check-in on the case (validated by the workflow)."""
+    """Record the claimant's monthly check-in on the case (by a clerk or a supervisor;
+    validated by the workflow)."""
+    if not user.role_set & CHECK_IN_ROLES:
+        raise ActionError(403, "check-ins are recorded by clerks")
     handle = client.get_workflow_handle(f"case-{case_id}")
     try:
         return await handle.execute_update(
