@@ -15,6 +15,9 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.deps import IntakeUser, RuntimeDep, TemporalClientDep
 from api.errors import field_error
 from api.schemas import CaseRef, EmployerReportIn, RegistrationIn
+from domain.identifiers import birth_date_from_national_id
+from domain.policy import NoPolicyInForce
+from domain.retirement import below_working_age
 from workflows.case_models import BankAccount, ClaimInput, EmployerReport, Registration
 from workflows.claim import EMPLOYER_REPORT_SIGNAL, REGISTRATION_SIGNAL, ClaimWorkflow
 
@@ -22,17 +25,37 @@ router = APIRouter(tags=["intake"])
 
 
 async def _check(
-    runtime: RuntimeDep, client: Client, region_code: str, separation: date, notice: date | None
+    runtime: RuntimeDep,
+    client: Client,
+    region_code: str,
+    separation: date,
+    notice: date | None,
+    id_field: list[str],
+    national_id: str,
 ) -> None:
-    """Checks that need the policy book or the system clock."""
-    if region_code not in runtime.book.regions:
-        known = ", ".join(runtime.book.codes())
+    """Checks that need the policy book or the system clock, and the claimant's working age
+    (so that nothing a workflow would retry forever reaches it)."""
+    book = runtime.book
+    if region_code not in book.regions:
+        known = ", ".join(book.codes())
         raise field_error(["body", "region_code"], f"unknown region (known: {known})")
     today = await runtime.clock.today(client if runtime.clock.simulated else None)
     if separation > today:
         raise field_error(["body", "separation_date"], f"is in the future (today is {today})")
     if notice is not None and notice > today:
         raise field_error(["body", "notice_date"], f"is in the future (today is {today})")
+    try:
+        book.region(region_code).at(separation)
+    except NoPolicyInForce:
+        first = book.region(region_code).periods[0].effective_from
+        raise field_error(
+            ["body", "separation_date"],
+            f"no policy of region {region_code} is in force on {separation} "
+            f"(its first period starts {first})",
+        ) from None
+    too_young = below_working_age(birth_date_from_national_id(national_id), separation)
+    if too_young:
+        raise field_error(["body", *id_field], too_young)
 
 
 async def _signal_with_start(
@@ -57,7 +80,15 @@ async def file_employer_report(
     body: EmployerReportIn, user: IntakeUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:
     """File an employer's termination report; opens or joins the claimant's case."""
-    await _check(runtime, client, body.region_code, body.separation_date, body.notice_date)
+    await _check(
+        runtime,
+        client,
+        body.region_code,
+        body.separation_date,
+        body.notice_date,
+        ["claimant", "national_id"],
+        body.claimant.national_id,
+    )
     case_id = runtime.keys.case_id(body.claimant.national_id, body.separation_date)
     report = EmployerReport(
         uscc=body.employer.uscc,
@@ -85,7 +116,15 @@ async def file_registration(
     body: RegistrationIn, user: IntakeUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:
     """Register a claimant as unemployed and apply for benefits; opens or joins the case."""
-    await _check(runtime, client, body.region_code, body.separation_date, body.notice_date)
+    await _check(
+        runtime,
+        client,
+        body.region_code,
+        body.separation_date,
+        body.notice_date,
+        ["national_id"],
+        body.national_id,
+    )
     case_id = runtime.keys.case_id(body.national_id, body.separation_date)
     acct = body.bank_account
     employer = body.employer
