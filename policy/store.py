@@ -33,7 +33,7 @@ from policy import (
 
 log = logging.getLogger("policy")
 Stamp = tuple[int, int, int]
-REMOVED = "file removed: its last valid version stays in use until a restart"
+REMOVED = "file removed: used as last read until a restart"
 
 
 def _stamp(path: Path) -> Stamp | None:
