@@ -15,7 +15,11 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.deps import IntakeUser, RuntimeDep, TemporalClientDep
 from api.errors import field_error
 from api.schemas import CaseRef, EmployerReportIn, RegistrationIn
-from domain.identifiers import birth_date_from_national_id
+from domain.identifiers import (
+    InvalidIdentifier,
+    birth_date_from_national_id,
+    validate_national_id,
+)
 from domain.policy import NoPolicyInForce
 from domain.retirement import below_working_age
 from workflows.case_models import BankAccount, ClaimInput, EmployerReport, Registration
@@ -53,7 +57,11 @@ async def _check(
             f"no policy of region {region_code} is in force on {separation} "
             f"(its first period starts {first})",
         ) from None
-    too_young = below_working_age(birth_date_from_national_id(national_id), separation)
+    try:
+        birth = birth_date_from_national_id(validate_national_id(national_id, today=today))
+    except InvalidIdentifier as err:
+        raise field_error(["body", *id_field], str(err)) from None
+    too_young = below_working_age(birth, separation)
     if too_young:
         raise field_error(["body", *id_field], too_young)
 

@@ -119,6 +119,13 @@ async def test_under_16_on_the_separation_date_is_422_naming_the_identity_number
     assert err.value.status == RPCStatusCode.NOT_FOUND
 
     recent = (await today(env)) - timedelta(days=3)
+    unborn = f.national_id(birth=recent + timedelta(days=400))
+    resp = await api.post(
+        "/api/v1/registrations", json=f.registration_json(unborn, recent), headers=h
+    )
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["detail"][0]["loc"] == ["body", "national_id"]
+    assert "is in the future" in resp.json()["detail"][0]["msg"]
     sixteen = f.national_id(birth=add_months(recent, -16 * 12), sex="male")  # 16 that day
     ok = await api.post(
         "/api/v1/registrations", json=f.registration_json(sixteen, recent), headers=h
