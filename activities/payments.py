@@ -38,16 +38,16 @@ from domain.calendar import AGENCY_TZ
 from iso20022.pain001 import PaymentRun as Pain001Run
 from iso20022.pain001 import build_pain001
 from iso20022.pain002 import parse_pain002
-from policy import PolicyBook
+from policy import PolicySource
 
 MAX_RETURNED = 1000  # returned payments named in one answer (a page; `more` for the rest)
 
 
 class PaymentActivities:
-    def __init__(self, engine: Engine, settings: Settings, book: PolicyBook) -> None:
+    def __init__(self, engine: Engine, settings: Settings, policy: PolicySource) -> None:
         self.engine = engine
         self.settings = settings
-        self.book = book
+        self.policy = policy
 
     @activity.defn
     def gather_run(self, inp: GatherInput) -> RunSummary:
@@ -84,7 +84,7 @@ class PaymentActivities:
             run.totals = totals
             run.status = "awaiting_release" if run.count else "empty"
             session.add(run)
-            period = self.book.region(inp.region_code).at(inp.cutoff)
+            period = self.policy.current().region(inp.region_code).at(inp.cutoff)
             return RunSummary(
                 run.count,
                 run.total,

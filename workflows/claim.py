@@ -443,6 +443,7 @@ class ClaimWorkflow:
                 registered=True,
                 seeking_work=s.registration.seeking_work,
                 carried_months=facts.get("carried_months", 0),
+                national_id=s.registration.national_id,
             ),
             start_to_close_timeout=SHORT,
         )
@@ -519,6 +520,7 @@ class ClaimWorkflow:
                     registered=True,
                     seeking_work=s.registration.seeking_work,
                     carried_months=facts.get("carried_months", 0),
+                    national_id=s.registration.national_id,
                 ),
                 start_to_close_timeout=SHORT,
             )

@@ -18,6 +18,9 @@ from api.runtime import Runtime
 from api.schemas import EmployerReportIn, RegistrationIn
 from api.services import ActionError
 from db.models import User
+from domain.identifiers import InvalidIdentifier, birth_date_from_national_id, validate_national_id
+from domain.policy import NoPolicyInForce
+from domain.retirement import below_working_age
 from workflows.case_models import BankAccount, ClaimInput, EmployerReport, Registration
 from workflows.claim import EMPLOYER_REPORT_SIGNAL, REGISTRATION_SIGNAL, ClaimWorkflow
 
@@ -35,17 +38,43 @@ def require_intake_role(user: User) -> None:
 
 
 async def check_intake(
-    runtime: Runtime, client: Client, region_code: str, separation: date, notice: date | None
+    runtime: Runtime,
+    client: Client,
+    *,
+    region_code: str,
+    separation: date,
+    notice: date | None,
+    national_id: str,
+    id_field: list[str],
 ) -> None:
-    """Checks that need the policy book or the system clock."""
-    if region_code not in runtime.book.regions:
-        known = ", ".join(runtime.book.codes())
+    """Checks that need the policy book or the system clock, and the claimant's working age
+    (so that nothing a workflow would retry forever reaches it)."""
+    book = runtime.book
+    if region_code not in book.regions:
+        known = ", ".join(book.codes())
         raise ActionError(422, f"unknown region (known: {known})", ["body", "region_code"])
     today = await runtime.clock.today(client if runtime.clock.simulated else None)
     if separation > today:
         raise ActionError(422, f"is in the future (today is {today})", ["body", "separation_date"])
     if notice is not None and notice > today:
         raise ActionError(422, f"is in the future (today is {today})", ["body", "notice_date"])
+    try:
+        book.region(region_code).at(separation)
+    except NoPolicyInForce:
+        first = book.region(region_code).periods[0].effective_from
+        raise ActionError(
+            422,
+            f"no policy of region {region_code} is in force on {separation} "
+            f"(its first period starts {first})",
+            ["body", "separation_date"],
+        ) from None
+    try:
+        birth = birth_date_from_national_id(validate_national_id(national_id, today=today))
+    except InvalidIdentifier as err:
+        raise ActionError(422, str(err), ["body", *id_field]) from None
+    too_young = below_working_age(birth, separation)
+    if too_young:
+        raise ActionError(422, too_young, ["body", *id_field])
 
 
 async def _signal_with_start(
@@ -71,7 +100,15 @@ async def file_employer_report(
     """File an employer's termination report; opens or joins the claimant's case. Returns
     the case ID."""
     require_intake_role(user)
-    await check_intake(runtime, client, body.region_code, body.separation_date, body.notice_date)
+    await check_intake(
+        runtime,
+        client,
+        region_code=body.region_code,
+        separation=body.separation_date,
+        notice=body.notice_date,
+        national_id=body.claimant.national_id,
+        id_field=["claimant", "national_id"],
+    )
     case_id = runtime.keys.case_id(body.claimant.national_id, body.separation_date)
     report = EmployerReport(
         uscc=body.employer.uscc,
@@ -100,7 +137,15 @@ async def file_registration(
     """Register a claimant as unemployed and apply for benefits; opens or joins the case.
     Returns the case ID."""
     require_intake_role(user)
-    await check_intake(runtime, client, body.region_code, body.separation_date, body.notice_date)
+    await check_intake(
+        runtime,
+        client,
+        region_code=body.region_code,
+        separation=body.separation_date,
+        notice=body.notice_date,
+        national_id=body.national_id,
+        id_field=["national_id"],
+    )
     case_id = runtime.keys.case_id(body.national_id, body.separation_date)
     acct = body.bank_account
     employer = body.employer
