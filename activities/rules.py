@@ -11,7 +11,9 @@ from decimal import Decimal
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from db.calendar_years import LiveCalendar
 from domain.amounts import monthly_amount
+from domain.calendar import HolidayCalendar
 from domain.deadlines import compute_deadline, reminder_dates
 from domain.eligibility import precheck
 from domain.entitlement import entitlement_end, entitlement_months
@@ -34,6 +36,9 @@ class DeadlinePlan:
     reminders: list[date] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     policy_version: str = ""
+    # computed without the official schedule of these years (weekends-only fallback)
+    provisional: bool = False
+    provisional_years: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -54,8 +59,14 @@ class AssessInput:
 
 
 class RuleActivities:
-    def __init__(self, book: PolicyBook) -> None:
+    def __init__(self, book: PolicyBook, calendars: LiveCalendar | None = None) -> None:
         self.book = book
+        self.calendars = calendars  # the years an admin loaded, re-read when they change
+
+    def _calendar(self) -> HolidayCalendar:
+        if self.calendars is None:
+            return self.book.calendar
+        return self.calendars.current(self.book.calendar)
 
     def _region(self, code: str):  # type: ignore[no-untyped-def]
         try:
@@ -69,7 +80,7 @@ class RuleActivities:
         region = self._region(inp.region_code)
         period = region.at(inp.start)
         rule = period.deadlines[inp.kind]
-        deadline = compute_deadline(inp.start, rule.days, rule.day_kind, self.book.calendar)
+        deadline = compute_deadline(inp.start, rule.days, rule.day_kind, self._calendar())
         for warning in deadline.warnings:
             activity.logger.warning("deadline %s from %s: %s", inp.kind, inp.start, warning)
         return DeadlinePlan(
@@ -79,6 +90,8 @@ class RuleActivities:
             reminders=reminder_dates(inp.start, rule.reminders, deadline.due_date),
             warnings=list(deadline.warnings),
             policy_version=region.version_at(inp.start),
+            provisional=deadline.provisional,
+            provisional_years=list(deadline.provisional_years),
         )
 
     @activity.defn

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain.review import REJECTION_REASONS
+from forms.calendar_texts import CALENDAR_TEXTS
 from forms.labels import LABELS
 
 LANGS = ("zh", "en")
@@ -263,6 +264,7 @@ _M: dict[str, tuple[str, str]] = {
 }
 
 _M.update(LABELS)
+_M.update(CALENDAR_TEXTS)
 for _code, (_zh, _en) in REJECTION_REASONS.items():
     _M[f"rejection.{_code}"] = (_zh, _en)
 
