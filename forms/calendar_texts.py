@@ -11,6 +11,11 @@ CALENDAR_TEXTS: dict[str, tuple[str, str]] = {
         "The State Council's holiday schedule for {years} is not loaded; weekends only were "
         "skipped. The deadline is recomputed once the year is loaded.",
     ),
+    "prov.why_past": (
+        "此期限计算时国务院 {years} 年节假日安排尚未载入，仅顺延了周末。",
+        "Computed before the State Council's holiday schedule for {years} was loaded: weekends "
+        "only were skipped.",
+    ),
     "prov.why_tasks": (
         "标“暂定”的到期时间所依据的期限，其年度国务院节假日安排尚未载入，暂仅顺延周末；"
         "载入后将自动重新计算。",

@@ -91,7 +91,8 @@ async def test_provisional_deadlines_and_tasks_show_a_badge_and_the_reason(
 
     case_page = await api.get(f"/staff/cases/{case_id}")
     assert case_page.text.count('class="badge provisional"') >= 2  # deadlines and the task
-    assert "国务院 2034 年节假日安排尚未载入，此期限暂仅顺延周末" in case_page.text
+    assert "国务院 2034 年节假日安排尚未载入，此期限暂仅顺延周末" in case_page.text  # running
+    assert "此期限计算时国务院 2034 年节假日安排尚未载入" in case_page.text  # met (employer)
 
     await api.get("/staff/lang/en", params={"next": "/staff/my"})
     english = await api.get(f"/staff/cases/{case_id}")

@@ -21,6 +21,8 @@ from tests.utils import factories as f
 from tests.utils.api import login
 from tests.utils.calendar_years import fixture_days, fixture_toml, no_loaded_years
 from tests.utils.temporal import case_row, eventually, signal_case, state_when
+from workflows.case_models import ExtendDeadlineInput
+from workflows.claim import ClaimWorkflow
 
 pytestmark = pytest.mark.asyncio
 
@@ -125,9 +127,10 @@ async def test_loading_the_year_moves_the_review_task_derived_from_a_provisional
     api: httpx.AsyncClient, env: WorkflowEnvironment, engine: Engine, task_queue: str
 ) -> None:
     """Stage 3 (15 days from acceptance, seed 002 art. 9) accepted on 2033-09-20: due 10-05,
-    provisional; the review task is due then and shows `provisional` in the worklist. The
-    loaded (made-up) 2033 has days off 10-01..10-07 and Saturday 10-08 worked: the deadline
-    and the task's due time move to 10-08, and the task escalates only after the new time."""
+    provisional; a supervisor extends it by 2 days (10-07); the review task follows and shows
+    `provisional` in the worklist. The loaded (made-up) 2033 has days off 10-01..10-07 and
+    Saturday 10-08 worked: the period ends 10-08, plus the extension 10-10; the task's due
+    time moves with it, and the task escalates only after the new time."""
     await _advance_to(env, datetime(2033, 9, 20, 9, tzinfo=AGENCY_TZ))
     nid, sep = f.national_id(), date(2033, 9, 18)
     case_id = "cal3" + nid[-6:]
@@ -143,35 +146,41 @@ async def test_loading_the_year_moves_the_review_task_derived_from_a_provisional
         resp = await api.get("/api/v1/tasks", params={"case_id": case_id}, headers=reviewer)
         return next(t for t in resp.json() if t["task_id"] == task_id)
 
+    await h.execute_update(
+        ClaimWorkflow.extend_deadline,
+        ExtendDeadlineInput(
+            kind="review", days=2, reason="records", actor="sup", actor_roles=["supervisor"]
+        ),
+    )
     before = await task_json()
     assert before["provisional"] is True
     due = datetime.fromisoformat(before["due_at"].replace("Z", "+00:00"))
-    assert due == deadline_expiry(date(2033, 10, 5))
+    assert due == deadline_expiry(date(2033, 10, 7))
 
     holidays = fixture_days(date(2033, 10, 1), 7)
     loaded = await _load(api, 2033, fixture_toml(2033, holidays, [date(2033, 10, 8)]))
     assert loaded["cases_signalled"] == 1
 
     s = await state_when(h, lambda s: not s.deadlines["review"].provisional)
-    assert s.deadlines["review"].due_date == date(2033, 10, 8)
-    assert s.tasks[task_id].due_at == deadline_expiry(date(2033, 10, 8))
+    assert s.deadlines["review"].due_date == date(2033, 10, 10)
+    assert s.tasks[task_id].due_at == deadline_expiry(date(2033, 10, 10))
     task = await eventually(
         lambda: _task(engine, task_id), lambda t: t is not None and not t.provisional
     )
-    assert task is not None and task.due_at == deadline_expiry(date(2033, 10, 8))
+    assert task is not None and task.due_at == deadline_expiry(date(2033, 10, 10))
     after = await task_json()
     assert after["provisional"] is False
     (recomputed,) = _events(engine, case_id, "deadline_recomputed")
     assert (recomputed["kind"], recomputed["from"], recomputed["to"]) == (
         "review",
-        "2033-10-05",
-        "2033-10-08",
+        "2033-10-07",
+        "2033-10-10",
     )
     # escalation follows the new due time
-    await _advance_to(env, deadline_expiry(date(2033, 10, 5)) + timedelta(hours=6))
+    await _advance_to(env, deadline_expiry(date(2033, 10, 8)) + timedelta(hours=6))
     s = await state_when(h, lambda s: True)
     assert not s.tasks[task_id].escalated
-    await _advance_to(env, deadline_expiry(date(2033, 10, 8)) + timedelta(hours=1))
+    await _advance_to(env, deadline_expiry(date(2033, 10, 10)) + timedelta(hours=1))
     await state_when(h, lambda s: s.tasks[task_id].escalated)
 
 
