@@ -20,6 +20,7 @@ from tests.utils.calendar_years import (
     fixture_json,
     fixture_toml,
     no_loaded_years,
+    put_year,
 )
 
 pytestmark = pytest.mark.asyncio
@@ -40,18 +41,15 @@ async def test_admin_loads_a_year_as_toml_and_everyone_sees_it_at_once(
     api: httpx.AsyncClient, engine: Engine
 ) -> None:
     """An admin loads a year; the very next GET lists it as loaded, with its days."""
-    admin, clerk = await login(api, "admin"), await login(api, "clerk")
+    clerk = await login(api, "clerk")
     listed = (await api.get("/api/v1/calendar/years", headers=clerk)).json()
     by_year = {y["year"]: y for y in listed}
     assert by_year[2024]["source"] == "package" and by_year[2024]["holiday_count"] > 20
     assert 2035 not in by_year
     assert (await api.get("/api/v1/calendar/years/2035", headers=clerk)).status_code == 404
 
-    resp = await api.put(
-        "/api/v1/calendar/years/2035",
-        content=fixture_toml(2035, BLOCK, [date(2035, 4, 28)]).encode(),
-        headers={**admin, "Content-Type": "application/toml"},
-    )
+    doc = fixture_toml(2035, BLOCK, [date(2035, 4, 28)])
+    resp = await put_year(api, 2035, doc)
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert (body["year"], body["source"], body["changed"]) == (2035, "loaded", True)
@@ -70,22 +68,14 @@ async def test_admin_loads_a_year_as_toml_and_everyone_sees_it_at_once(
         ).all()
     assert [(a.actor, a.action) for a in audit] == [("admin", "calendar_year_loaded")]
 
-    again = await api.put(
-        "/api/v1/calendar/years/2035",
-        content=fixture_toml(2035, BLOCK, [date(2035, 4, 28)]).encode(),
-        headers={**admin, "Content-Type": "application/toml"},
-    )
+    again = await put_year(api, 2035, doc)
     assert again.status_code == 200 and again.json()["changed"] is False
     assert again.json()["version"] == body["version"]
 
 
 async def test_a_year_loads_as_json_too(api: httpx.AsyncClient) -> None:
-    admin = await login(api, "admin")
-    resp = await api.put(
-        "/api/v1/calendar/years/2036",
-        content=fixture_json(2036, fixture_days(date(2036, 2, 1), 2)).encode(),
-        headers={**admin, "Content-Type": "application/json"},
-    )
+    text = fixture_json(2036, fixture_days(date(2036, 2, 1), 2))
+    resp = await put_year(api, 2036, text, "application/json")
     assert resp.status_code == 200, resp.text
     assert resp.json()["holidays"][1]["date"] == "2036-02-02"
 
@@ -116,16 +106,11 @@ async def test_a_bad_document_is_refused_with_422_naming_the_entry(
 ) -> None:
     """Validated: dates in the year, named holidays, workdays on weekends, the year of the
     address, no year the package ships; nothing is stored on a refusal."""
-    admin = await login(api, "admin")
-    resp = await api.put(
-        f"/api/v1/calendar/years/{path_year}",
-        content=text.encode(),
-        headers={**admin, "Content-Type": "application/toml"},
-    )
+    resp = await put_year(api, path_year, text)
     assert resp.status_code == 422, resp.text
     ((where, msg),) = _errors(resp)
     assert where == ["body", loc] and says in msg
-    listed = (await api.get("/api/v1/calendar/years", headers=admin)).json()
+    listed = (await api.get("/api/v1/calendar/years", headers=await login(api, "clerk"))).json()
     assert all(y["source"] != "loaded" for y in listed)
 
 

@@ -8,10 +8,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 
+import httpx
 from sqlalchemy import Engine, delete
 from sqlmodel import Session
 
 from db.models import CalendarYear
+from tests.utils.api import login
 
 FIXTURE_NAME = "fixture holiday (not a real schedule)"
 FIXTURE_WORKDAY = "fixture workday (not a real schedule)"
@@ -55,3 +57,15 @@ def no_loaded_years(engine: Engine) -> Iterator[None]:
         with Session(engine) as session:
             session.exec(delete(CalendarYear))  # type: ignore[call-overload]
             session.commit()
+
+
+async def put_year(
+    api: httpx.AsyncClient, year: int, text: str, content_type: str = "application/toml"
+) -> httpx.Response:
+    """PUT /api/v1/calendar/years/{year} as the admin."""
+    admin = await login(api, "admin")
+    return await api.put(
+        f"/api/v1/calendar/years/{year}",
+        content=text.encode(),
+        headers={**admin, "Content-Type": content_type},
+    )

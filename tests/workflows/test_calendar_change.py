@@ -19,7 +19,7 @@ from domain.calendar import AGENCY_TZ
 from domain.deadlines import deadline_expiry
 from tests.utils import factories as f
 from tests.utils.api import login
-from tests.utils.calendar_years import fixture_days, fixture_toml, no_loaded_years
+from tests.utils.calendar_years import fixture_days, fixture_toml, no_loaded_years, put_year
 from tests.utils.temporal import case_row, eventually, signal_case, state_when
 from workflows.case_models import ExtendDeadlineInput
 from workflows.claim import ClaimWorkflow
@@ -48,12 +48,7 @@ def _events(engine: Engine, case_id: str, type_: str) -> list[dict[str, Any]]:
 
 
 async def _load(api: httpx.AsyncClient, year: int, text: str) -> dict[str, Any]:
-    admin = await login(api, "admin")
-    resp = await api.put(
-        f"/api/v1/calendar/years/{year}",
-        content=text.encode(),
-        headers={**admin, "Content-Type": "application/toml"},
-    )
+    resp = await put_year(api, year, text)
     assert resp.status_code == 200, resp.text
     return dict(resp.json())
 
