@@ -81,6 +81,14 @@ def compute_deadline(
     )
 
 
+def recomputed_due(announced: date, official: date) -> date:
+    """The due date of a provisional deadline once its year's schedule is loaded: the
+    official one, but never earlier than the day already announced (a weekend the schedule
+    makes a working day could shorten the period; whoever relied on the announced day keeps
+    it: DOMAIN.md "Stages and deadlines")."""
+    return max(announced, official)
+
+
 def reminder_dates(start: date, offsets_days: Sequence[int], due_date: date) -> list[date]:
     """``start + offset`` for each offset, sorted, unique, strictly before due."""
     if any(o < 0 for o in offsets_days):

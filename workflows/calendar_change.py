@@ -9,13 +9,14 @@ same rule activity, keeps the supervisor's extensions on top, and moves: the wai
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.rules import PlanDeadlineInput, RuleActivities
+    from domain.deadlines import recomputed_due
     from workflows.case_models import CLOSED_STATUSES, CalendarChanged, CaseState, DeadlineInfo
 
 PLAN_TIMEOUT = timedelta(seconds=30)
@@ -25,11 +26,14 @@ def _running(s: CaseState, dl: DeadlineInfo) -> bool:
     return dl.met_on is None and not dl.missed and s.status not in CLOSED_STATUSES
 
 
-def _why(change: CalendarChanged) -> str:
-    return (
+def _why(change: CalendarChanged, official: date, announced: date) -> str:
+    why = (
         f"the State Council's holiday schedule for {change.year} was loaded "
         f"(calendar version {change.version}); the deadline had been counted with weekends only"
     )
+    if official < announced:
+        why += f"; the official day {official.isoformat()} is earlier: the day announced stands"
+    return why
 
 
 async def recompute_deadlines(
@@ -54,12 +58,13 @@ async def recompute_deadlines(
             continue
         old, was_provisional = dl.due_date, dl.provisional
         extended = sum(int(x.get("days", 0)) for x in dl.extensions)
-        dl.due_date = plan.due_date + timedelta(days=extended)
+        official = plan.due_date + timedelta(days=extended)
+        dl.due_date = recomputed_due(old, official)
         dl.reminders = list(plan.reminders)
         dl.warnings = list(plan.warnings)
         dl.provisional = plan.provisional
         dl.provisional_years = list(plan.provisional_years)
         moved: dict[str, Any] = {"from": old.isoformat(), "to": dl.due_date.isoformat()}
-        event("deadline_recomputed", None, kind=dl.kind, **moved, why=_why(change))
+        event("deadline_recomputed", None, kind=dl.kind, **moved, why=_why(change, official, old))
         if dl.due_date != old or dl.provisional != was_provisional:
             await deadline_moved(dl)

@@ -9,6 +9,7 @@ from domain.deadlines import (
     compute_deadline,
     consulted_years,
     deadline_expiry,
+    recomputed_due,
     reminder_dates,
     reminder_instant,
 )
@@ -99,6 +100,14 @@ def test_loading_the_year_makes_the_same_period_official() -> None:
     assert (before.due_date, before.provisional) == (date(2031, 10, 8), True)
     assert (after.due_date, after.provisional) == (date(2031, 10, 9), False)
     assert after.rolled_from == date(2031, 10, 8)
+
+
+def test_a_recomputed_deadline_moves_later_but_never_earlier_than_announced() -> None:
+    """DOMAIN.md Stages and deadlines: the loaded year decides, but a weekend it makes a
+    working day does not take back a day already announced."""
+    assert recomputed_due(date(2031, 10, 8), date(2031, 10, 13)) == date(2031, 10, 13)
+    assert recomputed_due(date(2031, 10, 13), date(2031, 10, 11)) == date(2031, 10, 13)
+    assert recomputed_due(date(2031, 10, 13), date(2031, 10, 13)) == date(2031, 10, 13)
 
 
 @pytest.mark.parametrize(("days", "kind"), [(0, "calendar"), (-3, "working"), (15, "weeks")])
