@@ -108,6 +108,8 @@ def parse_year_document(text: str, fmt: DocumentFormat | None = None) -> YearSch
     data = _parse(text, fmt or detect_format(text))
     calendar = calendar_from_year_table(data, require_holiday_names=True)
     (year,) = calendar.known_years
+    if not calendar.days_off(year):
+        raise CalendarDataError("holidays", "lists no day off; the notice names every one")
     return YearSchedule(year=year, calendar=calendar)
 
 

@@ -8,6 +8,7 @@ were computed without that year (`ClaimWorkflow.calendar_changed`), which recomp
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,7 @@ from workflows.case_models import CalendarChanged
 from workflows.claim import ClaimWorkflow
 
 SIGNAL_CONCURRENCY = 32  # case signals in flight at once
+log = logging.getLogger("api.calendar")
 
 
 @dataclass
@@ -169,9 +171,10 @@ async def load_year(
     try:
         told = await _signal_cases(client, case_ids, change)
     except RPCError as err:
+        log.warning("telling the cases of %s failed: %s", schedule.year, err)
         raise ActionError(
             503,
-            f"{schedule.year} is stored (version {stored.version}), but not every case could "
-            f"be told ({err.message}); load the same document again to tell them",
+            f"{schedule.year} is stored (version {stored.version}), but Temporal did not take "
+            "every case's signal; load the same document again to tell them",
         ) from err
     return LoadedYear(_loaded_info(row), changed=stored.changed, cases_signalled=told)

@@ -73,6 +73,7 @@ def test_format_is_told_by_the_text() -> None:
         ('year = 2031\nworkdays = [{date = 2031-10-06, name = "w"}]', "workdays[0]", "weekday"),
         ('year = 2031\nholidays = [{day = 2031-10-01, name = "x"}]', "holidays[0]", "unknown key"),
         ("year = 2031\nholidays = 3", "holidays", "list"),
+        ("year = 2031\nholidays = []", "holidays", "no day off"),
         ("year = 2031\nholidays = [", "document", "invalid TOML"),
         ("", "document", "empty"),
         (
