@@ -5,6 +5,7 @@ them, re-read whenever the table's version moves (DOMAIN.md "Stages and deadline
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,9 +18,10 @@ from sqlmodel import Session, col, select
 from db.engine import session_scope
 from db.models import AuditEntry, CalendarYear, CaseRecord
 from db.queries import add_audit_once
-from domain.calendar import HolidayCalendar
+from domain.calendar import CalendarDataError, HolidayCalendar
 from domain.calendar_documents import YearSchedule, schedule_from_table
 
+log = logging.getLogger("calendar")
 STORE_ATTEMPTS = 5  # concurrent loads on PostgreSQL may both take the next version
 
 
@@ -137,6 +139,9 @@ class LiveCalendar:
                     rows = loaded_years(session)
                 calendar = base
                 for row in rows:
-                    calendar = calendar.merged(schedule_from_table(row.schedule).calendar)
+                    try:
+                        calendar = calendar.merged(schedule_from_table(row.schedule).calendar)
+                    except CalendarDataError as err:  # validated when stored: not expected
+                        log.error("loaded year %s is unreadable, left out: %s", row.year, err)
                 self._calendar, self._base, self._version = calendar, base, version
             return self._calendar
