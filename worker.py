@@ -26,6 +26,7 @@ from core.heartbeat import heartbeat_loop
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
 from core.temporal import connect
+from db.calendar_years import LiveCalendar
 from db.engine import make_engine
 from policy import POLICY_DIR, PolicySource
 from policy.store import PolicyStore
@@ -57,7 +58,7 @@ def create_worker(
     keep_bytecode()  # the sandbox imports the workflow modules again for every instance
     cases = CaseActivities(engine, IdentityKeys(settings.case_id_key))
     worklist = WorklistActivities(engine)
-    rules = RuleActivities(book)
+    rules = RuleActivities(book, LiveCalendar(engine))
     notifications = notifier_for(settings, engine)
     notices = TaskNoticeActivities(engine, notifications)
     determinations = DeterminationActivities(engine)

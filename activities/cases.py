@@ -13,7 +13,7 @@ from core.identity import IdentityKeys
 from db.engine import session_scope
 from db.models import CaseEvent, CaseRecord
 from domain.identifiers import mask_national_id
-from workflows.case_models import CaseState
+from workflows.case_models import CLOSED_STATUSES, CaseState
 
 
 @dataclass
@@ -67,6 +67,20 @@ class CaseActivities:
                         )
 
 
+def _provisional_years(s: CaseState) -> str | None:
+    """The years the case's running deadlines were computed without ("2027 2031"), or None:
+    what finds the case when one of them is loaded (db.calendar_years.cases_to_recompute)."""
+    if s.status in CLOSED_STATUSES:
+        return None
+    years = {
+        y
+        for d in s.deadlines.values()
+        if d.met_on is None and not d.missed
+        for y in d.pending_years()
+    }
+    return " ".join(str(y) for y in sorted(years)) or None
+
+
 def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
     report, reg = s.employer_report, s.registration
     national_id = (reg.national_id if reg else None) or (report.national_id if report else None)
@@ -104,9 +118,12 @@ def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
             "missed": d.missed,
             "policy_version": d.policy_version,
             "extensions": d.extensions,
+            "provisional": bool(d.pending_years()),
+            "provisional_years": d.pending_years(),
         }
         for kind, d in dl.items()
     }
+    row.provisional_years = _provisional_years(s)
     ent = s.entitlement
     row.entitlement_months = ent.months if ent else None
     row.monthly_amount = ent.monthly_amount if ent else None

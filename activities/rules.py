@@ -11,7 +11,9 @@ from decimal import Decimal
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from db.calendar_years import LiveCalendar
 from domain.amounts import monthly_amount
+from domain.calendar import HolidayCalendar
 from domain.deadlines import compute_deadline, reminder_dates
 from domain.eligibility import precheck
 from domain.entitlement import entitlement_end, entitlement_months
@@ -35,6 +37,9 @@ class DeadlinePlan:
     reminders: list[date] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     policy_version: str = ""
+    # computed without the official schedule of these years (weekends-only fallback)
+    provisional: bool = False
+    provisional_years: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -57,8 +62,13 @@ class AssessInput:
 
 
 class RuleActivities:
-    def __init__(self, policy: PolicySource) -> None:
+    def __init__(self, policy: PolicySource, calendars: LiveCalendar | None = None) -> None:
         self.policy = policy
+        self.calendars = calendars  # the years an admin loaded, re-read when they change
+
+    def _calendar(self, book: PolicyBook | None = None) -> HolidayCalendar:
+        base = (book or self.policy.current()).calendar
+        return base if self.calendars is None else self.calendars.current(base)
 
     def _region(self, code: str, book: PolicyBook | None = None):  # type: ignore[no-untyped-def]
         try:
@@ -72,8 +82,7 @@ class RuleActivities:
         region = self._region(inp.region_code)
         period = region.at(inp.start)
         rule = period.deadlines[inp.kind]
-        calendar = self.policy.current().calendar
-        deadline = compute_deadline(inp.start, rule.days, rule.day_kind, calendar)
+        deadline = compute_deadline(inp.start, rule.days, rule.day_kind, self._calendar())
         for warning in deadline.warnings:
             activity.logger.warning("deadline %s from %s: %s", inp.kind, inp.start, warning)
         return DeadlinePlan(
@@ -83,6 +92,8 @@ class RuleActivities:
             reminders=reminder_dates(inp.start, rule.reminders, deadline.due_date),
             warnings=list(deadline.warnings),
             policy_version=region.version_at(inp.start),
+            provisional=deadline.provisional,
+            provisional_years=list(deadline.provisional_years),
         )
 
     @activity.defn

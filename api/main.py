@@ -15,6 +15,7 @@ from api.clock import SystemClock
 from api.routes import (
     auth,
     bank_webhook,
+    calendar,
     cases,
     check_ins,
     health,
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ping,
         bank_webhook,
         reconciliations,
+        calendar,
     ):
         v1.include_router(module.router)
     if settings.clock == "simulated":

@@ -81,13 +81,6 @@ CLERK_TEXTS: dict[str, tuple[str, str]] = {
         "The case is being opened; this page reloads by itself.",
     ),
     "case.reload": ("刷新", "Reload"),
-    "case.provisional": ("暂定", "provisional"),
-    "case.provisional_why": (
-        "{year} 年国务院节假日安排尚未载入，此日期暂按周六、周日为休息日推算；载入后将重新计算。",
-        "The State Council's holiday schedule for {year} is not loaded yet, so this date "
-        "counts only Saturdays and Sundays as rest days; it is recomputed once the year is "
-        "loaded.",
-    ),
     "case.notifications": ("通知记录", "Notifications"),
     "case.no_notifications": ("暂无通知", "No notifications yet"),
     "note.channel": ("方式", "Channel"),

@@ -9,6 +9,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.deadlines import consulted_years
+
+# the case statuses that end a case (ARCHITECTURE.md "REST contract")
+CLOSED_STATUSES = frozenset({"rejected", "lapsed", "stopped", "exhausted", "transferred_out"})
+
 
 @dataclass
 class BankAccount:
@@ -69,6 +74,27 @@ class DeadlineInfo:
     met_on: date | None = None
     missed: bool = False
     extensions: list[dict[str, Any]] = field(default_factory=list)
+    # computed without the official holiday schedule of these years (weekends only skipped);
+    # recomputed when an admin loads one (ClaimWorkflow.calendar_changed)
+    provisional: bool = False
+    provisional_years: list[int] = field(default_factory=list)
+
+    def pending_years(self) -> list[int]:
+        """The years this deadline was computed without. A deadline planned before deadlines
+        carried `provisional` has a warning instead: then every year it consulted."""
+        if self.provisional:
+            return list(self.provisional_years)
+        if self.warnings:
+            return consulted_years(self.start, self.due_date)
+        return []
+
+
+@dataclass
+class CalendarChanged:
+    """Signal: an administrator loaded the official holiday schedule of `year`."""
+
+    year: int
+    version: int = 0
 
 
 @dataclass

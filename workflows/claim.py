@@ -29,7 +29,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.review import APPEAL_NOTICE_ZH, REJECTION_REASONS, check_review_outcome
     from domain.tasks import OutcomeError
     from workflows.benefit_months import BenefitMonths
+    from workflows.calendar_change import recompute_deadlines
     from workflows.case_models import (
+        CLOSED_STATUSES,
+        CalendarChanged,
         CaseEventRecord,
         CaseState,
         CheckInInput,
@@ -54,7 +57,6 @@ BENEFIT_MONTHS_PATCH = "benefit-months"
 PAYMENT_ONCE_PATCH = "payment-update-once"  # the ledger tells a case at least once
 SYNC_LOCAL_PATCH = "sync-case-local"  # the read model is written by a local activity
 DEADLINE_OF_TASK = {"review_claim": "review"}
-CLOSED_STATUSES = frozenset({"rejected", "lapsed", "stopped", "exhausted", "transferred_out"})
 # Signal names, also used by the API's signal-with-start (which takes a name, not a method).
 EMPLOYER_REPORT_SIGNAL = "submit_employer_report"
 REGISTRATION_SIGNAL = "submit_registration"
@@ -72,6 +74,7 @@ class ClaimWorkflow:
         )
         self._syncing = False
         self._background: list[asyncio.Task[None]] = []
+        self._calendar_lock = asyncio.Lock()  # one recomputation at a time
 
     # ---- signals, updates, queries -------------------------------------------------------
 
@@ -156,14 +159,20 @@ class ClaimWorkflow:
             days=inp.days,
             reason=inp.reason,
         )
-        for task in list(s.tasks.values()):
-            if task.completion is None and DEADLINE_OF_TASK.get(task.kind) == inp.kind:
+        await self._deadline_moved(dl)
+        return dl
+
+    async def _deadline_moved(self, dl: DeadlineInfo) -> None:
+        """The open tasks whose due time derives from `dl` follow it (an extension, or a
+        recomputation once the calendar of its year is loaded)."""
+        for task in list(self.s.tasks.values()):
+            if task.completion is None and DEADLINE_OF_TASK.get(task.kind) == dl.kind:
                 await self.tasks.move_due(
                     task,
                     deadline_expiry(dl.due_date),
                     reminder_instant(dl.due_date - timedelta(days=1)),
+                    provisional=dl.provisional,
                 )
-        return dl
 
     @extend_deadline.validator
     def _validate_extension(self, inp: ExtendDeadlineInput) -> None:
@@ -189,6 +198,14 @@ class ClaimWorkflow:
             raise ApplicationError(
                 f"the {inp.kind} deadline is no longer running (due {dl.due_date})",
                 type=TASK_CLOSED,
+            )
+
+    @workflow.signal
+    async def calendar_changed(self, change: CalendarChanged) -> None:
+        """An admin loaded a year's holiday schedule: provisional deadlines in it recompute."""
+        async with self._calendar_lock:
+            await recompute_deadlines(
+                self.s, change, event=self.event, deadline_moved=self._deadline_moved
             )
 
     @workflow.signal(name="payment_update")
@@ -485,6 +502,7 @@ class ClaimWorkflow:
             "失业保险金申领审核 / Review claim",
             due_at=deadline_expiry(dl.due_date),
             reminders=[reminder_instant(d) for d in dl.reminders],
+            provisional=dl.provisional,
             review_due=dl.due_date.isoformat(),
             eligible=p.eligible,
             months=p.months,
@@ -665,6 +683,8 @@ class ClaimWorkflow:
             reminders=list(plan.reminders),
             warnings=list(plan.warnings),
             policy_version=plan.policy_version,
+            provisional=plan.provisional,
+            provisional_years=list(plan.provisional_years),
         )
         s.deadlines[kind] = dl
         self.event("deadline_set", None, kind=kind, due_date=dl.due_date.isoformat())
@@ -766,6 +786,7 @@ class ClaimWorkflow:
         title: str,
         due_at: datetime | None = None,
         reminders: list[datetime] | None = None,
+        provisional: bool = False,
         **details: Any,
     ) -> TaskState:
         """Open a task; due by its deadline, or after the policy's days for its kind."""
@@ -777,7 +798,13 @@ class ClaimWorkflow:
         if due_at is not None and reminders is None:
             reminders = [due_at - timedelta(days=s.policy.task_reminder_days_before)]
         task = await self.tasks.open(
-            kind, task_id=task_id, title=title, due_at=due_at, details=details, reminders=reminders
+            kind,
+            task_id=task_id,
+            title=title,
+            due_at=due_at,
+            details=details,
+            reminders=reminders,
+            provisional=provisional,
         )
         self.event("task_opened", None, task_id=task_id, kind=kind)
         return task

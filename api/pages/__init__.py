@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.pages import (
     auth,
+    calendar,
     case,
     check_in,
     filters,
@@ -40,6 +41,7 @@ PAGES = (
     supervisor,
     finance,
     reconciliation,
+    calendar,
 )
 for module in PAGES:
     router.include_router(module.router)

@@ -18,6 +18,7 @@ from api.schemas import (
     CaseSummary,
     DeadlineOut,
     Deadlines,
+    DeadlinesProvisional,
     DeterminationOut,
     Entitlement,
     ExtendDeadlineIn,
@@ -50,6 +51,13 @@ def _summary_fields(row: CaseRecord) -> dict[str, Any]:
             employer_report=row.employer_report_due,
             registration=row.registration_due,
             review=row.review_due,
+        ),
+        deadlines_provisional=DeadlinesProvisional(
+            **{
+                kind: bool(d.get("provisional"))
+                for kind, d in (row.deadline_details or {}).items()
+                if kind in DeadlinesProvisional.model_fields
+            }
         ),
         updated_at=row.updated_at,
     )

@@ -136,6 +136,7 @@ async def test_case_page_marks_a_provisional_deadline_and_says_why(
                         "due_date": "2027-01-27",
                         "reminders_sent": [],
                         "provisional": True,
+                        "provisional_years": [2027],
                     },
                     "employer_report": {
                         "due_date": "2026-12-14",
@@ -152,10 +153,10 @@ async def test_case_page_marks_a_provisional_deadline_and_says_why(
     page = await api.get(f"/staff/cases/{case_id}")
     assert page.status_code == 200
     assert page.text.count('class="badge provisional"') == 1
-    assert "2027 年国务院节假日安排尚未载入" in page.text
+    assert "国务院 2027 年节假日安排尚未载入" in page.text
     await api.get("/staff/lang/en")
     english = await api.get(f"/staff/cases/{case_id}")
-    assert "holiday schedule for 2027 is not loaded yet" in english.text
+    assert "holiday schedule for 2027 is not loaded" in english.text
 
 
 async def test_a_case_whose_read_model_is_not_written_yet_says_it_is_opening(

@@ -9,17 +9,23 @@ local activity, `sync-case-local`) and stay, so both paths keep replaying."""
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from core.temporal import DATA_CONVERTER
+from db.calendar_years import store_year
+from domain.calendar import AGENCY_TZ
+from domain.calendar_documents import parse_year_document
 from tests.utils import factories as f
+from tests.utils.calendar_years import fixture_days, fixture_toml, no_loaded_years
 from tests.utils.temporal import advance, signal_case, state_when, today
-from workflows.case_models import CheckInInput, CompleteTaskInput
+from workflows.case_models import CalendarChanged, CheckInInput, CompleteTaskInput
 from workflows.claim import ClaimWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
@@ -127,3 +133,31 @@ async def test_month_boundary_continue_as_new_replays(
     first_run = env.client.get_workflow_handle(h.id, run_id=h.result_run_id)
     await _replayer().replay_workflow(await _keep("benefit_month_continue_as_new", first_run))
     await _replayer().replay_workflow(await latest.fetch_history())
+
+
+async def test_calendar_recompute_history_replays(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str, engine: Engine
+) -> None:
+    """A review deadline in a (made-up) year not loaded, recomputed when the year is loaded
+    (`calendar_changed`), its review task's due time moved."""
+    await env.sleep(datetime(2033, 9, 20, 9, tzinfo=AGENCY_TZ) - await env.get_current_time())
+    nid, sep = f.national_id(), await today(env)
+    case_id = "r5" + nid[-6:]
+    h = await signal_case(env.client, task_queue, case_id, f.employer_report(nid, sep))
+    await signal_case(env.client, task_queue, case_id, f.registration(nid, sep))
+    s = await state_when(h, lambda s: any(t.kind == "review_claim" for t in s.tasks.values()))
+    assert s.deadlines["review"].provisional
+    text = fixture_toml(2033, fixture_days(date(2033, 10, 1), 7))
+    with no_loaded_years(engine):
+        stored = store_year(
+            engine,
+            parse_year_document(text),
+            document=text,
+            document_format="toml",
+            actor="admin",
+            at=await env.get_current_time(),
+        )
+        await h.signal(ClaimWorkflow.calendar_changed, CalendarChanged(2033, stored.version))
+        s = await state_when(h, lambda s: not s.deadlines["review"].provisional)
+    assert s.deadlines["review"].due_date == date(2033, 10, 10)  # after the block's weekend
+    await _replayer().replay_workflow(await _keep("calendar_recomputed", h))
