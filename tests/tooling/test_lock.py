@@ -93,4 +93,3 @@ def test_the_image_lock_is_the_dev_lock_less_the_dev_tools() -> None:
         canonicalize_name(r.name) for r in declared()
     }
     assert dev_only and not dev_only & app.keys()
-
