@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain.review import REJECTION_REASONS
-from forms.clerk_texts import CLERK_TEXTS
 from forms.calendar_texts import CALENDAR_TEXTS
+from forms.clerk_texts import CLERK_TEXTS
 from forms.labels import LABELS
 
 LANGS = ("zh", "en")
