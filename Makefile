@@ -1,25 +1,50 @@
-# Entry points: make run | test | lint | migrate | seed | clean-data.
-# The first target that needs it creates .venv from pyproject.toml (and again when that changes).
+# Entry points: make run | test | lint | migrate | seed | clean-data | lock | image.
+# The first target that needs it creates .venv from requirements-dev.lock (and brings it up to
+# date when the lock or pyproject.toml changes). `make lock` recompiles the locks from
+# pyproject.toml (pins kept where they still fit; `make lock LOCK_ARGS=--upgrade` takes the newest).
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+LOCK_ARGS ?=
+# what the image records as the code version of its determinations (core/version.py)
+GIT_COMMIT ?= $(shell git describe --always --dirty --abbrev=12 --exclude '*' 2>/dev/null)
 
 # Pass CLOCK (make run CLOCK=simulated) to the recipes' environment when given.
 ifdef CLOCK
 export CLOCK
 endif
 
-.PHONY: venv run test lint migrate seed clean-data
+.PHONY: venv run test lint migrate seed clean-data lock image
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The pinned, hash-checked dependencies, then the project itself (editable, no dependencies of
+# its own); pip check fails when pyproject.toml asks for something the lock lacks.
+$(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/python -m pip install --no-deps -e .
+	$(BIN)/python -m pip check || { echo 'requirements-dev.lock lacks what pyproject.toml asks for: make lock' >&2; exit 1; }
 	touch $@
+
+# requirements-dev.lock: the venv (app + dev tools); requirements.lock: the image (app only, the
+# same versions). Universal (any OS and CPU), Python 3.11, every file's hash. Needs no working venv.
+UV_COMPILE := --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command 'make lock'
+
+lock:
+	test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install uv; }
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(UV_COMPILE) $(LOCK_ARGS) \
+		-o requirements-dev.lock
+	$(BIN)/uv pip compile pyproject.toml -c requirements-dev.lock $(UV_COMPILE) \
+		-o requirements.lock
+
+# Needs a Docker engine (none runs on our machines); GIT_COMMIT is baked in (core/version.py).
+image:
+	docker build --build-arg GIT_COMMIT=$(GIT_COMMIT) -t ui-claims:latest .
 
 run: $(STAMP)
 	$(BIN)/python scripts/run_stack.py
@@ -31,6 +56,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/hadolint Dockerfile
 
 migrate: $(STAMP)
 	$(BIN)/alembic upgrade head

@@ -26,9 +26,11 @@ from core.heartbeat import heartbeat_loop
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
 from core.temporal import connect
+from db.calendar_years import LiveCalendar
 from db.engine import make_engine
 from notifications.outbox import outbox_for
-from policy import POLICY_DIR, PolicyBook, load_policy_book
+from policy import POLICY_DIR, PolicySource
+from policy.store import PolicyStore
 from workflows.claim import ClaimWorkflow
 from workflows.payment_run import PaymentRunWorkflow
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
@@ -46,7 +48,7 @@ def create_worker(
     *,
     settings: Settings,
     engine: Engine,
-    book: PolicyBook,
+    book: PolicySource,
     task_queue: str | None = None,
     executor: ThreadPoolExecutor | None = None,
     fail_fast: bool = False,
@@ -57,7 +59,7 @@ def create_worker(
     keep_bytecode()  # the sandbox imports the workflow modules again for every instance
     cases = CaseActivities(engine, IdentityKeys(settings.case_id_key))
     worklist = WorklistActivities(engine)
-    rules = RuleActivities(book)
+    rules = RuleActivities(book, LiveCalendar(engine))
     outbox = outbox_for(settings, engine)
     notifications = NotificationActivities(outbox)
     notices = TaskNoticeActivities(engine, outbox)
@@ -122,8 +124,9 @@ async def main() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = get_settings()
-    # a bad policy file stops start-up here, naming the file, the key and the reason
-    book = load_policy_book(settings.policy_dir or POLICY_DIR)
+    # a bad policy file stops start-up here, naming the file, the key and the reason; later
+    # edits are reloaded (a bad one refused, loudly, and its last valid version kept)
+    book = PolicyStore(settings.policy_dir or POLICY_DIR, settings.policy_check_seconds)
     engine = make_engine(settings.effective_database_url)
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     worker = create_worker(
@@ -134,7 +137,7 @@ async def main() -> None:
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
     settle_after_startup()  # start-up's objects out of later full collections (core/gc_tuning)
-    await ensure_payout_calendars(client, book.codes(), settings.task_queue)
+    await ensure_payout_calendars(client, book.current().codes(), settings.task_queue)
     await ensure_daily_reconciliation(client, settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     beating = asyncio.create_task(heartbeat_loop(engine, settings.task_queue))

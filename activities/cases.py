@@ -13,7 +13,7 @@ from core.identity import IdentityKeys
 from db.engine import session_scope
 from db.models import CaseEvent, CaseRecord
 from domain.identifiers import mask_national_id
-from payloads.case_state import CaseState, Decision
+from payloads.case_state import CLOSED_STATUSES, CaseState, Decision
 from payloads.records import SyncCaseInput
 
 
@@ -62,6 +62,20 @@ class CaseActivities:
                         )
 
 
+def _provisional_years(s: CaseState) -> str | None:
+    """The years the case's running deadlines were computed without ("2027 2031"), or None:
+    what finds the case when one of them is loaded (db.calendar_years.cases_to_recompute)."""
+    if s.status in CLOSED_STATUSES:
+        return None
+    years = {
+        y
+        for d in s.deadlines.values()
+        if d.met_on is None and not d.missed
+        for y in d.pending_years()
+    }
+    return " ".join(str(y) for y in sorted(years)) or None
+
+
 def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
     report, reg = s.intake.employer_report, s.intake.registration
     national_id = (reg.national_id if reg else None) or (report.national_id if report else None)
@@ -99,9 +113,12 @@ def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
             "missed": d.missed,
             "policy_version": d.policy_version,
             "extensions": [e.as_record() for e in d.extensions],
+            "provisional": bool(d.pending_years()),
+            "provisional_years": d.pending_years(),
         }
         for kind, d in dl.items()
     }
+    row.provisional_years = _provisional_years(s)
     review = s.review
     decision = review.decision if review else None
     ent = decision.entitlement if decision else None

@@ -38,7 +38,7 @@ from payloads.payments import (
     StatusUpdate,
     SubmitResult,
 )
-from policy import PolicyBook
+from policy import PolicySource
 
 MAX_RETURNED = 1000  # returned payments named in one answer (a page; `more` for the rest)
 
@@ -47,11 +47,11 @@ class PaymentActivities:
     """`tell_case`: the case workflow's signal for a settled or returned payment."""
 
     def __init__(
-        self, engine: Engine, settings: Settings, book: PolicyBook, *, tell_case: CaseSignal
+        self, engine: Engine, settings: Settings, policy: PolicySource, *, tell_case: CaseSignal
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.book = book
+        self.policy = policy
         self.tell_case = tell_case
 
     @activity.defn
@@ -89,7 +89,7 @@ class PaymentActivities:
             run.totals = totals
             run.status = "awaiting_release" if run.count else "empty"
             session.add(run)
-            period = self.book.region(inp.region_code).at(inp.cutoff)
+            period = self.policy.current().region(inp.region_code).at(inp.cutoff)
             return RunSummary(
                 run.count,
                 run.total,

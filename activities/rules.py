@@ -9,10 +9,13 @@ from datetime import date, timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from db.calendar_years import LiveCalendar
 from domain.amounts import monthly_amount
+from domain.calendar import HolidayCalendar
 from domain.deadlines import compute_deadline, reminder_dates
 from domain.eligibility import precheck
 from domain.entitlement import entitlement_end, entitlement_months
+from domain.identifiers import birth_date_from_national_id, sex_from_national_id
 from payloads.case_state import CasePolicy, PrecheckItem, Proposal
 from payloads.rules import (
     AssessInput,
@@ -23,16 +26,21 @@ from payloads.rules import (
     NextPayoutInput,
     PlanDeadlineInput,
 )
-from policy import PolicyBook, UnknownRegion
+from policy import PolicyBook, PolicySource, UnknownRegion
 
 
 class RuleActivities:
-    def __init__(self, book: PolicyBook) -> None:
-        self.book = book
+    def __init__(self, policy: PolicySource, calendars: LiveCalendar | None = None) -> None:
+        self.policy = policy
+        self.calendars = calendars  # the years an admin loaded, re-read when they change
 
-    def _region(self, code: str):  # type: ignore[no-untyped-def]
+    def _calendar(self, book: PolicyBook | None = None) -> HolidayCalendar:
+        base = (book or self.policy.current()).calendar
+        return base if self.calendars is None else self.calendars.current(base)
+
+    def _region(self, code: str, book: PolicyBook | None = None):  # type: ignore[no-untyped-def]
         try:
-            return self.book.region(code)
+            return (book or self.policy.current()).region(code)
         except UnknownRegion as err:
             raise ApplicationError(f"unknown region {code}", non_retryable=True) from err
 
@@ -42,7 +50,7 @@ class RuleActivities:
         region = self._region(inp.region_code)
         period = region.at(inp.start)
         rule = period.deadlines[inp.kind]
-        deadline = compute_deadline(inp.start, rule.days, rule.day_kind, self.book.calendar)
+        deadline = compute_deadline(inp.start, rule.days, rule.day_kind, self._calendar())
         for warning in deadline.warnings:
             activity.logger.warning("deadline %s from %s: %s", inp.kind, inp.start, warning)
         return DeadlinePlan(
@@ -52,6 +60,8 @@ class RuleActivities:
             reminders=reminder_dates(inp.start, rule.reminders, deadline.due_date),
             warnings=list(deadline.warnings),
             policy_version=region.version_at(inp.start),
+            provisional=deadline.provisional,
+            provisional_years=list(deadline.provisional_years),
         )
 
     @activity.defn
@@ -70,14 +80,24 @@ class RuleActivities:
     @activity.defn
     def assess_claim(self, inp: AssessInput) -> Proposal:
         """Eligibility pre-check (社会保险法 art. 45) and the proposed entitlement (art. 46)."""
-        region = self._region(inp.region_code)
+        book = self.policy.current()
+        region = self._region(inp.region_code, book)
         period = region.at(inp.on)
+        retirement = None
+        if inp.national_id is not None:
+            retirement = book.national.retirement.retirement(
+                birth_date_from_national_id(inp.national_id),
+                sex_from_national_id(inp.national_id),
+                period.women_retirement_group,
+            )
         check = precheck(
             contribution_months=inp.contribution_months,
             reason_code=inp.reason_code,
             registered=inp.registered,
             seeking_work=inp.seeking_work,
             min_contribution_months=period.min_contribution_months,
+            retirement=retirement,
+            on=inp.on if retirement else None,
         )
         months = entitlement_months(
             inp.contribution_months or 0,
@@ -103,13 +123,13 @@ class AmountActivities:
     """The monthly amount in force on a benefit month's first day (DOMAIN.md stage 4:
     a policy change applies to months that start on or after its effective date)."""
 
-    def __init__(self, book: PolicyBook) -> None:
-        self.book = book
+    def __init__(self, policy: PolicySource) -> None:
+        self.policy = policy
 
     @activity.defn
     def month_amount(self, inp: MonthAmountInput) -> MonthAmount:
         try:
-            region = self.book.region(inp.region_code)
+            region = self.policy.current().region(inp.region_code)
         except UnknownRegion as err:
             raise ApplicationError(f"unknown region {inp.region_code}", non_retryable=True) from err
         period = region.at(inp.on)
@@ -122,13 +142,13 @@ class AmountActivities:
 class PayoutCalendarActivities:
     """The policy's payout day(s) of the month (a region's payment runs start on them)."""
 
-    def __init__(self, book: PolicyBook) -> None:
-        self.book = book
+    def __init__(self, policy: PolicySource) -> None:
+        self.policy = policy
 
     @activity.defn
     def next_payout_day(self, inp: NextPayoutInput) -> date:
         """The first payout day strictly after `after`."""
-        region = self.book.region(inp.region_code)
+        region = self.policy.current().region(inp.region_code)
         day = inp.after + timedelta(days=1)
         for _ in range(62):
             if day.day in region.at(day).payout_days:

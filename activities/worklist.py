@@ -39,6 +39,7 @@ class WorklistActivities:
                     details=inp.details,
                     created_at=inp.at,
                     due_at=inp.due_at,
+                    provisional=inp.provisional,
                 )
             )
             add_audit_once(
@@ -139,10 +140,15 @@ class TaskNoticeActivities:
 
     @activity.defn
     def move_task_due(self, inp: TaskEventInput) -> None:
-        """A deadline was extended: the task's due time follows it."""
+        """A deadline was extended or recomputed: the task's due time follows it."""
         with session_scope(self.engine) as session:
             task = session.get(Task, inp.task_id)
-            if task is None or task.due_at == inp.due_at:
+            if task is None:
+                return
+            if task.provisional != inp.provisional:
+                task.provisional = inp.provisional
+                session.add(task)
+            if task.due_at == inp.due_at:
                 return
             add_audit_once(
                 session,

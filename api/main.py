@@ -14,6 +14,7 @@ from api.clock import SystemClock
 from api.routes import (
     auth,
     bank_webhook,
+    calendar,
     cases,
     check_ins,
     health,
@@ -31,15 +32,17 @@ from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
 from db.engine import make_engine, make_read_engine
 from notifications.outbox import outbox_for
-from policy import POLICY_DIR, load_policy_book
+from policy import POLICY_DIR
+from policy.store import PolicyStore
 
 log = logging.getLogger("api")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    # a bad policy file stops start-up here, naming the file, the key and the reason
-    book = load_policy_book(settings.policy_dir or POLICY_DIR)
+    # a bad policy file stops start-up here, naming the file, the key and the reason; later
+    # edits are reloaded (a bad one refused, loudly, and its last valid version kept)
+    policy = PolicyStore(settings.policy_dir or POLICY_DIR, settings.policy_check_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.runtime = Runtime(
             settings=settings,
             engine=engine,
-            book=book,
+            policy=policy,
             temporal=TemporalGateway(settings.temporal_address, settings.temporal_namespace),
             clock=SystemClock(simulated=settings.clock == "simulated"),
             keys=IdentityKeys(settings.case_id_key),
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ping,
         bank_webhook,
         reconciliations,
+        calendar,
     ):
         v1.include_router(module.router)
     if settings.clock == "simulated":

@@ -14,7 +14,7 @@ from core.identity import IdentityKeys
 from core.settings import Settings
 from core.temporal import connect
 from notifications.outbox import Outbox
-from policy import PolicyBook
+from policy import PolicyBook, PolicySource
 
 
 @dataclass
@@ -39,7 +39,7 @@ class TemporalGateway:
 class Runtime:
     settings: Settings
     engine: Engine
-    book: PolicyBook
+    policy: PolicySource  # a policy.store.PolicyStore: edited files are reloaded
     temporal: TemporalGateway
     clock: SystemClock
     keys: IdentityKeys
@@ -47,6 +47,11 @@ class Runtime:
     users: UserCache = field(default_factory=UserCache)
     # single-statement reads (db.engine.make_read_engine): autocommit, no ping, retried once
     reader: Engine | None = None
+
+    @property
+    def book(self) -> PolicyBook:
+        """The policy in force now."""
+        return self.policy.current()
 
     @property
     def reads(self) -> Engine:

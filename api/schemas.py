@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from datetime import date as Date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -163,6 +164,15 @@ class Deadlines(BaseModel):
     review: date | None = None
 
 
+class DeadlinesProvisional(BaseModel):
+    """Per deadline: computed without the official holiday schedule of a year it consulted
+    (weekends only skipped) until an admin loads that year; details in `deadline_details`."""
+
+    employer_report: bool = False
+    registration: bool = False
+    review: bool = False
+
+
 class Entitlement(BaseModel):
     months: int
     monthly_amount: str
@@ -189,6 +199,7 @@ class CaseSummary(BaseModel):
     employer_name: str | None
     separation_date: date | None
     deadlines: Deadlines
+    deadlines_provisional: DeadlinesProvisional = Field(default_factory=DeadlinesProvisional)
     updated_at: datetime | None
 
 
@@ -209,6 +220,7 @@ class TaskOut(BaseModel):
     outcome: str | None
     reason: str | None
     original_group: str | None = None
+    provisional: bool = False  # due by a deadline computed without its year's calendar
     claimant_name: str | None = None
     national_id_masked: str | None = None
 
@@ -261,6 +273,18 @@ class CaseDetail(CaseSummary):
     events: list[CaseEventOut]
     determinations: list[DeterminationOut]
     audit: list[AuditOut]
+
+
+class CheckInIn(BaseModel):
+    date: Date | None = Field(default=None, description="defaults to today on the system clock")
+    channel: str = Field(default="counter", pattern="^(counter|online)$")
+
+
+class CheckInOut(BaseModel):
+    month: int
+    period_start: Date
+    period_end: Date
+    on: Date
 
 
 class CompleteTaskIn(Strict):

@@ -183,6 +183,7 @@ def active_case(i: int, rules: RuleActivities, start: date, rng: random.Random) 
             proposal=proposal,
             facts=facts,
             seeking_work=True,
+            national_id=nid,
             decision=Decision(
                 outcome="approve",
                 decided_by="reviewer",

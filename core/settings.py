@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     smtp_port: int = 1025
     smtp_sender: str = "noreply@ui-agency.example"
     policy_dir: Path | None = None
+    # seconds between looks for edited policy files (policy/store.py); 0 = on every use
+    policy_check_seconds: float = 2.0
     bank_url: str = "http://127.0.0.1:8900"
     bank_webhook_secret: str = "dev-only-bank-webhook-secret"
     fund_account_name: str = "失业保险基金支出户"

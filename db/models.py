@@ -55,6 +55,9 @@ class CaseRecord(SQLModel, table=True):
     employer_report_due: date | None = None
     registration_due: date | None = None
     review_due: date | None = None
+    # the years a running deadline of the case was computed without (space-separated, e.g.
+    # "2027"): the cases to recompute when an admin loads one (db/calendar_years.py)
+    provisional_years: str | None = Field(default=None, max_length=64, index=True)
     deadline_details: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
@@ -103,6 +106,8 @@ class Task(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)
     priority: int = 50
     escalated: bool = False
+    # its due time derives from a deadline computed without its year's official calendar
+    provisional: bool = False
     title: str = Field(default="", max_length=256)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime | None = _ts()
@@ -268,6 +273,23 @@ class BankStatusReport(SQLModel, table=True):
     statuses: int = 0  # transactions reported
     received_at: datetime | None = _ts()
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # the bytes received
+
+
+class CalendarYear(SQLModel, table=True):
+    """A year's official holiday schedule (the State Council's notice) loaded by an
+    administrator, laid over the years the chinese-calendar package ships. Every API process
+    and the worker read it; `version` rises with each load, so a process re-reads on a change."""
+
+    __tablename__ = "calendar_years"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: int = Field(unique=True)
+    schedule: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # ISO dates
+    document: str  # the text as loaded, kept as evidence
+    document_format: str = Field(max_length=8)
+    sha256: str = Field(max_length=64)
+    loaded_by: str = Field(max_length=64)
+    loaded_at: datetime | None = _ts()
 
 
 class ReconciliationRecord(SQLModel, table=True):

@@ -20,6 +20,7 @@ AGENCY_TZ = timezone(timedelta(hours=8))
 """China Standard Time (UTC+8, no daylight saving): the agency's local time."""
 
 _YEAR_TABLE_KEYS = frozenset({"year", "holidays", "workdays"})
+MAX_NAME = 64  # characters of a holiday's name
 
 
 class CalendarDataError(ValueError):
@@ -56,6 +57,14 @@ class HolidayCalendar:
     @property
     def known_years(self) -> frozenset[int]:
         return self._known_years
+
+    def days_off(self, year: int) -> dict[date, str]:
+        """The listed days off of ``year`` (statutory holidays and rest days of a block)."""
+        return {d: n for d, n in sorted(self._holidays.items()) if d.year == year}
+
+    def adjusted_workdays(self, year: int) -> dict[date, str]:
+        """The weekend days of ``year`` that are working days (调休上班)."""
+        return {d: n for d, n in sorted(self._workdays.items()) if d.year == year}
 
     def knows(self, year: int) -> bool:
         return year in self._known_years
@@ -124,6 +133,11 @@ def _package_calendar() -> HolidayCalendar:
     return HolidayCalendar(holidays, workdays, years)
 
 
+def package_years() -> frozenset[int]:
+    """The years whose schedule ships in the ``chinese_calendar`` package."""
+    return _package_calendar().known_years
+
+
 def default_calendar(extra: Iterable[HolidayCalendar] = ()) -> HolidayCalendar:
     """The package calendar, with each of ``extra`` laid over it in order."""
     calendar = _package_calendar()
@@ -132,21 +146,32 @@ def default_calendar(extra: Iterable[HolidayCalendar] = ()) -> HolidayCalendar:
     return calendar
 
 
-def _year_dates(data: Mapping[str, Any], key: str, year: int) -> dict[date, str]:
+def _entry(entry: Any, where: str, default_name: str, require_name: bool) -> tuple[Any, str]:
+    """(the date as given, its name) of one entry: a date, or a table {date, name}."""
+    if not isinstance(entry, Mapping):
+        if require_name:
+            raise CalendarDataError(where, 'needs a name: {date = ..., name = "..."}')
+        return entry, default_name
+    unknown = sorted(set(entry) - {"date", "name"})
+    if unknown:
+        raise CalendarDataError(where, f"unknown key {unknown[0]!r}")
+    name = entry.get("name", None if require_name else default_name)
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        raise CalendarDataError(where, f"name must be a text of 1 to {MAX_NAME} characters")
+    return entry.get("date"), name.strip()
+
+
+def _year_dates(
+    data: Mapping[str, Any], key: str, year: int, require_name: bool
+) -> dict[date, str]:
     entries = data.get(key, [])
     if not isinstance(entries, list):
         raise CalendarDataError(key, "must be a list of dates")
     default_name = "holiday" if key == "holidays" else "adjusted workday"
     out: dict[date, str] = {}
-    for i, entry in enumerate(entries):
+    for i, raw in enumerate(entries):
         where = f"{key}[{i}]"
-        name = default_name
-        if isinstance(entry, Mapping):
-            unknown = sorted(set(entry) - {"date", "name"})
-            if unknown:
-                raise CalendarDataError(where, f"unknown key {unknown[0]!r}")
-            name = str(entry.get("name", default_name))
-            entry = entry.get("date")
+        entry, name = _entry(raw, where, default_name, require_name)
         if type(entry) is not date:
             raise CalendarDataError(where, f"{entry!r} is not a date like 2027-01-01")
         if entry.year != year:
@@ -161,11 +186,14 @@ def _year_dates(data: Mapping[str, Any], key: str, year: int) -> dict[date, str]
     return out
 
 
-def calendar_from_year_table(data: Mapping[str, Any]) -> HolidayCalendar:
+def calendar_from_year_table(
+    data: Mapping[str, Any], *, require_holiday_names: bool = False
+) -> HolidayCalendar:
     """One year from a parsed TOML table.
 
     ``year = 2027``, ``holidays = [2027-01-01, ...]`` and ``workdays = [...]``;
-    an entry may also be a table ``{date = 2027-01-01, name = "New Year's Day"}``.
+    an entry may also be a table ``{date = 2027-01-01, name = "New Year's Day"}``
+    (with ``require_holiday_names`` every holiday must be such a table).
     Raises ``CalendarDataError`` (a ValueError) naming the bad entry and date.
     """
     unknown = sorted(set(data) - _YEAR_TABLE_KEYS)
@@ -174,9 +202,11 @@ def calendar_from_year_table(data: Mapping[str, Any]) -> HolidayCalendar:
     year = data.get("year")
     if type(year) is not int or not 1900 <= year <= 2999:
         raise CalendarDataError("year", f"must be a year like 2027, got {year!r}")
-    holidays = _year_dates(data, "holidays", year)
-    workdays = _year_dates(data, "workdays", year)
-    both = sorted(set(holidays) & set(workdays))
-    if both:
-        raise CalendarDataError("workdays", f"{both[0].isoformat()} is also listed as a holiday")
+    holidays = _year_dates(data, "holidays", year, require_holiday_names)
+    workdays = _year_dates(data, "workdays", year, False)
+    for i, day in enumerate(workdays):
+        if day in holidays:
+            raise CalendarDataError(
+                f"workdays[{i}]", f"{day.isoformat()} is also listed as a holiday"
+            )
     return HolidayCalendar(holidays, workdays, [year])

@@ -26,15 +26,24 @@ class Deadline:
     due_date: date
     rolled_from: date | None
     warnings: tuple[str, ...]
+    # the years consulted that the calendar does not know (weekends-only fallback used)
+    provisional_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        """Computed without the official schedule of a year it consulted (DOMAIN.md
+        "Stages and deadlines": shown as provisional until an admin loads the year)."""
+        return bool(self.provisional_years)
 
 
-def _unknown_year_warnings(calendar: HolidayCalendar, first: date, last: date) -> tuple[str, ...]:
-    years = range(first.year, last.year + 1)
-    return tuple(
-        f"holiday calendar does not know {y}; weekends-only fallback used"
-        for y in years
-        if not calendar.knows(y)
-    )
+def consulted_years(start: date, due: date) -> list[int]:
+    """The years whose calendar a period from ``start`` to ``due`` consults (art. 201: the
+    count starts on the day after ``start``)."""
+    return list(range((start + timedelta(days=1)).year, due.year + 1))
+
+
+def unknown_year_warning(year: int) -> str:
+    return f"holiday calendar does not know {year}; weekends-only fallback used"
 
 
 def compute_deadline(
@@ -45,7 +54,8 @@ def compute_deadline(
     ``calendar`` days: the day ``start + period_days``, moved to the next working
     day if it is a holiday or rest day (``rolled_from`` keeps the unmoved day).
     ``working`` days: the ``period_days``-th working day after ``start``.
-    Every year consulted that the calendar does not know adds a warning.
+    Every year consulted that the calendar does not know adds a warning and makes the
+    deadline provisional (``provisional_years``).
     """
     if day_kind not in DAY_KINDS:
         raise ValueError(f"day_kind must be 'calendar' or 'working', got {day_kind!r}")
@@ -59,14 +69,24 @@ def compute_deadline(
             rolled_from = last
     else:
         due = calendar.add_working_days(start, period_days)
+    unknown = tuple(y for y in consulted_years(start, due) if not calendar.knows(y))
     return Deadline(
         start=start,
         period_days=period_days,
         day_kind=cast(DayKind, day_kind),
         due_date=due,
         rolled_from=rolled_from,
-        warnings=_unknown_year_warnings(calendar, start + timedelta(days=1), due),
+        warnings=tuple(unknown_year_warning(y) for y in unknown),
+        provisional_years=unknown,
     )
+
+
+def recomputed_due(announced: date, official: date) -> date:
+    """The due date of a provisional deadline once its year's schedule is loaded: the
+    official one, but never earlier than the day already announced (a weekend the schedule
+    makes a working day could shorten the period; whoever relied on the announced day keeps
+    it: DOMAIN.md "Stages and deadlines")."""
+    return max(announced, official)
 
 
 def reminder_dates(start: date, offsets_days: Sequence[int], due_date: date) -> list[date]:

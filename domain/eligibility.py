@@ -1,4 +1,5 @@
-"""Pre-check of the three conditions of 社会保险法 art. 45 (DOMAIN.md stage 3).
+"""Pre-check of the three conditions of 社会保险法 art. 45 (DOMAIN.md stage 3), and of the
+claimant's being below the statutory retirement age (DOMAIN.md "Identifiers").
 
 The system proposes; a reviewer decides. A condition whose facts are not in yet
 (no employer report, no registration answer) is ``None``, not a failure.
@@ -7,6 +8,9 @@ The system proposes; a reviewer decides. A condition whose facts are not in yet
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+from domain.retirement import GROUP_LABELS, Retirement
 
 NON_VOLUNTARY_REASONS: frozenset[str] = frozenset(
     {
@@ -76,6 +80,36 @@ def _registered(registered: bool, seeking_work: bool | None) -> Check:
     return Check(code, True, "registered and seeking work", source)
 
 
+RETIREMENT_SOURCE = (
+    "社会保险法 art. 51(3) (a basic pension instead); seed 000 arts. 3, 39; "
+    "全国人大常委会关于实施渐进式延迟法定退休年龄的决定 (2024), 国务院办法 art. 2 and its table"
+)
+
+
+def below_retirement_age(retirement: Retirement, on: date) -> Check:
+    """Passed while ``on`` is before the day the statutory retirement age is reached
+    (policy/national.toml); failed on or after it: the pension system takes over. For a
+    woman the detail also gives the date under the other original age, which the identity
+    number cannot rule out, so a reviewer can decide otherwise with a reason."""
+    label = GROUP_LABELS.get(retirement.group, retirement.group)
+    passed = on < retirement.on
+    verb = "reaches" if passed else "reached"
+    detail = (
+        f"{verb} the statutory retirement age of {label}, {retirement.age_text}, "
+        f"on {retirement.on.isoformat()}"
+    )
+    other = retirement.other
+    if other is not None:
+        other_label = GROUP_LABELS.get(other.group, other.group)
+        detail += (
+            f" (assumed by the region's policy; as {other_label}: "
+            f"{other.age_text}, on {other.on.isoformat()})"
+        )
+    if not passed:
+        detail += f"; on {on.isoformat()} a basic pension is due instead"
+    return Check("below_retirement_age", passed, detail, RETIREMENT_SOURCE)
+
+
 def precheck(
     *,
     contribution_months: int | None,
@@ -83,18 +117,25 @@ def precheck(
     registered: bool,
     seeking_work: bool | None,
     min_contribution_months: int,
+    retirement: Retirement | None = None,
+    on: date | None = None,
 ) -> Precheck:
     """Check art. 45 (a) contributions >= minimum, (b) non-voluntary separation,
-    (c) registered and seeking work. Eligible only if all three pass; not
-    eligible if any fails; otherwise undecided (None). An unknown reason code
+    (c) registered and seeking work, and, given the claimant's ``retirement`` and the day
+    benefits would start (``on``), (d) below the statutory retirement age. Eligible only if
+    all pass; not eligible if any fails; otherwise undecided (None). An unknown reason code
     is a ValueError (the API only accepts ``ALL_REASONS``)."""
     if min_contribution_months < 0:
         raise ValueError("min_contribution_months must not be negative")
-    checks = (
+    if (retirement is None) != (on is None):
+        raise ValueError("retirement and on go together")
+    checks: tuple[Check, ...] = (
         _contributions(contribution_months, min_contribution_months),
         _non_voluntary(reason_code),
         _registered(registered, seeking_work),
     )
+    if retirement is not None and on is not None:
+        checks += (below_retirement_age(retirement, on),)
     if any(c.passed is False for c in checks):
         eligible: bool | None = False
     elif all(c.passed for c in checks):

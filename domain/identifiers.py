@@ -1,7 +1,7 @@
 """Identity numbers, credit codes and card numbers (DOMAIN.md "Identifiers").
 
-Validation uses python-stdnum: ``cn.ric`` (GB 11643 公民身份号码), ``cn.uscc``
-(GB 32100 统一社会信用代码) and ``luhn`` for bank cards.
+Validation uses python-stdnum: ``cn.ric``'s check digit and region table (GB 11643
+公民身份号码), ``cn.uscc`` (GB 32100 统一社会信用代码) and ``luhn`` for bank cards.
 """
 
 from __future__ import annotations
@@ -10,18 +10,19 @@ import hashlib
 import hmac
 from base64 import b32encode
 from datetime import date
+from typing import Literal
 
-from stdnum import luhn
+from stdnum import luhn, numdb
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import (
     InvalidChecksum,
-    InvalidComponent,
     InvalidFormat,
     InvalidLength,
     ValidationError,
 )
 
 CASE_ID_LENGTH = 20
+_CHECK_CHARS = frozenset("0123456789X")
 
 
 class InvalidIdentifier(ValueError):
@@ -35,23 +36,52 @@ def _reason(error: ValidationError, messages: dict[type[ValidationError], str]) 
     return "is not valid"
 
 
-def validate_national_id(value: str) -> str:
-    """The 18-character resident identity number, stripped, with upper-case X."""
+def _district(code: str) -> str | None:
+    """The name of a province's prefecture or district ``code`` (6 digits) in python-stdnum's
+    region table (cn/loc.dat, as ``stdnum.cn.ric`` reads it), in whichever year it existed;
+    None when the table has no such province or no such code under it."""
+    parts = numdb.get("cn/loc").info(code)
+    if len(parts) != 2 or "province" not in parts[0][1] or "county" not in parts[1][1]:
+        return None
+    names = parts[1][1]["county"].split(",")  # "[1983-1994]二道河子区,[1995-]二道区"
+    return names[-1].rpartition("]")[2]
+
+
+def validate_national_id(value: str, *, today: date | None = None) -> str:
+    """The 18-character resident identity number (GB 11643), stripped, with upper-case X.
+
+    Checks the length, the form, the check digit (ISO 7064 MOD 11-2), a real birth date (not
+    before 1900, not after ``today`` when given) and a province and prefecture or district
+    code that python-stdnum's region table knows in any year. Numbers are issued by today's
+    household-registration district, so a code is valid whatever the birth year
+    (DOMAIN.md "Identifiers"); ``stdnum.cn.ric.validate`` refuses codes created after the
+    birth year (most date from 1983) and is not used for that reason.
+    """
     if not isinstance(value, str):
         raise InvalidIdentifier("identity number must be text")
+    number = ric.compact(value)  # full-width digits to ASCII, upper-case, stripped
+    if len(number) != 18:
+        raise InvalidIdentifier(f"identity number must be 18 characters, not {len(number)}")
+    if not (number[:17].isascii() and number[:17].isdigit()) or number[17] not in _CHECK_CHARS:
+        raise InvalidIdentifier("identity number must be 17 digits followed by a digit or X")
+    if ric.calc_check_digit(number) != number[17]:
+        raise InvalidIdentifier("identity number check digit does not match (a mistyped digit?)")
     try:
-        return str(ric.validate(value.strip()))
-    except ValidationError as e:
-        reason = _reason(
-            e,
-            {
-                InvalidLength: "must be 18 characters",
-                InvalidFormat: "must be 17 digits followed by a digit or X",
-                InvalidChecksum: "check digit does not match",
-                InvalidComponent: "birth date or region code is not valid",
-            },
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidIdentifier(
+            f"identity number characters 7-14 ({number[6:14]}) are not a real birth date"
+        ) from None
+    if born.year < 1900:
+        raise InvalidIdentifier(f"identity number birth date {born} is before 1900")
+    if today is not None and born > today:
+        raise InvalidIdentifier(f"identity number birth date {born} is in the future")
+    if _district(number[:6]) is None:
+        raise InvalidIdentifier(
+            f"identity number characters 1-6 ({number[:6]}) are not a known province "
+            "and prefecture or district code"
         )
-        raise InvalidIdentifier(f"identity number {reason}") from None
+    return number
 
 
 def validate_uscc(value: str) -> str:
@@ -97,6 +127,11 @@ def mask_national_id(value: str) -> str:
 def birth_date_from_national_id(value: str) -> date:
     """The birth date encoded in a (valid) identity number."""
     return ric.get_birth_date(validate_national_id(value))
+
+
+def sex_from_national_id(value: str) -> Literal["male", "female"]:
+    """GB 11643: the 17th character (the order code's last digit) is odd for men."""
+    return "male" if int(validate_national_id(value)[16]) % 2 else "female"
 
 
 def case_id_for(national_id: str, separation_date: date, key: bytes) -> str:

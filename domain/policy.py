@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from domain.entitlement import DurationBand
+from domain.retirement import WomenGroup
 
 DEADLINE_KINDS = ("employer_report", "registration", "review")
 REQUIRED_TASK_KINDS = ("employer_report_overdue", "late_registration", "missed_check_in")
@@ -169,6 +170,7 @@ class PolicyPeriod(BaseModel):
     payout_days: tuple[int, ...]
     release_approval_threshold: Decimal
     medical: MedicalRule
+    women_retirement_group: WomenGroup
 
 
 class _PeriodIn(BaseModel):
@@ -191,6 +193,8 @@ class _PeriodIn(BaseModel):
     payout_days: tuple[Annotated[int, Strict(), Field(ge=1, le=28)], ...]
     release_approval_threshold: Money
     medical: MedicalRule
+    # which original retirement age the pre-check assumes for a woman (domain/retirement.py)
+    women_retirement_group: WomenGroup
 
     @field_validator("deadlines")
     @classmethod
@@ -304,7 +308,8 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     return key
 
 
-def _policy_error(file: str, err: ValidationError, prefix: tuple[int | str, ...]) -> PolicyError:
+def policy_error(file: str, err: ValidationError, prefix: tuple[int | str, ...]) -> PolicyError:
+    """The first of pydantic's errors as a PolicyError naming the file and the dotted key."""
     first = err.errors()[0]
     reason = {
         "extra_forbidden": "unknown key",
@@ -319,7 +324,7 @@ def parse_region_policy(data: Mapping[str, Any], file: str) -> RegionPolicy:
     try:
         head = _FileIn.model_validate(data)
     except ValidationError as e:
-        raise _policy_error(file, e, ()) from None
+        raise policy_error(file, e, ()) from None
     stem = PurePosixPath(file.replace("\\", "/")).stem
     if head.region_code != stem:
         raise PolicyError(file, "region_code", f"{head.region_code} does not match the file name")
@@ -334,7 +339,7 @@ def parse_region_policy(data: Mapping[str, Any], file: str) -> RegionPolicy:
         try:
             period = _PeriodIn.model_validate(merged).to_period()
         except ValidationError as e:
-            raise _policy_error(file, e, ("periods", i)) from None
+            raise policy_error(file, e, ("periods", i)) from None
         if periods and period.effective_from <= periods[-1].effective_from:
             raise PolicyError(
                 file,

@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.tasks import OutcomeError
 
-# code -> (Chinese, English); sources: 社会保险法 art. 45, 条例 art. 14-15.
+# code -> (Chinese, English); sources: 社会保险法 arts. 45, 51, 条例 art. 14-15.
 REJECTION_REASONS: dict[str, tuple[str, str]] = {
     "insufficient_contributions": (
         "失业前缴纳失业保险费不满一年",
@@ -21,6 +21,10 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
     "not_seeking_work": ("无求职要求", "not seeking work"),
     "already_employed": ("已重新就业", "already re-employed"),
     "receiving_pension": ("已享受基本养老保险待遇", "already receiving a basic pension"),
+    "retirement_age_reached": (
+        "已达到法定退休年龄",
+        "the claimant has reached the statutory retirement age",
+    ),
     "false_statement": ("提供虚假材料", "false statements or documents"),
     "other": ("其他原因（见说明）", "other (see explanation)"),
 }

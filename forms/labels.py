@@ -86,6 +86,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "已办理失业登记并有求职要求",
         "registered and seeking work",
     ),
+    "checkcode.below_retirement_age": ("未达到法定退休年龄", "below the statutory retirement age"),
     # separation reasons
     "sep.contract_expired": ("合同期满终止", "contract expired"),
     "sep.employer_terminated": ("用人单位解除", "terminated by the employer"),

@@ -43,6 +43,14 @@ class CheckInResult:
 
 
 @dataclass(kw_only=True)
+class CalendarChanged:
+    """Signal: an administrator loaded the official holiday schedule of `year`."""
+
+    year: int
+    version: int = 0
+
+
+@dataclass(kw_only=True)
 class ExtendDeadlineInput:
     kind: DeadlineKind
     days: int

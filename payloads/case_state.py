@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import JsonValue
 
+from domain.deadlines import consulted_years
 from payloads.submissions import EmployerReport, Registration
 from payloads.tasks import TaskState
 
@@ -86,6 +87,23 @@ class DeadlineInfo:
     met_on: date | None = None
     missed: bool = False
     extensions: list[DeadlineExtension] = field(default_factory=list)
+    # computed without the official holiday schedule of these years (weekends only skipped);
+    # recomputed when an admin loads one (ClaimWorkflow.calendar_changed)
+    provisional: bool = False
+    provisional_years: list[int] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        return self.met_on is None and not self.missed
+
+    def pending_years(self) -> list[int]:
+        """The years this deadline was computed without. A deadline planned before deadlines
+        carried `provisional` has a warning instead: then every year it consulted."""
+        if self.provisional:
+            return list(self.provisional_years)
+        if self.warnings:
+            return consulted_years(self.start, self.due_date)
+        return []
 
 
 @dataclass(kw_only=True)
@@ -183,7 +201,8 @@ class ReviewState:
     status: Literal["pending", "approved", "rejected"] = "pending"
     proposal: Proposal
     facts: EmployerFacts
-    seeking_work: bool
+    seeking_work: bool  # the registration's, as the pre-check read them
+    national_id: str  # (birth date and sex: the retirement-age pre-check)
     decision: Decision | None = None
 
 

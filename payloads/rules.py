@@ -26,6 +26,9 @@ class DeadlinePlan:
     reminders: list[date] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     policy_version: str = ""
+    # computed without the official schedule of these years (weekends-only fallback)
+    provisional: bool = False
+    provisional_years: list[int] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)
@@ -43,6 +46,8 @@ class AssessInput:
     registered: bool
     seeking_work: bool | None
     carried_months: int = 0
+    # the claimant's (birth date and sex): the retirement-age pre-check; None skips it
+    national_id: str | None = None
 
 
 @dataclass(kw_only=True)

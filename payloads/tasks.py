@@ -65,6 +65,7 @@ class OpenTaskInput:
     at: datetime
     due_at: datetime | None = None
     details: dict[str, Detail] = field(default_factory=dict)
+    provisional: bool = False  # due by a deadline computed without its year's calendar
 
 
 @dataclass(kw_only=True)
@@ -82,3 +83,4 @@ class TaskEventInput:
     task_id: str
     at: datetime
     due_at: datetime | None = None
+    provisional: bool = False  # (move_task_due) the moved deadline is still provisional

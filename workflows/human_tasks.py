@@ -79,6 +79,7 @@ class HumanTasks:
         due_at: datetime | None = None,
         details: Mapping[str, Detail] | None = None,
         reminders: list[datetime] | None = None,
+        provisional: bool = False,
     ) -> TaskState:
         spec = TASK_KINDS[kind]
         state = self.tasks.get(task_id)
@@ -104,6 +105,7 @@ class HumanTasks:
                 at=state.opened_at,
                 due_at=due_at,
                 details=dict(details or {}),
+                provisional=provisional,
             ),
             start_to_close_timeout=DB_TIMEOUT,
         )
@@ -146,15 +148,20 @@ class HumanTasks:
             start_to_close_timeout=NOTICE_TIMEOUT,
         )
 
-    async def move_due(self, state: TaskState, due_at: datetime, reminder: datetime) -> None:
-        """The deadline behind the task moved: its due time (and a new reminder) follow."""
+    async def move_due(
+        self, state: TaskState, due_at: datetime, reminder: datetime, provisional: bool = False
+    ) -> None:
+        """The deadline behind the task moved (or became official): its due time, a new
+        reminder and whether it is provisional follow."""
         state.due_at = due_at
         if reminder > workflow.now() and reminder not in state.reminders:
             state.reminders.append(reminder)
             state.reminders.sort()
         await workflow.execute_activity_method(
             TaskNoticeActivities.move_task_due,
-            TaskEventInput(task_id=state.task_id, at=workflow.now(), due_at=due_at),
+            TaskEventInput(
+                task_id=state.task_id, at=workflow.now(), due_at=due_at, provisional=provisional
+            ),
             start_to_close_timeout=DB_TIMEOUT,
         )
 

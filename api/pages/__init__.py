@@ -10,13 +10,40 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import auth, case, filters, finance, reconciliation, supervisor, task, worklist
+from api.pages import (
+    auth,
+    calendar,
+    case,
+    check_in,
+    filters,
+    finance,
+    intake,
+    reconciliation,
+    search,
+    supervisor,
+    task,
+    worklist,
+)
 from api.pages.web import LOGIN_PATH, LoginRequired, PageError, csrf_guard, redirect, render
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "forms" / "static"
 
 router = APIRouter(prefix="/staff", include_in_schema=False, dependencies=[Depends(csrf_guard)])
-for module in (auth, worklist, filters, task, case, supervisor, finance, reconciliation):
+PAGES = (
+    auth,
+    worklist,
+    filters,
+    task,
+    search,
+    case,
+    check_in,
+    intake,
+    supervisor,
+    finance,
+    reconciliation,
+    calendar,
+)
+for module in PAGES:
     router.include_router(module.router)
 
 

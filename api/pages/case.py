@@ -1,5 +1,5 @@
 """The case page (status, deadlines, proposal, entitlement, decision, payments, timeline,
-audit trail, tasks) and its decision notice for printing."""
+notifications, audit trail, tasks, the check-in form) and its decision notice for printing."""
 
 from __future__ import annotations
 
@@ -10,24 +10,62 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+from temporalio.service import RPCError
 
 from api.deps import RuntimeDep, SessionDep
 from api.pages.casedata import load_case, module_available
+from api.pages.task_forms import FormErrors
 from api.pages.web import PageError, PageUser, lang_of, render
+from api.runtime import Runtime
+from api.services.cases import offers_check_in
+from db.models import User
 from domain.review import REJECTION_REASONS
+from workflows import ids
 
 router = APIRouter()
 NOTICES = "api.services.notices"
 
 
-@router.get("/cases/{case_id}", response_class=HTMLResponse)
-async def show_case(
-    request: Request, case_id: str, session: SessionDep, runtime: RuntimeDep, user: PageUser
+async def case_is_opening(runtime: Runtime, case_id: str) -> bool:
+    """The case's workflow runs but its read model is not written yet (a moment after
+    intake): the page says so and looks again, rather than "not found"."""
+    try:
+        client = await runtime.temporal.client()
+    except Exception:  # Temporal not reachable: nothing to say beyond "not found"
+        return False
+    try:
+        await client.get_workflow_handle(ids.case(case_id)).describe()
+    except RPCError:
+        return False
+    return True
+
+
+async def case_page(
+    request: Request,
+    session: Session,
+    runtime: Runtime,
+    user: User,
+    case_id: str,
+    *,
+    check_in: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
-    """Everything about one case."""
+    """Everything about one case, with the check-in form (and its errors, when it was sent)."""
     view = await asyncio.to_thread(load_case, session, case_id, full=True)
     if view is None:
+        if await case_is_opening(runtime, case_id):
+            return await render(
+                request,
+                "staff/case_pending.html",
+                {"case_id": case_id},
+                runtime=runtime,
+                session=session,
+                user=user,
+            )
         raise PageError(404, "error.not_found", f"no case {case_id}")
+    errs = errors or FormErrors()
     return await render(
         request,
         "staff/case.html",
@@ -36,11 +74,24 @@ async def show_case(
             "rejection_reasons": REJECTION_REASONS,
             "notices": module_available(NOTICES) and view.case.decision is not None,
             "is_supervisor": "supervisor" in user.role_set,
+            "can_check_in": offers_check_in(user, view.case),
+            "check_in": check_in,  # None: the date defaults to today on the system clock
+            "errors": errs.fields,
+            "form_error": errs.general,
         },
         runtime=runtime,
         session=session,
         user=user,
+        status=status,
     )
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+async def show_case(
+    request: Request, case_id: str, session: SessionDep, runtime: RuntimeDep, user: PageUser
+) -> HTMLResponse:
+    """Everything about one case."""
+    return await case_page(request, session, runtime, user, case_id)
 
 
 def _notices() -> Any:

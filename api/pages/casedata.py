@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from db.models import AuditEntry, CaseEvent, CaseRecord, Payment, Task
+from db.models import AuditEntry, CaseEvent, CaseRecord, Notification, Payment, Task
 
 DEADLINE_KINDS = ("employer_report", "registration", "review")
 
@@ -22,6 +22,7 @@ class CaseView:
     tasks: list[Task] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     payments: list[Payment] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
 
     @property
     def deadlines(self) -> list[tuple[str, dict[str, Any]]]:
@@ -64,6 +65,13 @@ def load_case(session: Session, case_id: str, *, full: bool = False) -> CaseView
             ).all()
         )
         view.audit = audit_trail(session, case_id, [t.task_id for t in view.tasks])
+        view.notifications = list(
+            session.exec(
+                select(Notification)
+                .where(Notification.case_id == case_id)
+                .order_by(col(Notification.created_at), col(Notification.id))
+            ).all()
+        )
         view.payments = list(
             session.exec(
                 select(Payment)

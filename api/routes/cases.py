@@ -6,12 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from api.deps import CurrentUser, RuntimeDep, SessionDep, TemporalClientDep
-from api.errors import field_error
+from api.errors import http_error
 from api.schemas import (
     AuditOut,
     CaseDetail,
@@ -19,15 +18,16 @@ from api.schemas import (
     CaseSummary,
     DeadlineOut,
     Deadlines,
+    DeadlinesProvisional,
     DeterminationOut,
     Entitlement,
     ExtendDeadlineIn,
     TaskOut,
 )
 from api.services import ActionError
+from api.services import case_search as search
 from api.services import cases as cases_actions
 from db.models import AuditEntry, CaseEvent, CaseRecord, Determination, Payment, Task
-from domain.identifiers import InvalidIdentifier, validate_national_id
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -52,21 +52,15 @@ def _summary_fields(row: CaseRecord) -> dict[str, Any]:
             registration=row.registration_due,
             review=row.review_due,
         ),
+        deadlines_provisional=DeadlinesProvisional(
+            **{
+                kind: bool(d.get("provisional"))
+                for kind, d in (row.deadline_details or {}).items()
+                if kind in DeadlinesProvisional.model_fields
+            }
+        ),
         updated_at=row.updated_at,
     )
-
-
-def _filtered(
-    stage: str | None, status: str | None, region_code: str | None
-) -> SelectOfScalar[CaseRecord]:
-    stmt = select(CaseRecord)
-    if stage:
-        stmt = stmt.where(CaseRecord.stage == stage)
-    if status:
-        stmt = stmt.where(CaseRecord.status == status)
-    if region_code:
-        stmt = stmt.where(CaseRecord.region_code == region_code)
-    return stmt
 
 
 def _page(
@@ -76,20 +70,9 @@ def _page(
     limit: int,
     offset: int,
 ) -> list[CaseSummary]:
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows, total = search.page_of(session, stmt, limit=limit, offset=offset)
     response.headers["X-Total-Count"] = str(total)
-    rows = session.exec(
-        stmt.order_by(col(CaseRecord.updated_at).desc()).offset(offset).limit(limit)
-    ).all()
     return [summary_of(r) for r in rows]
-
-
-def _looks_like_national_id(q: str) -> bool:
-    try:
-        validate_national_id(q)
-    except InvalidIdentifier:
-        return False
-    return True
 
 
 @router.get("", response_model=list[CaseSummary])
@@ -105,16 +88,12 @@ def list_cases(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[CaseSummary]:
     """Cases, newest activity first; identity numbers masked. Total in `X-Total-Count`."""
-    stmt = _filtered(stage, status, region_code)
+    stmt = search.cases_filtered(stage=stage, status=status, region_code=region_code)
     if q:
-        if _looks_like_national_id(q):
-            raise field_error(
-                ["query", "q"],
-                "identity numbers never go in a URL: use POST /api/v1/cases/search",
-            )
-        stmt = stmt.where(
-            or_(col(CaseRecord.claimant_name).contains(q), col(CaseRecord.case_id).startswith(q))
-        )
+        try:
+            stmt = search.by_name_or_case_id(stmt, q, ["query", "q"])
+        except ActionError as err:
+            raise http_error(err) from err
     return _page(session, stmt, response, limit, offset)
 
 
@@ -132,12 +111,9 @@ def search_cases(
 ) -> list[CaseSummary]:
     """Find a person's cases by identity number (in the body, so it stays out of URLs)."""
     try:
-        nid = validate_national_id(body.national_id)
-    except InvalidIdentifier as err:
-        raise field_error(["body", "national_id"], str(err)) from err
-    stmt = select(CaseRecord).where(
-        col(CaseRecord.national_id_hash) == runtime.keys.search_hash(nid)
-    )
+        stmt = search.by_national_id(runtime, body.national_id, ["body", "national_id"])
+    except ActionError as err:
+        raise http_error(err) from err
     return _page(session, stmt, response, 500, 0)
 
 
@@ -223,9 +199,7 @@ async def extend_deadline(
             runtime, client, user, case_id, kind, body.days, body.reason
         )
     except ActionError as err:
-        if err.loc:
-            raise field_error(err.loc, err.message) from err
-        raise HTTPException(err.status, err.message) from err
+        raise http_error(err) from err
     return DeadlineOut(
         kind=dl.kind, due_date=dl.due_date, extensions=[e.as_record() for e in dl.extensions]
     )

@@ -32,7 +32,8 @@ async def _temporal(runtime: Runtime) -> None:
 
 @router.get("/health")
 async def health(runtime: RuntimeDep) -> JSONResponse:
-    """`{status: "ok", clock}` with 200, or 503 naming what does not answer."""
+    """`{status: "ok", clock}` with 200, or 503 naming what does not answer; `policy` names
+    policy files refused on reload."""
     parts: dict[str, Any] = {}
     try:
         await asyncio.to_thread(_database, runtime)
@@ -51,4 +52,9 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
         parts["worker"] = f"error: {type(err).__name__}"
     ok = all(v == "ok" for v in parts.values())
     body = {"status": "ok" if ok else "unavailable", "clock": runtime.settings.clock, **parts}
+    # refused policy files do not make the API unavailable (their last valid versions stay
+    # in use), but they are named here until fixed
+    runtime.policy.current()  # looks for edited policy files first
+    refused = [{"file": p.file, "reason": p.reason} for p in runtime.policy.problems()]
+    body["policy"] = {"status": "refused" if refused else "ok", "refused": refused}
     return JSONResponse(body, status_code=200 if ok else 503)

@@ -1,106 +1,35 @@
-"""The two entry points of a case: the employer's report and the claimant's registration.
-
-Both signal-with-start the workflow `case-<case_id>`, where case_id is a keyed hash of the
-identity number and the separation date: either order, and any repeat, meet in one case."""
+"""The two entry points of a case: the employer's report and the claimant's registration
+(the work is in api/services/intake.py, shared with the staff pages)."""
 
 from __future__ import annotations
 
-from datetime import date
+from fastapi import APIRouter
 
-from fastapi import APIRouter, HTTPException
-from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-
-from api.deps import IntakeUser, RuntimeDep, TemporalClientDep
-from api.errors import field_error
+from api.deps import CurrentUser, RuntimeDep, TemporalClientDep
+from api.errors import http_error
 from api.schemas import CaseRef, EmployerReportIn, RegistrationIn
-from payloads.submissions import BankAccount, EmployerReport, Registration
-from workflows.claim.submit import submit
+from api.services import ActionError, intake
 
 router = APIRouter(tags=["intake"])
 
 
-async def _check(
-    runtime: RuntimeDep, client: Client, region_code: str, separation: date, notice: date | None
-) -> None:
-    """Checks that need the policy book or the system clock."""
-    if region_code not in runtime.book.regions:
-        known = ", ".join(runtime.book.codes())
-        raise field_error(["body", "region_code"], f"unknown region (known: {known})")
-    today = await runtime.clock.today(client if runtime.clock.simulated else None)
-    if separation > today:
-        raise field_error(["body", "separation_date"], f"is in the future (today is {today})")
-    if notice is not None and notice > today:
-        raise field_error(["body", "notice_date"], f"is in the future (today is {today})")
-
-
-async def _signal_with_start(
-    client: Client, runtime: RuntimeDep, case_id: str, submission: EmployerReport | Registration
-) -> None:
-    try:
-        await submit(
-            client,
-            runtime.settings.task_queue,
-            case_id,
-            submission,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-    except WorkflowAlreadyStartedError as err:
-        raise HTTPException(409, f"case {case_id} is closed; it takes no new submissions") from err
-
-
 @router.post("/employer-reports", status_code=201, response_model=CaseRef)
 async def file_employer_report(
-    body: EmployerReportIn, user: IntakeUser, runtime: RuntimeDep, client: TemporalClientDep
+    body: EmployerReportIn, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:
     """File an employer's termination report; opens or joins the claimant's case."""
-    await _check(runtime, client, body.region_code, body.separation_date, body.notice_date)
-    case_id = runtime.keys.case_id(body.claimant.national_id, body.separation_date)
-    report = EmployerReport(
-        uscc=body.employer.uscc,
-        employer_name=body.employer.name,
-        national_id=body.claimant.national_id,
-        claimant_name=body.claimant.name,
-        region_code=body.region_code,
-        separation_date=body.separation_date,
-        notice_date=body.notice_date,
-        reason_code=body.reason_code,
-        contribution_months=body.contribution_months,
-        carried_months=body.carried_months,
-        claimant_phone=body.claimant.phone,
-        claimant_email=body.claimant.email,
-        employer_email=body.employer.email,
-        employer_phone=body.employer.phone,
-        submitted_by=user.username,
-    )
-    await _signal_with_start(client, runtime, case_id, report)
-    return CaseRef(case_id=case_id)
+    try:
+        return CaseRef(case_id=await intake.file_employer_report(runtime, client, user, body))
+    except ActionError as err:
+        raise http_error(err) from err
 
 
 @router.post("/registrations", status_code=201, response_model=CaseRef)
 async def file_registration(
-    body: RegistrationIn, user: IntakeUser, runtime: RuntimeDep, client: TemporalClientDep
+    body: RegistrationIn, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:
     """Register a claimant as unemployed and apply for benefits; opens or joins the case."""
-    await _check(runtime, client, body.region_code, body.separation_date, body.notice_date)
-    case_id = runtime.keys.case_id(body.national_id, body.separation_date)
-    acct = body.bank_account
-    employer = body.employer
-    registration = Registration(
-        national_id=body.national_id,
-        name=body.name,
-        region_code=body.region_code,
-        separation_date=body.separation_date,
-        seeking_work=body.seeking_work,
-        notice_date=body.notice_date,
-        phone=body.phone,
-        email=body.email,
-        bank_account=BankAccount(acct.bank_code, acct.account_number, acct.account_name),
-        employer_uscc=employer.uscc if employer else None,
-        employer_name=employer.name if employer else None,
-        employer_email=employer.email if employer else None,
-        submitted_by=user.username,
-    )
-    await _signal_with_start(client, runtime, case_id, registration)
-    return CaseRef(case_id=case_id)
+    try:
+        return CaseRef(case_id=await intake.file_registration(runtime, client, user, body))
+    except ActionError as err:
+        raise http_error(err) from err

@@ -11,7 +11,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.runtime import Runtime
 from api.services import ActionError
-from db.models import User
+from db.models import CaseRecord, User
 from payloads.case_io import (
     CHECK_IN_CHANNELS,
     CheckInChannel,
@@ -19,12 +19,13 @@ from payloads.case_io import (
     CheckInResult,
     ExtendDeadlineInput,
 )
-from payloads.case_state import DeadlineInfo, DeadlineKind
+from payloads.case_state import CLOSED_STATUSES, DeadlineInfo, DeadlineKind
 from payloads.errors import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
 from workflows import ids
 from workflows.claim import ClaimWorkflow
 
 DEADLINE_KINDS: tuple[DeadlineKind, ...] = ("employer_report", "registration", "review")
+CHECK_IN_ROLES = frozenset({"clerk", "supervisor"})
 _STATUS_OF = {TASK_CLOSED: 409, FORBIDDEN: 403, TASK_NOT_FOUND: 404}
 
 
@@ -66,10 +67,23 @@ async def extend_deadline(
         raise
 
 
+def offers_check_in(user: User, case: CaseRecord) -> bool:
+    """Whether to offer `user` the check-in form on this case: a clerk or supervisor, a
+    registered claimant, a case not closed (the workflow has the last word)."""
+    return bool(
+        user.role_set & CHECK_IN_ROLES
+        and case.registration_date is not None
+        and case.status not in CLOSED_STATUSES
+    )
+
+
 async def check_in(
     client: Client, user: User, case_id: str, on: date | None, channel: str
 ) -> CheckInResult:
-    """Record the claimant's monthly check-in on the case (validated by the workflow)."""
+    """Record the claimant's monthly check-in on the case (by a clerk or a supervisor;
+    validated by the workflow)."""
+    if not user.role_set & CHECK_IN_ROLES:
+        raise ActionError(403, "check-ins are recorded by clerks")
     if channel not in CHECK_IN_CHANNELS:
         raise ActionError(422, f"no check-in channel {channel!r}", ["body", "channel"])
     handle = client.get_workflow_handle(ids.case(case_id))

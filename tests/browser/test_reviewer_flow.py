@@ -8,31 +8,13 @@ import os
 import re
 import tempfile
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.browser.chromium import ARTIFACTS, CHROMIUM, FLAGS, api_token
 from tests.utils import factories as f
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-async def _api_token(http: httpx.AsyncClient, username: str) -> dict[str, str]:
-    r = await http.post("/api/v1/auth/token", data={"username": username, "password": username})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 async def _case_in_review(http: httpx.AsyncClient, h: dict[str, str]) -> dict[str, Any]:
@@ -63,7 +45,7 @@ async def _advance(http: httpx.AsyncClient, h: dict[str, str], days: float) -> N
 async def _worklist_with_every_colour(http: httpx.AsyncClient) -> list[dict[str, Any]]:
     """The reviewer holds one overdue task and one due within two days; a third, fresh
     review task waits in the group's queue (the one the browser decides)."""
-    clerk, rev = await _api_token(http, "clerk"), await _api_token(http, "reviewer")
+    clerk, rev = await api_token(http, "clerk"), await api_token(http, "reviewer")
     overdue = await _case_in_review(http, clerk)
     claim = await http.post(f"/api/v1/tasks/{overdue['task_id']}/claim", headers=rev)
     assert claim.status_code == 200, claim.text

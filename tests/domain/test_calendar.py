@@ -105,7 +105,7 @@ def test_merged_year_replaces_the_same_year_of_the_base() -> None:
         ({"year": 2027, "extra": 1}, "extra", "unknown key"),
         (
             {"year": 2027, "holidays": [date(2027, 2, 6)], "workdays": [date(2027, 2, 6)]},
-            "workdays",
+            "workdays[0]",
             "2027-02-06",
         ),
     ],

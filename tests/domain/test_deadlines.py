@@ -4,10 +4,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from domain.calendar import AGENCY_TZ, default_calendar
+from domain.calendar import AGENCY_TZ, calendar_from_year_table, default_calendar
 from domain.deadlines import (
     compute_deadline,
+    consulted_years,
     deadline_expiry,
+    recomputed_due,
     reminder_dates,
     reminder_instant,
 )
@@ -59,6 +61,7 @@ def test_unknown_year_warns_and_uses_weekends_only() -> None:
     d = compute_deadline(date(2026, 12, 17), 15, "calendar", default_calendar())
     assert d.due_date == date(2027, 1, 1)  # Friday; 2027 holidays unknown
     assert d.warnings == ("holiday calendar does not know 2027; weekends-only fallback used",)
+    assert d.provisional is True and d.provisional_years == (2027,)
 
 
 def test_unknown_year_weekend_still_rolls_with_warning() -> None:
@@ -66,13 +69,45 @@ def test_unknown_year_weekend_still_rolls_with_warning() -> None:
     d = compute_deadline(date(2026, 12, 18), 15, "working", default_calendar())
     assert d.due_date.year == 2027 and d.due_date.weekday() < 5
     assert len(d.warnings) == 1 and "2027" in d.warnings[0]
+    assert d.provisional and d.provisional_years == (2027,)
     d2 = compute_deadline(date(2027, 1, 1), 1, "calendar", default_calendar())
     assert d2.due_date == date(2027, 1, 4) and d2.rolled_from == date(2027, 1, 2)
+    assert d2.provisional
 
 
 def test_known_year_has_no_warning() -> None:
     """DOMAIN.md Stages and deadlines: warnings only for years not loaded."""
-    assert compute_deadline(date(2026, 12, 1), 15, "calendar", default_calendar()).warnings == ()
+    d = compute_deadline(date(2026, 12, 1), 15, "calendar", default_calendar())
+    assert d.warnings == () and d.provisional is False and d.provisional_years == ()
+
+
+def test_a_period_across_two_unknown_years_is_provisional_in_both() -> None:
+    """DOMAIN.md Stages and deadlines: every year consulted that is not loaded is named."""
+    d = compute_deadline(date(2030, 12, 20), 30, "calendar", default_calendar())
+    assert d.provisional_years == (2030, 2031)
+    assert consulted_years(date(2030, 12, 20), d.due_date) == [2030, 2031]
+    # art. 201: the count starts the day after, so a period from 31 December consults one year
+    assert consulted_years(date(2030, 12, 31), date(2031, 1, 30)) == [2031]
+
+
+def test_loading_the_year_makes_the_same_period_official() -> None:
+    """DOMAIN.md Stages and deadlines: once the year is loaded, it is not provisional."""
+    fixture = calendar_from_year_table(
+        {"year": 2031, "holidays": [{"date": date(2031, 10, 8), "name": "fixture, not real"}]}
+    )
+    before = compute_deadline(date(2031, 9, 8), 30, "calendar", default_calendar())
+    after = compute_deadline(date(2031, 9, 8), 30, "calendar", default_calendar([fixture]))
+    assert (before.due_date, before.provisional) == (date(2031, 10, 8), True)
+    assert (after.due_date, after.provisional) == (date(2031, 10, 9), False)
+    assert after.rolled_from == date(2031, 10, 8)
+
+
+def test_a_recomputed_deadline_moves_later_but_never_earlier_than_announced() -> None:
+    """DOMAIN.md Stages and deadlines: the loaded year decides, but a weekend it makes a
+    working day does not take back a day already announced."""
+    assert recomputed_due(date(2031, 10, 8), date(2031, 10, 13)) == date(2031, 10, 13)
+    assert recomputed_due(date(2031, 10, 13), date(2031, 10, 11)) == date(2031, 10, 13)
+    assert recomputed_due(date(2031, 10, 13), date(2031, 10, 13)) == date(2031, 10, 13)
 
 
 @pytest.mark.parametrize(("days", "kind"), [(0, "calendar"), (-3, "working"), (15, "weeks")])

@@ -1,6 +1,7 @@
 """Region policy tables and their loader (DOMAIN.md: *policy* figures are data with
 effective dates; ARCHITECTURE.md "Seeded regions")."""
 
+import shutil
 import tomllib
 from datetime import date
 from decimal import Decimal
@@ -11,6 +12,7 @@ import pytest
 from domain.amounts import monthly_amount
 from domain.policy import NoPolicyInForce, PolicyError, RegionPolicy, parse_region_policy
 from policy import (
+    NATIONAL_FILE,
     POLICY_DIR,
     PolicyBook,
     UnknownRegion,
@@ -24,6 +26,7 @@ CHANGCHUN = (POLICY_DIR / "220100.toml").read_text(encoding="utf-8")
 def _book_with(tmp_path: Path, name: str, text: str) -> Path:
     folder = tmp_path / "policy"
     folder.mkdir()
+    shutil.copy(POLICY_DIR / NATIONAL_FILE, folder / NATIONAL_FILE)
     (folder / name).write_text(text, encoding="utf-8")
     return folder
 

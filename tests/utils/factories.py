@@ -14,9 +14,14 @@ _seq = itertools.count(1)
 USCC = "91110000600037341L"  # a valid unified social credit code (checked in domain tests)
 
 
-def national_id(prefix: str = "220102", birth: date = date(1985, 6, 15)) -> str:
-    """A fresh valid 18-character resident identity number (GB 11643 check digit)."""
+def national_id(
+    prefix: str = "220102", birth: date = date(1985, 6, 15), sex: str | None = None
+) -> str:
+    """A fresh valid 18-character resident identity number (GB 11643 check digit); ``sex``
+    "male" or "female" sets the 17th digit's parity (odd for men)."""
     n = next(_seq) % 1000
+    if sex is not None and n % 2 != (sex == "male"):
+        n = next(_seq) % 1000
     body = f"{prefix}{birth:%Y%m%d}{n:03d}"
     return body + ric.calc_check_digit(body + "0")
 

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from core.temporal import DATA_CONVERTER
-from payloads.case_io import CheckInInput
+from db.calendar_years import store_year
+from domain.calendar import AGENCY_TZ
+from domain.calendar_documents import parse_year_document
+from payloads.case_io import CalendarChanged, CheckInInput
 from payloads.case_state import CaseState
 from payloads.tasks import CompleteTaskInput
 from tests.utils import factories as f
+from tests.utils.calendar_years import fixture_days, fixture_toml, no_loaded_years
 from tests.utils.temporal import advance, signal_case, state_when, today
 from workflows.claim import ClaimWorkflow
 
@@ -53,6 +58,7 @@ def test_histories_are_recorded() -> None:
     names = {p.stem for p in HISTORIES.glob("*.json")}
     assert {"intake_lapse_late_accept", "intake_employer_overdue"} <= names
     assert {"review_escalated_approved", "benefit_month_continue_as_new"} <= names
+    assert "calendar_recomputed" in names
     assert len(list(CHAIN.glob("run_*.json"))) == MONTHS
 
 
@@ -196,3 +202,33 @@ async def test_a_24_month_case_replays_across_every_continue_as_new(
         await _replayer().replay_workflow(_save(CHAIN / f"run_{runs:02d}.json", history))
         run_id = _next_run(history)
     assert runs == MONTHS
+
+
+async def test_calendar_recompute_history_replays(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str, engine: Engine
+) -> None:
+    """A review deadline in a (made-up) year not loaded, recomputed when the year is loaded
+    (`calendar_changed`), its review task's due time moved."""
+    await env.sleep(datetime(2033, 9, 20, 9, tzinfo=AGENCY_TZ) - await env.get_current_time())
+    nid, sep = f.national_id(), await today(env)
+    case_id = "r6" + nid[-6:]
+    h = await signal_case(env.client, task_queue, case_id, f.employer_report(nid, sep))
+    await signal_case(env.client, task_queue, case_id, f.registration(nid, sep))
+    s = await state_when(h, lambda s: any(t.kind == "review_claim" for t in s.tasks.values()))
+    assert s.deadlines["review"].provisional
+    text = fixture_toml(2033, fixture_days(date(2033, 10, 1), 7))
+    with no_loaded_years(engine):
+        stored = store_year(
+            engine,
+            parse_year_document(text),
+            document=text,
+            document_format="toml",
+            actor="admin",
+            at=await env.get_current_time(),
+        )
+        await h.signal(
+            ClaimWorkflow.calendar_changed, CalendarChanged(year=2033, version=stored.version)
+        )
+        s = await state_when(h, lambda s: not s.deadlines["review"].provisional)
+    assert s.deadlines["review"].due_date == date(2033, 10, 10)  # after the block's weekend
+    await _replayer().replay_workflow(await _keep("calendar_recomputed", h))

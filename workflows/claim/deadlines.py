@@ -1,7 +1,9 @@
 """A case's statutory deadlines (DOMAIN.md "Stages and deadlines"): planned by an activity (the
 policy and the holiday calendar may change; the history keeps the answer), reminded, met or
-missed, and moved by a supervisor through the `extend_deadline` Update (its validator refuses
-a deadline that is not running), with the task that follows the deadline."""
+missed, moved by a supervisor through the `extend_deadline` Update (its validator refuses a
+deadline that is not running), and recomputed when an administrator loads the official
+holiday schedule of a year a deadline was counted without (weekends only: `provisional`).
+The task whose due time is a deadline's follows it."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.rules import RuleActivities
-    from domain.deadlines import deadline_expiry, reminder_instant
-    from payloads.case_io import ExtendDeadlineInput
+    from domain.deadlines import deadline_expiry, recomputed_due, reminder_instant
+    from payloads.case_io import CalendarChanged, ExtendDeadlineInput
     from payloads.case_state import DeadlineExtension, DeadlineInfo, DeadlineKind
     from payloads.errors import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED
     from payloads.rules import PlanDeadlineInput
@@ -56,6 +58,8 @@ class Deadlines:
             reminders=list(plan.reminders),
             warnings=list(plan.warnings),
             policy_version=plan.policy_version,
+            provisional=plan.provisional,
+            provisional_years=list(plan.provisional_years),
         )
         self.all[kind] = dl
         self.case.event("deadline_set", None, kind=kind, due_date=dl.due_date.isoformat())
@@ -96,13 +100,7 @@ class Deadlines:
             )
         if not inp.reason.strip():
             raise ApplicationError("an extension needs a reason", "reason", type=INVALID_OUTCOME)
-        running = (
-            dl.met_on is None
-            and not dl.missed
-            and deadline_expiry(dl.due_date) > workflow.now()
-            and not self.case.closed
-        )
-        if not running:
+        if not self._running(dl) or deadline_expiry(dl.due_date) <= workflow.now():
             raise ApplicationError(
                 f"the {inp.kind} deadline is no longer running (due {dl.due_date})",
                 type=TASK_CLOSED,
@@ -131,11 +129,64 @@ class Deadlines:
             days=inp.days,
             reason=inp.reason,
         )
-        kind = TASK_OF_DEADLINE.get(inp.kind)
+        await self._moved(dl)
+        return dl
+
+    def _running(self, dl: DeadlineInfo) -> bool:
+        return dl.running and not self.case.closed
+
+    async def _moved(self, dl: DeadlineInfo) -> None:
+        """The open task whose due time derives from `dl` follows it (and its provisional
+        mark): after an extension, or a recomputation."""
+        kind = TASK_OF_DEADLINE.get(dl.kind)
         for task in self.case.tasks.open_ones(kind) if kind else []:
             await self.case.tasks.move_due(
                 task,
                 deadline_expiry(dl.due_date),
                 reminder_instant(dl.due_date - timedelta(days=1)),
+                provisional=dl.provisional,
             )
-        return dl
+
+    # ---- the calendar_changed signal ---------------------------------------------------------
+
+    async def recompute(self, change: CalendarChanged) -> None:
+        """Plan again each running deadline computed without `change.year`; keep the
+        supervisor's extensions on top, never move earlier than the day announced
+        (domain.deadlines.recomputed_due); record `deadline_recomputed` {kind, from, to, why}.
+        The waits follow `dl.due_date` (workflows/waiting.py)."""
+        for dl in list(self.all.values()):
+            if change.year not in dl.pending_years() or not self._running(dl):
+                continue
+            plan = await workflow.execute_activity_method(
+                RuleActivities.plan_deadline,
+                PlanDeadlineInput(region_code=self.case.region_code, kind=dl.kind, start=dl.start),
+                start_to_close_timeout=SHORT,
+            )
+            if not self._running(dl):  # met or missed while the plan was made
+                continue
+            old, was_provisional = dl.due_date, dl.provisional
+            official = plan.due_date + timedelta(days=sum(x.days for x in dl.extensions))
+            dl.due_date = recomputed_due(old, official)
+            dl.reminders = list(plan.reminders)
+            dl.warnings = list(plan.warnings)
+            dl.provisional = plan.provisional
+            dl.provisional_years = list(plan.provisional_years)
+            self.case.event(
+                "deadline_recomputed",
+                None,
+                kind=dl.kind,
+                why=_why(change, official, old),
+                **{"from": old.isoformat(), "to": dl.due_date.isoformat()},
+            )
+            if dl.due_date != old or dl.provisional != was_provisional:
+                await self._moved(dl)
+
+
+def _why(change: CalendarChanged, official: date, announced: date) -> str:
+    why = (
+        f"the State Council's holiday schedule for {change.year} was loaded "
+        f"(calendar version {change.version}); the deadline had been counted with weekends only"
+    )
+    if official < announced:
+        why += f"; the official day {official.isoformat()} is earlier: the day announced stands"
+    return why

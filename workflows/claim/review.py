@@ -43,7 +43,9 @@ class Review:
     ) -> ReviewState:
         """Both parts are in: the pre-check and the proposed entitlement, the review deadline."""
         self.case.enter("review")
-        proposal = await self._assess(facts, registration.seeking_work, registered_on)
+        proposal = await self._assess(
+            facts, registration.seeking_work, registration.national_id, registered_on
+        )
         await self.deadlines.plan("review", self.case.today())
         self.case.set_status("in_review")
         self.case.event(
@@ -54,9 +56,16 @@ class Review:
             monthly_amount=str(proposal.monthly_amount),
             policy_version=proposal.policy_version,
         )
-        return ReviewState(proposal=proposal, facts=facts, seeking_work=registration.seeking_work)
+        return ReviewState(
+            proposal=proposal,
+            facts=facts,
+            seeking_work=registration.seeking_work,
+            national_id=registration.national_id,
+        )
 
-    async def _assess(self, facts: EmployerFacts, seeking_work: bool, on: date) -> Proposal:
+    async def _assess(
+        self, facts: EmployerFacts, seeking_work: bool, national_id: str, on: date
+    ) -> Proposal:
         return await workflow.execute_activity_method(
             RuleActivities.assess_claim,
             AssessInput(
@@ -67,6 +76,7 @@ class Review:
                 registered=True,
                 seeking_work=seeking_work,
                 carried_months=facts.carried_months,
+                national_id=national_id,
             ),
             start_to_close_timeout=SHORT,
         )
@@ -93,6 +103,7 @@ class Review:
             "失业保险金申领审核 / Review claim",
             due_at=deadline_expiry(dl.due_date),
             reminders=[reminder_instant(d) for d in dl.reminders],
+            provisional=dl.provisional,
             review_due=dl.due_date.isoformat(),
             eligible=p.eligible,
             months=p.months,
@@ -120,7 +131,9 @@ class Review:
                 contribution_months=corrected,
                 carried_months=st.facts.carried_months,
             )
-            proposal = await self._assess(facts, st.seeking_work, proposal.start_date)
+            proposal = await self._assess(
+                facts, st.seeking_work, st.national_id, proposal.start_date
+            )
         assert proposal.end_date is not None, "the validator refuses approving no entitlement"
         ent = Entitlement(
             months=proposal.months,

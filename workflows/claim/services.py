@@ -159,6 +159,7 @@ class CaseServices:
         title: str,
         due_at: datetime | None = None,
         reminders: list[datetime] | None = None,
+        provisional: bool = False,
         **details: Detail,
     ) -> TaskState:
         """Open a task; due by its deadline, or after the policy's days for its kind."""
@@ -169,7 +170,13 @@ class CaseServices:
         if due_at is not None and reminders is None:
             reminders = [due_at - timedelta(days=policy.task_reminder_days_before)]
         task = await self.tasks.open(
-            kind, task_id=task_id, title=title, due_at=due_at, details=details, reminders=reminders
+            kind,
+            task_id=task_id,
+            title=title,
+            due_at=due_at,
+            details=details,
+            reminders=reminders,
+            provisional=provisional,
         )
         self.event("task_opened", None, task_id=task_id, kind=kind)
         return task

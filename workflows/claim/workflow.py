@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.rules import RuleActivities
     from domain.task_data import TaskData
     from payloads.case_io import (
+        CalendarChanged,
         CheckInInput,
         CheckInResult,
         ClaimInput,
@@ -54,6 +55,7 @@ class ClaimWorkflow(TaskOwner):
         self.review = Review(self.case, self.deadlines)
         self.months = self._benefit_months() if s.benefit is not None else None
         self._syncing = False
+        self._calendar_lock = asyncio.Lock()  # one recomputation at a time
 
     # ---- signals, updates, queries -------------------------------------------------------
 
@@ -64,6 +66,12 @@ class ClaimWorkflow(TaskOwner):
     @workflow.signal
     def submit_registration(self, registration: Registration) -> None:
         self.intake.receive_registration(registration)
+
+    @workflow.signal
+    async def calendar_changed(self, change: CalendarChanged) -> None:
+        """An admin loaded a year's holiday schedule: provisional deadlines in it recompute."""
+        async with self._calendar_lock:
+            await self.deadlines.recompute(change)
 
     @workflow.signal
     def payment_update(self, change: AppliedChange) -> None:
