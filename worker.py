@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 
 from activities.cases import CaseActivities
 from activities.determinations import DeterminationActivities
+from activities.errors import PermanentErrors
 from activities.ledger import LedgerActivities
 from activities.notifications import NotificationActivities
 from activities.payments import PaymentActivities
@@ -113,6 +114,7 @@ def create_worker(
             rules.assess_claim,
             notifications.send_notification,
         ],
+        interceptors=[PermanentErrors()],
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),
         workflow_failure_exception_types=[Exception] if fail_fast else [],
         max_cached_workflows=max_cached_workflows,

@@ -22,9 +22,11 @@ from db.engine import session_scope
 from db.models import AuditEntry, BankStatusReport, Payment, PaymentRun
 from db.queries import add_audit_once
 from domain.calendar import AGENCY_TZ
+from iso20022.errors import MessageError
 from iso20022.pain001 import PaymentRun as Pain001Run
 from iso20022.pain001 import build_pain001
 from iso20022.pain002 import parse_pain002
+from payloads.errors import BANK_REJECTED, INVALID_MESSAGE
 from payloads.payments import (
     AppliedChange,
     ApplyInput,
@@ -41,6 +43,7 @@ from payloads.payments import (
 from policy import PolicySource
 
 MAX_RETURNED = 1000  # returned payments named in one answer (a page; `more` for the rest)
+MAX_BANK_TEXT = 300  # characters of the bank's answer carried in an error
 
 
 class PaymentActivities:
@@ -123,15 +126,28 @@ class PaymentActivities:
         transactions), so the bank answers a resubmission as a duplicate: never paid twice.
         The answer is counts: the ledger holds the transactions."""
         pain = self.message(inp.run_id)
-        message = build_pain001(pain)
+        try:
+            message = build_pain001(pain)
+        except MessageError as err:  # the ledger's data makes no valid message: finance fixes it
+            raise ApplicationError(
+                f"the run's pain.001 cannot be built: {err}",
+                type=INVALID_MESSAGE,
+                non_retryable=True,
+            ) from err
         resp = httpx.post(
             f"{self.settings.bank_url}/pain001",
             content=message,
             headers={"Content-Type": "application/xml"},
             timeout=120,  # a run of 100,000 transfers is a large message
         )
-        if resp.status_code not in (202, 409):  # 409: the bank has it already
-            raise RuntimeError(f"bank answered {resp.status_code}: {resp.text[:200]}")
+        if 400 <= resp.status_code < 500 and resp.status_code != 409:  # 409: it has it already
+            raise ApplicationError(
+                f"bank answered {resp.status_code}: {resp.text[:MAX_BANK_TEXT]}",
+                type=BANK_REJECTED,
+                non_retryable=True,
+            )
+        if resp.status_code not in (202, 409):  # 5xx: the bank is down or busy; retried
+            raise RuntimeError(f"bank answered {resp.status_code}: {resp.text[:MAX_BANK_TEXT]}")
         with session_scope(self.engine) as session:
             session.execute(
                 update(Payment)

@@ -16,7 +16,9 @@ from domain.deadlines import compute_deadline, reminder_dates
 from domain.eligibility import precheck
 from domain.entitlement import entitlement_end, entitlement_months
 from domain.identifiers import birth_date_from_national_id, sex_from_national_id
+from domain.policy import NoPolicyInForce, PolicyPeriod, RegionPolicy
 from payloads.case_state import CasePolicy, PrecheckItem, Proposal
+from payloads.errors import NO_POLICY
 from payloads.rules import (
     AssessInput,
     CasePolicyInput,
@@ -29,6 +31,25 @@ from payloads.rules import (
 from policy import PolicyBook, PolicySource, UnknownRegion
 
 
+def no_policy(message: str) -> ApplicationError:
+    """Permanent: the policy data has nothing for this (the workflow asks a supervisor)."""
+    return ApplicationError(message, type=NO_POLICY, non_retryable=True)
+
+
+def region_of(book: PolicyBook, code: str) -> RegionPolicy:
+    try:
+        return book.region(code)
+    except UnknownRegion:
+        raise no_policy(f"unknown region {code}") from None
+
+
+def period_at(region: RegionPolicy, on: date) -> PolicyPeriod:
+    try:
+        return region.at(on)
+    except NoPolicyInForce as err:
+        raise no_policy(str(err)) from None
+
+
 class RuleActivities:
     def __init__(self, policy: PolicySource, calendars: LiveCalendar | None = None) -> None:
         self.policy = policy
@@ -38,17 +59,14 @@ class RuleActivities:
         base = (book or self.policy.current()).calendar
         return base if self.calendars is None else self.calendars.current(base)
 
-    def _region(self, code: str, book: PolicyBook | None = None):  # type: ignore[no-untyped-def]
-        try:
-            return (book or self.policy.current()).region(code)
-        except UnknownRegion as err:
-            raise ApplicationError(f"unknown region {code}", non_retryable=True) from err
+    def _region(self, code: str, book: PolicyBook | None = None) -> RegionPolicy:
+        return region_of(book or self.policy.current(), code)
 
     @activity.defn
     def plan_deadline(self, inp: PlanDeadlineInput) -> DeadlinePlan:
         """Due date and reminder days of one period (DOMAIN.md "Stages and deadlines")."""
         region = self._region(inp.region_code)
-        period = region.at(inp.start)
+        period = period_at(region, inp.start)
         rule = period.deadlines[inp.kind]
         deadline = compute_deadline(inp.start, rule.days, rule.day_kind, self._calendar())
         for warning in deadline.warnings:
@@ -67,7 +85,7 @@ class RuleActivities:
     @activity.defn
     def case_policy(self, inp: CasePolicyInput) -> CasePolicy:
         region = self._region(inp.region_code)
-        period = region.at(inp.on)
+        period = period_at(region, inp.on)
         return CasePolicy(
             policy_version=region.version_at(inp.on),
             late_registration_window_days=period.late_registration_window_days,
@@ -82,7 +100,7 @@ class RuleActivities:
         """Eligibility pre-check (社会保险法 art. 45) and the proposed entitlement (art. 46)."""
         book = self.policy.current()
         region = self._region(inp.region_code, book)
-        period = region.at(inp.on)
+        period = period_at(region, inp.on)
         retirement = None
         if inp.national_id is not None:
             retirement = book.national.retirement.retirement(
@@ -128,11 +146,8 @@ class AmountActivities:
 
     @activity.defn
     def month_amount(self, inp: MonthAmountInput) -> MonthAmount:
-        try:
-            region = self.policy.current().region(inp.region_code)
-        except UnknownRegion as err:
-            raise ApplicationError(f"unknown region {inp.region_code}", non_retryable=True) from err
-        period = region.at(inp.on)
+        region = region_of(self.policy.current(), inp.region_code)
+        period = period_at(region, inp.on)
         return MonthAmount(
             amount=monthly_amount(period.benefit, period.rounding),
             policy_version=region.version_at(inp.on),
@@ -148,12 +163,10 @@ class PayoutCalendarActivities:
     @activity.defn
     def next_payout_day(self, inp: NextPayoutInput) -> date:
         """The first payout day strictly after `after`."""
-        region = self.policy.current().region(inp.region_code)
+        region = region_of(self.policy.current(), inp.region_code)
         day = inp.after + timedelta(days=1)
         for _ in range(62):
-            if day.day in region.at(day).payout_days:
+            if day.day in period_at(region, day).payout_days:
                 return day
             day += timedelta(days=1)
-        raise ApplicationError(
-            f"{inp.region_code}: no payout day within two months", non_retryable=True
-        )
+        raise no_policy(f"{inp.region_code}: no payout day within two months")

@@ -18,6 +18,7 @@ class ModeChange(BaseModel):
     answer_twice: bool | None = None
     closed_accounts: list[str] | None = None
     blocked_accounts: list[str] | None = None
+    refuse: str | None = Field(default=None, max_length=200)
 
 
 @router.get("/mode")
@@ -28,7 +29,8 @@ async def get_mode(request: Request) -> dict[str, Any]:
 
 @router.post("/mode")
 async def set_mode(change: ModeChange, request: Request) -> dict[str, Any]:
-    """Change test modes: slow_ms, down, answer_twice, closed_accounts, blocked_accounts."""
+    """Change test modes: slow_ms, down, answer_twice, closed_accounts, blocked_accounts,
+    refuse (a reason: every pain.001 is refused with a 400; "" accepts again)."""
     mode = request.app.state.bank.mode
     for name, value in change.model_dump(exclude_none=True).items():
         setattr(mode, name, set(value) if isinstance(value, list) else value)

@@ -81,6 +81,8 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
     async def submit(request: Request) -> Response:
         """Submit a pain.001; 202 with the acceptance pain.002, 400 invalid, 409 duplicate."""
         bank: Bank = request.app.state.bank
+        if bank.mode.refuse:
+            raise HTTPException(400, f"pain.001 refused: {bank.mode.refuse}")
         try:
             acceptance = await bank.accept(await request.body())
         except MessageError as exc:

@@ -39,6 +39,7 @@ class Mode:
     answer_twice: bool = False  # every webhook is sent twice
     closed_accounts: set[str] = field(default_factory=set)  # returned with AC04
     blocked_accounts: set[str] = field(default_factory=set)  # returned with AC06
+    refuse: str = ""  # set: every pain.001 is refused (400) with this reason
 
     def public(self) -> dict[str, object]:
         data = asdict(self)

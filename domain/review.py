@@ -1,11 +1,12 @@
 """The reviewer's decision (DOMAIN.md stage 3): rejection reasons, correction rules.
 
 A rejection carries reasons from this list plus free text, and tells the claimant of their
-right to administrative review (行政复议) or an administrative suit (行政诉讼)."""
+right to administrative review (行政复议) or an administrative suit (行政诉讼). The reasons are
+optional in the REST contract: given none, they are the pre-checks that failed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from domain.tasks import OutcomeError
@@ -29,6 +30,22 @@ REJECTION_REASONS: dict[str, tuple[str, str]] = {
     "other": ("其他原因（见说明）", "other (see explanation)"),
 }
 
+# the pre-check (domain/eligibility.py) whose failure is each reason; 社会保险法 arts. 45, 51
+PRECHECK_REASONS: dict[str, str] = {
+    "contributions": "insufficient_contributions",
+    "non_voluntary": "voluntary_separation",
+    "registered_seeking_work": "not_seeking_work",
+    "below_retirement_age": "retirement_age_reached",
+}
+assert set(PRECHECK_REASONS.values()) <= set(REJECTION_REASONS)
+
+
+def default_rejection_reasons(failed_checks: Iterable[str]) -> list[str]:
+    """The reasons of a rejection that names none: the failed pre-checks', else `other`."""
+    reasons = [PRECHECK_REASONS[c] for c in failed_checks if c in PRECHECK_REASONS]
+    return list(dict.fromkeys(reasons)) or ["other"]
+
+
 APPEAL_NOTICE_ZH = (
     "如对本决定不服，可自收到本通知书之日起六十日内依法申请行政复议，"
     "或者自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。"
@@ -41,10 +58,10 @@ APPEAL_NOTICE_EN = (
 
 def check_review_outcome(outcome: str, reason: str | None, data: Mapping[str, Any]) -> None:
     """Raise OutcomeError unless a review decision carries what it must."""
-    if outcome == "reject":
-        reasons = data.get("reasons")
-        if not isinstance(reasons, list) or not reasons:
-            raise OutcomeError("data.reasons", "choose at least one rejection reason")
+    if outcome == "reject" and data.get("reasons") is not None:  # none: the failed pre-checks
+        reasons = data["reasons"]
+        if not isinstance(reasons, list):
+            raise OutcomeError("data.reasons", "a list of rejection reason codes")
         unknown = [r for r in reasons if r not in REJECTION_REASONS]
         if unknown:
             raise OutcomeError("data.reasons", f"unknown rejection reasons: {unknown}")

@@ -115,6 +115,8 @@ PLAIN_KINDS = (
     "transfer_in",
     "escalation",
     "bank_unavailable",
+    "system_error",
+    "bank_rejected",
 )
 
 
@@ -130,6 +132,8 @@ class NoData(_Data):
         "transfer_in",
         "escalation",
         "bank_unavailable",
+        "system_error",
+        "bank_rejected",
     ]
 
 

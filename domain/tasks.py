@@ -50,6 +50,11 @@ TASK_KINDS: dict[str, TaskKind] = {
         _kind("transfer_in", "clerk", 50, "accept"),
         _kind("escalation", "supervisor", 80, "resolved"),
         _kind("bank_unavailable", "finance", 90, "acknowledged"),
+        # a permanent failure of a case's activity (policy data, a database constraint):
+        # the supervisors fix its cause (or have it fixed) and retry
+        _kind("system_error", "supervisor", 90, "retry", also="admin"),
+        # the bank refused a run's message: resubmit once fixed, or hold the run
+        _kind("bank_rejected", "finance", 90, "resubmit hold", "hold"),
     )
 }
 

@@ -34,6 +34,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "kind.transfer_in": ("转入", "Transfer in"),
     "kind.escalation": ("升级事项", "Escalation"),
     "kind.bank_unavailable": ("银行不可用", "Bank unavailable"),
+    "kind.system_error": ("系统错误待处理", "System error"),
+    "kind.bank_rejected": ("银行拒收报文", "Bank refused the run"),
     # outcomes
     "outcome.approve": ("核定", "approve"),
     "outcome.reject": ("不予核定", "reject"),
@@ -48,6 +50,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "outcome.reissue": ("重新支付", "reissue"),
     "outcome.cancel": ("取消", "cancel"),
     "outcome.acknowledged": ("已知悉", "acknowledged"),
+    "outcome.retry": ("已修正，重试", "fixed, retry"),
+    "outcome.resubmit": ("重新提交", "resubmit"),
     # payments
     "category.benefit": ("失业保险金", "benefit"),
     "category.medical_premium": ("医疗保险费", "medical premium"),

@@ -9,3 +9,13 @@ TASK_NOT_FOUND = "TaskNotFound"  # 404
 TASK_CLOSED = "TaskClosed"  # 409
 FORBIDDEN = "Forbidden"  # 403
 INVALID_OUTCOME = "InvalidOutcome"  # 422, the field in the error's first detail
+
+# A permanent activity failure: raised once (non-retryable); the workflow opens a task for the
+# group that can fix its cause, carrying the error, and waits for them.
+NO_POLICY = "NoPolicy"  # no policy in force on the date asked (or no such region)
+CONSTRAINT_VIOLATION = "ConstraintViolation"  # the database refused a write
+BANK_REJECTED = "BankRejected"  # the bank refused the message (a 4xx other than a duplicate)
+INVALID_MESSAGE = "InvalidMessage"  # the run's pain.001 cannot be built (the data is wrong)
+PERMANENT: frozenset[str] = frozenset(
+    {NO_POLICY, CONSTRAINT_VIOLATION, BANK_REJECTED, INVALID_MESSAGE}
+)

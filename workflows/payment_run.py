@@ -38,9 +38,10 @@ with workflow.unsafe.imports_passed_through():
         RunSummary,
         StatusReportRef,
         StatusUpdate,
+        SubmitResult,
     )
     from payloads.tasks import CompleteTaskInput, Detail, TaskState
-    from workflows.human_tasks import HumanTasks, TaskOwner, data_of
+    from workflows.human_tasks import HumanTasks, TaskOwner, data_of, permanent_failure
 
 SHORT = timedelta(seconds=30)
 POLL_EVERY = timedelta(hours=6)
@@ -81,18 +82,20 @@ class PaymentRunWorkflow(TaskOwner):
     @workflow.run
     async def run(self, inp: PaymentRunInput) -> PaymentRunStatus:
         st = self.st
-        st.summary = summary = await workflow.execute_activity_method(
-            PaymentActivities.gather_run,
-            GatherInput(inp.run_id, inp.region_code, inp.cutoff, workflow.now()),
-            start_to_close_timeout=SHORT,
+        st.summary = summary = await self.tasks.until_fixed(
+            "gather_run",
+            lambda: workflow.execute_activity_method(
+                PaymentActivities.gather_run,
+                GatherInput(inp.run_id, inp.region_code, inp.cutoff, workflow.now()),
+                start_to_close_timeout=SHORT,
+            ),
         )
         if summary.count == 0:
             st.status = "empty"
             return st
-        if not await self._released(summary):
+        if not await self._released(summary) or not await self._submitted(summary):
             await self._set("held")
         else:
-            await self._submit(summary)
             await self._settle()
             await self._set("completed")
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -134,10 +137,29 @@ class PaymentRunWorkflow(TaskOwner):
         await self._set("approved", approved_by=second.actor)
         return True
 
-    async def _submit(self, summary: RunSummary) -> None:
-        """Submit with backoff; past the policy limit finance gets a task, retries go on."""
+    async def _submitted(self, summary: RunSummary) -> bool:
+        """Submit with backoff; past the policy limit finance gets a task, retries go on. A
+        bank that refuses the message (or a message that cannot be built) is no outage: a
+        `bank_rejected` task for finance with the error, who resubmit once it is fixed, or
+        hold the run (False)."""
         st = self.st
-        st.status = "submitting"
+        while True:
+            st.status = "submitting"
+            try:
+                sent = await self._submit(summary)
+            except ActivityError as err:
+                failure = permanent_failure(err)
+                if failure is None:
+                    raise
+                if not await self._resubmit(failure):
+                    return False
+                continue
+            st.outstanding_count = sent.outstanding
+            st.status = "submitted"
+            return True
+
+    async def _submit(self, summary: RunSummary) -> SubmitResult:
+        st = self.st
         submit = workflow.start_activity_method(
             PaymentActivities.submit_run,
             RunInput(st.run_id, workflow.now()),
@@ -153,9 +175,21 @@ class PaymentRunWorkflow(TaskOwner):
                 title=f"银行接口不可用 / Bank unavailable for run {st.run_id}",
                 details={"since_hours": summary.bank_alert_hours},
             )
-        sent = await submit
-        st.outstanding_count = sent.outstanding
-        st.status = "submitted"
+        return await submit
+
+    async def _resubmit(self, failure: ApplicationError) -> bool:
+        """Finance decides on a refused submission: True to submit again."""
+        st = self.st
+        n = 1 + sum(1 for t in self.task_states.values() if t.kind == "bank_rejected")
+        task = await self.tasks.open(
+            "bank_rejected",
+            task_id=f"bank_rejected-{st.run_id}-{n}",
+            title=f"银行拒收代发报文 / The bank refused run {st.run_id}",
+            details={"error_type": failure.type, "error": failure.message},
+        )
+        st.status = "refused"
+        done = await self.tasks.decided(task.task_id)
+        return done.outcome == "resubmit"
 
     async def _settle(self) -> None:
         """Apply statuses until the ledger has none of the run waiting, then ask the ledger
@@ -237,18 +271,20 @@ class PaymentRunWorkflow(TaskOwner):
         )
         done = await self.tasks.decided(task.task_id)
         acct = data_of(done, PaymentReturnedData).bank_account
-        await workflow.execute_activity_method(
-            PaymentActivities.reissue_or_cancel,
-            ReissueInput(
-                end_to_end_id=ch.end_to_end_id,
-                at=workflow.now(),
-                actor=done.actor,
-                bank_code=acct.bank_code if acct else None,
-                account_number=acct.account_number if acct else None,
-                account_name=acct.account_name if acct else None,
-                cancel_reason=(done.reason or "") if done.outcome == "cancel" else None,
+        decided = ReissueInput(
+            end_to_end_id=ch.end_to_end_id,
+            at=workflow.now(),
+            actor=done.actor,
+            bank_code=acct.bank_code if acct else None,
+            account_number=acct.account_number if acct else None,
+            account_name=acct.account_name if acct else None,
+            cancel_reason=(done.reason or "") if done.outcome == "cancel" else None,
+        )
+        await self.tasks.until_fixed(
+            "reissue_or_cancel",
+            lambda: workflow.execute_activity_method(
+                PaymentActivities.reissue_or_cancel, decided, start_to_close_timeout=SHORT
             ),
-            start_to_close_timeout=SHORT,
         )
 
     async def _set(self, status: str, **who: str) -> None:

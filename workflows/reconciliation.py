@@ -43,10 +43,13 @@ class ReconciliationWorkflow(TaskOwner):
 
     @workflow.run
     async def run(self, inp: ReconcileDayInput) -> str:
-        result = await workflow.execute_activity_method(
-            ReconciliationActivities.reconcile_day,
-            ReconcileInput(day=inp.day, at=workflow.now()),
-            start_to_close_timeout=timedelta(minutes=5),
+        result = await self.tasks.until_fixed(
+            "reconcile_day",
+            lambda: workflow.execute_activity_method(
+                ReconciliationActivities.reconcile_day,
+                ReconcileInput(day=inp.day, at=workflow.now()),
+                start_to_close_timeout=timedelta(minutes=5),
+            ),
         )
         self.st.matched, self.st.mismatches = result.matched, result.mismatches
         if not result.mismatches:

@@ -19,7 +19,8 @@ from api.services import ActionError
 from api.services.cases import update_error
 from db.engine import session_scope
 from db.models import AuditEntry, CaseRecord, Task, User
-from domain.tasks import may_complete
+from domain.task_data import check_completion, parse_task_data
+from domain.tasks import OutcomeError, may_complete
 from payloads.notify import NotifyInput
 from payloads.tasks import CompleteTaskInput
 from workflows.human_tasks import TaskOwner
@@ -278,6 +279,10 @@ async def complete(
         raise ActionError(409, f"task {task_id} is claimed by {task.assignee}")
     if task.escalated and not task.assignee and "supervisor" not in user.role_set:
         raise ActionError(403, f"task {task_id} is escalated: a supervisor decides or assigns it")
+    try:  # the kind's typed data first (the workflow's validator checks again)
+        check_completion(task.kind, outcome, reason, parse_task_data(task.kind, data))
+    except OutcomeError as err:
+        raise ActionError(422, str(err), ["body", *err.field.split(".")]) from err
     handle = client.get_workflow_handle(task.workflow_id)
     try:
         await handle.execute_update(

@@ -112,9 +112,11 @@ async def test_review_approved_through_the_api_fixes_the_entitlement(
     case_id, _ = await _case_in_review(api, env, clerk, contribution_months=130)
     task = (await api.get("/api/v1/tasks", params={"case_id": case_id}, headers=rev)).json()[0]
     url = f"/api/v1/tasks/{task['task_id']}/complete"
-    no_reasons = await api.post(url, json={"outcome": "reject", "reason": "x"}, headers=rev)
-    assert no_reasons.status_code == 422
-    assert no_reasons.json()["detail"][0]["loc"] == ["body", "data", "reasons"]
+    unknown = await api.post(
+        url, json={"outcome": "reject", "reason": "x", "data": {"reasons": ["x"]}}, headers=rev
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"][0]["loc"] == ["body", "data", "reasons"]
     ok = await api.post(url, json={"outcome": "approve"}, headers=rev)
     assert ok.status_code == 200, ok.text
     case = await case_when(api, clerk, case_id, "active")

@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from payloads.records import ObligationInput
     from payloads.rules import MonthAmountInput
     from payloads.submissions import BankAccount
-    from workflows.claim.services import SHORT, CaseServices
+    from workflows.claim.services import CaseServices
     from workflows.waiting import fixed, wait_until
 
 MonthEnd = Literal["next", "stopped", "exhausted"]
@@ -184,14 +184,13 @@ class BenefitMonths:
         """A month to pay: its amount is the policy's on the month's first day."""
         if ms.owed:
             return
-        priced = await workflow.execute_activity_method(
+        priced = await self.case.activity(
             AmountActivities.month_amount,
             MonthAmountInput(region_code=self.payee.region_code, on=ms.start),
-            start_to_close_timeout=SHORT,
         )
         ms.amount, ms.policy_version = priced.amount, priced.policy_version
         acct = self.payee.account
-        await workflow.execute_activity_method(
+        await self.case.activity(
             LedgerActivities.create_obligation,
             ObligationInput(
                 case_id=self.case.case_id,
@@ -206,7 +205,6 @@ class BenefitMonths:
                 account_number=acct.account_number if acct else None,
                 account_name=acct.account_name if acct else None,
             ),
-            start_to_close_timeout=SHORT,
         )
         ms.owed = True
         self.case.event("payment_owed", None, month=ms.month, amount=str(priced.amount))

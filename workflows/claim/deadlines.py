@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from payloads.case_state import DeadlineExtension, DeadlineInfo, DeadlineKind
     from payloads.errors import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED
     from payloads.rules import PlanDeadlineInput
-    from workflows.claim.services import SHORT, CaseServices
+    from workflows.claim.services import CaseServices
     from workflows.waiting import fixed, wait_until
 
 # The task whose due time is a deadline's: it moves with the deadline.
@@ -46,10 +46,9 @@ class Deadlines:
         """The deadline of `kind` running from `start` (planned once per case)."""
         if kind in self.all:
             return self.all[kind]
-        plan = await workflow.execute_activity_method(
+        plan = await self.case.activity(
             RuleActivities.plan_deadline,
             PlanDeadlineInput(region_code=self.case.region_code, kind=kind, start=start),
-            start_to_close_timeout=SHORT,
         )
         dl = DeadlineInfo(
             kind=kind,
@@ -157,10 +156,9 @@ class Deadlines:
         for dl in list(self.all.values()):
             if change.year not in dl.pending_years() or not self._running(dl):
                 continue
-            plan = await workflow.execute_activity_method(
+            plan = await self.case.activity(
                 RuleActivities.plan_deadline,
                 PlanDeadlineInput(region_code=self.case.region_code, kind=dl.kind, start=dl.start),
-                start_to_close_timeout=SHORT,
             )
             if not self._running(dl):  # met or missed while the plan was made
                 continue

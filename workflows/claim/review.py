@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
 
     from activities.rules import RuleActivities
     from domain.deadlines import deadline_expiry, reminder_instant
-    from domain.review import APPEAL_NOTICE_ZH, REJECTION_REASONS
+    from domain.review import APPEAL_NOTICE_ZH, REJECTION_REASONS, default_rejection_reasons
     from domain.task_data import ReviewClaimData, TaskData
     from domain.tasks import OutcomeError
     from payloads.case_state import Decision, EmployerFacts, Entitlement, Proposal, ReviewState
@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from payloads.submissions import Registration
     from payloads.tasks import CompleteTaskInput, TaskCompletion, TaskState
     from workflows.claim.deadlines import Deadlines
-    from workflows.claim.services import SHORT, CaseServices
+    from workflows.claim.services import CaseServices
     from workflows.human_tasks import data_of
 
 VERDICT = {True: "eligible", False: "ineligible", None: "undetermined"}
@@ -66,7 +66,7 @@ class Review:
     async def _assess(
         self, facts: EmployerFacts, seeking_work: bool, national_id: str, on: date
     ) -> Proposal:
-        return await workflow.execute_activity_method(
+        return await self.case.activity(
             RuleActivities.assess_claim,
             AssessInput(
                 region_code=self.case.region_code,
@@ -78,7 +78,6 @@ class Review:
                 carried_months=facts.carried_months,
                 national_id=national_id,
             ),
-            start_to_close_timeout=SHORT,
         )
 
     async def decide(self, st: ReviewState) -> Entitlement | None:
@@ -158,7 +157,9 @@ class Review:
             result=summary,
             reason_text=done.reason,
         )
-        st.decision = self._decision(done, proposal.policy_version, key, ent, corrected, reported)
+        st.decision = self._decision(
+            done, proposal.policy_version, key, [], ent, corrected, reported
+        )
         st.status = "approved"
         self.case.enter("benefits")
         self.case.set_status("active")
@@ -175,7 +176,7 @@ class Review:
         return ent
 
     async def _reject(self, st: ReviewState, done: TaskCompletion) -> None:
-        reasons = list(data_of(done, ReviewClaimData).reasons or [])
+        reasons = self._reasons(st, done)
         key = await self.case.determine(
             "review",
             "reject",
@@ -185,7 +186,7 @@ class Review:
             reasons=reasons,
             reason_text=done.reason,
         )
-        st.decision = self._decision(done, st.proposal.policy_version, key, None, None, None)
+        st.decision = self._decision(done, st.proposal.policy_version, key, reasons, None)
         st.status = "rejected"
         self.case.enter("closed")
         self.case.set_status("rejected", "review_rejected")
@@ -200,20 +201,27 @@ class Review:
         )
 
     @staticmethod
+    def _reasons(st: ReviewState, done: TaskCompletion) -> list[str]:
+        """The reviewer's reasons, or (none given) the failed pre-checks' (domain/review.py)."""
+        given = data_of(done, ReviewClaimData).reasons
+        failed = [c.code for c in st.proposal.checks if c.passed is False]
+        return list(given) if given else default_rejection_reasons(failed)
+
+    @staticmethod
     def _decision(
         done: TaskCompletion,
         policy_version: str,
         key: str,
+        reasons: list[str],
         entitlement: Entitlement | None,
-        corrected: int | None,
-        reported: int | None,
+        corrected: int | None = None,
+        reported: int | None = None,
     ) -> Decision:
-        data = data_of(done, ReviewClaimData)
         return Decision(
             outcome="approve" if done.outcome == "approve" else "reject",
             decided_by=done.actor,
             decided_at=done.completed_at,
-            reasons=list(data.reasons or []),
+            reasons=reasons,
             reason_text=done.reason,
             contribution_months=corrected if corrected is not None else reported,
             corrected_from=reported if corrected is not None and corrected != reported else None,

@@ -7,10 +7,10 @@ as arguments; none of them sees the workflow."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -38,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.human_tasks import HumanTasks
 
 SHORT = timedelta(seconds=30)
+A = TypeVar("A")
+R = TypeVar("R")
 NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=20)
 
 
@@ -150,7 +152,17 @@ class CaseServices:
         if status == "no_contact":
             self.event("notification_no_contact", None, key=key)
 
-    # ---- tasks and evidence ----------------------------------------------------------------
+    # ---- activities, tasks and evidence ----------------------------------------------------
+
+    async def activity(
+        self, method: Callable[[Any, A], R], arg: A, *, timeout: timedelta = SHORT
+    ) -> R:
+        """An activity of the case; a permanent failure waits for the supervisors to fix its
+        cause (a `system_error` task) and then runs it again (HumanTasks.until_fixed)."""
+        return await self.tasks.until_fixed(
+            method.__name__,
+            lambda: workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout),
+        )
 
     async def open_task(
         self,
@@ -196,7 +208,7 @@ class CaseServices:
         """Keep a decision as evidence (inputs, policy and code versions, actor, reasons);
         its key."""
         key = f"{self.case_id}:{kind}"
-        await workflow.execute_activity_method(
+        await self.activity(
             DeterminationActivities.record_determination,
             DeterminationInput(
                 key=key,
@@ -211,7 +223,6 @@ class CaseServices:
                 reasons=reasons or [],
                 reason_text=reason_text,
             ),
-            start_to_close_timeout=SHORT,
         )
         self.event("determination", actor, kind=kind, outcome=outcome)
         return key

@@ -37,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.claim.deadlines import Deadlines
     from workflows.claim.intake import Intake
     from workflows.claim.review import Review
-    from workflows.claim.services import SHORT, CaseServices
+    from workflows.claim.services import CaseServices
     from workflows.human_tasks import TaskOwner
 
 SYNC_TIMEOUT = timedelta(seconds=30)
@@ -160,10 +160,9 @@ class ClaimWorkflow(TaskOwner):
         await workflow.wait_condition(self.intake.arrived)
         s.opened_at = workflow.now()
         self.case.event("case_opened", None)
-        s.policy = await workflow.execute_activity_method(
+        s.policy = await self.case.activity(
             RuleActivities.case_policy,
             CasePolicyInput(region_code=self.case.region_code, on=self.intake.separation_date()),
-            start_to_close_timeout=SHORT,
         )
         if not await self.intake.run():
             return
@@ -206,10 +205,13 @@ class ClaimWorkflow(TaskOwner):
             last = s.unsynced_events[-1].seq
             self._syncing = True
             try:
-                await workflow.execute_local_activity_method(
-                    CaseActivities.sync_case,
-                    SyncCaseInput(state=s, at=workflow.now()),
-                    start_to_close_timeout=SYNC_TIMEOUT,
+                await self.tasks.until_fixed(
+                    "sync_case",
+                    lambda: workflow.execute_local_activity_method(
+                        CaseActivities.sync_case,
+                        SyncCaseInput(state=s, at=workflow.now()),
+                        start_to_close_timeout=SYNC_TIMEOUT,
+                    ),
                 )
             finally:
                 self._syncing = False
