@@ -10,24 +10,18 @@ Open tasks remind before their due time and escalate to the supervisors at it.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.worklist import TaskNoticeActivities, WorklistActivities
     from domain.task_data import TaskData, as_record, check_completion, parse_task_data
     from domain.tasks import TASK_KINDS, OutcomeError, may_complete
-    from payloads.errors import (
-        FORBIDDEN,
-        INVALID_OUTCOME,
-        PERMANENT,
-        TASK_CLOSED,
-        TASK_NOT_FOUND,
-    )
+    from payloads.errors import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
     from payloads.tasks import (
         CloseTaskInput,
         CompleteTaskInput,
@@ -47,15 +41,6 @@ NOTICE_TIMEOUT = timedelta(minutes=2)
 DataCheck = Callable[[TaskState, TaskData, CompleteTaskInput], None]
 EventSink = Callable[..., None]
 D = TypeVar("D")
-R = TypeVar("R")
-
-
-def permanent_failure(err: ActivityError) -> ApplicationError | None:
-    """The typed, non-retryable cause of a permanent activity failure (payloads/errors.py)."""
-    cause = err.cause
-    if isinstance(cause, ApplicationError) and cause.non_retryable and cause.type in PERMANENT:
-        return cause
-    return None
 
 
 def _no_event(*_: Any, **__: Any) -> None:
@@ -252,32 +237,8 @@ class HumanTasks:
             CompleteTaskInput(task_id=task_id, outcome=outcome, actor="system", reason=reason)
         )
 
-    async def until_fixed(self, activity: str, call: Callable[[], Awaitable[R]]) -> R:
-        """Run `call` (an activity). A permanent failure becomes a `system_error` task for the
-        supervisors carrying the error, instead of endless retries; once they have fixed its
-        cause and completed the task (`retry`), the activity runs again."""
-        while True:
-            try:
-                return await call()
-            except ActivityError as err:
-                failure = permanent_failure(err)
-                if failure is None:
-                    raise
-                await self._system_error(activity, failure)
-
-    async def _system_error(self, activity: str, failure: ApplicationError) -> None:
-        n = 1 + sum(1 for t in self.tasks.values() if t.kind == "system_error")
-        task = await self.open(
-            "system_error",
-            task_id=f"system_error-{self.case_id or self.workflow_id}-{n}",
-            title=f"系统错误待处理 / {failure.type} in {activity}",
-            details={"activity": activity, "error_type": failure.type, "error": failure.message},
-        )
-        self.on_event(
-            "system_error", None, task_id=task.task_id, activity=activity, error_type=failure.type
-        )
-        done = await self.decided(task.task_id)
-        self.on_event("system_error_retried", done.actor, activity=activity, reason=done.reason)
+    def of_kind(self, kind: str) -> list[TaskState]:
+        return [t for t in self.tasks.values() if t.kind == kind]
 
     def cancel_watchers(self) -> None:
         for watcher in self.watchers:

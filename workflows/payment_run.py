@@ -38,10 +38,11 @@ with workflow.unsafe.imports_passed_through():
         RunSummary,
         StatusReportRef,
         StatusUpdate,
-        SubmitResult,
     )
     from payloads.tasks import CompleteTaskInput, Detail, TaskState
-    from workflows.human_tasks import HumanTasks, TaskOwner, data_of, permanent_failure
+    from workflows.human_tasks import HumanTasks, TaskOwner, data_of
+    from workflows.payment_submission import Submission
+    from workflows.system_errors import until_fixed
 
 SHORT = timedelta(seconds=30)
 POLL_EVERY = timedelta(hours=6)
@@ -82,7 +83,8 @@ class PaymentRunWorkflow(TaskOwner):
     @workflow.run
     async def run(self, inp: PaymentRunInput) -> PaymentRunStatus:
         st = self.st
-        st.summary = summary = await self.tasks.until_fixed(
+        st.summary = summary = await until_fixed(
+            self.tasks,
             "gather_run",
             lambda: workflow.execute_activity_method(
                 PaymentActivities.gather_run,
@@ -93,7 +95,8 @@ class PaymentRunWorkflow(TaskOwner):
         if summary.count == 0:
             st.status = "empty"
             return st
-        if not await self._released(summary) or not await self._submitted(summary):
+        submission = Submission(self.tasks, self.st, summary)
+        if not await self._released(summary) or not await submission.sent():
             await self._set("held")
         else:
             await self._settle()
@@ -136,60 +139,6 @@ class PaymentRunWorkflow(TaskOwner):
         st.approved_by = second.actor
         await self._set("approved", approved_by=second.actor)
         return True
-
-    async def _submitted(self, summary: RunSummary) -> bool:
-        """Submit with backoff; past the policy limit finance gets a task, retries go on. A
-        bank that refuses the message (or a message that cannot be built) is no outage: a
-        `bank_rejected` task for finance with the error, who resubmit once it is fixed, or
-        hold the run (False)."""
-        st = self.st
-        while True:
-            st.status = "submitting"
-            try:
-                sent = await self._submit(summary)
-            except ActivityError as err:
-                failure = permanent_failure(err)
-                if failure is None:
-                    raise
-                if not await self._resubmit(failure):
-                    return False
-                continue
-            st.outstanding_count = sent.outstanding
-            st.status = "submitted"
-            return True
-
-    async def _submit(self, summary: RunSummary) -> SubmitResult:
-        st = self.st
-        submit = workflow.start_activity_method(
-            PaymentActivities.submit_run,
-            RunInput(st.run_id, workflow.now()),
-            start_to_close_timeout=timedelta(minutes=5),
-            retry_policy=SUBMIT_RETRY,
-        )
-        limit = timedelta(hours=summary.bank_alert_hours).total_seconds()
-        done, _ = await workflow.wait([submit], timeout=limit)  # type: ignore[call-overload]
-        if not done:
-            await self.tasks.open(
-                "bank_unavailable",
-                task_id=f"bank_unavailable-{st.run_id}",
-                title=f"银行接口不可用 / Bank unavailable for run {st.run_id}",
-                details={"since_hours": summary.bank_alert_hours},
-            )
-        return await submit
-
-    async def _resubmit(self, failure: ApplicationError) -> bool:
-        """Finance decides on a refused submission: True to submit again."""
-        st = self.st
-        n = 1 + sum(1 for t in self.task_states.values() if t.kind == "bank_rejected")
-        task = await self.tasks.open(
-            "bank_rejected",
-            task_id=f"bank_rejected-{st.run_id}-{n}",
-            title=f"银行拒收代发报文 / The bank refused run {st.run_id}",
-            details={"error_type": failure.type, "error": failure.message},
-        )
-        st.status = "refused"
-        done = await self.tasks.decided(task.task_id)
-        return done.outcome == "resubmit"
 
     async def _settle(self) -> None:
         """Apply statuses until the ledger has none of the run waiting, then ask the ledger
@@ -280,7 +229,8 @@ class PaymentRunWorkflow(TaskOwner):
             account_name=acct.account_name if acct else None,
             cancel_reason=(done.reason or "") if done.outcome == "cancel" else None,
         )
-        await self.tasks.until_fixed(
+        await until_fixed(
+            self.tasks,
             "reissue_or_cancel",
             lambda: workflow.execute_activity_method(
                 PaymentActivities.reissue_or_cancel, decided, start_to_close_timeout=SHORT

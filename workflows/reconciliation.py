@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from payloads.reconciliation import ReconcileDayInput, ReconcileDayStatus, ReconcileInput
     from workflows import ids
     from workflows.human_tasks import HumanTasks, TaskOwner
+    from workflows.system_errors import until_fixed
 
 __all__ = [
     "DailyReconciliationWorkflow",
@@ -43,7 +44,8 @@ class ReconciliationWorkflow(TaskOwner):
 
     @workflow.run
     async def run(self, inp: ReconcileDayInput) -> str:
-        result = await self.tasks.until_fixed(
+        result = await until_fixed(
+            self.tasks,
             "reconcile_day",
             lambda: workflow.execute_activity_method(
                 ReconciliationActivities.reconcile_day,

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from payloads.records import DeterminationInput
     from payloads.tasks import Detail, TaskState
     from workflows.human_tasks import HumanTasks
+    from workflows.system_errors import until_fixed
 
 SHORT = timedelta(seconds=30)
 A = TypeVar("A")
@@ -158,8 +159,9 @@ class CaseServices:
         self, method: Callable[[Any, A], R], arg: A, *, timeout: timedelta = SHORT
     ) -> R:
         """An activity of the case; a permanent failure waits for the supervisors to fix its
-        cause (a `system_error` task) and then runs it again (HumanTasks.until_fixed)."""
-        return await self.tasks.until_fixed(
+        cause (a `system_error` task) and then runs it again (workflows/system_errors.py)."""
+        return await until_fixed(
+            self.tasks,
             method.__name__,
             lambda: workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout),
         )

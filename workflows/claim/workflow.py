@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.claim.review import Review
     from workflows.claim.services import CaseServices
     from workflows.human_tasks import TaskOwner
+    from workflows.system_errors import until_fixed
 
 SYNC_TIMEOUT = timedelta(seconds=30)
 
@@ -205,7 +206,8 @@ class ClaimWorkflow(TaskOwner):
             last = s.unsynced_events[-1].seq
             self._syncing = True
             try:
-                await self.tasks.until_fixed(
+                await until_fixed(
+                    self.tasks,
                     "sync_case",
                     lambda: workflow.execute_local_activity_method(
                         CaseActivities.sync_case,
