@@ -37,7 +37,6 @@ from api.main import create_app
 from bank.config import BankConfig
 from bank.testing import serve_bank
 from core.settings import Settings
-from core.temporal import DATA_CONVERTER
 from db.models import (
     AuditEntry,
     BankStatusReport,
@@ -53,7 +52,7 @@ from policy import PolicyBook
 from tests.browser.conftest import free_port
 from tests.conftest import ROOT
 from tests.utils import factories as f
-from tests.utils.temporal import advance, signal_case, state_when, today
+from tests.utils.temporal import CONVERTER, advance, signal_case, state_when, today
 from worker import create_worker
 from workflows.case_models import CheckInInput, CompleteTaskInput
 from workflows.claim import ClaimWorkflow
@@ -128,7 +127,7 @@ async def stack(
 
 
 def _replayer() -> Replayer:
-    return Replayer(workflows=[PaymentRunWorkflow], data_converter=DATA_CONVERTER)
+    return Replayer(workflows=[PaymentRunWorkflow], data_converter=CONVERTER)
 
 
 async def _keep(name: str, handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
