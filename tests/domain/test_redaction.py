@@ -15,13 +15,14 @@ def test_tail_is_the_last_four_digits_and_a_short_number_is_not_kept() -> None:
 
 def test_every_account_number_at_any_depth_becomes_its_tail_the_rest_unchanged() -> None:
     """Issue 13 §2: task results, audit data and case events keep bank code and tail only."""
+    account = {
+        "bank_code": "ICBC",
+        "account_number": "6222020200112233446",
+        "account_name": "刘测试",
+    }
     data = {
         "outcome": "reissue",
-        "bank_account": {
-            "bank_code": "ICBC",
-            "account_number": "6222020200112233446",
-            "account_name": "刘测试",
-        },
+        "bank_account": account,
         "history": [{"account_number": "6222020200998877665"}, {"account_number": None}],
         "months": 3,
     }
@@ -33,4 +34,4 @@ def test_every_account_number_at_any_depth_becomes_its_tail_the_rest_unchanged()
         "months": 3,
     }
     assert "6222020200112233446" not in repr(out)
-    assert data["bank_account"]["account_number"] == "6222020200112233446"  # not changed
+    assert account["account_number"] == "6222020200112233446"  # not changed
