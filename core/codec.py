@@ -51,10 +51,6 @@ class EncryptionCodec(PayloadCodec):
     def from_setting(cls, payload_keys: str) -> EncryptionCodec:
         return cls(parse_payload_keys(payload_keys))
 
-    @property
-    def key_ids(self) -> tuple[str, ...]:
-        return tuple(self._ciphers)
-
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self.encrypt(p) for p in payloads]
 
