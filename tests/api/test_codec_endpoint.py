@@ -4,6 +4,7 @@ decode audited, encode for admins, one namespace, CORS for the UI's origin alone
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -103,6 +104,12 @@ async def test_the_ui_decodes_with_the_staff_session_cookie_under_staff_codec(
     body = _json(await _sealed({"national_id": NID}))
     assert (await codec_api.post("/staff/codec/decode", json=body, headers=NS)).status_code == 401
     await page_login(codec_api, "clerk")  # the cookie is scoped to /staff
+    simple = await codec_api.post(  # a cross-site form or text post (no CORS preflight)
+        "/staff/codec/decode",
+        content=json.dumps(body),
+        headers={**NS, "Content-Type": "text/plain"},
+    )
+    assert simple.status_code == 422
     resp = await codec_api.post("/staff/codec/decode", json=body, headers=NS)
     assert resp.status_code == 200, resp.text
     assert PLAIN_CONVERTER.payload_converter.from_payloads(_payloads(resp.json())) == [
