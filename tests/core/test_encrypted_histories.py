@@ -77,8 +77,9 @@ def _sealed_payloads(node: Any) -> Iterator[dict[str, Any]]:
             yield from _sealed_payloads(value)
 
 
-def _found(secrets_: list[str], texts: Iterator[str] | list[str]) -> set[str]:
-    return {s for text in texts for s in secrets_ if s in text}
+def _found(needles: list[str], texts: Iterator[str] | list[str]) -> set[str]:
+    """Which of `needles` occur in any of `texts`."""
+    return {n for text in texts for n in needles if n in text}
 
 
 async def _task(api: httpx.AsyncClient, h: dict[str, str], case_id: str, kind: str) -> str:
