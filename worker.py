@@ -21,6 +21,7 @@ from activities.rules import AmountActivities, PayoutCalendarActivities, RuleAct
 from activities.starts import WorkflowStartActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
 from core.bytecode import keep_bytecode
+from core.codec import data_converter
 from core.gc_tuning import settle_after_startup
 from core.heartbeat import heartbeat_loop
 from core.identity import IdentityKeys
@@ -121,7 +122,11 @@ async def main() -> None:
     # edits are reloaded (a bad one refused, loudly, and its last valid version kept)
     book = PolicyStore(settings.policy_dir or POLICY_DIR, settings.policy_check_seconds)
     engine = make_engine(settings.effective_database_url)
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect(
+        settings.temporal_address,
+        settings.temporal_namespace,
+        data_converter(settings.payload_keys),
+    )
     worker = create_worker(
         client,
         settings=settings,

@@ -13,6 +13,7 @@ from core.identity import IdentityKeys
 from db.engine import session_scope
 from db.models import CaseEvent, CaseRecord
 from domain.identifiers import mask_national_id
+from domain.redaction import redact_accounts
 from workflows.case_models import CLOSED_STATUSES, CaseState
 
 
@@ -62,7 +63,7 @@ class CaseActivities:
                                 at=e.at,
                                 type=e.type,
                                 actor=e.actor,
-                                data=e.data,
+                                data=redact_accounts(e.data),
                             )
                         )
 

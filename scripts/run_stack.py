@@ -170,6 +170,9 @@ def main() -> int:
     # One secret per run unless given: the bank signs its webhooks, the API checks them.
     bank_secret = {"BANK_WEBHOOK_SECRET": env.get("BANK_WEBHOOK_SECRET") or secrets.token_hex(16)}
     env.setdefault("APP_ENV", "development")
+    if clock == "real":  # the dev server's Web UI decodes payloads through the API (staff login)
+        ui = ports["TEMPORAL_UI_PORT"]
+        env.setdefault("TEMPORAL_UI_ORIGIN", f"http://127.0.0.1:{ui},http://localhost:{ui}")
     stack = Stack(env)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
@@ -185,7 +188,8 @@ def main() -> int:
                 [tool("temporal"), "server", "start-dev",
                  "--db-filename", str(data_dir / "temporal.db"),
                  "--port", str(temporal_port), "--ui-port", str(ports["TEMPORAL_UI_PORT"]),
-                 "--ip", "127.0.0.1", "--log-level", "warn"],
+                 "--ip", "127.0.0.1", "--log-level", "warn",
+                 "--ui-codec-endpoint", f"http://127.0.0.1:{api}/staff/codec"],
             )  # fmt: skip
             describe = [tool("temporal"), "operator", "namespace", "describe",
                         "--namespace", "default", "--address", env["TEMPORAL_ADDRESS"]]  # fmt: skip
@@ -256,6 +260,8 @@ def main() -> int:
         print(f"  staff pages    http://127.0.0.1:{api}/staff")
         if clock == "real":
             print(f"  Temporal UI    http://127.0.0.1:{ports['TEMPORAL_UI_PORT']}")
+            print("                 (payloads are encrypted: sign in at /staff first, and tick")
+            print("                 'include cross-origin credentials' in the UI's codec settings)")
         else:
             print("  Temporal UI    none (time-skipping test server); move the clock with")
             print(f"                 POST http://127.0.0.1:{api}/api/v1/sim/clock/advance")

@@ -18,13 +18,12 @@ from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from core.temporal import DATA_CONVERTER
 from db.calendar_years import store_year
 from domain.calendar import AGENCY_TZ
 from domain.calendar_documents import parse_year_document
 from tests.utils import factories as f
 from tests.utils.calendar_years import fixture_days, fixture_toml, no_loaded_years
-from tests.utils.temporal import advance, signal_case, state_when, today
+from tests.utils.temporal import CONVERTER, advance, signal_case, state_when, today
 from workflows.case_models import CalendarChanged, CheckInInput, CompleteTaskInput
 from workflows.claim import ClaimWorkflow
 
@@ -33,7 +32,7 @@ RECORDED = [*sorted(HISTORIES.glob("*.json")), *sorted((HISTORIES / "claim").glo
 
 
 def _replayer() -> Replayer:
-    return Replayer(workflows=[ClaimWorkflow], data_converter=DATA_CONVERTER)
+    return Replayer(workflows=[ClaimWorkflow], data_converter=CONVERTER)
 
 
 async def _keep(name: str, handle: WorkflowHandle) -> WorkflowHistory:  # type: ignore[type-arg]
