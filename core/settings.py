@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     fund_account_name: str = "失业保险基金支出户"
     fund_account_number: str = "0000000000000000001"
     fund_bank_code: str = "102100099996"
+    # the medical-insurance agency (simulated: python -m medagency) and its answers' signatures
+    medagency_url: str = "http://127.0.0.1:8910"
+    medagency_webhook_secret: str = "dev-only-medagency-webhook-secret"
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -51,6 +54,8 @@ class Settings(BaseSettings):
                 raise ValueError("CASE_ID_KEY must be set outside development")
             if self.bank_webhook_secret.startswith("dev-only"):
                 raise ValueError("BANK_WEBHOOK_SECRET must be set outside development")
+            if self.medagency_webhook_secret.startswith("dev-only"):
+                raise ValueError("MEDAGENCY_WEBHOOK_SECRET must be set outside development")
             if self.clock == "simulated":
                 raise ValueError("CLOCK=simulated is for development and training only")
         return self

@@ -1,0 +1,395 @@
+"""The agency's own storage: one SQLite file through the standard library (not our db/ tables).
+
+It keeps what the agency was sent (batches and their lines, each batch key once), what it
+answered, and its register: each person's status and the months their premium was paid, so
+tests can check that no month is ever covered or paid twice. Amounts are integer fen,
+agency-clock times integer microseconds since the epoch (UTC). Every method is synchronous and
+takes the store's lock; the app calls them in a thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from medagency.protocol import Declaration, LineResult
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    batch_key TEXT PRIMARY KEY,
+    region_code TEXT NOT NULL,
+    month TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    received_us INTEGER NOT NULL,
+    due_us INTEGER NOT NULL,  -- when the answer is ready (agency clock)
+    status TEXT NOT NULL,  -- received | answered
+    answered_us INTEGER,
+    late INTEGER NOT NULL,  -- answered after the POST: a webhook tells the result
+    receipts INTEGER NOT NULL DEFAULT 1  -- how many times it was sent (accepted once)
+);
+CREATE TABLE IF NOT EXISTS lines (
+    batch_key TEXT NOT NULL REFERENCES batches (batch_key),
+    seq INTEGER NOT NULL,
+    line_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    person_ref TEXT NOT NULL,
+    national_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    month TEXT NOT NULL,
+    premium_fen INTEGER NOT NULL,
+    stop_date TEXT,
+    result TEXT,  -- accepted | rejected (NULL until answered)
+    reason TEXT,
+    duplicate_fen INTEGER,
+    PRIMARY KEY (batch_key, line_id)
+);
+CREATE TABLE IF NOT EXISTS people (
+    person_ref TEXT PRIMARY KEY,
+    region_code TEXT NOT NULL,
+    status TEXT NOT NULL,  -- enrolled | stopped
+    enrolled_month TEXT NOT NULL,
+    stopped_on TEXT
+);
+CREATE TABLE IF NOT EXISTS covered_months (
+    person_ref TEXT NOT NULL,
+    month TEXT NOT NULL,
+    premium_fen INTEGER NOT NULL,
+    batch_key TEXT NOT NULL,
+    PRIMARY KEY (person_ref, month)
+);
+CREATE TABLE IF NOT EXISTS webhooks (
+    id INTEGER PRIMARY KEY,
+    batch_key TEXT NOT NULL UNIQUE,
+    body BLOB NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,  -- failed deliveries so far
+    sends INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL DEFAULT 0,  -- wall time: retries follow real time
+    delivered_at REAL,
+    last_error TEXT
+);
+"""
+
+# (line row, the register's view of the person) -> the line's result
+Decide = Callable[[sqlite3.Row, sqlite3.Connection], LineResult]
+
+
+def to_us(moment: datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+def from_us(value: int) -> datetime:
+    return EPOCH + value * MICROSECOND
+
+
+def to_fen(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def fen(value: int | None) -> str | None:
+    return None if value is None else f"{Decimal(value) / 100:.2f}"
+
+
+@dataclass
+class Batch:
+    batch_key: str
+    region_code: str
+    month: str
+    content_sha256: str
+    status: str
+    received_at: datetime
+    due_at: datetime
+    answered_at: datetime | None
+    late: bool
+
+
+@dataclass
+class Webhook:
+    id: int
+    batch_key: str
+    body: bytes
+    attempts: int
+
+
+class AgencyStore:
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _rows(self, query: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(query, params).fetchall()
+
+    # -- batches --------------------------------------------------------------------------
+
+    def receive(self, decl: Declaration, digest: str, now: datetime, due: datetime) -> Batch | None:
+        """Store a new batch with its lines (None), or answer the batch a known key was first
+        stored as (nothing changes but the count of receipts of the same content)."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT * FROM batches WHERE batch_key = ?", (decl.batch_key,)
+            ).fetchone()
+            if row is not None:
+                db.execute(
+                    "UPDATE batches SET receipts = receipts + 1"
+                    " WHERE batch_key = ? AND content_sha256 = ?",
+                    (decl.batch_key, digest),
+                )
+                return _batch(row)
+            db.execute(
+                "INSERT INTO batches (batch_key, region_code, month, content_sha256,"
+                " received_us, due_us, status, late) VALUES (?, ?, ?, ?, ?, ?, 'received', ?)",
+                (decl.batch_key, decl.region_code, decl.month, digest, to_us(now), to_us(due),
+                 int(due > now)),
+            )  # fmt: skip
+            db.executemany(
+                "INSERT INTO lines (batch_key, seq, line_id, action, person_ref, national_id,"
+                " name, month, premium_fen, stop_date) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (decl.batch_key, seq, ln.line_id, ln.action, ln.person_ref, ln.national_id,
+                     ln.name, ln.month, to_fen(ln.premium),
+                     ln.stop_date.isoformat() if ln.stop_date else None)
+                    for seq, ln in enumerate(decl.lines)
+                ],
+            )  # fmt: skip
+        return None
+
+    def batch(self, batch_key: str) -> Batch | None:
+        rows = self._rows("SELECT * FROM batches WHERE batch_key = ?", (batch_key,))
+        return _batch(rows[0]) if rows else None
+
+    def due_batches(self, now: datetime) -> list[str]:
+        rows = self._rows(
+            "SELECT batch_key FROM batches WHERE status = 'received' AND due_us <= ?"
+            " ORDER BY received_us",
+            (to_us(now),),
+        )
+        return [r[0] for r in rows]
+
+    def answer_batch(
+        self,
+        batch_key: str,
+        now: datetime,
+        decide: Decide,
+        webhook: Callable[[list[LineResult]], bytes],
+    ) -> bool:
+        """Decide every line in order against the register (which each accepted line
+        updates), in one transaction; queue the answer's webhook when the batch was late.
+        False when it was answered before."""
+        with self._transaction() as db:
+            batch = db.execute(
+                "SELECT status, late FROM batches WHERE batch_key = ?", (batch_key,)
+            ).fetchone()
+            if batch is None or batch["status"] != "received":
+                return False
+            lines = db.execute(
+                "SELECT * FROM lines WHERE batch_key = ? ORDER BY seq", (batch_key,)
+            ).fetchall()
+            results = []
+            for line in lines:
+                result = decide(line, db)
+                results.append(result)
+                db.execute(
+                    "UPDATE lines SET result = ?, reason = ?, duplicate_fen = ?"
+                    " WHERE batch_key = ? AND line_id = ?",
+                    (result.result, result.reason,
+                     to_fen(result.duplicate_premium) if result.duplicate_premium else None,
+                     batch_key, line["line_id"]),
+                )  # fmt: skip
+            db.execute(
+                "UPDATE batches SET status = 'answered', answered_us = ? WHERE batch_key = ?",
+                (to_us(now), batch_key),
+            )
+            if batch["late"]:
+                db.execute(
+                    "INSERT INTO webhooks (batch_key, body) VALUES (?, ?)",
+                    (batch_key, webhook(results)),
+                )
+        return True
+
+    def results(self, batch_key: str) -> list[LineResult]:
+        rows = self._rows(
+            "SELECT line_id, person_ref, result, reason, duplicate_fen FROM lines"
+            " WHERE batch_key = ? ORDER BY seq",
+            (batch_key,),
+        )
+        return [
+            LineResult(
+                line_id=r["line_id"],
+                person_ref=r["person_ref"],
+                result=r["result"],
+                reason=r["reason"],
+                duplicate_premium=fen(r["duplicate_fen"]),  # type: ignore[arg-type]
+            )
+            for r in rows
+        ]
+
+    # -- the register ---------------------------------------------------------------------
+
+    @staticmethod
+    def person(db: sqlite3.Connection, person_ref: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = db.execute(
+            "SELECT * FROM people WHERE person_ref = ?", (person_ref,)
+        ).fetchone()
+        return row
+
+    @staticmethod
+    def covered(db: sqlite3.Connection, person_ref: str, month: str) -> bool:
+        return (
+            db.execute(
+                "SELECT 1 FROM covered_months WHERE person_ref = ? AND month = ?",
+                (person_ref, month),
+            ).fetchone()
+            is not None
+        )
+
+    @staticmethod
+    def record(db: sqlite3.Connection, line: sqlite3.Row, region_code: str) -> None:
+        """Apply an accepted line to the register."""
+        ref = line["person_ref"]
+        if line["action"] == "stop":
+            db.execute(
+                "UPDATE people SET status = 'stopped', stopped_on = ? WHERE person_ref = ?",
+                (line["stop_date"], ref),
+            )
+            return
+        if line["action"] == "enrol":
+            db.execute(
+                "INSERT INTO people VALUES (?, ?, 'enrolled', ?, NULL) ON CONFLICT (person_ref)"
+                " DO UPDATE SET region_code = excluded.region_code, status = 'enrolled',"
+                " enrolled_month = excluded.enrolled_month, stopped_on = NULL",
+                (ref, region_code, line["month"]),
+            )
+        db.execute(
+            "INSERT INTO covered_months VALUES (?, ?, ?, ?)",
+            (ref, line["month"], line["premium_fen"], line["batch_key"]),
+        )
+
+    def people(self, person_ref: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE person_ref = ?", (person_ref,)) if person_ref else ("", ())
+        people = self._rows(f"SELECT * FROM people {where} ORDER BY person_ref", params)
+        months = self._rows(
+            f"SELECT * FROM covered_months {where} ORDER BY person_ref, month", params
+        )
+        out = []
+        for p in people:
+            mine = [m for m in months if m["person_ref"] == p["person_ref"]]
+            out.append(
+                {
+                    "person_ref": p["person_ref"],
+                    "region_code": p["region_code"],
+                    "status": p["status"],
+                    "enrolled_month": p["enrolled_month"],
+                    "stopped_on": p["stopped_on"],
+                    "months": [
+                        {"month": m["month"], "premium": fen(m["premium_fen"]),
+                         "batch_key": m["batch_key"]}
+                        for m in mine
+                    ],
+                }
+            )  # fmt: skip
+        return out
+
+    def batches(self) -> list[dict[str, Any]]:
+        rows = self._rows(
+            "SELECT b.*, (SELECT COUNT(*) FROM lines l WHERE l.batch_key = b.batch_key) AS n"
+            " FROM batches b ORDER BY received_us"
+        )
+        return [
+            {
+                "batch_key": r["batch_key"],
+                "region_code": r["region_code"],
+                "month": r["month"],
+                "status": r["status"],
+                "lines": r["n"],
+                "receipts": r["receipts"],
+                "late": bool(r["late"]),
+                "received_at": from_us(r["received_us"]).isoformat(),
+                "answered_at": from_us(r["answered_us"]).isoformat() if r["answered_us"] else None,
+            }
+            for r in rows
+        ]
+
+    # -- webhooks -------------------------------------------------------------------------
+
+    def pending_webhooks(self, wall_now: float, limit: int = 20) -> list[Webhook]:
+        rows = self._rows(
+            "SELECT id, batch_key, body, attempts FROM webhooks WHERE delivered_at IS NULL"
+            " AND next_attempt <= ? ORDER BY id LIMIT ?",
+            (wall_now, limit),
+        )
+        return [Webhook(r["id"], r["batch_key"], r["body"], r["attempts"]) for r in rows]
+
+    def webhook_sent(self, webhook_id: int, *, delivered_at: float | None, error: str | None,
+                     next_attempt: float) -> None:  # fmt: skip
+        with self._transaction() as db:
+            if delivered_at is not None:
+                db.execute(
+                    "UPDATE webhooks SET sends = sends + 1, delivered_at = ?, last_error = NULL"
+                    " WHERE id = ?",
+                    (delivered_at, webhook_id),
+                )
+            else:
+                db.execute(
+                    "UPDATE webhooks SET sends = sends + 1, attempts = attempts + 1,"
+                    " last_error = ?, next_attempt = ? WHERE id = ?",
+                    (error, next_attempt, webhook_id),
+                )
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT * FROM webhooks ORDER BY id")
+        return [
+            {
+                "batch_key": r["batch_key"],
+                "failed_attempts": r["attempts"],
+                "sends": r["sends"],
+                "delivered": r["delivered_at"] is not None,
+                "last_error": r["last_error"],
+            }
+            for r in rows
+        ]
+
+
+def _batch(row: sqlite3.Row) -> Batch:
+    answered = row["answered_us"]
+    return Batch(
+        batch_key=row["batch_key"],
+        region_code=row["region_code"],
+        month=row["month"],
+        content_sha256=row["content_sha256"],
+        status=row["status"],
+        received_at=from_us(row["received_us"]),
+        due_at=from_us(row["due_us"]),
+        answered_at=from_us(answered) if answered is not None else None,
+        late=bool(row["late"]),
+    )
