@@ -77,7 +77,8 @@ class MedicalAgencyActivities:
             answer = read_answer(body)
             if answer.batch_key != batch_key:
                 raise AnswerRefused(f"asked for batch {batch_key}, answered {answer.batch_key}")
-            return await asyncio.to_thread(keep_answer, self.engine, answer, at)
+            await asyncio.to_thread(keep_answer, self.engine, answer, at)
+            return True
         except AnswerRefused as err:
             activity.logger.warning("answer to batch %s refused: %s", batch_key, err)
             await asyncio.to_thread(note_refusal, self.engine, batch_key, str(err))

@@ -60,9 +60,9 @@ def check_answer(answer: Answer, session: Session) -> MedicalDeclaration:
     return batch
 
 
-def keep_answer(engine: Engine, answer: Answer, at: datetime) -> bool:
-    """Check the answer and keep it on its batch (the first one kept stands); True when the
-    batch has an answer now. AnswerRefused when it cannot be applied."""
+def keep_answer(engine: Engine, answer: Answer, at: datetime) -> str:
+    """Check the answer and keep it on its batch (the first one kept stands); the ID of the
+    workflow that applies it. AnswerRefused when it cannot be applied."""
     with session_scope(engine) as session:
         batch = check_answer(answer, session)
         if batch.answer is None:
@@ -71,7 +71,7 @@ def keep_answer(engine: Engine, answer: Answer, at: datetime) -> bool:
             batch.status = "applied" if batch.status == "applied" else "answered"
             batch.last_error = None
             session.add(batch)
-        return True
+        return batch.workflow_id
 
 
 def note_refusal(engine: Engine, batch_key: str, reason: str) -> None:

@@ -19,6 +19,7 @@ from api.routes import (
     check_ins,
     health,
     intake,
+    medical_webhook,
     notices,
     ping,
     reconciliations,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notices,
         ping,
         bank_webhook,
+        medical_webhook,
         reconciliations,
     ):
         v1.include_router(module.router)
