@@ -10,9 +10,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from stdnum.cn import ric
-
 from bank.clock import BankClock
+from domain.identifiers import InvalidIdentifier, validate_national_id
 from medagency.config import AgencyConfig
 from medagency.protocol import Answer, Declaration, LineResult, Processing
 from medagency.store import AgencyStore, Batch, fen
@@ -144,7 +143,7 @@ class Agency:
         person = AgencyStore.person(db, ref)
         enrolled = person is not None and person["status"] == "enrolled"
         reason: str | None = None
-        if not ric.is_valid(line["national_id"]):
+        if not _valid_id(line["national_id"]):
             reason = INVALID_ID
         elif ref in mode.reject_persons:
             reason = NOT_MATCHED
@@ -180,3 +179,11 @@ class Agency:
                     log.warning("processing pass failed: %s", exc)
                 failing = True
             await asyncio.sleep(self.config.tick_seconds)
+
+
+def _valid_id(national_id: str) -> bool:
+    try:
+        validate_national_id(national_id)
+    except InvalidIdentifier:
+        return False
+    return True
