@@ -34,7 +34,7 @@ from bank.config import BankConfig
 from bank.testing import serve_bank
 from core.identity import IdentityKeys
 from core.settings import Settings
-from db.medical import MedicalDeclaration, MedicalDeclarationLine
+from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
 from db.models import Payment, Task
 from medagency.config import AgencyConfig
 from medagency.testing import serve_agency
@@ -183,6 +183,12 @@ def lines(engine: Engine, case_id: str | None = None) -> list[MedicalDeclaration
         if case_id is not None:
             stmt = stmt.where(MedicalDeclarationLine.case_id == case_id)
         return list(session.exec(stmt.order_by(col(MedicalDeclarationLine.id))).all())
+
+
+def coverage_status(engine: Engine, case_id: str) -> str:
+    with Session(engine) as session:
+        stmt = select(MedicalCoverage).where(MedicalCoverage.case_id == case_id)
+        return session.exec(stmt).one().status
 
 
 def batch(engine: Engine, key: str) -> MedicalDeclaration | None:

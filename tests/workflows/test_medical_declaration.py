@@ -10,11 +10,10 @@ from decimal import Decimal
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.medical_models import StopInput
-from db.medical import MedicalCoverage
 from db.models import PaymentRun
 from domain.calendar import AGENCY_TZ
 from domain.entitlement import add_months
@@ -27,6 +26,7 @@ from tests.workflows.medical_stack import (
     REGION,
     MedicalStack,
     batch,
+    coverage_status,
     eventually,
     lines,
     premiums,
@@ -178,13 +178,7 @@ async def test_a_stop_is_declared_in_its_month_and_no_premium_follows(
     }
     [person] = await stack.agency("GET", "/admin/people", params={"person_ref": cover.person_ref})
     assert person["status"] == "stopped" and person["stopped_on"] == f"{following:%Y-%m}-10"
-    assert _status(stack.engine, cover.case_id) == "stopped"
-
-
-def _status(engine: Engine, case_id: str) -> str:
-    with Session(engine) as session:
-        row = session.exec(select(MedicalCoverage).where(MedicalCoverage.case_id == case_id)).one()
-        return row.status
+    assert coverage_status(stack.engine, cover.case_id) == "stopped"
 
 
 async def test_the_calendar_starts_the_months_declaration_when_its_window_opens(
