@@ -43,7 +43,7 @@ POLL_EVERY = timedelta(hours=6)
 DECLARE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=30),
+    maximum_interval=timedelta(hours=1),
 )
 
 

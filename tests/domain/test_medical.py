@@ -36,7 +36,9 @@ def test_premium_is_60_percent_of_average_wage_times_medical_and_maternity_rate(
 
 def test_premium_is_rounded_by_the_medical_tables_rule() -> None:
     """范文1 §2.1 with the policy's rounding: 6543.21 x 60% x 7.77% = 305.0444... yuan."""
-    rule = _rule().model_copy(update={"avg_wage": Decimal("6543.21"), "rate_percent": Decimal("7.77")})
+    rule = _rule().model_copy(
+        update={"avg_wage": Decimal("6543.21"), "rate_percent": Decimal("7.77")}
+    )
     assert monthly_premium(rule) == Decimal("305.04")
     rule = _rule().model_copy(update={"avg_wage": Decimal("7000.05"), "rounding": "down"})
     assert monthly_premium(rule) == Decimal("357.00")  # 357.00255 down

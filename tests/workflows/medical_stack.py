@@ -4,10 +4,7 @@ worker, and the simulated agency and bank on the test server's clock.
 
 A test module takes the fixtures as module-level names:
 
-    database_url, engine, settings, stack = (
-        medical_stack.database_url, medical_stack.engine, medical_stack.settings,
-        medical_stack.stack,
-    )
+    database_url, engine, settings, stack = medical_stack.FIXTURES
 """
 
 from __future__ import annotations
@@ -29,6 +26,7 @@ from temporalio.worker import Worker
 
 from activities.medical_coverage import MedicalCoverageActivities
 from activities.medical_models import CoverageView, EnrolInput
+from api.clock import SystemClock
 from api.main import create_app
 from bank.config import BankConfig
 from bank.testing import serve_bank
@@ -41,14 +39,14 @@ from medagency.testing import serve_agency
 from policy import PolicyBook
 from tests.browser.conftest import free_port
 from tests.utils import factories as f
-from tests.utils import own_database
+from tests.utils import template_database
 from worker import create_worker
 from workflows.medical_declaration import MedicalDeclarationInput, MedicalDeclarationWorkflow
 
 database_url, engine, settings = (
-    own_database.database_url,
-    own_database.engine,
-    own_database.settings,
+    template_database.database_url,
+    template_database.engine,
+    template_database.settings,
 )
 
 SECRET = "test-medical-webhook-secret"
@@ -160,6 +158,12 @@ async def stack(
         await serving
 
 
+async def advance(env: WorkflowEnvironment, days: float) -> None:
+    """Move the test server's time on (timers firing on the way), as POST /sim/clock/advance
+    does: with a generous RPC timeout, since two days of retries take real time too."""
+    await SystemClock(simulated=True).advance(env.client, days * 86400)
+
+
 async def start_declaration(
     env: WorkflowEnvironment, task_queue: str, month: date, suffix: str = ""
 ) -> Any:
@@ -231,3 +235,6 @@ async def complete(stack: MedicalStack, task_id: str, user: str, **body: Any) ->
     headers = await login(stack.api_url, user)
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as http:
         return await http.post(f"/api/v1/tasks/{task_id}/complete", json=body, headers=headers)
+
+
+FIXTURES = (database_url, engine, settings, stack)

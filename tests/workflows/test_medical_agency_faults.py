@@ -11,11 +11,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import AGENCY_TZ
 from domain.medical import month_key
-from tests.utils.temporal import advance
 from tests.workflows import medical_stack
 from tests.workflows.medical_stack import (
     REGION,
     MedicalStack,
+    advance,
     batch,
     complete,
     coverage_status,
@@ -26,12 +26,7 @@ from tests.workflows.medical_stack import (
     task_of,
 )
 
-database_url, engine, settings, stack = (
-    medical_stack.database_url,
-    medical_stack.engine,
-    medical_stack.settings,
-    medical_stack.stack,
-)
+database_url, engine, settings, stack = medical_stack.FIXTURES
 
 
 async def _month(env: WorkflowEnvironment) -> date:
@@ -56,7 +51,7 @@ async def test_agency_down_for_two_days_retries_alerts_finance_then_declares_onc
         key = f"{REGION}-{month:%Y%m}"
         assert batch(stack.engine, key).status == "assembled"  # type: ignore[union-attr]
         await stack.agency("POST", "/admin/mode", json={"down": False})
-        await advance(env, 0.05)  # past the next retry (backoff capped at 30 minutes)
+        await advance(env, 0.06)  # past the next retry (backoff capped at an hour)
         st = await handle.result()
     assert st.accepted == 2 and st.batches == [key]
     assert [(p.case_id, p.month) for p in premiums(stack.engine)] == [

@@ -20,11 +20,11 @@ from domain.entitlement import add_months
 from domain.medical import declaration_window, month_key
 from policy import PolicyBook
 from tests.utils import factories as f
-from tests.utils.temporal import advance
 from tests.workflows import medical_stack
 from tests.workflows.medical_stack import (
     REGION,
     MedicalStack,
+    advance,
     batch,
     coverage_status,
     eventually,
@@ -36,12 +36,7 @@ from workflows.case_models import CompleteTaskInput
 from workflows.medical_calendar import ensure_medical_calendars
 from workflows.payment_run import PaymentRunInput, PaymentRunWorkflow
 
-database_url, engine, settings, stack = (
-    medical_stack.database_url,
-    medical_stack.engine,
-    medical_stack.settings,
-    medical_stack.stack,
-)
+database_url, engine, settings, stack = medical_stack.FIXTURES
 AGENCY_ACCOUNT = "6222020200880000019"  # policy/220100.toml [periods.medical.agency_account]
 
 
