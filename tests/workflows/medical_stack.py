@@ -10,6 +10,7 @@ A test module takes the fixtures as module-level names:
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,8 +22,9 @@ import pytest
 import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
+from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from activities.medical_coverage import MedicalCoverageActivities
 from activities.medical_models import CoverageView, EnrolInput
@@ -32,15 +34,18 @@ from bank.config import BankConfig
 from bank.testing import serve_bank
 from core.identity import IdentityKeys
 from core.settings import Settings
+from core.temporal import DATA_CONVERTER
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
 from db.models import Payment, Task
 from medagency.config import AgencyConfig
 from medagency.testing import serve_agency
 from policy import PolicyBook
 from tests.browser.conftest import free_port
+from tests.conftest import ROOT
 from tests.utils import factories as f
 from tests.utils import template_database
 from worker import create_worker
+from workflows.medical_calendar import MedicalCalendarWorkflow
 from workflows.medical_declaration import MedicalDeclarationInput, MedicalDeclarationWorkflow
 
 database_url, engine, settings = (
@@ -49,6 +54,7 @@ database_url, engine, settings = (
     template_database.settings,
 )
 
+HISTORIES = ROOT / "tests" / "histories" / "medical"
 SECRET = "test-medical-webhook-secret"
 REGION = "220100"
 ACCOUNT = "6222020200112233446"  # the claimants' account (Luhn-valid)
@@ -156,6 +162,23 @@ async def stack(
         yield MedicalStack(agency.url, bank.url, api_url, ours, engine, book, new_worker)
         server.should_exit = True
         await serving
+
+
+def replayer() -> Replayer:
+    return Replayer(
+        workflows=[MedicalDeclarationWorkflow, MedicalCalendarWorkflow],
+        data_converter=DATA_CONVERTER,
+    )
+
+
+async def keep_history(name: str, handle: WorkflowHandle[Any, Any]) -> None:
+    """Replay the workflow's history on this code; `RECORD_HISTORIES=1` saves it for
+    tests/workflows/test_medical_replay.py (a later change must still replay it)."""
+    history = await handle.fetch_history()
+    await replayer().replay_workflow(history)
+    if os.environ.get("RECORD_HISTORIES"):
+        HISTORIES.mkdir(parents=True, exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
 
 
 async def advance(env: WorkflowEnvironment, days: float) -> None:

@@ -20,6 +20,7 @@ from tests.workflows.medical_stack import (
     complete,
     coverage_status,
     eventually,
+    keep_history,
     lines,
     premiums,
     start_declaration,
@@ -53,6 +54,7 @@ async def test_agency_down_for_two_days_retries_alerts_finance_then_declares_onc
         await stack.agency("POST", "/admin/mode", json={"down": False})
         await advance(env, 0.06)  # past the next retry (backoff capped at an hour)
         st = await handle.result()
+        await keep_history("agency_down_then_declared", handle)
     assert st.accepted == 2 and st.batches == [key]
     assert [(p.case_id, p.month) for p in premiums(stack.engine)] == [
         (c.case_id, month_key(month)) for c in covers
@@ -74,7 +76,7 @@ async def test_a_late_answer_is_applied_from_the_agencys_signed_webhook(
     await stack.agency("POST", "/admin/mode", json={"late_hours": 1})
     key = f"{REGION}-{month:%Y%m}"
     async with stack.worker():
-        await start_declaration(env, task_queue, month)
+        handle = await start_declaration(env, task_queue, month)
         declared = await eventually(
             lambda: batch(stack.engine, key), lambda b: b is not None and b.status == "declared"
         )
@@ -88,6 +90,8 @@ async def test_a_late_answer_is_applied_from_the_agencys_signed_webhook(
         assert applied.answered_at - applied.declared_at < timedelta(hours=6)  # not a poll
         [hook] = await stack.agency("GET", "/admin/webhooks")
         assert hook["delivered"] and hook["batch_key"] == key
+        await handle.result()
+        await keep_history("late_answer_by_webhook", handle)
     assert [(p.case_id, p.month) for p in premiums(stack.engine)] == [
         (cover.case_id, month_key(month))
     ]
@@ -130,6 +134,7 @@ async def test_rejected_lines_go_to_a_clerk_who_redeclares_or_withdraws_them(
         )
         assert withdrawn.status_code == 200, withdrawn.text
         st = await handle.result()
+        await keep_history("rejected_redeclared_and_withdrawn", handle)
     assert st.batches == [key, f"{key}-R1"] and sorted(st.rejected_cases) == sorted(
         [fixed.case_id, dropped.case_id]
     )

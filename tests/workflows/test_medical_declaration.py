@@ -28,6 +28,7 @@ from tests.workflows.medical_stack import (
     batch,
     coverage_status,
     eventually,
+    keep_history,
     lines,
     premiums,
     start_declaration,
@@ -63,7 +64,9 @@ async def test_a_regions_month_is_declared_in_one_batch_and_its_premiums_owed_on
     stack.enrol("medA0000000000000004", month.replace(day=5), now, region_code="220200")
     assert {c.status for c in covers} == {"pending"}
     async with stack.worker():
-        st = await (await start_declaration(env, task_queue, month)).result()
+        handle = await start_declaration(env, task_queue, month)
+        st = await handle.result()
+        await keep_history("declared_one_batch", handle)
         assert (st.status, st.accepted, st.batches) == ("done", 4, [f"{REGION}-{month:%Y%m}"])
         owed = premiums(stack.engine)
         assert [(p.case_id[-1], p.month) for p in owed] == [
@@ -203,5 +206,9 @@ async def test_the_calendar_starts_the_months_declaration_when_its_window_opens(
         assert desc.workflow_type == "MedicalDeclarationWorkflow"
         opens = datetime.combine(window.opens, time(9), tzinfo=AGENCY_TZ)
         assert desc.start_time >= opens
+        await keep_history(
+            "calendar_started_declaration",
+            env.client.get_workflow_handle(f"medical-calendar-{REGION}"),
+        )
         calendar = await env.client.get_workflow_handle(f"medical-calendar-{REGION}").describe()
         assert calendar.status is not None and calendar.status.name == "RUNNING"

@@ -26,6 +26,7 @@ from tests.workflows.medical_stack import (
     advance,
     complete,
     eventually,
+    keep_history,
     lines,
     premiums,
     start_declaration,
@@ -83,6 +84,7 @@ async def test_a_duplicate_premium_becomes_a_refund_approved_by_two_people(
         done = await complete(stack, second.task_id, "finance2", outcome="approve")
         assert done.status_code == 200, done.text
         st = await handle.result()
+        await keep_history("refund_two_reviews", handle)
     assert st.refunds == [refund.end_to_end_id]
     assert _refund(stack, cover.case_id).status == "approved"
     assert _refund(stack, other.case_id) is None
