@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from bank.clock import BankClock
 from domain.identifiers import InvalidIdentifier, validate_national_id
+from medagency import register
 from medagency.config import AgencyConfig
 from medagency.protocol import Answer, Declaration, LineResult, Processing
-from medagency.store import AgencyStore, Batch, fen
+from medagency.store import AgencyStore, Batch
 
 log = logging.getLogger("medagency")
 
@@ -140,7 +141,7 @@ class Agency:
     ) -> LineResult:
         """One line against the register, which an accepted line then changes."""
         ref, action, month = line["person_ref"], line["action"], line["month"]
-        person = AgencyStore.person(db, ref)
+        person = register.person(db, ref)
         enrolled = person is not None and person["status"] == "enrolled"
         reason: str | None = None
         if not _valid_id(line["national_id"]):
@@ -151,19 +152,19 @@ class Agency:
             reason = ALREADY_ENROLLED
         elif action != "enrol" and not enrolled:
             reason = NOT_ENROLLED
-        elif action != "stop" and AgencyStore.covered(db, ref, month):
+        elif action != "stop" and register.covered(db, ref, month):
             reason = MONTH_PAID
         if reason is not None:
             return LineResult(
                 line_id=line["line_id"], person_ref=ref, result="rejected", reason=reason
             )
-        AgencyStore.record(db, line, region_code)
+        register.record(db, line, region_code)
         duplicate = (ref, month) in mode.duplicates and action != "stop"
         return LineResult(
             line_id=line["line_id"],
             person_ref=ref,
             result="accepted",
-            duplicate_premium=fen(line["premium_fen"]) if duplicate else None,  # type: ignore[arg-type]
+            duplicate_premium=register.fen(line["premium_fen"]) if duplicate else None,  # type: ignore[arg-type]
         )
 
     async def process_forever(self) -> None:

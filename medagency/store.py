@@ -1,8 +1,7 @@
 """The agency's own storage: one SQLite file through the standard library (not our db/ tables).
 
 It keeps what the agency was sent (batches and their lines, each batch key once), what it
-answered, and its register: each person's status and the months their premium was paid, so
-tests can check that no month is ever covered or paid twice. Amounts are integer fen,
+answered, the answers' webhooks, and its register (medagency/register.py). Amounts are integer fen,
 agency-clock times integer microseconds since the epoch (UTC). Every method is synchronous and
 takes the store's lock; the app calls them in a thread.
 """
@@ -19,7 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from medagency import register
+from medagency.outbox import OUTBOX_SCHEMA, WebhookOutbox
 from medagency.protocol import Declaration, LineResult
+from medagency.register import fen
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -53,30 +55,6 @@ CREATE TABLE IF NOT EXISTS lines (
     duplicate_fen INTEGER,
     PRIMARY KEY (batch_key, line_id)
 );
-CREATE TABLE IF NOT EXISTS people (
-    person_ref TEXT PRIMARY KEY,
-    region_code TEXT NOT NULL,
-    status TEXT NOT NULL,  -- enrolled | stopped
-    enrolled_month TEXT NOT NULL,
-    stopped_on TEXT
-);
-CREATE TABLE IF NOT EXISTS covered_months (
-    person_ref TEXT NOT NULL,
-    month TEXT NOT NULL,
-    premium_fen INTEGER NOT NULL,
-    batch_key TEXT NOT NULL,
-    PRIMARY KEY (person_ref, month)
-);
-CREATE TABLE IF NOT EXISTS webhooks (
-    id INTEGER PRIMARY KEY,
-    batch_key TEXT NOT NULL UNIQUE,
-    body BLOB NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,  -- failed deliveries so far
-    sends INTEGER NOT NULL DEFAULT 0,
-    next_attempt REAL NOT NULL DEFAULT 0,  -- wall time: retries follow real time
-    delivered_at REAL,
-    last_error TEXT
-);
 """
 
 # (line row, the register's view of the person) -> the line's result
@@ -95,10 +73,6 @@ def to_fen(amount: Decimal) -> int:
     return int(amount * 100)
 
 
-def fen(value: int | None) -> str | None:
-    return None if value is None else f"{Decimal(value) / 100:.2f}"
-
-
 @dataclass
 class Batch:
     batch_key: str
@@ -112,15 +86,7 @@ class Batch:
     late: bool
 
 
-@dataclass
-class Webhook:
-    id: int
-    batch_key: str
-    body: bytes
-    attempts: int
-
-
-class AgencyStore:
+class AgencyStore(WebhookOutbox):
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +95,7 @@ class AgencyStore:
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(SCHEMA)
+            self._db.executescript(SCHEMA + register.SCHEMA + OUTBOX_SCHEMA)
 
     def close(self) -> None:
         with self._lock:
@@ -254,71 +220,16 @@ class AgencyStore:
             for r in rows
         ]
 
-    # -- the register ---------------------------------------------------------------------
-
-    @staticmethod
-    def person(db: sqlite3.Connection, person_ref: str) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = db.execute(
-            "SELECT * FROM people WHERE person_ref = ?", (person_ref,)
-        ).fetchone()
-        return row
-
-    @staticmethod
-    def covered(db: sqlite3.Connection, person_ref: str, month: str) -> bool:
-        return (
-            db.execute(
-                "SELECT 1 FROM covered_months WHERE person_ref = ? AND month = ?",
-                (person_ref, month),
-            ).fetchone()
-            is not None
-        )
-
-    @staticmethod
-    def record(db: sqlite3.Connection, line: sqlite3.Row, region_code: str) -> None:
-        """Apply an accepted line to the register."""
-        ref = line["person_ref"]
-        if line["action"] == "stop":
-            db.execute(
-                "UPDATE people SET status = 'stopped', stopped_on = ? WHERE person_ref = ?",
-                (line["stop_date"], ref),
-            )
-            return
-        if line["action"] == "enrol":
-            db.execute(
-                "INSERT INTO people VALUES (?, ?, 'enrolled', ?, NULL) ON CONFLICT (person_ref)"
-                " DO UPDATE SET region_code = excluded.region_code, status = 'enrolled',"
-                " enrolled_month = excluded.enrolled_month, stopped_on = NULL",
-                (ref, region_code, line["month"]),
-            )
-        db.execute(
-            "INSERT INTO covered_months VALUES (?, ?, ?, ?)",
-            (ref, line["month"], line["premium_fen"], line["batch_key"]),
-        )
+    # -- the register ----------------------------------------------------------------------
 
     def people(self, person_ref: str | None = None) -> list[dict[str, Any]]:
+        """Each person's status and covered months (one person's, when named)."""
         where, params = ("WHERE person_ref = ?", (person_ref,)) if person_ref else ("", ())
         people = self._rows(f"SELECT * FROM people {where} ORDER BY person_ref", params)
         months = self._rows(
             f"SELECT * FROM covered_months {where} ORDER BY person_ref, month", params
         )
-        out = []
-        for p in people:
-            mine = [m for m in months if m["person_ref"] == p["person_ref"]]
-            out.append(
-                {
-                    "person_ref": p["person_ref"],
-                    "region_code": p["region_code"],
-                    "status": p["status"],
-                    "enrolled_month": p["enrolled_month"],
-                    "stopped_on": p["stopped_on"],
-                    "months": [
-                        {"month": m["month"], "premium": fen(m["premium_fen"]),
-                         "batch_key": m["batch_key"]}
-                        for m in mine
-                    ],
-                }
-            )  # fmt: skip
-        return out
+        return register.listing(people, months)
 
     def batches(self) -> list[dict[str, Any]]:
         rows = self._rows(
@@ -336,45 +247,6 @@ class AgencyStore:
                 "late": bool(r["late"]),
                 "received_at": from_us(r["received_us"]).isoformat(),
                 "answered_at": from_us(r["answered_us"]).isoformat() if r["answered_us"] else None,
-            }
-            for r in rows
-        ]
-
-    # -- webhooks -------------------------------------------------------------------------
-
-    def pending_webhooks(self, wall_now: float, limit: int = 20) -> list[Webhook]:
-        rows = self._rows(
-            "SELECT id, batch_key, body, attempts FROM webhooks WHERE delivered_at IS NULL"
-            " AND next_attempt <= ? ORDER BY id LIMIT ?",
-            (wall_now, limit),
-        )
-        return [Webhook(r["id"], r["batch_key"], r["body"], r["attempts"]) for r in rows]
-
-    def webhook_sent(self, webhook_id: int, *, delivered_at: float | None, error: str | None,
-                     next_attempt: float) -> None:  # fmt: skip
-        with self._transaction() as db:
-            if delivered_at is not None:
-                db.execute(
-                    "UPDATE webhooks SET sends = sends + 1, delivered_at = ?, last_error = NULL"
-                    " WHERE id = ?",
-                    (delivered_at, webhook_id),
-                )
-            else:
-                db.execute(
-                    "UPDATE webhooks SET sends = sends + 1, attempts = attempts + 1,"
-                    " last_error = ?, next_attempt = ? WHERE id = ?",
-                    (error, next_attempt, webhook_id),
-                )
-
-    def webhooks(self) -> list[dict[str, Any]]:
-        rows = self._rows("SELECT * FROM webhooks ORDER BY id")
-        return [
-            {
-                "batch_key": r["batch_key"],
-                "failed_attempts": r["attempts"],
-                "sends": r["sends"],
-                "delivered": r["delivered_at"] is not None,
-                "last_error": r["last_error"],
             }
             for r in rows
         ]

@@ -9,9 +9,9 @@ import time
 import httpx
 
 from iso20022.signing import sign
+from medagency.outbox import Webhook
 from medagency.protocol import SIGNATURE_HEADER
 from medagency.service import Agency
-from medagency.store import Webhook
 
 log = logging.getLogger("medagency.webhooks")
 

@@ -238,6 +238,13 @@ async def eventually(
         await asyncio.sleep(0.05)
 
 
+async def found(fn: Callable[[], T | None], timeout: float = 90) -> T:
+    """Poll until `fn()` finds something (a row an activity writes a moment later)."""
+    value = await eventually(fn, lambda v: v is not None, timeout)
+    assert value is not None
+    return value
+
+
 def task_of(engine: Engine, kind: str, task_id_part: str = "") -> Task | None:
     with Session(engine) as session:
         stmt = select(Task).where(Task.kind == kind, col(Task.task_id).contains(task_id_part))

@@ -20,6 +20,7 @@ from tests.workflows.medical_stack import (
     complete,
     coverage_status,
     eventually,
+    found,
     keep_history,
     lines,
     premiums,
@@ -46,7 +47,7 @@ async def test_agency_down_for_two_days_retries_alerts_finance_then_declares_onc
     async with stack.worker():
         handle = await start_declaration(env, task_queue, month)
         await advance(env, 2)
-        alert = await eventually(lambda: task_of(stack.engine, "medical_agency_down"))
+        alert = await found(lambda: task_of(stack.engine, "medical_agency_down"))
         assert alert.group == "finance" and alert.status == "open"
         assert premiums(stack.engine) == []
         key = f"{REGION}-{month:%Y%m}"
@@ -112,10 +113,8 @@ async def test_rejected_lines_go_to_a_clerk_who_redeclares_or_withdraws_them(
     async with stack.worker():
         handle = await start_declaration(env, task_queue, month)
         key = f"{REGION}-{month:%Y%m}"
-        first = await eventually(
-            lambda: task_of(stack.engine, "medical_line_rejected", fixed.case_id)
-        )
-        second = await eventually(
+        first = await found(lambda: task_of(stack.engine, "medical_line_rejected", fixed.case_id))
+        second = await found(
             lambda: task_of(stack.engine, "medical_line_rejected", dropped.case_id)
         )
         assert first.group == "clerk" and "does not match" in first.details["reasons"][0]
