@@ -48,4 +48,3 @@ async def medical_agency_webhook(
             raise
         log.info("declaration %s has finished; its answer was applied already", workflow_id)
     return {"lines": len(answer.lines)}
-
