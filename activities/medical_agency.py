@@ -38,6 +38,8 @@ class MedicalAgencyActivities:
         """Send the batch; True when its answer is kept now, False when it comes later.
         An unreachable or failing agency raises (retried); a batch the agency refuses as
         malformed or conflicting is not retried."""
+        if await asyncio.to_thread(self._answered, inp.batch_key):
+            return True  # the agency has it and we have its answer: nothing to send
         decl = await asyncio.to_thread(declaration, self.engine, inp.batch_key)
         async with httpx.AsyncClient(timeout=TIMEOUT) as http:
             resp = await http.post(
@@ -83,6 +85,11 @@ class MedicalAgencyActivities:
             activity.logger.warning("answer to batch %s refused: %s", batch_key, err)
             await asyncio.to_thread(note_refusal, self.engine, batch_key, str(err))
             return False
+
+    def _answered(self, batch_key: str) -> bool:
+        with session_scope(self.engine) as session:
+            batch = session.get(MedicalDeclaration, batch_key)
+            return batch is not None and batch.answer is not None
 
     def _declared(self, batch_key: str, at: datetime) -> None:
         with session_scope(self.engine) as session:

@@ -153,13 +153,7 @@ class MedicalBatchActivities:
             found = session.get(MedicalDeclaration, inp.new_batch_key)
             if found is not None:
                 return summary(found, region)
-            lines = session.exec(
-                select(MedicalDeclarationLine).where(
-                    MedicalDeclarationLine.batch_key == inp.batch_key,
-                    MedicalDeclarationLine.case_id == inp.case_id,
-                    MedicalDeclarationLine.status == "rejected",
-                )
-            ).all()
+            lines = _rejected(session, inp.batch_key, inp.case_id)
             batch = MedicalDeclaration(
                 batch_key=inp.new_batch_key,
                 region_code=old.region_code,
@@ -182,13 +176,7 @@ class MedicalBatchActivities:
         """A clerk withdrew what the agency rejected: those lines are not declared again; a
         cover never enrolled is withdrawn, a rejected stop ends the cover on our side."""
         with session_scope(self.engine) as session:
-            lines = session.exec(
-                select(MedicalDeclarationLine).where(
-                    MedicalDeclarationLine.batch_key == inp.batch_key,
-                    MedicalDeclarationLine.case_id == inp.case_id,
-                    MedicalDeclarationLine.status == "rejected",
-                )
-            ).all()
+            lines = _rejected(session, inp.batch_key, inp.case_id)
             for line in lines:
                 line.status, line.reason = "withdrawn", f"{line.reason} | {inp.reason}"
                 session.add(line)
@@ -223,6 +211,19 @@ class MedicalBatchActivities:
                 ),
             )
             return len(lines)
+
+
+def _rejected(session: Session, batch_key: str, case_id: str) -> list[MedicalDeclarationLine]:
+    """The case's lines the agency rejected in the batch, not yet re-declared or withdrawn."""
+    return list(
+        session.exec(
+            select(MedicalDeclarationLine).where(
+                MedicalDeclarationLine.batch_key == batch_key,
+                MedicalDeclarationLine.case_id == case_id,
+                MedicalDeclarationLine.status == "rejected",
+            )
+        ).all()
+    )
 
 
 def _lines_of(session: Session, case_ids: list[str]) -> dict[str, list[MedicalDeclarationLine]]:

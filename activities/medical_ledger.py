@@ -99,13 +99,13 @@ class MedicalLedgerActivities:
             batch = session.get(MedicalDeclaration, inp.batch_key)
             if batch is None or batch.answer is None:
                 raise ApplicationError(f"batch {inp.batch_key} has no answer", non_retryable=True)
-            answer = Answer.model_validate(batch.answer)
-            try:
-                check_answer(answer, session)
-            except AnswerRefused as err:
-                raise ApplicationError(str(err), non_retryable=True) from err
-            region = self.book.region(batch.region_code)
             if batch.status != "applied":
+                answer = Answer.model_validate(batch.answer)
+                try:
+                    check_answer(answer, session)
+                except AnswerRefused as err:
+                    raise ApplicationError(str(err), non_retryable=True) from err
+                region = self.book.region(batch.region_code)
                 self._apply(session, batch, answer, region, inp.at)
                 batch.status, batch.applied_at = "applied", inp.at
                 session.add(batch)

@@ -29,12 +29,18 @@ def read_answer(body: bytes | str) -> Answer:
         raise AnswerRefused(f"malformed answer: {where}: {first['msg']}") from None
 
 
-def check_answer(answer: Answer, session: Session) -> MedicalDeclaration:
-    """The batch the answer is for, when it names one we declared and answers each of its
-    lines once, for the person declared; AnswerRefused otherwise (nothing is applied)."""
+def declared_batch(answer: Answer, session: Session) -> MedicalDeclaration:
+    """The batch we declared that the answer names; AnswerRefused otherwise."""
     batch = session.get(MedicalDeclaration, answer.batch_key)
     if batch is None or batch.status in ("assembled", "empty"):
         raise AnswerRefused(f"unknown batch key {answer.batch_key!r}")
+    return batch
+
+
+def check_answer(answer: Answer, session: Session) -> MedicalDeclaration:
+    """The batch the answer is for, when it names one we declared and answers each of its
+    lines once, for the person declared; AnswerRefused otherwise (nothing is applied)."""
+    batch = declared_batch(answer, session)
     if answer.region_code != batch.region_code:
         raise AnswerRefused(
             f"batch {batch.batch_key} is for region {batch.region_code}, not {answer.region_code}"
@@ -64,13 +70,13 @@ def keep_answer(engine: Engine, answer: Answer, at: datetime) -> str:
     """Check the answer and keep it on its batch (the first one kept stands); the ID of the
     workflow that applies it. AnswerRefused when it cannot be applied."""
     with session_scope(engine) as session:
-        batch = check_answer(answer, session)
-        if batch.answer is None:
-            batch.answer = answer.model_dump(mode="json")
-            batch.answered_at = at
-            batch.status = "applied" if batch.status == "applied" else "answered"
-            batch.last_error = None
-            session.add(batch)
+        batch = declared_batch(answer, session)
+        if batch.answer is not None:  # delivered again: the answer kept stands
+            return batch.workflow_id
+        check_answer(answer, session)
+        batch.answer = answer.model_dump(mode="json")
+        batch.answered_at, batch.status, batch.last_error = at, "answered", None
+        session.add(batch)
         return batch.workflow_id
 
 

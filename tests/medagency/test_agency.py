@@ -17,11 +17,10 @@ from medagency.config import AgencyConfig
 from medagency.protocol import SIGNATURE_HEADER, Answer
 from medagency.testing import RunningAgency
 from tests.bank.helpers import SECRET, WebhookReceiver, eventually
-from tests.utils.factories import national_id
+from tests.utils.factories import national_id_of
 
-MAN = national_id("220102", date(1986, 3, 9))  # odd 17th digit: a man of 40
-WOMAN = national_id("220104", date(1999, 12, 31))  # a woman of 26 (even 17th digit)
-MAN, WOMAN = (MAN, WOMAN) if int(MAN[16]) % 2 else (WOMAN, MAN)
+MAN = national_id_of("man", date(1986, 3, 9))  # 40
+WOMAN = national_id_of("woman", date(1999, 12, 31), "220104")  # 26
 
 
 def _line(person: str, nid: str, action: str, month: str, premium: str = "357.00",

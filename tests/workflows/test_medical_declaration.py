@@ -10,10 +10,11 @@ from decimal import Decimal
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.medical_models import StopInput
+from db.medical import MedicalDeclaration, MedicalDeclarationLine
 from db.models import PaymentRun
 from domain.calendar import AGENCY_TZ
 from domain.entitlement import add_months
@@ -54,8 +55,8 @@ async def test_a_regions_month_is_declared_in_one_batch_and_its_premiums_owed_on
     now = await env.get_current_time()
     month = (await _today(env)).replace(day=1)
     before = add_months(month, -1)
-    man = f.national_id("220102", date(1986, 3, 9))
-    woman = f.national_id("220104", date(1999, 12, 31))
+    man = f.national_id_of("man", date(1986, 3, 9))  # 40
+    woman = f.national_id_of("woman", date(1999, 12, 31), "220104")  # 26
     covers = [
         stack.enrol("medA0000000000000001", month.replace(day=3), now, national_id=man),
         stack.enrol("medA0000000000000002", month.replace(day=15), now, national_id=woman),
@@ -91,6 +92,7 @@ async def test_a_regions_month_is_declared_in_one_batch_and_its_premiums_owed_on
             f"{month:%Y-%m}",
         ]
 
+        _forget_the_answer(stack.engine, f"{REGION}-{month:%Y%m}")
         again = await (await start_declaration(env, task_queue, month, "-again")).result()
         assert again.accepted == 4 and not again.rejected_cases
         assert len(premiums(stack.engine)) == 4
@@ -98,6 +100,22 @@ async def test_a_regions_month_is_declared_in_one_batch_and_its_premiums_owed_on
         assert (sent["lines"], sent["receipts"]) == (4, 2)
         assert register == {p["person_ref"]: p for p in await stack.agency("GET", "/admin/people")}
         await _paid_to_the_agency_by_the_payment_run(env, stack, task_queue)
+
+
+def _forget_the_answer(engine: Engine, key: str) -> None:
+    """As if the worker died after the agency took the batch, before we kept its answer:
+    the batch is declared again, and the agency answers it as it stands."""
+    with Session(engine) as session:
+        row = session.get(MedicalDeclaration, key)
+        assert row is not None
+        row.status, row.answer, row.applied_at = "assembled", None, None
+        session.add(row)
+        for line in session.exec(
+            select(MedicalDeclarationLine).where(MedicalDeclarationLine.batch_key == key)
+        ):
+            line.status = "pending"
+            session.add(line)
+        session.commit()
 
 
 async def _paid_to_the_agency_by_the_payment_run(
