@@ -26,12 +26,14 @@ from db.engine import session_scope
 from db.medical import MedicalDeclaration
 
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+JSON = {"Content-Type": "application/json"}
 
 
 class MedicalAgencyActivities:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
-        self.settings = settings
+        # one client for the process's life: no TLS context built per call, connections kept
+        self.http = httpx.Client(base_url=settings.medagency_url, timeout=TIMEOUT)
 
     @activity.defn
     async def declare_batch(self, inp: BatchInput) -> bool:
@@ -41,12 +43,8 @@ class MedicalAgencyActivities:
         if await asyncio.to_thread(self._answered, inp.batch_key):
             return True  # the agency has it and we have its answer: nothing to send
         decl = await asyncio.to_thread(declaration, self.engine, inp.batch_key)
-        async with httpx.AsyncClient(timeout=TIMEOUT) as http:
-            resp = await http.post(
-                f"{self.settings.medagency_url}/declarations",
-                content=decl.model_dump_json(),
-                headers={"Content-Type": "application/json"},
-            )
+        body = decl.model_dump_json()
+        resp = await asyncio.to_thread(self.http.post, "/declarations", content=body, headers=JSON)
         if resp.status_code in (409, 422):
             raise ApplicationError(
                 f"the agency refused batch {inp.batch_key}: {resp.status_code} {resp.text[:300]}",
@@ -63,8 +61,7 @@ class MedicalAgencyActivities:
     async def poll_batch(self, inp: BatchInput) -> bool:
         """Ask for the batch's answer (the fallback for a lost webhook); a batch the agency
         does not know is declared again (its key keeps that a no-op otherwise)."""
-        async with httpx.AsyncClient(timeout=TIMEOUT) as http:
-            resp = await http.get(f"{self.settings.medagency_url}/declarations/{inp.batch_key}")
+        resp = await asyncio.to_thread(self.http.get, f"/declarations/{inp.batch_key}")
         if resp.status_code == 404:
             activity.logger.warning("agency does not know batch %s: declaring it", inp.batch_key)
             return await self.declare_batch(inp)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
@@ -12,6 +10,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
 from bank.clock import BankClock, clock_from_spec
+from core.simservice import add_test_modes, loops_running
 from medagency.admin import router as admin_router
 from medagency.config import AgencyConfig
 from medagency.protocol import Answer, Declaration, Processing
@@ -28,20 +27,12 @@ def create_agency_app(config: AgencyConfig, clock: BankClock | None = None) -> F
         store = AgencyStore(config.db_path)
         agency = Agency(config, clock or clock_from_spec(config.clock), store)
         app.state.agency = agency
-        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
-            loops = [
-                asyncio.create_task(agency.process_forever(), name="agency-processing"),
-                asyncio.create_task(deliver_forever(agency, client), name="agency-webhooks"),
-            ]
-            try:
-                yield
-            finally:
-                for task in loops:
-                    task.cancel()
-                for task in loops:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-                store.close()
+        try:
+            async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
+                async with loops_running(agency.process_forever(), deliver_forever(agency, client)):
+                    yield
+        finally:
+            store.close()
 
     app = FastAPI(
         title="Simulated medical-insurance agency (医保经办机构)",
@@ -50,18 +41,7 @@ def create_agency_app(config: AgencyConfig, clock: BankClock | None = None) -> F
     )
     app.include_router(admin_router)
 
-    @app.middleware("http")
-    async def test_modes(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.url.path.startswith("/admin"):
-            return await call_next(request)
-        mode = request.app.state.agency.mode
-        if mode.down:
-            return JSONResponse({"detail": "agency unavailable (simulated outage)"}, 503)
-        if mode.slow_ms:
-            await asyncio.sleep(mode.slow_ms / 1000)
-        return await call_next(request)
+    add_test_modes(app, "agency", lambda request: request.app.state.agency.mode)
 
     @app.exception_handler(ClockUnavailable)
     async def clock_unavailable(_request: Request, exc: ClockUnavailable) -> JSONResponse:

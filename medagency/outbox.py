@@ -1,13 +1,12 @@
-"""The agency's outbox of late answers: each batch's webhook queued once (in the transaction
-that answers it), then delivered with retries (medagency/webhooks.py). A mixin of the store,
-which gives it `_rows` and `_transaction` on its SQLite connection."""
+"""The agency's outbox of late answers, part of its store: each batch's webhook queued once
+(in the transaction that answers it), then delivered with retries (medagency/webhooks.py)."""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
+
+from core.simservice import SqliteStore
 
 OUTBOX_SCHEMA = """
 CREATE TABLE IF NOT EXISTS webhooks (
@@ -31,13 +30,7 @@ class Webhook:
     attempts: int
 
 
-class WebhookOutbox:
-    def _rows(self, query: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        raise NotImplementedError
-
-    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
+class WebhookOutbox(SqliteStore):
     def pending_webhooks(self, wall_now: float, limit: int = 20) -> list[Webhook]:
         rows = self._rows(
             "SELECT id, batch_key, body, attempts FROM webhooks WHERE delivered_at IS NULL"

@@ -63,6 +63,9 @@ class Agency:
         self.clock = clock
         self.store = store
         self.mode = Mode(late_hours=config.answer_hours)
+        self.answers_queued = asyncio.Event()  # wakes the webhook loop (medagency/webhooks.py)
+        self._next_due: datetime | None = None  # the earliest unanswered batch's due time
+        self._due_known = False  # read again from the store after a receipt or an answer
 
     async def now(self) -> datetime:
         try:
@@ -77,6 +80,7 @@ class Agency:
         now = await self.now()
         due = now + timedelta(hours=self.mode.late_hours)
         known = await asyncio.to_thread(self.store.receive, decl, digest, now, due)
+        self._due_known = False
         if known is not None and known.content_sha256 != digest:
             raise Conflict(known)
         if known is None:
@@ -135,6 +139,18 @@ class Agency:
 
         if await asyncio.to_thread(self.store.answer_batch, batch_key, now, decide, webhook):
             log.info("batch %s answered", batch_key)
+            self._due_known = False
+            self.answers_queued.set()
+
+    async def anything_due(self) -> bool:
+        """Whether an unanswered batch is due on the agency's clock. The earliest due time is
+        read from the store only after a receipt or an answer, and the clock is asked only
+        while a batch waits: an idle agency costs its loop nothing (on the test server's
+        clock a call each tick)."""
+        if not self._due_known:
+            self._next_due = await asyncio.to_thread(self.store.next_due)
+            self._due_known = True
+        return self._next_due is not None and await self.now() >= self._next_due
 
     def _decide(
         self, line: sqlite3.Row, db: sqlite3.Connection, region_code: str, mode: Mode
@@ -172,7 +188,7 @@ class Agency:
         failing = False
         while True:
             try:
-                if not self.mode.down:
+                if not self.mode.down and await self.anything_due():
                     await self.process_due()
                 failing = False
             except Exception as exc:

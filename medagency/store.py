@@ -9,9 +9,7 @@ takes the store's lock; the app calls them in a thread.
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -88,33 +86,7 @@ class Batch:
 
 class AgencyStore(WebhookOutbox):
     def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(SCHEMA + register.SCHEMA + OUTBOX_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _rows(self, query: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(query, params).fetchall()
+        super().__init__(path, SCHEMA + register.SCHEMA + OUTBOX_SCHEMA)
 
     # -- batches --------------------------------------------------------------------------
 
@@ -153,6 +125,11 @@ class AgencyStore(WebhookOutbox):
     def batch(self, batch_key: str) -> Batch | None:
         rows = self._rows("SELECT * FROM batches WHERE batch_key = ?", (batch_key,))
         return _batch(rows[0]) if rows else None
+
+    def next_due(self) -> datetime | None:
+        """When the earliest unanswered batch is due; None when every batch is answered."""
+        rows = self._rows("SELECT MIN(due_us) FROM batches WHERE status = 'received'")
+        return None if rows[0][0] is None else from_us(rows[0][0])
 
     def due_batches(self, now: datetime) -> list[str]:
         rows = self._rows(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -51,7 +52,7 @@ async def _deliver(agency: Agency, client: httpx.AsyncClient, hook: Webhook) -> 
     )  # fmt: skip
 
 
-async def deliver_forever(agency: Agency, client: httpx.AsyncClient, idle: float = 0.1) -> None:
+async def deliver_forever(agency: Agency, client: httpx.AsyncClient, idle: float = 0.5) -> None:
     """The delivery loop: oldest first; an answer that fails waits its backoff."""
     while True:
         try:
@@ -59,5 +60,7 @@ async def deliver_forever(agency: Agency, client: httpx.AsyncClient, idle: float
         except Exception:
             log.exception("answer delivery pass failed")
             tried = 0
-        if not tried:
-            await asyncio.sleep(idle)
+        if not tried:  # until an answer is queued, or `idle` (retries come due)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(agency.answers_queued.wait(), idle)
+            agency.answers_queued.clear()
