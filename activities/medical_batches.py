@@ -28,8 +28,7 @@ from activities.medical_models import (
 )
 from db.engine import session_scope
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
-from db.models import AuditEntry
-from db.queries import add_audit_once
+from db.queries import audit_case_once
 from domain.entitlement import add_months
 from domain.medical import (
     declaration_window,
@@ -197,18 +196,15 @@ class MedicalBatchActivities:
                     cover.status = "stopped"
                 cover.updated_at = inp.at
                 session.add(cover)
-            add_audit_once(
+            audit_case_once(
                 session,
-                AuditEntry(
-                    key=f"medical:{inp.batch_key}:{inp.case_id}:withdrawn",
-                    at=inp.at,
-                    actor=inp.actor,
-                    action="medical_lines_withdrawn",
-                    entity_type="case",
-                    entity_id=inp.case_id,
-                    reason=inp.reason,
-                    data={"batch_key": inp.batch_key, "lines": [ln.line_id for ln in lines]},
-                ),
+                key=f"medical:{inp.batch_key}:{inp.case_id}:withdrawn",
+                at=inp.at,
+                actor=inp.actor,
+                action="medical_lines_withdrawn",
+                case_id=inp.case_id,
+                reason=inp.reason,
+                data={"batch_key": inp.batch_key, "lines": [ln.line_id for ln in lines]},
             )
             return len(lines)
 

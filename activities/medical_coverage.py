@@ -19,8 +19,7 @@ from activities.medical_models import CashOptionInput, CoverageView, EnrolInput,
 from core.identity import IdentityKeys
 from db.engine import session_scope
 from db.medical import MedicalCoverage, MedicalDeclarationLine
-from db.models import AuditEntry
-from db.queries import add_audit_once
+from db.queries import audit_case_once
 from domain.identifiers import InvalidIdentifier, validate_card_number, validate_national_id
 from domain.medical import cash_option_refusals
 from policy import PolicyBook, UnknownRegion
@@ -70,18 +69,15 @@ def _audit(
     data: dict[str, object],
     reason: str | None = None,
 ) -> None:
-    add_audit_once(
+    audit_case_once(
         session,
-        AuditEntry(
-            key=f"medical:{case_id}:{action}",
-            at=at,
-            actor=actor,
-            action=action,
-            entity_type="case",
-            entity_id=case_id,
-            reason=reason,
-            data=data,
-        ),
+        key=f"medical:{case_id}:{action}",
+        at=at,
+        actor=actor,
+        action=action,
+        case_id=case_id,
+        reason=reason,
+        data=data,
     )
 
 

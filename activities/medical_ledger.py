@@ -28,8 +28,8 @@ from activities.medical_models import (
 from activities.medical_wire import AnswerRefused, check_answer
 from db.engine import session_scope
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
-from db.models import AuditEntry, Payment
-from db.queries import add_audit_once
+from db.models import Payment
+from db.queries import audit_case_once
 from domain.entitlement import add_months
 from domain.medical import duplicate_refund, ended_by, month_key, monthly_premium, premium_months
 from domain.policy import RegionPolicy
@@ -176,18 +176,15 @@ class MedicalLedgerActivities:
                 row.status = "approved"
             row.updated_at = inp.at
             session.add(row)
-            add_audit_once(
+            audit_case_once(
                 session,
-                AuditEntry(
-                    key=f"payment:{row.end_to_end_id}:{action}",
-                    at=inp.at,
-                    actor=inp.actor,
-                    action=action,
-                    entity_type="case",
-                    entity_id=row.case_id,
-                    reason=inp.reason,
-                    data={"month": row.month, "amount": str(row.amount), "status": row.status},
-                ),
+                key=f"payment:{row.end_to_end_id}:{action}",
+                at=inp.at,
+                actor=inp.actor,
+                action=action,
+                case_id=row.case_id,
+                reason=inp.reason,
+                data={"month": row.month, "amount": str(row.amount), "status": row.status},
             )
             return row.status
 
@@ -217,18 +214,15 @@ def _refund(session: Session, line: MedicalDeclarationLine, amount: Decimal, at:
             updated_at=at,
         )
     )
-    add_audit_once(
+    audit_case_once(
         session,
-        AuditEntry(
-            key=f"payment:{e2e}:reported",
-            at=at,
-            actor="medical_agency",
-            action="refund_reported",
-            entity_type="case",
-            entity_id=line.case_id,
-            reason="重复缴费 (范文1 §4.5): the premium was paid twice",
-            data={"month": key, "amount": str(amount), "line_id": line.line_id},
-        ),
+        key=f"payment:{e2e}:reported",
+        at=at,
+        actor="medical_agency",
+        action="refund_reported",
+        case_id=line.case_id,
+        reason="重复缴费 (范文1 §4.5): the premium was paid twice",
+        data={"month": key, "amount": str(amount), "line_id": line.line_id},
     )
 
 
