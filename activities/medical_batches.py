@@ -101,7 +101,9 @@ class MedicalBatchActivities:
         key = batch_key_for(inp.region_code, month)
         with session_scope(self.engine) as session:
             found = session.get(MedicalDeclaration, key)
-            if found is not None:
+            if found is not None:  # made before: the workflow declaring it hears its answer
+                found.workflow_id = inp.workflow_id
+                session.add(found)
                 return summary(found, region)
             covers = list(
                 session.exec(
@@ -132,8 +134,8 @@ class MedicalBatchActivities:
                     session.add(line)
                     batch.line_count += 1
                     batch.premium_total += line.premium
-                never = not any(ln.action == "enrol" for ln in declared[cover.case_id])
-                if not lines and never and ended_by(cover.stop_date, month):
+                never_enrolled = not any(ln.action == "enrol" for ln in declared[cover.case_id])
+                if not lines and never_enrolled and ended_by(cover.stop_date, month):
                     cover.status = "stopped"  # ended before any month was owed: nothing to say
                     session.add(cover)
             batch.status = "assembled" if batch.line_count else "empty"
