@@ -14,6 +14,10 @@ from temporalio.worker import Worker
 from activities.cases import CaseActivities
 from activities.determinations import DeterminationActivities
 from activities.ledger import LedgerActivities
+from activities.medical_agency import MedicalAgencyActivities
+from activities.medical_batches import MedicalBatchActivities
+from activities.medical_coverage import MedicalCoverageActivities
+from activities.medical_ledger import MedicalLedgerActivities
 from activities.notifications import notifier_for
 from activities.payments import PaymentActivities
 from activities.reconciliation import ReconciliationActivities
@@ -32,6 +36,8 @@ from db.engine import make_engine
 from policy import POLICY_DIR, PolicySource
 from policy.store import PolicyStore
 from workflows.claim import ClaimWorkflow
+from workflows.medical_calendar import MedicalCalendarWorkflow, ensure_medical_calendars
+from workflows.medical_declaration import MedicalDeclarationWorkflow
 from workflows.payment_run import PaymentRunWorkflow
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
 from workflows.reconciliation import (
@@ -57,9 +63,11 @@ def create_worker(
     """The worker for every workflow and activity. `fail_fast` (tests) fails a workflow on
     a code error instead of retrying its task until a fix is deployed (production)."""
     keep_bytecode()  # the sandbox imports the workflow modules again for every instance
-    cases = CaseActivities(engine, IdentityKeys(settings.case_id_key))
+    keys = IdentityKeys(settings.case_id_key)
+    cases = CaseActivities(engine, keys)
     worklist = WorklistActivities(engine)
-    rules = RuleActivities(book, LiveCalendar(engine))
+    calendars = LiveCalendar(engine)
+    rules = RuleActivities(book, calendars)
     notifications = notifier_for(settings, engine)
     notices = TaskNoticeActivities(engine, notifications)
     determinations = DeterminationActivities(engine)
@@ -70,6 +78,10 @@ def create_worker(
     reconciliation = ReconciliationActivities(engine, settings)
     queue = task_queue or settings.task_queue
     starts = WorkflowStartActivities(client, queue)
+    coverage = MedicalCoverageActivities(engine, keys, book)
+    batches = MedicalBatchActivities(engine, book, calendars)
+    agency = MedicalAgencyActivities(engine, settings)
+    medical_ledger = MedicalLedgerActivities(engine, book)
     return Worker(
         client,
         task_queue=queue,
@@ -79,6 +91,8 @@ def create_worker(
             PayoutCalendarWorkflow,
             ReconciliationWorkflow,
             DailyReconciliationWorkflow,
+            MedicalDeclarationWorkflow,
+            MedicalCalendarWorkflow,
         ],
         activities=[
             cases.sync_case,
@@ -94,6 +108,18 @@ def create_worker(
             reconciliation.reconcile_day,
             starts.start_payment_run,
             starts.start_day_reconciliation,
+            starts.start_medical_declaration,
+            coverage.record_enrolment,
+            coverage.record_stop,
+            coverage.record_cash_option,
+            batches.next_declaration_window,
+            batches.assemble_batch,
+            batches.redeclare_lines,
+            batches.withdraw_lines,
+            agency.declare_batch,
+            agency.poll_batch,
+            medical_ledger.apply_answer,
+            medical_ledger.decide_refund,
             payments.gather_run,
             payments.set_run_status,
             payments.submit_run,
@@ -137,6 +163,7 @@ async def main() -> None:
     settle_after_startup()  # start-up's objects out of later full collections (core/gc_tuning)
     await ensure_payout_calendars(client, book.current().codes(), settings.task_queue)
     await ensure_daily_reconciliation(client, settings.task_queue)
+    await ensure_medical_calendars(client, book.current().codes(), settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     beating = asyncio.create_task(heartbeat_loop(engine, settings.task_queue))
     try:

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from workflows.medical_declaration import MedicalDeclarationInput, declaration_workflow_id
 from workflows.payment_run import PaymentRunInput
 from workflows.reconciliation_models import ReconcileDayInput
 
@@ -31,10 +33,16 @@ class WorkflowStartActivities:
         self.client = client
         self.task_queue = task_queue
 
-    async def _start(self, workflow: str, arg: object, workflow_id: str) -> Started:
+    async def _start(
+        self,
+        workflow: str,
+        arg: object,
+        workflow_id: str,
+        reuse: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    ) -> Started:
         try:
             await self.client.start_workflow(
-                workflow, arg, id=workflow_id, task_queue=self.task_queue
+                workflow, arg, id=workflow_id, task_queue=self.task_queue, id_reuse_policy=reuse
             )
         except WorkflowAlreadyStartedError:
             return Started(workflow_id, already=True)
@@ -47,3 +55,13 @@ class WorkflowStartActivities:
     @activity.defn
     async def start_day_reconciliation(self, inp: ReconcileDayInput) -> Started:
         return await self._start("ReconciliationWorkflow", inp, f"reconcile-{inp.day.isoformat()}")
+
+    @activity.defn
+    async def start_medical_declaration(self, inp: MedicalDeclarationInput) -> Started:
+        """A region's month is declared once: a finished declaration is not started again."""
+        return await self._start(
+            "MedicalDeclarationWorkflow",
+            inp,
+            declaration_workflow_id(inp.region_code, inp.month),
+            WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )

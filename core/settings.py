@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     payload_keys: str = DEV_PAYLOAD_KEYS
     # the Temporal Web UI's origin(s), comma separated: let through CORS to the codec endpoint
     temporal_ui_origin: str = ""
+    # the medical-insurance agency (simulated: python -m medagency) and its answers' signatures
+    medagency_url: str = "http://127.0.0.1:8910"
+    medagency_webhook_secret: str = "dev-only-medagency-webhook-secret"
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -59,6 +62,8 @@ class Settings(BaseSettings):
                 raise ValueError("CASE_ID_KEY must be set outside development")
             if self.bank_webhook_secret.startswith("dev-only"):
                 raise ValueError("BANK_WEBHOOK_SECRET must be set outside development")
+            if self.medagency_webhook_secret.startswith("dev-only"):
+                raise ValueError("MEDAGENCY_WEBHOOK_SECRET must be set outside development")
             if self.clock == "simulated":
                 raise ValueError("CLOCK=simulated is for development and training only")
         return self

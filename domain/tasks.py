@@ -50,6 +50,13 @@ TASK_KINDS: dict[str, TaskKind] = {
         _kind("transfer_in", "clerk", 50, "accept"),
         _kind("escalation", "supervisor", 80, "resolved"),
         _kind("bank_unavailable", "finance", 90, "acknowledged"),
+        # medical insurance (seed 000 范文1): the agency refuses declarations past the policy
+        # limit; it rejected a person's lines (re-declare once corrected, or withdraw); a
+        # duplicate premium's refund is checked twice (初审, then 复审 by someone else)
+        _kind("medical_agency_down", "finance", 85, "acknowledged"),
+        _kind("medical_line_rejected", "clerk", 60, "redeclare withdraw", "withdraw"),
+        _kind("medical_refund_review", "finance", 55, "approve reject", "reject"),
+        _kind("medical_refund_approval", "finance", 55, "approve reject", "reject", "supervisor"),
     )
 }
 
