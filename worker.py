@@ -15,6 +15,10 @@ from activities.cases import CaseActivities
 from activities.determinations import DeterminationActivities
 from activities.errors import PermanentErrors
 from activities.ledger import LedgerActivities
+from activities.medical_agency import MedicalAgencyActivities
+from activities.medical_batches import MedicalBatchActivities
+from activities.medical_coverage import MedicalCoverageActivities
+from activities.medical_ledger import MedicalLedgerActivities
 from activities.notifications import NotificationActivities
 from activities.payments import PaymentActivities
 from activities.reconciliation import ReconciliationActivities
@@ -22,6 +26,7 @@ from activities.rules import AmountActivities, PayoutCalendarActivities, RuleAct
 from activities.starts import WorkflowStartActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
 from core.bytecode import keep_bytecode
+from core.codec import data_converter
 from core.gc_tuning import settle_after_startup
 from core.heartbeat import heartbeat_loop
 from core.identity import IdentityKeys
@@ -33,6 +38,8 @@ from notifications.outbox import outbox_for
 from policy import POLICY_DIR, PolicySource
 from policy.store import PolicyStore
 from workflows.claim import ClaimWorkflow
+from workflows.medical_calendar import MedicalCalendarWorkflow, ensure_medical_calendars
+from workflows.medical_declaration import MedicalDeclarationWorkflow
 from workflows.payment_run import PaymentRunWorkflow
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
 from workflows.reconciliation import (
@@ -58,9 +65,11 @@ def create_worker(
     """The worker for every workflow and activity. `fail_fast` (tests) fails a workflow on
     a code error instead of retrying its task until a fix is deployed (production)."""
     keep_bytecode()  # the sandbox imports the workflow modules again for every instance
-    cases = CaseActivities(engine, IdentityKeys(settings.case_id_key))
+    keys = IdentityKeys(settings.case_id_key)
+    cases = CaseActivities(engine, keys)
     worklist = WorklistActivities(engine)
-    rules = RuleActivities(book, LiveCalendar(engine))
+    calendars = LiveCalendar(engine)
+    rules = RuleActivities(book, calendars)
     outbox = outbox_for(settings, engine)
     notifications = NotificationActivities(outbox)
     notices = TaskNoticeActivities(engine, outbox)
@@ -76,7 +85,12 @@ def create_worker(
         queue,
         payment_run=PaymentRunWorkflow.run,
         day_reconciliation=ReconciliationWorkflow.run,
+        medical_declaration=MedicalDeclarationWorkflow.run,
     )
+    coverage = MedicalCoverageActivities(engine, keys, book)
+    batches = MedicalBatchActivities(engine, book, calendars)
+    agency = MedicalAgencyActivities(engine, settings)
+    medical_ledger = MedicalLedgerActivities(engine, book)
     return Worker(
         client,
         task_queue=queue,
@@ -86,6 +100,8 @@ def create_worker(
             PayoutCalendarWorkflow,
             ReconciliationWorkflow,
             DailyReconciliationWorkflow,
+            MedicalDeclarationWorkflow,
+            MedicalCalendarWorkflow,
         ],
         activities=[
             cases.sync_case,
@@ -101,6 +117,18 @@ def create_worker(
             reconciliation.reconcile_day,
             starts.start_payment_run,
             starts.start_day_reconciliation,
+            starts.start_medical_declaration,
+            coverage.record_enrolment,
+            coverage.record_stop,
+            coverage.record_cash_option,
+            batches.next_declaration_window,
+            batches.assemble_batch,
+            batches.redeclare_lines,
+            batches.withdraw_lines,
+            agency.declare_batch,
+            agency.poll_batch,
+            medical_ledger.apply_answer,
+            medical_ledger.decide_refund,
             payments.gather_run,
             payments.set_run_status,
             payments.submit_run,
@@ -130,7 +158,11 @@ async def main() -> None:
     # edits are reloaded (a bad one refused, loudly, and its last valid version kept)
     book = PolicyStore(settings.policy_dir or POLICY_DIR, settings.policy_check_seconds)
     engine = make_engine(settings.effective_database_url)
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    client = await connect(
+        settings.temporal_address,
+        settings.temporal_namespace,
+        data_converter(settings.payload_keys),
+    )
     worker = create_worker(
         client,
         settings=settings,
@@ -141,6 +173,7 @@ async def main() -> None:
     settle_after_startup()  # start-up's objects out of later full collections (core/gc_tuning)
     await ensure_payout_calendars(client, book.current().codes(), settings.task_queue)
     await ensure_daily_reconciliation(client, settings.task_queue)
+    await ensure_medical_calendars(client, book.current().codes(), settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     beating = asyncio.create_task(heartbeat_loop(engine, settings.task_queue))
     try:

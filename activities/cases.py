@@ -13,6 +13,7 @@ from core.identity import IdentityKeys
 from db.engine import session_scope
 from db.models import CaseEvent, CaseRecord
 from domain.identifiers import mask_national_id
+from domain.redaction import redact_accounts
 from payloads.case_state import CLOSED_STATUSES, CaseState, Decision
 from payloads.records import SyncCaseInput
 
@@ -57,7 +58,7 @@ class CaseActivities:
                                 at=e.at,
                                 type=e.type,
                                 actor=e.actor,
-                                data=e.data,
+                                data=redact_accounts(e.data),
                             )
                         )
 

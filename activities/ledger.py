@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 from temporalio import activity
 
 from db.engine import session_scope
@@ -26,6 +26,51 @@ def end_to_end_id(case_id: str, month: int, category: str, attempt: int) -> str:
     return f"{case_id}-{month:03d}-{CATEGORY_CODES[category]}-{attempt}"
 
 
+def add_obligation(session: Session, inp: ObligationInput) -> str:
+    """Owe one month of a category once, in the caller's transaction: a retry, a replay or
+    a duplicate signal finds the row (case, month, category) and changes nothing."""
+    existing = session.exec(
+        select(Payment).where(
+            Payment.case_id == inp.case_id,
+            Payment.month == inp.month,
+            Payment.category == inp.category,
+        )
+    ).first()
+    if existing is not None:
+        return existing.end_to_end_id
+    e2e = end_to_end_id(inp.case_id, inp.month, inp.category, 1)
+    session.add(
+        Payment(
+            case_id=inp.case_id,
+            region_code=inp.region_code,
+            month=inp.month,
+            period_start=inp.period_start,
+            period_end=inp.period_end,
+            category=inp.category,
+            amount=inp.amount,
+            end_to_end_id=e2e,
+            bank_code=inp.bank_code,
+            account_number=inp.account_number,
+            account_name=inp.account_name,
+            created_at=inp.at,
+            updated_at=inp.at,
+        )
+    )
+    add_audit_once(
+        session,
+        AuditEntry(
+            key=f"payment:{e2e}:owed",
+            at=inp.at,
+            actor="system",
+            action="payment_owed",
+            entity_type="case",
+            entity_id=inp.case_id,
+            data={"month": inp.month, "category": inp.category, "amount": str(inp.amount)},
+        ),
+    )
+    return e2e
+
+
 class LedgerActivities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -34,43 +79,4 @@ class LedgerActivities:
     def create_obligation(self, inp: ObligationInput) -> str:
         """Owe one month once: a retry, a replay or a duplicate signal finds the row."""
         with session_scope(self.engine) as session:
-            existing = session.exec(
-                select(Payment).where(
-                    Payment.case_id == inp.case_id,
-                    Payment.month == inp.month,
-                    Payment.category == inp.category,
-                )
-            ).first()
-            if existing is not None:
-                return existing.end_to_end_id
-            e2e = end_to_end_id(inp.case_id, inp.month, inp.category, 1)
-            session.add(
-                Payment(
-                    case_id=inp.case_id,
-                    region_code=inp.region_code,
-                    month=inp.month,
-                    period_start=inp.period_start,
-                    period_end=inp.period_end,
-                    category=inp.category,
-                    amount=inp.amount,
-                    end_to_end_id=e2e,
-                    bank_code=inp.bank_code,
-                    account_number=inp.account_number,
-                    account_name=inp.account_name,
-                    created_at=inp.at,
-                    updated_at=inp.at,
-                )
-            )
-            add_audit_once(
-                session,
-                AuditEntry(
-                    key=f"payment:{e2e}:owed",
-                    at=inp.at,
-                    actor="system",
-                    action="payment_owed",
-                    entity_type="case",
-                    entity_id=inp.case_id,
-                    data={"month": inp.month, "category": inp.category, "amount": str(inp.amount)},
-                ),
-            )
-            return e2e
+            return add_obligation(session, inp)

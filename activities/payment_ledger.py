@@ -25,6 +25,14 @@ PAYMENTS = Payment.__table__  # type: ignore[attr-defined]
 AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
 RUNS = PaymentRun.__table__  # type: ignore[attr-defined]
 T = TypeVar("T")
+# what the payee reads on their statement, by ledger category
+REMITTANCE = {
+    "benefit": "失业保险金",
+    "medical_premium": "医疗保险费",
+    "funeral_grant": "丧葬补助金",
+    "survivor_pension": "抚恤金",
+    "lump_sum": "失业保险金(一次性)",
+}
 
 
 @dataclass
@@ -175,7 +183,7 @@ def run_transfers(engine: Engine, run_id: str) -> tuple[datetime, list[CreditTra
         rows = conn.execute(
             select(
                 p.end_to_end_id, p.amount, p.account_name, p.account_number, p.bank_code,
-                p.period_start,
+                p.period_start, p.category,
             )
             .where(p.run_id == run_id, p.status.in_(("pending", "sent")))
             .order_by(p.end_to_end_id)
@@ -189,7 +197,7 @@ def run_transfers(engine: Engine, run_id: str) -> tuple[datetime, list[CreditTra
             creditor_name=row.account_name or "",
             creditor_account=row.account_number or "",
             creditor_bank_code=row.bank_code or "",
-            remittance=f"失业保险金 {row.period_start:%Y-%m}",
+            remittance=f"{REMITTANCE.get(row.category, row.category)} {row.period_start:%Y-%m}",
         )
         for row in rows
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine, func, update
@@ -22,6 +23,7 @@ from db.engine import session_scope
 from db.models import AuditEntry, BankStatusReport, Payment, PaymentRun
 from db.queries import add_audit_once
 from domain.calendar import AGENCY_TZ
+from domain.redaction import tail_digits
 from iso20022.errors import MessageError
 from iso20022.pain001 import PaymentRun as Pain001Run
 from iso20022.pain001 import build_pain001
@@ -286,10 +288,21 @@ class PaymentActivities:
                     entity_type="case",
                     entity_id=p.case_id,
                     reason=inp.cancel_reason,
-                    data={"from": inp.end_to_end_id, "to": p.end_to_end_id},
+                    data=_reissue_data(inp, p),
                 ),
             )
             return p.status
+
+
+def _reissue_data(inp: ReissueInput, p: Payment) -> dict[str, Any]:
+    """The journal's line of a re-issue or a cancellation: the new account by its tail."""
+    data: dict[str, Any] = {"from": inp.end_to_end_id, "to": p.end_to_end_id}
+    if inp.cancel_reason is None and inp.account_number:
+        data["account"] = {
+            "bank_code": p.bank_code,
+            "account_tail": tail_digits(p.account_number or ""),
+        }
+    return data
 
 
 def status_updates(pain002: bytes) -> list[StatusUpdate]:

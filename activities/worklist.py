@@ -11,6 +11,7 @@ from temporalio import activity
 from db.engine import session_scope
 from db.models import AuditEntry, Task, User
 from db.queries import add_audit_once
+from domain.redaction import redact_accounts
 from domain.tasks import escalated_priority
 from notifications.outbox import Outbox
 from payloads.notify import NotifyInput
@@ -36,7 +37,7 @@ class WorklistActivities:
                     group=inp.group,
                     priority=inp.priority,
                     title=inp.title,
-                    details=inp.details,
+                    details=redact_accounts(inp.details),
                     created_at=inp.at,
                     due_at=inp.due_at,
                     provisional=inp.provisional,
@@ -67,7 +68,7 @@ class WorklistActivities:
             task.status = "completed"
             task.outcome = inp.outcome
             task.reason = inp.reason
-            task.result = inp.data
+            task.result = redact_accounts(inp.data)  # an account's tail, never the number
             task.completed_at = inp.at
             task.completed_by = inp.actor
             session.add(task)
@@ -81,7 +82,7 @@ class WorklistActivities:
                     entity_type="task",
                     entity_id=inp.task_id,
                     reason=inp.reason,
-                    data={"outcome": inp.outcome, "data": inp.data},
+                    data={"outcome": inp.outcome, "data": task.result},
                 ),
             )
 

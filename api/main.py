@@ -11,14 +11,17 @@ from fastapi.responses import RedirectResponse
 
 from api import pages
 from api.clock import SystemClock
+from api.cors import CodecCORS
 from api.routes import (
     auth,
     bank_webhook,
     calendar,
     cases,
     check_ins,
+    codec,
     health,
     intake,
+    medical_webhook,
     notices,
     ping,
     reconciliations,
@@ -27,6 +30,7 @@ from api.routes import (
 )
 from api.runtime import Runtime, TemporalGateway
 from api.usercache import UserCache
+from core.codec import data_converter
 from core.gc_tuning import settle_after_startup
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
@@ -52,7 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings=settings,
             engine=engine,
             policy=policy,
-            temporal=TemporalGateway(settings.temporal_address, settings.temporal_namespace),
+            temporal=TemporalGateway(
+                settings.temporal_address,
+                settings.temporal_namespace,
+                data_converter(settings.payload_keys),
+            ),
             clock=SystemClock(simulated=settings.clock == "simulated"),
             keys=IdentityKeys(settings.case_id_key),
             notifier=outbox_for(settings, engine),
@@ -88,13 +96,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notices,
         ping,
         bank_webhook,
+        medical_webhook,
         reconciliations,
         calendar,
+        codec,
     ):
         v1.include_router(module.router)
     if settings.clock == "simulated":
         v1.include_router(sim.router)
     app.include_router(v1)
+    # the codec again where the staff session cookie (path /staff) reaches it, for the UI
+    app.include_router(codec.router, prefix="/staff", include_in_schema=False)
+    app.add_middleware(CodecCORS, origins=settings.temporal_ui_origins)
     pages.mount(app)  # staff web pages under /staff, their CSS under /static
     # compiled templates are kept; only development looks for edited template files per render
     pages.web.templates.env.auto_reload = settings.app_env == "development"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from temporalio.client import Client
+from temporalio.converter import DataConverter
 
 from api.clock import SystemClock
 from api.usercache import UserCache
@@ -24,6 +25,7 @@ class TemporalGateway:
 
     address: str
     namespace: str
+    converter: DataConverter  # core.codec.data_converter: payloads encrypted
     _client: Client | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -31,7 +33,7 @@ class TemporalGateway:
         if self._client is None:
             async with self._lock:
                 if self._client is None:
-                    self._client = await connect(self.address, self.namespace)
+                    self._client = await connect(self.address, self.namespace, self.converter)
         return self._client
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 
@@ -18,6 +16,7 @@ from bank.config import BankConfig
 from bank.service import Bank, ClockUnavailable, Duplicate, StatementNotReady
 from bank.store import BankStore
 from bank.webhooks import deliver_forever
+from core.simservice import add_test_modes, loops_running
 from iso20022 import MessageError
 
 XML = "application/xml"
@@ -31,20 +30,12 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
         store = BankStore(config.db_path)
         bank = Bank(config, clock or clock_from_spec(config.clock), store)
         app.state.bank = bank
-        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
-            loops = [
-                asyncio.create_task(bank.settle_forever(), name="bank-settlement"),
-                asyncio.create_task(deliver_forever(bank, client), name="bank-webhooks"),
-            ]
-            try:
-                yield
-            finally:
-                for task in loops:
-                    task.cancel()
-                for task in loops:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-                store.close()
+        try:
+            async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
+                async with loops_running(bank.settle_forever(), deliver_forever(bank, client)):
+                    yield
+        finally:
+            store.close()
 
     app = FastAPI(
         title="Simulated bank (代发银行)",
@@ -53,18 +44,7 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
     )
     app.include_router(admin_router)
 
-    @app.middleware("http")
-    async def test_modes(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.url.path.startswith("/admin"):
-            return await call_next(request)
-        mode = request.app.state.bank.mode
-        if mode.down:
-            return JSONResponse({"detail": "bank unavailable (simulated outage)"}, 503)
-        if mode.slow_ms:
-            await asyncio.sleep(mode.slow_ms / 1000)
-        return await call_next(request)
+    add_test_modes(app, "bank", lambda request: request.app.state.bank.mode)
 
     @app.exception_handler(ClockUnavailable)
     async def clock_unavailable(_request: Request, exc: ClockUnavailable) -> JSONResponse:

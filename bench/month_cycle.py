@@ -60,6 +60,7 @@ from activities.rules import RuleActivities  # noqa: E402
 from api.security import create_token  # noqa: E402
 from bank.config import BankConfig  # noqa: E402
 from bank.testing import serve_bank  # noqa: E402
+from core.codec import data_converter  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.temporal import connect  # noqa: E402
 from db.engine import make_engine  # noqa: E402
@@ -125,7 +126,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Measured]:
         )
         with serve_bank(config) as bank:
             stack.env["BANK_URL"] = bank.url  # the worker submits here
-            client = await connect(address)
+            keys = Settings().payload_keys  # the worker's and the API's (same environment)
+            client = await connect(address, "default", data_converter(keys))
             tokens = {u: create_token(u, secret, 600) for u in ("clerk", "finance", "finance2")}
             print(f"== month cycle, {args.cases} cases", flush=True)
             cycle = Cycle(args, stack, engine)

@@ -48,9 +48,9 @@ from temporalio.worker.workflow_sandbox import (  # noqa: E402
 
 import worker as real_worker  # noqa: E402
 from core.bytecode import keep_bytecode
+from core.codec import data_converter  # noqa: E402
 from core.gc_tuning import settle_after_startup
 from core.settings import Settings  # noqa: E402
-from core.temporal import DATA_CONVERTER  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from policy import POLICY_DIR, load_policy_book  # noqa: E402
 
@@ -138,7 +138,7 @@ async def main() -> None:
     client = await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=DATA_CONVERTER,
+        data_converter=data_converter(settings.payload_keys),
         interceptors=[counter],
     )
     worker = build(args.mode, client, settings, args.sandbox)

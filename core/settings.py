@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.payload_keys import DEV_PAYLOAD_KEYS, parse_payload_keys
+
 DEV_SECRET = "dev-only-secret-change-me-not-for-production"
 DEV_CASE_ID_KEY = "dev-only-case-id-key"
 
@@ -43,6 +45,13 @@ class Settings(BaseSettings):
     fund_account_name: str = "失业保险基金支出户"
     fund_account_number: str = "0000000000000000001"
     fund_bank_code: str = "102100099996"
+    # workflow payloads' AES-GCM keys, id:base64 pairs, current first (core/payload_keys.py)
+    payload_keys: str = DEV_PAYLOAD_KEYS
+    # the Temporal Web UI's origin(s), comma separated: let through CORS to the codec endpoint
+    temporal_ui_origin: str = ""
+    # the medical-insurance agency (simulated: python -m medagency) and its answers' signatures
+    medagency_url: str = "http://127.0.0.1:8910"
+    medagency_webhook_secret: str = "dev-only-medagency-webhook-secret"
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -53,8 +62,21 @@ class Settings(BaseSettings):
                 raise ValueError("CASE_ID_KEY must be set outside development")
             if self.bank_webhook_secret.startswith("dev-only"):
                 raise ValueError("BANK_WEBHOOK_SECRET must be set outside development")
+            if self.medagency_webhook_secret.startswith("dev-only"):
+                raise ValueError("MEDAGENCY_WEBHOOK_SECRET must be set outside development")
             if self.clock == "simulated":
                 raise ValueError("CLOCK=simulated is for development and training only")
+        return self
+
+    @model_validator(mode="after")
+    def _check_payload_keys(self) -> Settings:
+        """A malformed key stops start-up in any environment; the published development key
+        (current or previous) is refused in production."""
+        keys = parse_payload_keys(self.payload_keys)
+        if self.app_env == "production":
+            dev = {k.secret for k in parse_payload_keys(DEV_PAYLOAD_KEYS)}
+            if any(k.secret in dev for k in keys):
+                raise ValueError("PAYLOAD_KEYS must be set outside development")
         return self
 
     @property
@@ -62,6 +84,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'ui.db'}"
+
+    @property
+    def temporal_ui_origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.temporal_ui_origin.split(",") if o.strip()]
 
     @property
     def demo_users_allowed(self) -> bool:

@@ -64,8 +64,11 @@ class PayloadConverter(CompositePayloadConverter):
         )
 
 
-DATA_CONVERTER = DataConverter(payload_converter_class=PayloadConverter)
+# Unencrypted: what the Temporal server stores is read with it (tests), and core/codec.py puts
+# its encryption underneath it. Clients and workers connect with core.codec.data_converter.
+PLAIN_CONVERTER = DataConverter(payload_converter_class=PayloadConverter)
 
 
-async def connect(address: str, namespace: str = "default") -> Client:
-    return await Client.connect(address, namespace=namespace, data_converter=DATA_CONVERTER)
+async def connect(address: str, namespace: str, data_converter: DataConverter) -> Client:
+    """A client of the system: `data_converter` is core.codec.data_converter(PAYLOAD_KEYS)."""
+    return await Client.connect(address, namespace=namespace, data_converter=data_converter)

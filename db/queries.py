@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlmodel import Session, select
 
 from db.models import AuditEntry
@@ -11,3 +14,30 @@ def add_audit_once(session: Session, entry: AuditEntry) -> None:
     """Add an audit entry unless one with the same idempotency key exists."""
     if session.exec(select(AuditEntry.id).where(AuditEntry.key == entry.key)).first() is None:
         session.add(entry)
+
+
+def audit_case_once(
+    session: Session,
+    *,
+    key: str,
+    at: datetime,
+    actor: str,
+    action: str,
+    case_id: str,
+    data: dict[str, Any],
+    reason: str | None = None,
+) -> None:
+    """Record what happened to a case once (`key` makes a retry a no-op)."""
+    add_audit_once(
+        session,
+        AuditEntry(
+            key=key,
+            at=at,
+            actor=actor,
+            action=action,
+            entity_type="case",
+            entity_id=case_id,
+            reason=reason,
+            data=data,
+        ),
+    )

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from domain.entitlement import DurationBand
+from domain.identifiers import InvalidIdentifier, validate_card_number
 from domain.retirement import WomenGroup
 
 DEADLINE_KINDS = ("employer_report", "registration", "review")
@@ -75,6 +76,15 @@ def _percent(value: object) -> Decimal:
     if not 0 < d <= 100:
         raise ValueError("must be a percentage above 0 and at most 100")
     return d
+
+
+def _card_number(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError('must be a string of digits like "6222020200880000019"')
+    try:
+        return validate_card_number(value)
+    except InvalidIdentifier as err:
+        raise ValueError(str(err)) from None
 
 
 def _toml_date(value: object) -> date:
@@ -134,13 +144,44 @@ class DeadlineRule(BaseModel):
         return tuple(sorted(set(v)))
 
 
+class AgencyAccount(BaseModel):
+    """The medical-insurance agency's account that premium transfers go to."""
+
+    model_config = _FROZEN
+    bank_code: Annotated[str, Strict(), Field(min_length=1, max_length=16)]
+    account_number: Annotated[str, BeforeValidator(_card_number)]
+    account_name: Annotated[str, Strict(), Field(min_length=1, max_length=128)]
+
+
+MonthDay = Annotated[int, Strict(), Field(ge=1, le=28)]
+
+
 class MedicalRule(BaseModel):
-    """Medical + maternity premium paid by the UI fund (DOMAIN.md stage 6)."""
+    """Medical + maternity premium paid by the UI fund and its monthly declaration to the
+    medical-insurance agency (DOMAIN.md stage 6; seed 000 范文1)."""
 
     model_config = _FROZEN
     base_percent_of_avg_wage: Percent
     avg_wage: Money
     rate_percent: Percent
+    rounding: Literal["half_up", "half_even", "down"]
+    declaration_start_day: MonthDay
+    declaration_end_day: MonthDay
+    partial_month: Literal["full", "none"]
+    cash_option_max_months: Days
+    agency_unavailable_alert_hours: Days
+    agency_account: AgencyAccount
+
+    @field_validator("declaration_end_day")
+    @classmethod
+    def _window_not_empty(cls, v: int, info: ValidationInfo) -> int:
+        start = info.data.get("declaration_start_day")
+        if start is not None and v < start:
+            raise ValueError(
+                f"the declaration window ends on day {v}, before it starts"
+                f" (declaration_start_day = {start})"
+            )
+        return v
 
 
 class _BandIn(BaseModel):

@@ -55,6 +55,13 @@ TASK_KINDS: dict[str, TaskKind] = {
         _kind("system_error", "supervisor", 90, "retry", also="admin"),
         # the bank refused a run's message: resubmit once fixed, or hold the run
         _kind("bank_rejected", "finance", 90, "resubmit hold", "hold"),
+        # medical insurance (seed 000 范文1): the agency refuses declarations past the policy
+        # limit; it rejected a person's lines (re-declare once corrected, or withdraw); a
+        # duplicate premium's refund is checked twice (初审, then 复审 by someone else)
+        _kind("medical_agency_down", "finance", 85, "acknowledged"),
+        _kind("medical_line_rejected", "clerk", 60, "redeclare withdraw", "withdraw"),
+        _kind("medical_refund_review", "finance", 55, "approve reject", "reject"),
+        _kind("medical_refund_approval", "finance", 55, "approve reject", "reject", "supervisor"),
     )
 }
 

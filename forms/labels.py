@@ -36,6 +36,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "kind.bank_unavailable": ("银行不可用", "Bank unavailable"),
     "kind.system_error": ("系统错误待处理", "System error"),
     "kind.bank_rejected": ("银行拒收报文", "Bank refused the run"),
+    "kind.medical_agency_down": ("医保经办机构不可用", "Medical agency unavailable"),
+    "kind.medical_line_rejected": ("医保申报被退回", "Medical declaration line rejected"),
+    "kind.medical_refund_review": ("医保重复缴费退费初审", "Medical refund: first review"),
+    "kind.medical_refund_approval": ("医保重复缴费退费复审", "Medical refund: second review"),
     # outcomes
     "outcome.approve": ("核定", "approve"),
     "outcome.reject": ("不予核定", "reject"),
@@ -52,6 +56,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "outcome.acknowledged": ("已知悉", "acknowledged"),
     "outcome.retry": ("已修正，重试", "fixed, retry"),
     "outcome.resubmit": ("重新提交", "resubmit"),
+    "outcome.redeclare": ("重新申报", "re-declare"),
+    "outcome.withdraw": ("撤回申报", "withdraw"),
     # payments
     "category.benefit": ("失业保险金", "benefit"),
     "category.medical_premium": ("医疗保险费", "medical premium"),
@@ -64,6 +70,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "pay_status.settled": ("已到账", "settled"),
     "pay_status.returned": ("已退回", "returned"),
     "pay_status.cancelled": ("已取消", "cancelled"),
+    "pay_status.pending_approval": ("待审批", "pending approval"),
+    "pay_status.approved": ("已审批", "approved"),
     "run_status.gathering": ("汇总中", "gathering"),
     "run_status.empty": ("无支付", "empty"),
     "run_status.awaiting_release": ("待发放", "awaiting release"),

@@ -11,7 +11,7 @@ from pydantic import JsonValue
 from domain.task_data import TaskData
 
 # What a task row shows about its task (kind, amounts, dates, the case's month ...).
-Detail = str | int | bool | None
+Detail = JsonValue
 
 
 @dataclass(kw_only=True)

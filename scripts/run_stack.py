@@ -1,8 +1,9 @@
 """Run the whole system on one machine with the embedded defaults (`make run`).
 
 Migrates and seeds the database, then starts Temporal (dev server, or the
-time-skipping test server with CLOCK=simulated), the simulated bank, the SMTP sink, the
-worker and the API; stops everything when one of them dies or on Ctrl-C / SIGTERM.
+time-skipping test server with CLOCK=simulated), the simulated bank, the simulated
+medical-insurance agency, the SMTP sink, the worker and the API; stops everything when one of
+them dies or on Ctrl-C / SIGTERM.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ def main() -> int:
         "TEMPORAL_PORT": int(os.environ.get("TEMPORAL_PORT", "7233")),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "1025")),
         "BANK_PORT": int(os.environ.get("BANK_PORT", "8900")),
+        "MEDAGENCY_PORT": int(os.environ.get("MEDAGENCY_PORT", "8910")),
     }
     if clock == "real":
         ports["TEMPORAL_UI_PORT"] = int(os.environ.get("TEMPORAL_UI_PORT", "8233"))
@@ -152,6 +154,7 @@ def main() -> int:
     maildir = data_dir / "mail"
     api, temporal_port = ports["API_PORT"], ports["TEMPORAL_PORT"]
     bank_url = f"http://127.0.0.1:{ports['BANK_PORT']}"
+    medagency_url = f"http://127.0.0.1:{ports['MEDAGENCY_PORT']}"
 
     for var, port in ports.items():
         if not port_free(port):
@@ -166,10 +169,19 @@ def main() -> int:
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(ports["SMTP_PORT"]),
         BANK_URL=bank_url,
+        MEDAGENCY_URL=medagency_url,
     )
-    # One secret per run unless given: the bank signs its webhooks, the API checks them.
-    bank_secret = {"BANK_WEBHOOK_SECRET": env.get("BANK_WEBHOOK_SECRET") or secrets.token_hex(16)}
+    # One secret each per run unless given: the bank and the medical agency sign their
+    # webhooks, the API checks them.
+    secrets_env = {
+        name: env.get(name) or secrets.token_hex(16)
+        for name in ("BANK_WEBHOOK_SECRET", "MEDAGENCY_WEBHOOK_SECRET")
+    }
+    bank_secret = {"BANK_WEBHOOK_SECRET": secrets_env["BANK_WEBHOOK_SECRET"]}
     env.setdefault("APP_ENV", "development")
+    if clock == "real":  # the dev server's Web UI decodes payloads through the API (staff login)
+        ui = ports["TEMPORAL_UI_PORT"]
+        env.setdefault("TEMPORAL_UI_ORIGIN", f"http://127.0.0.1:{ui},http://localhost:{ui}")
     stack = Stack(env)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
@@ -185,7 +197,8 @@ def main() -> int:
                 [tool("temporal"), "server", "start-dev",
                  "--db-filename", str(data_dir / "temporal.db"),
                  "--port", str(temporal_port), "--ui-port", str(ports["TEMPORAL_UI_PORT"]),
-                 "--ip", "127.0.0.1", "--log-level", "warn"],
+                 "--ip", "127.0.0.1", "--log-level", "warn",
+                 "--ui-codec-endpoint", f"http://127.0.0.1:{api}/staff/codec"],
             )  # fmt: skip
             describe = [tool("temporal"), "operator", "namespace", "describe",
                         "--namespace", "default", "--address", env["TEMPORAL_ADDRESS"]]  # fmt: skip
@@ -219,16 +232,32 @@ def main() -> int:
             lambda: health(f"{bank_url}/health")[0] == 200,
             timeout=30,
         )
+        # The medical-insurance agency answers on the same clock (its late answers by webhook).
+        stack.start(
+            "medagency",
+            [PY, "-m", "medagency", "--host", "127.0.0.1", "--port", str(ports["MEDAGENCY_PORT"]),
+             "--db", str(data_dir / "medagency.db")],
+            extra_env={
+                "MEDAGENCY_WEBHOOK_URL": f"http://127.0.0.1:{api}/api/v1/medical/webhook",
+                "MEDAGENCY_CLOCK": bank_clock,
+                "MEDAGENCY_WEBHOOK_SECRET": secrets_env["MEDAGENCY_WEBHOOK_SECRET"],
+            },
+        )  # fmt: skip
+        stack.wait_for(
+            f"{medagency_url}/health to answer 200",
+            lambda: health(f"{medagency_url}/health")[0] == 200,
+            timeout=30,
+        )
         stack.start(
             "smtp-sink",
             [PY, "-m", "notifications.smtp_sink", "--host", "127.0.0.1",
              "--port", str(ports["SMTP_PORT"]), "--maildir", str(maildir)],
         )  # fmt: skip
-        stack.start("worker", [PY, "worker.py"], bank_secret)
+        stack.start("worker", [PY, "worker.py"], secrets_env)
         stack.start(
             "api",
             [PY, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(api)],
-            bank_secret,
+            secrets_env,
         )
 
         url = f"http://127.0.0.1:{api}/api/v1/health"
@@ -256,10 +285,13 @@ def main() -> int:
         print(f"  staff pages    http://127.0.0.1:{api}/staff")
         if clock == "real":
             print(f"  Temporal UI    http://127.0.0.1:{ports['TEMPORAL_UI_PORT']}")
+            print("                 (payloads are encrypted: sign in at /staff first, and tick")
+            print("                 'include cross-origin credentials' in the UI's codec settings)")
         else:
             print("  Temporal UI    none (time-skipping test server); move the clock with")
             print(f"                 POST http://127.0.0.1:{api}/api/v1/sim/clock/advance")
         print(f"  bank           {bank_url}/docs (simulated; ISO 20022)")
+        print(f"  medical agency {medagency_url}/docs (simulated; monthly declarations)")
         print(f"  mail (SMTP sink on port {ports['SMTP_PORT']})  {maildir}")
         print("  demo logins    clerk, reviewer, supervisor, finance, finance2, admin")
         print("                 (password = user name; development only)")

@@ -24,11 +24,11 @@ from temporalio.worker import Worker
 from api.main import create_app
 from core.heartbeat import heartbeat_loop, worker_alive
 from core.settings import Settings
-from core.temporal import DATA_CONVERTER
 from db.engine import make_engine
 from db.seed import seed
 from notifications.smtp_sink import SinkHandle, start_sink
 from policy import PolicyBook, default_policy_book
+from tests.utils.temporal import CONVERTER
 from worker import create_worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +104,7 @@ def book() -> PolicyBook:
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     """A fresh time-skipping server per test: no test's timers fire into another's."""
     environment = await WorkflowEnvironment.start_time_skipping(
-        data_converter=DATA_CONVERTER, test_server_existing_path=test_server_path()
+        data_converter=CONVERTER, test_server_existing_path=test_server_path()
     )
     yield environment
     await environment.shutdown()

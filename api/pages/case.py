@@ -63,6 +63,7 @@ async def case_page(
                 runtime=runtime,
                 session=session,
                 user=user,
+                keep_flash=True,
             )
         raise PageError(404, "error.not_found", f"no case {case_id}")
     errs = errors or FormErrors()

@@ -18,6 +18,7 @@ from api.deps import RuntimeDep, SessionDep
 from api.pages.web import PageError, PageUser, now, render
 from db.models import Payment, PaymentRun, Task, User
 from domain.calendar import AGENCY_TZ
+from domain.redaction import tail_digits
 from workflows import ids
 
 router = APIRouter()
@@ -33,7 +34,7 @@ def require_finance(user: User) -> None:
 
 def account_tail(number: str | None) -> str:
     """Only the last four digits of an account: ****3446."""
-    return f"****{number[-4:]}" if number else "–"
+    return f"****{tail_digits(number)}" if number else "–"
 
 
 @dataclass

@@ -176,12 +176,14 @@ async def render(
     user: User | None = None,
     status: int = 200,
     counts: dict[str, int] | None = None,
+    keep_flash: bool = False,
 ) -> HTMLResponse:
     """The page `name` with what every page shows; the nav counts are read with `session`
-    unless the caller read them already (`counts`)."""
+    unless the caller read them already (`counts`). A page that reloads itself into the real
+    one (`keep_flash`) leaves the one-time message for it."""
     lang = lang_of(request)
     seed = csrf_seed(request)
-    flash = request.cookies.get(FLASH_COOKIE)
+    flash = None if keep_flash else request.cookies.get(FLASH_COOKIE)
     context: dict[str, Any] = {
         "t": translator(lang),
         "lang": lang,

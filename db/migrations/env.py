@@ -7,6 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlmodel import SQLModel
 
+import db.medical  # noqa: F401  (registers the medical tables)
 import db.models  # noqa: F401  (registers the tables)
 from core.settings import get_settings
 from db.engine import make_engine

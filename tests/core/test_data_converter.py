@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from core.temporal import DATA_CONVERTER, type_adapter
+from core.temporal import PLAIN_CONVERTER, type_adapter
 from payloads.case_io import ClaimInput
 from payloads.case_state import CaseState
 from tests.utils import factories as f
@@ -23,7 +23,7 @@ def _claim() -> ClaimInput:
 
 
 def test_payloads_are_pydantics_own_both_ways() -> None:
-    ours = DATA_CONVERTER.payload_converter_class()
+    ours = PLAIN_CONVERTER.payload_converter_class()
     theirs = pydantic_data_converter.payload_converter_class()
     value = _claim()
     payload = ours.to_payloads([value])[0]
@@ -37,10 +37,10 @@ def test_payloads_are_pydantics_own_both_ways() -> None:
 def test_each_new_converter_reuses_the_process_adapters() -> None:
     """The SDK makes a payload converter per workflow instance: the ClaimInput adapter (a
     deep tree of dataclasses) is built once, not once per instance."""
-    payload = DATA_CONVERTER.payload_converter_class().to_payloads([_claim()])[0]
-    DATA_CONVERTER.payload_converter_class().from_payloads([payload], [ClaimInput])
+    payload = PLAIN_CONVERTER.payload_converter_class().to_payloads([_claim()])[0]
+    PLAIN_CONVERTER.payload_converter_class().from_payloads([payload], [ClaimInput])
     before = type_adapter.cache_info()
     for _ in range(5):  # five workflow instances' converters
-        DATA_CONVERTER.payload_converter_class().from_payloads([payload], [ClaimInput])
+        PLAIN_CONVERTER.payload_converter_class().from_payloads([payload], [ClaimInput])
     after = type_adapter.cache_info()
     assert after.misses == before.misses and after.hits >= before.hits + 5

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from domain.amounts import medical_premium, monthly_amount, prorated_amount, round_money
-from domain.policy import BenefitRule, MedicalRule
+from domain.policy import BenefitRule
+from policy import default_policy_book
 
 
 def test_round_money_rules() -> None:
@@ -96,9 +97,12 @@ def test_proration_none_pays_nothing_for_the_month_of_the_stop() -> None:
 
 def test_medical_premium_on_60_percent_of_average_wage() -> None:
     """Seed 000 范文1 §2.1: base 60% of last year's average wage x medical+maternity rate."""
-    medical = MedicalRule(
-        base_percent_of_avg_wage=Decimal(60),
-        avg_wage=Decimal("7000.00"),
-        rate_percent=Decimal("8.5"),
+    changchun = default_policy_book().region("220100").at(date(2024, 1, 1)).medical
+    medical = changchun.model_copy(
+        update={
+            "base_percent_of_avg_wage": Decimal(60),
+            "avg_wage": Decimal("7000.00"),
+            "rate_percent": Decimal("8.5"),
+        }
     )
     assert medical_premium(medical, "half_up") == Decimal("357.00")  # 4200 x 8.5%

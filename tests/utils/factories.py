@@ -26,6 +26,14 @@ def national_id(
     return body + ric.calc_check_digit(body + "0")
 
 
+def national_id_of(sex: str, birth: date, prefix: str = "220102") -> str:
+    """A fresh valid identity number of a "man" or a "woman" (the 17th digit: odd for men)."""
+    while True:
+        nid = national_id(prefix, birth)
+        if (int(nid[16]) % 2 == 1) == (sex == "man"):
+            return nid
+
+
 def employer_report(nid: str, separation: date, **over: Any) -> EmployerReport:
     values: dict[str, Any] = dict(
         uscc=USCC,

@@ -9,10 +9,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from core.codec import EncryptionCodec, data_converter
+from core.settings import Settings
 from db.models import CaseRecord, Notification, Task
 from domain.calendar import AGENCY_TZ
 from payloads.case_state import CaseState
@@ -21,6 +24,17 @@ from workflows.claim import ClaimWorkflow
 from workflows.claim.submit import submit
 
 T = TypeVar("T")
+
+# Every test client, worker and replayer encrypts as production does, with the tests' key (the
+# development key unless PAYLOAD_KEYS says otherwise, as for the API the tests start).
+CONVERTER = data_converter(Settings(app_env="test").payload_keys)
+
+
+def opened(payload: Payload) -> bytes:
+    """A stored payload's data in clear: decrypted with the tests' key (a plain one as is)."""
+    codec = CONVERTER.payload_codec
+    assert isinstance(codec, EncryptionCodec)
+    return codec.decrypt(payload).data
 
 
 async def today(env: WorkflowEnvironment) -> date:

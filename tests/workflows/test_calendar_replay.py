@@ -22,12 +22,11 @@ from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from core.temporal import DATA_CONVERTER
 from db.models import Payment, ReconciliationRecord, Task
 from payloads.reconciliation import ReconcileDayInput
 from payloads.tasks import CompleteTaskInput
 from tests.conftest import ROOT
-from tests.utils.temporal import advance, today
+from tests.utils.temporal import CONVERTER, advance, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
 from workflows import ids
@@ -45,7 +44,7 @@ stack = test_payment_run.stack  # our API and worker, and the bank on the test s
 def _replayer() -> Replayer:
     return Replayer(
         workflows=[PayoutCalendarWorkflow, DailyReconciliationWorkflow, ReconciliationWorkflow],
-        data_converter=DATA_CONVERTER,
+        data_converter=CONVERTER,
     )
 
 

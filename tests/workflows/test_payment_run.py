@@ -36,7 +36,6 @@ from api.main import create_app
 from bank.config import BankConfig
 from bank.testing import serve_bank
 from core.settings import Settings
-from core.temporal import DATA_CONVERTER
 from db.models import (
     AuditEntry,
     BankStatusReport,
@@ -63,7 +62,7 @@ from policy import PolicyBook
 from tests.browser.conftest import free_port
 from tests.conftest import ROOT
 from tests.utils import factories as f
-from tests.utils.temporal import advance, signal_case, state_when, today
+from tests.utils.temporal import CONVERTER, advance, opened, signal_case, state_when, today
 from worker import create_worker
 from workflows import ids
 from workflows.claim import ClaimWorkflow
@@ -138,7 +137,7 @@ async def stack(
 
 
 def _replayer() -> Replayer:
-    return Replayer(workflows=[PaymentRunWorkflow], data_converter=DATA_CONVERTER)
+    return Replayer(workflows=[PaymentRunWorkflow], data_converter=CONVERTER)
 
 
 async def _keep(name: str, handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
@@ -528,7 +527,7 @@ def _largest_activity_result(history: WorkflowHistory) -> tuple[str, int]:
             scheduled[e.event_id] = e.activity_task_scheduled_event_attributes.activity_type.name
         if e.HasField("activity_task_completed_event_attributes"):
             done = e.activity_task_completed_event_attributes
-            size = sum(len(p.data) for p in done.result.payloads)
+            size = sum(len(opened(p)) for p in done.result.payloads)
             if size > largest[1]:
                 largest = (scheduled[done.scheduled_event_id], size)
     return largest
@@ -539,7 +538,7 @@ def _largest_activity_input(history: WorkflowHistory) -> tuple[str, int]:
     for e in history.events:
         if e.HasField("activity_task_scheduled_event_attributes"):
             a = e.activity_task_scheduled_event_attributes
-            size = sum(len(p.data) for p in a.input.payloads)
+            size = sum(len(opened(p)) for p in a.input.payloads)
             if size > largest[1]:
                 largest = (a.activity_type.name, size)
     return largest
@@ -594,10 +593,10 @@ async def test_a_run_of_thousands_completes_with_small_activity_results(
         for e in history.events
         if e.HasField("workflow_execution_signaled_event_attributes")
     ]
-    reports = [json.loads(s.input.payloads[0].data) for s in signals]
+    reports = [json.loads(opened(s.input.payloads[0])) for s in signals]
     assert reports and {s.signal_name for s in signals} == {"bank_report"}, signals
     assert sum(r["statuses"] for r in reports) >= n, reports
-    assert max(len(s.input.payloads[0].data) for s in signals) < 200
+    assert max(len(opened(s.input.payloads[0])) for s in signals) < 200
     activity, size = _largest_activity_input(history)
     assert size < 2000, f"{activity} was given {size} bytes for a run of {n}"
     with Session(engine) as session:  # the reports as the bank sent them, kept as evidence

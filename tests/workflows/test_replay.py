@@ -19,7 +19,6 @@ from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from core.temporal import DATA_CONVERTER
 from db.calendar_years import store_year
 from domain.calendar import AGENCY_TZ
 from domain.calendar_documents import parse_year_document
@@ -28,7 +27,7 @@ from payloads.case_state import CaseState
 from payloads.tasks import CompleteTaskInput
 from tests.utils import factories as f
 from tests.utils.calendar_years import fixture_days, fixture_toml, no_loaded_years
-from tests.utils.temporal import advance, signal_case, state_when, today
+from tests.utils.temporal import CONVERTER, advance, signal_case, state_when, today
 from workflows.claim import ClaimWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "claim"
@@ -38,7 +37,7 @@ MONTHS = 24
 
 
 def _replayer() -> Replayer:
-    return Replayer(workflows=[ClaimWorkflow], data_converter=DATA_CONVERTER)
+    return Replayer(workflows=[ClaimWorkflow], data_converter=CONVERTER)
 
 
 def _save(path: Path, history: WorkflowHistory) -> WorkflowHistory:

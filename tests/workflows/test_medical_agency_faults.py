@@ -1,0 +1,148 @@
+"""The medical-insurance agency misbehaving, on the time-skipping server with the agency over
+real HTTP (issue 12): down for two days (retries, then a finance task, then success, nothing
+doubled), answering late (the signed webhook applies the answer), rejecting a person's lines
+(a clerk re-declares or withdraws them through the worklist)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from temporalio.testing import WorkflowEnvironment
+
+from domain.calendar import AGENCY_TZ
+from domain.medical import month_key
+from tests.workflows import medical_stack
+from tests.workflows.medical_stack import (
+    REGION,
+    MedicalStack,
+    advance,
+    batch,
+    complete,
+    coverage_status,
+    eventually,
+    found,
+    keep_history,
+    lines,
+    premiums,
+    start_declaration,
+    task_of,
+)
+
+database_url, engine, settings, stack = medical_stack.FIXTURES
+
+
+async def _month(env: WorkflowEnvironment) -> date:
+    return (await env.get_current_time()).astimezone(AGENCY_TZ).date().replace(day=1)
+
+
+async def test_agency_down_for_two_days_retries_alerts_finance_then_declares_once(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
+) -> None:
+    """Declaration retries with backoff; past the policy's limit (24 h) finance gets a
+    `medical_agency_down` task; once the agency is back the batch is declared, its premiums
+    owed once, and the task closed by the system."""
+    now, month = await env.get_current_time(), await _month(env)
+    covers = [stack.enrol(f"medD000000000000000{i}", month.replace(day=2 + i), now) for i in (1, 2)]
+    await stack.agency("POST", "/admin/mode", json={"down": True})
+    async with stack.worker():
+        handle = await start_declaration(env, task_queue, month)
+        await advance(env, 2)
+        alert = await found(lambda: task_of(stack.engine, "medical_agency_down"))
+        assert alert.group == "finance" and alert.status == "open"
+        assert premiums(stack.engine) == []
+        key = f"{REGION}-{month:%Y%m}"
+        assert batch(stack.engine, key).status == "assembled"  # type: ignore[union-attr]
+        await stack.agency("POST", "/admin/mode", json={"down": False})
+        await advance(env, 0.06)  # past the next retry (backoff capped at an hour)
+        st = await handle.result()
+        await keep_history("agency_down_then_declared", handle)
+    assert st.accepted == 2 and st.batches == [key]
+    assert [(p.case_id, p.month) for p in premiums(stack.engine)] == [
+        (c.case_id, month_key(month)) for c in covers
+    ]
+    [sent] = await stack.agency("GET", "/admin/batches")
+    assert (sent["lines"], sent["receipts"]) == (2, 1)
+    closed = task_of(stack.engine, "medical_agency_down")
+    assert closed is not None and closed.status == "completed" and closed.completed_by == "system"
+
+
+async def test_a_late_answer_is_applied_from_the_agencys_signed_webhook(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
+) -> None:
+    """The agency takes the batch now (202) and answers an hour later by a signed webhook:
+    the API checks and keeps it, the declaration applies it, well before it would poll
+    (every 6 hours)."""
+    now, month = await env.get_current_time(), await _month(env)
+    cover = stack.enrol("medE0000000000000001", month.replace(day=3), now)
+    await stack.agency("POST", "/admin/mode", json={"late_hours": 1})
+    key = f"{REGION}-{month:%Y%m}"
+    async with stack.worker():
+        handle = await start_declaration(env, task_queue, month)
+        declared = await eventually(
+            lambda: batch(stack.engine, key), lambda b: b is not None and b.status == "declared"
+        )
+        assert declared is not None and declared.answer is None
+        await advance(env, 1.5 / 24)
+        applied = await eventually(
+            lambda: batch(stack.engine, key), lambda b: b is not None and b.status == "applied"
+        )
+        assert applied is not None and applied.answered_at is not None
+        assert applied.declared_at is not None
+        assert applied.answered_at - applied.declared_at < timedelta(hours=6)  # not a poll
+        [hook] = await stack.agency("GET", "/admin/webhooks")
+        assert hook["delivered"] and hook["batch_key"] == key
+        await handle.result()
+        await keep_history("late_answer_by_webhook", handle)
+    assert [(p.case_id, p.month) for p in premiums(stack.engine)] == [
+        (cover.case_id, month_key(month))
+    ]
+
+
+async def test_rejected_lines_go_to_a_clerk_who_redeclares_or_withdraws_them(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
+) -> None:
+    """The agency rejects two people's lines (their data does not match its register): a
+    clerk task each. One is corrected and re-declared in a batch of its own (accepted, its
+    premium owed); the other is withdrawn with a reason (its cover withdrawn, nothing owed)."""
+    now, month = await env.get_current_time(), await _month(env)
+    fixed = stack.enrol("medF0000000000000001", month.replace(day=3), now)
+    dropped = stack.enrol("medF0000000000000002", month.replace(day=4), now)
+    fine = stack.enrol("medF0000000000000003", month.replace(day=5), now)
+    refs = [fixed.person_ref, dropped.person_ref]
+    await stack.agency("POST", "/admin/mode", json={"reject_persons": refs})
+    async with stack.worker():
+        handle = await start_declaration(env, task_queue, month)
+        key = f"{REGION}-{month:%Y%m}"
+        first = await found(lambda: task_of(stack.engine, "medical_line_rejected", fixed.case_id))
+        second = await found(
+            lambda: task_of(stack.engine, "medical_line_rejected", dropped.case_id)
+        )
+        assert first.group == "clerk" and "does not match" in first.details["reasons"][0]
+        assert [ln.status for ln in lines(stack.engine, fixed.case_id)] == ["rejected"]
+        assert [p.case_id for p in premiums(stack.engine)] == [fine.case_id]
+
+        await stack.agency("POST", "/admin/mode", json={"reject_persons": []})
+        no_reason = await complete(stack, second.task_id, "clerk", outcome="withdraw")
+        assert no_reason.status_code == 422, no_reason.text
+        wrong = await complete(stack, first.task_id, "finance", outcome="redeclare")
+        assert wrong.status_code == 403, wrong.text
+        done = await complete(stack, first.task_id, "clerk", outcome="redeclare")
+        assert done.status_code == 200, done.text
+        withdrawn = await complete(
+            stack, second.task_id, "clerk", outcome="withdraw", reason="insured by a new employer"
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+        st = await handle.result()
+        await keep_history("rejected_redeclared_and_withdrawn", handle)
+    assert st.batches == [key, f"{key}-R1"] and sorted(st.rejected_cases) == sorted(
+        [fixed.case_id, dropped.case_id]
+    )
+    assert [(ln.batch_key, ln.status) for ln in lines(stack.engine, fixed.case_id)] == [
+        (f"{key}-R1", "accepted")
+    ]
+    assert [ln.status for ln in lines(stack.engine, dropped.case_id)] == ["withdrawn"]
+    assert sorted(p.case_id for p in premiums(stack.engine)) == [fixed.case_id, fine.case_id]
+    assert coverage_status(stack.engine, dropped.case_id) == "withdrawn"
+    assert coverage_status(stack.engine, fixed.case_id) == "enrolled"
+    batches = {b["batch_key"]: b for b in await stack.agency("GET", "/admin/batches")}
+    assert batches[f"{key}-R1"]["lines"] == 1

@@ -1,0 +1,234 @@
+"""The monthly declaration to the medical-insurance agency on the time-skipping server, with the
+agency and the bank over real HTTP (DOMAIN.md stage 6; seed 000 范文1 §4.2; issue 12): one batch
+per region and month, premiums owed once, paid to the agency by the normal payment run, a stop
+declared in its month, and the calendar starting each month's declaration in its window."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+
+from db.medical import MedicalDeclaration, MedicalDeclarationLine
+from db.models import PaymentRun
+from domain.calendar import AGENCY_TZ
+from domain.entitlement import add_months
+from domain.medical import declaration_window, month_key
+from payloads.medical import StopInput
+from payloads.payments import PaymentRunInput
+from payloads.tasks import CompleteTaskInput
+from policy import PolicyBook
+from tests.utils import factories as f
+from tests.workflows import medical_stack
+from tests.workflows.medical_stack import (
+    REGION,
+    MedicalStack,
+    advance,
+    batch,
+    coverage_status,
+    eventually,
+    keep_history,
+    lines,
+    premiums,
+    start_declaration,
+)
+from workflows import ids
+from workflows.medical_calendar import ensure_medical_calendars
+from workflows.payment_run import PaymentRunWorkflow
+
+database_url, engine, settings, stack = medical_stack.FIXTURES
+AGENCY_ACCOUNT = "6222020200880000019"  # policy/220100.toml [periods.medical.agency_account]
+
+
+async def _today(env: WorkflowEnvironment) -> date:
+    return (await env.get_current_time()).astimezone(AGENCY_TZ).date()
+
+
+async def test_a_regions_month_is_declared_in_one_batch_and_its_premiums_owed_once(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
+) -> None:
+    """范文1 §4.2: the month's new enrolments and premiums in one batch for the region (not
+    one call per case); each month owed once on the ledger, to the agency's account; the
+    batch declared twice is accepted once (its key) and owes nothing more."""
+    now = await env.get_current_time()
+    month = (await _today(env)).replace(day=1)
+    before = add_months(month, -1)
+    man = f.national_id_of("man", date(1986, 3, 9))  # 40
+    woman = f.national_id_of("woman", date(1999, 12, 31), "220104")  # 26
+    covers = [
+        stack.enrol("medA0000000000000001", month.replace(day=3), now, national_id=man),
+        stack.enrol("medA0000000000000002", month.replace(day=15), now, national_id=woman),
+        stack.enrol("medA0000000000000003", before.replace(day=28), now),  # owes two months
+    ]
+    stack.enrol("medA0000000000000004", month.replace(day=5), now, region_code="220200")
+    assert {c.status for c in covers} == {"pending"}
+    async with stack.worker():
+        handle = await start_declaration(env, task_queue, month)
+        st = await handle.result()
+        await keep_history("declared_one_batch", handle)
+        assert (st.status, st.accepted, st.batches) == ("done", 4, [f"{REGION}-{month:%Y%m}"])
+        owed = premiums(stack.engine)
+        assert [(p.case_id[-1], p.month) for p in owed] == [
+            ("1", month_key(month)),
+            ("2", month_key(month)),
+            ("3", month_key(before)),
+            ("3", month_key(month)),
+        ]
+        assert {(p.amount, p.account_number, p.status) for p in owed} == {
+            (Decimal("357.00"), AGENCY_ACCOUNT, "pending")
+        }
+        assert [ln.action for ln in lines(stack.engine, covers[2].case_id)] == [
+            "enrol",
+            "continue",
+        ]
+        [sent] = await stack.agency("GET", "/admin/batches")
+        assert (sent["lines"], sent["receipts"]) == (4, 1)
+        register = {p["person_ref"]: p for p in await stack.agency("GET", "/admin/people")}
+        assert len(register) == 3 and covers[0].person_ref in register
+        assert [m["month"] for m in register[covers[2].person_ref]["months"]] == [
+            f"{before:%Y-%m}",
+            f"{month:%Y-%m}",
+        ]
+
+        _forget_the_answer(stack.engine, f"{REGION}-{month:%Y%m}")
+        again = await (await start_declaration(env, task_queue, month, "-again")).result()
+        assert again.accepted == 4 and not again.rejected_cases
+        assert len(premiums(stack.engine)) == 4
+        [sent] = await stack.agency("GET", "/admin/batches")
+        assert (sent["lines"], sent["receipts"]) == (4, 2)
+        assert register == {p["person_ref"]: p for p in await stack.agency("GET", "/admin/people")}
+        await _paid_to_the_agency_by_the_payment_run(env, stack, task_queue)
+
+
+def _forget_the_answer(engine: Engine, key: str) -> None:
+    """As if the worker died after the agency took the batch, before we kept its answer:
+    the batch is declared again, and the agency answers it as it stands."""
+    with Session(engine) as session:
+        row = session.get(MedicalDeclaration, key)
+        assert row is not None
+        row.status, row.answer, row.applied_at = "assembled", None, None
+        session.add(row)
+        for line in session.exec(
+            select(MedicalDeclarationLine).where(MedicalDeclarationLine.batch_key == key)
+        ):
+            line.status = "pending"
+            session.add(line)
+        session.commit()
+
+
+async def _paid_to_the_agency_by_the_payment_run(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
+) -> None:
+    """The normal payment run pays the owed premiums to the agency's account."""
+    today = await _today(env)
+    run_id = f"R{REGION}-{today:%Y%m%d}-med"
+    run = await env.client.start_workflow(
+        PaymentRunWorkflow.run,
+        PaymentRunInput(run_id=run_id, region_code=REGION, cutoff=today),
+        id=ids.payment_run(run_id),
+        task_queue=task_queue,
+    )
+    await eventually(lambda: _run(stack.engine, run_id), lambda r: r == "awaiting_release")
+    await run.execute_update(
+        PaymentRunWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=f"payment_run_release-{run_id}",
+            outcome="release",
+            actor="finance",
+            actor_roles=["finance"],
+        ),
+    )
+    await eventually(lambda: _run(stack.engine, run_id), lambda r: r == "submitted")
+    async with httpx.AsyncClient() as http:
+        txs = (await http.get(f"{stack.bank_url}/admin/transactions")).json()
+    assert len(txs) == 4 and {t["creditor_account"] for t in txs} == {AGENCY_ACCOUNT}
+    await advance(env, 0.1)  # past the bank's settlement delay
+    await eventually(lambda: _run(stack.engine, run_id), lambda r: r == "completed")
+    assert {p.status for p in premiums(stack.engine)} == {"settled"}
+
+
+def _run(engine: Engine, run_id: str) -> str | None:
+    with Session(engine) as session:
+        row = session.get(PaymentRun, run_id)
+        return row.status if row is not None else None
+
+
+async def test_a_stop_is_declared_in_its_month_and_no_premium_follows(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
+) -> None:
+    """范文1 §4.2 (停保申请) and §3.1: benefits end mid-month (the 10th of the next month):
+    that month's premium (policy partial_month = "full") and the stop are declared together;
+    the month after owes nothing and the region's batch is empty."""
+    now = await env.get_current_time()
+    month = (await _today(env)).replace(day=1)
+    following, after = add_months(month, 1), add_months(month, 2)
+    cover = stack.enrol("medB0000000000000001", month.replace(day=3), now)
+    stays = stack.enrol("medB0000000000000002", month.replace(day=4), now)
+    async with stack.worker():
+        await (await start_declaration(env, task_queue, month)).result()
+        stopped = ActivityEnvironment().run(
+            stack.coverage().record_stop,
+            StopInput(cover.case_id, following.replace(day=10), "reemployed", now),
+        )
+        assert stopped.status == "stopping"
+        st = await (await start_declaration(env, task_queue, following)).result()
+        assert st.accepted == 3  # both months' premiums, and the stop
+        assert [
+            (ln.action, ln.month, ln.stop_date) for ln in lines(stack.engine, cover.case_id)
+        ] == [
+            ("enrol", month, None),
+            ("continue", following, None),
+            ("stop", following, following.replace(day=10)),
+        ]
+        last = await (await start_declaration(env, task_queue, after)).result()
+        assert last.accepted == 1 and len(lines(stack.engine, cover.case_id)) == 3
+    owed = {(p.case_id, p.month) for p in premiums(stack.engine)}
+    assert owed == {
+        (cover.case_id, month_key(month)),
+        (cover.case_id, month_key(following)),
+        (stays.case_id, month_key(month)),
+        (stays.case_id, month_key(following)),
+        (stays.case_id, month_key(after)),
+    }
+    [person] = await stack.agency("GET", "/admin/people", params={"person_ref": cover.person_ref})
+    assert person["status"] == "stopped" and person["stopped_on"] == f"{following:%Y-%m}-10"
+    assert coverage_status(stack.engine, cover.case_id) == "stopped"
+
+
+async def test_the_calendar_starts_the_months_declaration_when_its_window_opens(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str, book: PolicyBook
+) -> None:
+    """范文1 §4.2 on durable timers: the region's declaration starts at 09:00 on the first
+    working day of the 20th-25th window (the month's, or the next month's once it closed)."""
+    now = await env.get_current_time()
+    today = now.astimezone(AGENCY_TZ).date()
+    stack.enrol("medC0000000000000001", today.replace(day=1), now)
+    rule = book.region(REGION).at(today).medical
+    window = declaration_window(
+        today, rule.declaration_start_day, rule.declaration_end_day, book.calendar
+    )
+    if today > window.closes:
+        nxt = add_months(today.replace(day=1), 1)
+        window = declaration_window(
+            nxt, rule.declaration_start_day, rule.declaration_end_day, book.calendar
+        )
+    async with stack.worker():
+        await ensure_medical_calendars(env.client, [REGION], task_queue)
+        await ensure_medical_calendars(env.client, [REGION], task_queue)  # idempotent
+        await advance(env, max((window.opens - today).days, 0) + 1)
+        await eventually(lambda: batch(stack.engine, f"{REGION}-{window.month:%Y%m}"))
+        handle = env.client.get_workflow_handle(ids.medical_declaration(REGION, window.month))
+        desc = await handle.describe()
+        assert desc.workflow_type == "MedicalDeclarationWorkflow"
+        opens = datetime.combine(window.opens, time(9), tzinfo=AGENCY_TZ)
+        assert desc.start_time >= opens
+        await keep_history(
+            "calendar_started_declaration",
+            env.client.get_workflow_handle(ids.medical_calendar(REGION)),
+        )
+        calendar = await env.client.get_workflow_handle(ids.medical_calendar(REGION)).describe()
+        assert calendar.status is not None and calendar.status.name == "RUNNING"
