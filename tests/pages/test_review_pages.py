@@ -41,12 +41,19 @@ async def test_reviewer_finds_claims_and_approves_a_claim_in_the_pages(
 
     page = await api.get(f"/staff/tasks/{task_id}")
     token = csrf_of(page.text)
-    no_reasons = await api.post(
+    # (without a reason code ticked a rejection takes the failed pre-checks': domain/review.py)
+    bad_reason = await api.post(
         f"/staff/tasks/{task_id}/complete",
-        data={"csrf_token": token, "form": "reject", "outcome": "reject", "reason": "材料不全XYZ"},
+        data={
+            "csrf_token": token,
+            "form": "reject",
+            "outcome": "reject",
+            "reason": "材料不全XYZ",
+            "reasons": "no_such_reason",
+        },
     )
-    assert no_reasons.status_code == 422
-    assert "请至少选择一项不予核定理由" in no_reasons.text and "材料不全XYZ" in no_reasons.text
+    assert bad_reason.status_code == 422
+    assert 'id="err-reasons"' in bad_reason.text and "材料不全XYZ" in bad_reason.text
     bad_months = await api.post(
         f"/staff/tasks/{task_id}/complete",
         data={
