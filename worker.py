@@ -49,6 +49,15 @@ from workflows.reconciliation import (
 )
 
 log = logging.getLogger("worker")
+WORKFLOWS = [
+    ClaimWorkflow,
+    PaymentRunWorkflow,
+    PayoutCalendarWorkflow,
+    ReconciliationWorkflow,
+    DailyReconciliationWorkflow,
+    MedicalDeclarationWorkflow,
+    MedicalCalendarWorkflow,
+]
 
 
 def create_worker(
@@ -94,15 +103,7 @@ def create_worker(
     return Worker(
         client,
         task_queue=queue,
-        workflows=[
-            ClaimWorkflow,
-            PaymentRunWorkflow,
-            PayoutCalendarWorkflow,
-            ReconciliationWorkflow,
-            DailyReconciliationWorkflow,
-            MedicalDeclarationWorkflow,
-            MedicalCalendarWorkflow,
-        ],
+        workflows=WORKFLOWS,
         activities=[
             cases.sync_case,
             worklist.open_task,

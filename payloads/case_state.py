@@ -2,8 +2,6 @@
 model: the case itself, then one part per stage. A stage's part exists once the stage has
 started (`review`, `benefit` are None before), so nothing reads a stage that has not begun."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal

@@ -1,7 +1,5 @@
 """A notification to send once (notifications/outbox.py): from a workflow's activity or the API."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 

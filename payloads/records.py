@@ -1,8 +1,6 @@
 """Inputs of the activities that keep a case's records: its read model, its determinations
 (decisions kept as evidence) and its payment obligations in the ledger."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal

@@ -1,8 +1,6 @@
 """Human tasks (ARCHITECTURE.md "Human tasks"): the completion Update every task-owning
 workflow serves, the task state it keeps, and the worklist activities' inputs."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 
