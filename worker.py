@@ -18,7 +18,7 @@ from activities.medical_agency import MedicalAgencyActivities
 from activities.medical_batches import MedicalBatchActivities
 from activities.medical_coverage import MedicalCoverageActivities
 from activities.medical_ledger import MedicalLedgerActivities
-from activities.notifications import notifier_for
+from activities.notifications import NotificationActivities
 from activities.payments import PaymentActivities
 from activities.reconciliation import ReconciliationActivities
 from activities.rules import AmountActivities, PayoutCalendarActivities, RuleActivities
@@ -33,6 +33,7 @@ from core.settings import Settings, get_settings
 from core.temporal import connect
 from db.calendar_years import LiveCalendar
 from db.engine import make_engine
+from notifications.outbox import outbox_for
 from policy import POLICY_DIR, PolicySource
 from policy.store import PolicyStore
 from workflows.claim import ClaimWorkflow
@@ -68,16 +69,23 @@ def create_worker(
     worklist = WorklistActivities(engine)
     calendars = LiveCalendar(engine)
     rules = RuleActivities(book, calendars)
-    notifications = notifier_for(settings, engine)
-    notices = TaskNoticeActivities(engine, notifications)
+    outbox = outbox_for(settings, engine)
+    notifications = NotificationActivities(outbox)
+    notices = TaskNoticeActivities(engine, outbox)
     determinations = DeterminationActivities(engine)
     ledger = LedgerActivities(engine)
     amounts = AmountActivities(book)
-    payments = PaymentActivities(engine, settings, book)
+    payments = PaymentActivities(engine, settings, book, tell_case=ClaimWorkflow.payment_update)
     calendar = PayoutCalendarActivities(book)
     reconciliation = ReconciliationActivities(engine, settings)
     queue = task_queue or settings.task_queue
-    starts = WorkflowStartActivities(client, queue)
+    starts = WorkflowStartActivities(
+        client,
+        queue,
+        payment_run=PaymentRunWorkflow.run,
+        day_reconciliation=ReconciliationWorkflow.run,
+        medical_declaration=MedicalDeclarationWorkflow.run,
+    )
     coverage = MedicalCoverageActivities(engine, keys, book)
     batches = MedicalBatchActivities(engine, book, calendars)
     agency = MedicalAgencyActivities(engine, settings)

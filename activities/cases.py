@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import asdict
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -14,13 +14,8 @@ from db.engine import session_scope
 from db.models import CaseEvent, CaseRecord
 from domain.identifiers import mask_national_id
 from domain.redaction import redact_accounts
-from workflows.case_models import CLOSED_STATUSES, CaseState
-
-
-@dataclass
-class SyncCaseInput:
-    state: CaseState
-    at: datetime
+from payloads.case_state import CLOSED_STATUSES, CaseState, Decision
+from payloads.records import SyncCaseInput
 
 
 class CaseActivities:
@@ -83,7 +78,7 @@ def _provisional_years(s: CaseState) -> str | None:
 
 
 def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
-    report, reg = s.employer_report, s.registration
+    report, reg = s.intake.employer_report, s.intake.registration
     national_id = (reg.national_id if reg else None) or (report.national_id if report else None)
     row.region_code = s.region_code or row.region_code
     row.status = s.status
@@ -102,8 +97,8 @@ def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
     row.separation_date = (report.separation_date if report else None) or (
         reg.separation_date if reg else None
     )
-    row.employer_report_received = s.employer_report_received
-    row.registration_date = s.registration_date
+    row.employer_report_received = s.intake.employer_report_received
+    row.registration_date = s.intake.registration_date
     dl = s.deadlines
     row.employer_report_due = dl["employer_report"].due_date if "employer_report" in dl else None
     row.registration_due = dl["registration"].due_date if "registration" in dl else None
@@ -118,24 +113,26 @@ def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
             "met_on": d.met_on.isoformat() if d.met_on else None,
             "missed": d.missed,
             "policy_version": d.policy_version,
-            "extensions": d.extensions,
+            "extensions": [e.as_record() for e in d.extensions],
             "provisional": bool(d.pending_years()),
             "provisional_years": d.pending_years(),
         }
         for kind, d in dl.items()
     }
     row.provisional_years = _provisional_years(s)
-    ent = s.entitlement
+    review = s.review
+    decision = review.decision if review else None
+    ent = decision.entitlement if decision else None
     row.entitlement_months = ent.months if ent else None
     row.monthly_amount = ent.monthly_amount if ent else None
     row.entitlement_start = ent.start_date if ent else None
     row.entitlement_end = ent.end_date if ent else None
-    row.decision = s.decision
-    p = s.proposal
+    row.decision = _decision(decision) if decision else None
+    p = review.proposal if review else None
     row.proposal = (
         {
             "eligible": p.eligible,
-            "checks": p.checks,
+            "checks": [asdict(c) for c in p.checks],
             "months": p.months,
             "monthly_amount": str(p.monthly_amount),
             "start_date": p.start_date.isoformat(),
@@ -145,3 +142,27 @@ def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
         if p
         else None
     )
+
+
+def _decision(d: Decision) -> dict[str, Any]:
+    """The decision as the notices read it (api/services/notices.py)."""
+    ent = d.entitlement
+    return {
+        "outcome": d.outcome,
+        "decided_by": d.decided_by,
+        "decided_at": d.decided_at.isoformat(),
+        "reasons": list(d.reasons),
+        "reason_text": d.reason_text,
+        "contribution_months": d.contribution_months,
+        "corrected_from": d.corrected_from,
+        "entitlement": {
+            "months": ent.months,
+            "monthly_amount": str(ent.monthly_amount),
+            "start_date": ent.start_date.isoformat(),
+            "end_date": ent.end_date.isoformat(),
+        }
+        if ent
+        else None,
+        "policy_version": d.policy_version,
+        "determination_key": d.determination_key,
+    }

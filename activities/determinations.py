@@ -3,10 +3,6 @@ versions, actor and reasons, written once (idempotent on its key)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
-
 from sqlalchemy import Engine
 from sqlmodel import select
 from temporalio import activity
@@ -14,21 +10,7 @@ from temporalio import activity
 from core.version import code_version
 from db.engine import session_scope
 from db.models import Determination
-
-
-@dataclass
-class DeterminationInput:
-    key: str
-    case_id: str
-    kind: str
-    outcome: str
-    actor: str
-    at: datetime
-    policy_version: str | None = None
-    inputs: dict[str, Any] = field(default_factory=dict)
-    result: dict[str, Any] = field(default_factory=dict)
-    reasons: list[str] = field(default_factory=list)
-    reason_text: str | None = None
+from payloads.records import DeterminationInput
 
 
 class DeterminationActivities:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio import activity
@@ -13,6 +9,7 @@ from temporalio import activity
 from db.engine import session_scope
 from db.models import AuditEntry, Payment
 from db.queries import add_audit_once
+from payloads.records import ObligationInput
 
 CATEGORY_CODES = {
     "benefit": "BE",
@@ -27,21 +24,6 @@ CATEGORY_CODES = {
 def end_to_end_id(case_id: str, month: int, category: str, attempt: int) -> str:
     """Stable per obligation and attempt (≤ 35 characters, ISO 20022 EndToEndId)."""
     return f"{case_id}-{month:03d}-{CATEGORY_CODES[category]}-{attempt}"
-
-
-@dataclass
-class ObligationInput:
-    case_id: str
-    region_code: str
-    month: int
-    period_start: date
-    period_end: date
-    category: str
-    amount: Decimal
-    at: datetime
-    bank_code: str | None = None
-    account_number: str | None = None
-    account_name: str | None = None
 
 
 def add_obligation(session: Session, inp: ObligationInput) -> str:

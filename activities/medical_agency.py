@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.medical_models import BatchInput
 from activities.medical_wire import (
     AnswerRefused,
     declaration,
@@ -24,6 +23,7 @@ from activities.medical_wire import (
 from core.settings import Settings
 from db.engine import session_scope
 from db.medical import MedicalDeclaration
+from payloads.medical import BatchInput
 
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 JSON = {"Content-Type": "application/json"}

@@ -18,14 +18,6 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.medical_ledger import owe_claimant
-from activities.medical_models import (
-    AssembleInput,
-    BatchSummary,
-    NextWindowInput,
-    RedeclareInput,
-    WindowDays,
-    WithdrawInput,
-)
 from db.calendar_years import LiveCalendar
 from db.engine import session_scope
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
@@ -40,6 +32,14 @@ from domain.medical import (
     premium_months,
 )
 from domain.policy import RegionPolicy
+from payloads.medical import (
+    AssembleInput,
+    BatchSummary,
+    NextWindowInput,
+    RedeclareInput,
+    WindowDays,
+    WithdrawInput,
+)
 from policy import PolicySource, UnknownRegion
 
 LIVE = ("pending", "enrolled", "stopping")

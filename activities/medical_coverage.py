@@ -15,13 +15,13 @@ from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.medical_models import CashOptionInput, CoverageView, EnrolInput, StopInput
 from core.identity import IdentityKeys
 from db.engine import session_scope
 from db.medical import MedicalCoverage, MedicalDeclarationLine
 from db.queries import audit_case_once
 from domain.identifiers import InvalidIdentifier, validate_card_number, validate_national_id
 from domain.medical import cash_option_refusals
+from payloads.medical import CashOptionInput, CoverageView, EnrolInput, StopInput
 from policy import PolicySource, UnknownRegion
 
 STOPPABLE = ("pending", "enrolled", "stopping")

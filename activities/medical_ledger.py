@@ -17,14 +17,7 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.ledger import ObligationInput, add_obligation, end_to_end_id
-from activities.medical_models import (
-    AppliedAnswer,
-    BatchInput,
-    RefundDecisionInput,
-    RefundRef,
-    RejectedCase,
-)
+from activities.ledger import add_obligation, end_to_end_id
 from activities.medical_wire import AnswerRefused, check_answer
 from db.engine import session_scope
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
@@ -34,6 +27,14 @@ from domain.entitlement import add_months
 from domain.medical import duplicate_refund, ended_by, month_key, monthly_premium, premium_months
 from domain.policy import RegionPolicy
 from medagency.protocol import Answer
+from payloads.medical import (
+    AppliedAnswer,
+    BatchInput,
+    RefundDecisionInput,
+    RefundRef,
+    RejectedCase,
+)
+from payloads.records import ObligationInput
 from policy import PolicySource
 
 PREMIUM, REFUND = "medical_premium", "refund"

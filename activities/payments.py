@@ -17,7 +17,17 @@ from temporalio.exceptions import ApplicationError
 
 from activities import payment_ledger as ledger
 from activities.ledger import end_to_end_id
-from activities.payment_models import (  # the activities' inputs and answers
+from activities.tell_cases import CaseSignal, as_applied, tell_cases
+from core.settings import Settings
+from db.engine import session_scope
+from db.models import AuditEntry, BankStatusReport, Payment, PaymentRun
+from db.queries import add_audit_once
+from domain.calendar import AGENCY_TZ
+from domain.redaction import tail_digits
+from iso20022.pain001 import PaymentRun as Pain001Run
+from iso20022.pain001 import build_pain001
+from iso20022.pain002 import parse_pain002
+from payloads.payments import (
     AppliedChange,
     ApplyInput,
     ApplyReportInput,
@@ -30,26 +40,21 @@ from activities.payment_models import (  # the activities' inputs and answers
     StatusUpdate,
     SubmitResult,
 )
-from activities.tell_cases import as_applied, tell_cases
-from core.settings import Settings
-from db.engine import session_scope
-from db.models import AuditEntry, BankStatusReport, Payment, PaymentRun
-from db.queries import add_audit_once
-from domain.calendar import AGENCY_TZ
-from domain.redaction import tail_digits
-from iso20022.pain001 import PaymentRun as Pain001Run
-from iso20022.pain001 import build_pain001
-from iso20022.pain002 import parse_pain002
 from policy import PolicySource
 
 MAX_RETURNED = 1000  # returned payments named in one answer (a page; `more` for the rest)
 
 
 class PaymentActivities:
-    def __init__(self, engine: Engine, settings: Settings, policy: PolicySource) -> None:
+    """`tell_case`: the case workflow's signal for a settled or returned payment."""
+
+    def __init__(
+        self, engine: Engine, settings: Settings, policy: PolicySource, *, tell_case: CaseSignal
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.policy = policy
+        self.tell_case = tell_case
 
     @activity.defn
     def gather_run(self, inp: GatherInput) -> RunSummary:
@@ -115,10 +120,10 @@ class PaymentActivities:
             session.add(run)
 
     @activity.defn
-    def submit_run(self, inp: RunInput) -> list[str] | SubmitResult:
+    def submit_run(self, inp: RunInput) -> SubmitResult:
         """Send the run's pain.001. The same run always makes the same message (ID, time,
         transactions), so the bank answers a resubmission as a duplicate: never paid twice.
-        The answer: counts (`counts_only`), or every end-to-end ID (runs recorded before)."""
+        The answer is counts: the ledger holds the transactions."""
         pain = self.message(inp.run_id)
         message = build_pain001(pain)
         resp = httpx.post(
@@ -140,9 +145,7 @@ class PaymentActivities:
             if run.status not in ("submitted", "completed"):
                 run.status, run.submitted_at = "submitted", inp.at
                 session.add(run)
-        if inp.counts_only:
-            return SubmitResult(len(pain.transfers), ledger.outstanding(self.engine, inp.run_id))
-        return [t.end_to_end_id for t in pain.transfers]
+        return SubmitResult(len(pain.transfers), ledger.outstanding(self.engine, inp.run_id))
 
     def message(self, run_id: str) -> Pain001Run:
         """The run as a pain.001 (its transfers in end-to-end ID order): always the same."""
@@ -159,18 +162,16 @@ class PaymentActivities:
         )
 
     @activity.defn
-    async def poll_run(self, inp: RunInput) -> list[StatusUpdate] | ApplyResult:
-        """The fallback for a lost webhook: ask the bank for the run's statuses. With
-        `counts_only`, apply them here and answer counts (returns bounded: `more` asks again)."""
+    async def poll_run(self, inp: RunInput) -> ApplyResult:
+        """The fallback for a lost webhook: ask the bank for the run's statuses, apply them
+        here and answer counts (returns bounded: `more` asks again)."""
         async with httpx.AsyncClient(timeout=120) as http:
             resp = await http.get(f"{self.settings.bank_url}/status/{inp.run_id}")
         if resp.status_code == 404:
-            return ApplyResult(outstanding=-1) if inp.counts_only else []
+            return ApplyResult(outstanding=-1)
         resp.raise_for_status()
-        updates = await asyncio.to_thread(_updates, resp.content)
-        if not inp.counts_only:
-            return updates
-        return await self._apply(inp.run_id, inp.at, updates, tell=True, bound=MAX_RETURNED)
+        updates = await asyncio.to_thread(status_updates, resp.content)
+        return await self._apply(inp.run_id, inp.at, updates, bound=MAX_RETURNED)
 
     @activity.defn
     async def apply_report(self, inp: ApplyReportInput) -> ApplyResult:
@@ -179,8 +180,8 @@ class PaymentActivities:
         already changes nothing). Each call reads and parses the whole report again (~3 s for
         100,000); only runs with more than 1,000 returns need a second call."""
         body = await asyncio.to_thread(self._report_body, inp)
-        updates = await asyncio.to_thread(_updates, body)
-        return await self._apply(inp.run_id, inp.at, updates, tell=True, bound=MAX_RETURNED)
+        updates = await asyncio.to_thread(status_updates, body)
+        return await self._apply(inp.run_id, inp.at, updates, bound=MAX_RETURNED)
 
     def _report_body(self, inp: ApplyReportInput) -> bytes:
         with session_scope(self.engine) as session:
@@ -192,16 +193,11 @@ class PaymentActivities:
             return row.body
 
     @activity.defn
-    async def apply_statuses(self, inp: ApplyInput) -> list[AppliedChange] | ApplyResult:
+    async def apply_statuses(self, inp: ApplyInput) -> ApplyResult:
         """Settled or returned, once: a status already applied (a webhook answered twice,
-        a poll after a webhook) changes nothing. With `counts_only` the cases are told here
-        and the answer is counts plus the returned payments; otherwise every change (the
-        workflow tells the cases: runs recorded before counts)."""
-        if inp.counts_only:
-            return await self._apply(inp.run_id, inp.at, inp.statuses, tell=True, bound=None)
-        changes = await asyncio.to_thread(self._plan, inp.run_id, inp.at, inp.statuses)
-        await asyncio.to_thread(ledger.record, self.engine, inp.run_id, inp.at, changes)
-        return [as_applied(ch) for ch in changes]
+        a poll after a webhook) changes nothing. The cases are told here; the answer is
+        counts plus the returned payments."""
+        return await self._apply(inp.run_id, inp.at, inp.statuses, bound=None)
 
     def _plan(self, run_id: str, at: datetime, statuses: list[StatusUpdate]) -> list[ledger.Change]:
         today = at.astimezone(AGENCY_TZ).date()
@@ -216,17 +212,15 @@ class PaymentActivities:
         return ledger.plan(self.engine, run_id, wanted)
 
     async def _apply(
-        self, run_id: str, at: datetime, statuses: list[StatusUpdate], *, tell: bool,
-        bound: int | None,
-    ) -> ApplyResult:  # fmt: skip
+        self, run_id: str, at: datetime, statuses: list[StatusUpdate], *, bound: int | None
+    ) -> ApplyResult:
         """Plan, tell the cases, then record (a crash between them tells a case twice, never
         leaves one untold); `bound`: stop after that many returns, `more` says so."""
         result = ApplyResult()
         for part in ledger.chunks(statuses):
             changes = await asyncio.to_thread(self._plan, run_id, at, list(part))
             applied = [as_applied(ch) for ch in changes]
-            if tell:
-                await tell_cases(applied)
+            await tell_cases(applied, self.tell_case)
             await asyncio.to_thread(ledger.record, self.engine, run_id, at, changes)
             result.settled += sum(1 for ch in changes if ch.status == "settled")
             result.returned += [ch for ch in applied if ch.status == "returned"]
@@ -295,6 +289,7 @@ def _reissue_data(inp: ReissueInput, p: Payment) -> dict[str, Any]:
     return data
 
 
-def _updates(pain002: bytes) -> list[StatusUpdate]:
+def status_updates(pain002: bytes) -> list[StatusUpdate]:
+    """The per-transaction statuses of a pain.002."""
     report = parse_pain002(pain002)
     return [StatusUpdate(s.end_to_end_id, s.status, s.reason, s.booked_at) for s in report.statuses]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
 import httpx
 from sqlalchemy import Engine
@@ -18,20 +16,7 @@ from db.models import AuditEntry, Payment, ReconciliationRecord
 from domain.calendar import AGENCY_TZ
 from domain.reconciliation import BankEntry, LedgerItem, reconcile
 from iso20022.camt053 import parse_camt053
-
-
-@dataclass
-class ReconcileInput:
-    day: date
-    at: datetime
-
-
-@dataclass
-class ReconcileResult:
-    day: date
-    matched: int
-    paid_by_category: dict[str, str] = field(default_factory=dict)
-    mismatches: list[dict[str, Any]] = field(default_factory=list)
+from payloads.reconciliation import Mismatch, ReconcileInput, ReconcileResult
 
 
 class ReconciliationActivities:
@@ -59,7 +44,7 @@ class ReconciliationActivities:
             matched=result.matched,
             paid_by_category={k: f"{v:.2f}" for k, v in result.paid_by_category.items()},
             mismatches=[
-                {"end_to_end_id": m.end_to_end_id, "side": m.side, "detail": m.detail}
+                Mismatch(end_to_end_id=m.end_to_end_id, side=m.side, detail=m.detail)
                 for m in result.mismatches
             ],
         )
@@ -68,7 +53,8 @@ class ReconciliationActivities:
                 day=inp.day, status=""
             )
             row.status = "mismatched" if out.mismatches else "reconciled"
-            row.matched, row.mismatches = out.matched, out.mismatches
+            row.matched = out.matched
+            row.mismatches = [m.as_record() for m in out.mismatches]
             row.paid_by_category, row.at = out.paid_by_category, inp.at
             session.add(row)
         return out

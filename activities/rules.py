@@ -4,9 +4,7 @@ a policy or loading a new holiday year never changes the replay of a running cas
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -18,47 +16,17 @@ from domain.deadlines import compute_deadline, reminder_dates
 from domain.eligibility import precheck
 from domain.entitlement import entitlement_end, entitlement_months
 from domain.identifiers import birth_date_from_national_id, sex_from_national_id
+from payloads.case_state import CasePolicy, PrecheckItem, Proposal
+from payloads.rules import (
+    AssessInput,
+    CasePolicyInput,
+    DeadlinePlan,
+    MonthAmount,
+    MonthAmountInput,
+    NextPayoutInput,
+    PlanDeadlineInput,
+)
 from policy import PolicyBook, PolicySource, UnknownRegion
-from workflows.case_models import CasePolicy, Proposal
-
-
-@dataclass
-class PlanDeadlineInput:
-    region_code: str
-    kind: str
-    start: date
-
-
-@dataclass
-class DeadlinePlan:
-    kind: str
-    start: date
-    due_date: date
-    reminders: list[date] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    policy_version: str = ""
-    # computed without the official schedule of these years (weekends-only fallback)
-    provisional: bool = False
-    provisional_years: list[int] = field(default_factory=list)
-
-
-@dataclass
-class CasePolicyInput:
-    region_code: str
-    on: date
-
-
-@dataclass
-class AssessInput:
-    region_code: str
-    on: date
-    contribution_months: int | None
-    reason_code: str | None
-    registered: bool
-    seeking_work: bool | None
-    carried_months: int = 0
-    # the claimant's (birth date and sex): the retirement-age pre-check; None skips it
-    national_id: str | None = None
 
 
 class RuleActivities:
@@ -140,7 +108,7 @@ class RuleActivities:
         return Proposal(
             eligible=check.eligible,
             checks=[
-                {"code": c.code, "passed": c.passed, "detail": c.detail, "source": c.source}
+                PrecheckItem(code=c.code, passed=c.passed, detail=c.detail, source=c.source)
                 for c in check.checks
             ],
             months=months,
@@ -149,18 +117,6 @@ class RuleActivities:
             end_date=entitlement_end(inp.on, months) if months else None,
             policy_version=region.version_at(inp.on),
         )
-
-
-@dataclass
-class MonthAmountInput:
-    region_code: str
-    on: date
-
-
-@dataclass
-class MonthAmount:
-    amount: Decimal
-    policy_version: str
 
 
 class AmountActivities:
@@ -181,12 +137,6 @@ class AmountActivities:
             amount=monthly_amount(period.benefit, period.rounding),
             policy_version=region.version_at(inp.on),
         )
-
-
-@dataclass
-class NextPayoutInput:
-    region_code: str
-    after: date
 
 
 class PayoutCalendarActivities:

@@ -2,45 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio import activity
 
-from activities.notifications import NotificationActivities, NotifyInput
 from db.engine import session_scope
 from db.models import AuditEntry, Task, User
 from db.queries import add_audit_once
 from domain.redaction import redact_accounts
 from domain.tasks import escalated_priority
-
-
-@dataclass
-class OpenTaskInput:
-    task_id: str
-    kind: str
-    workflow_id: str
-    case_id: str | None
-    group: str
-    priority: int
-    title: str
-    at: datetime
-    due_at: datetime | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    provisional: bool = False  # due by a deadline computed without its year's calendar
-
-
-@dataclass
-class CloseTaskInput:
-    task_id: str
-    outcome: str
-    actor: str
-    at: datetime
-    reason: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+from notifications.outbox import Outbox
+from payloads.notify import NotifyInput
+from payloads.tasks import CloseTaskInput, OpenTaskInput, TaskEventInput
 
 
 class WorklistActivities:
@@ -112,18 +87,10 @@ class WorklistActivities:
             )
 
 
-@dataclass
-class TaskEventInput:
-    task_id: str
-    at: datetime
-    due_at: datetime | None = None
-    provisional: bool = False  # (move_task_due) the moved deadline is still provisional
-
-
 class TaskNoticeActivities:
     """Reminders, escalations and due-date moves of open tasks, with the people told."""
 
-    def __init__(self, engine: Engine, notifier: NotificationActivities) -> None:
+    def __init__(self, engine: Engine, notifier: Outbox) -> None:
         self.engine = engine
         self.notifier = notifier
 

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
-from activities.notifications import notifier_for
 from api import pages
 from api.clock import SystemClock
 from api.cors import CodecCORS
@@ -36,6 +35,7 @@ from core.gc_tuning import settle_after_startup
 from core.identity import IdentityKeys
 from core.settings import Settings, get_settings
 from db.engine import make_engine, make_read_engine
+from notifications.outbox import outbox_for
 from policy import POLICY_DIR
 from policy.store import PolicyStore
 
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             clock=SystemClock(simulated=settings.clock == "simulated"),
             keys=IdentityKeys(settings.case_id_key),
-            notifier=notifier_for(settings, engine),
+            notifier=outbox_for(settings, engine),
             users=UserCache(settings.user_cache_seconds),
             reader=reader,
         )

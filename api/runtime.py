@@ -9,12 +9,12 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.converter import DataConverter
 
-from activities.notifications import NotificationActivities
 from api.clock import SystemClock
 from api.usercache import UserCache
 from core.identity import IdentityKeys
 from core.settings import Settings
 from core.temporal import connect
+from notifications.outbox import Outbox
 from policy import PolicyBook, PolicySource
 
 
@@ -45,7 +45,7 @@ class Runtime:
     temporal: TemporalGateway
     clock: SystemClock
     keys: IdentityKeys
-    notifier: NotificationActivities
+    notifier: Outbox
     users: UserCache = field(default_factory=UserCache)
     # single-statement reads (db.engine.make_read_engine): autocommit, no ping, retried once
     reader: Engine | None = None

@@ -16,10 +16,12 @@ from month_cycle_stack import Stack
 from sqlalchemy import Engine, text
 from temporalio.client import Client
 
-from workflows.case_models import CaseState, ClaimInput
+from payloads.case_io import ClaimInput
+from payloads.case_state import CaseState
+from payloads.payments import PaymentRunInput
+from workflows import ids
 from workflows.claim import ClaimWorkflow
-from workflows.payment_run import PaymentRunInput, PaymentRunWorkflow
-from workflows.payout_calendar import run_id_for
+from workflows.payment_run import PaymentRunWorkflow
 
 POLL = 0.5  # seconds between looks at the database or the visibility store
 RETRIES = 5  # attempts of a check-in answered 5xx under load
@@ -78,7 +80,7 @@ class Cycle:
             await client.start_workflow(
                 ClaimWorkflow.run,
                 ClaimInput(case_id=s.case_id, state=s),
-                id=f"case-{s.case_id}",
+                id=ids.case(s.case_id),
                 task_queue=queue,
             )
 
@@ -127,11 +129,11 @@ class Cycle:
             self.lap("3 obligations in the ledger")
 
             today = today_in_china()
-            run_id = f"{run_id_for(REGION, today)}-{secrets.token_hex(3)}"
+            run_id = f"{ids.payment_run_id(REGION, today)}-{secrets.token_hex(3)}"
             handle = await client.start_workflow(
                 PaymentRunWorkflow.run,
                 PaymentRunInput(run_id=run_id, region_code=REGION, cutoff=today),
-                id=f"payment-run-{run_id}",
+                id=ids.payment_run(run_id),
                 task_queue=queue,
             )
             for kind, user, outcome in (
@@ -170,7 +172,7 @@ class Cycle:
                 row = conn.execute(text(sql), {"w": workflow_id, "k": kind}).first()
                 if row is not None:
                     return str(row[0])
-                run_id = workflow_id.removeprefix("payment-run-")
+                run_id = ids.run_id_of(workflow_id)
                 status = conn.execute(text(run_sql), {"r": run_id}).scalar()
             if kind == "payment_run_approval" and status not in (
                 None,

@@ -1,6 +1,6 @@
 """Active cases for the month-cycle benchmark, without intake or review: the full `CaseState`
 a ClaimWorkflow carries across continue-as-new (the shape of the recorded history
-`tests/histories/benefit_month_continue_as_new.json`), built for today so that benefit month 1
+`tests/histories/claim/benefit_month_continue_as_new.json`), built for today so that benefit month 1
 (checked in, owed) ended at the last China-time midnight or earlier and month 2 is running.
 A workflow started with it crosses the month boundary at once (continue-as-new into month
 2), then waits for month 2's check-in. Plus the matching `cases` rows, regions and users."""
@@ -18,25 +18,29 @@ from stdnum.cn import ric
 from worklist_data import GIVEN, SURNAMES
 
 from activities.cases import _apply  # the read model's mapping (bulk insert, not timed)
-from activities.rules import AssessInput, CasePolicyInput, RuleActivities
+from activities.rules import RuleActivities
 from core.identity import IdentityKeys
 from db.models import CaseRecord
 from db.seed import seed_demo_users, seed_regions
 from domain.calendar import AGENCY_TZ
 from domain.entitlement import add_months, benefit_month_period
-from policy import PolicyBook
-from workflows.case_models import (
-    BankAccount,
+from domain.task_data import ReviewClaimData
+from payloads.case_state import (
     BenefitState,
     CaseState,
     DeadlineInfo,
-    EmployerReport,
+    DeadlineKind,
+    Decision,
+    EmployerFacts,
     Entitlement,
+    IntakeState,
     MonthState,
-    Registration,
-    TaskCompletion,
-    TaskState,
+    ReviewState,
 )
+from payloads.rules import AssessInput, CasePolicyInput
+from payloads.submissions import BankAccount, EmployerReport, Registration
+from payloads.tasks import TaskCompletion, TaskState
+from policy import PolicyBook
 
 REGION = "220100"
 USCC = "91110000600037341L"
@@ -66,7 +70,9 @@ def _account(i: int) -> str:
     return body + luhn.calc_check_digit(body)  # the bank checks the Luhn digit
 
 
-def _deadline(kind: str, start: date, days: int, reminder: int, met: date, pv: str) -> DeadlineInfo:
+def _deadline(
+    kind: DeadlineKind, start: date, days: int, reminder: int, met: date, pv: str
+) -> DeadlineInfo:
     return DeadlineInfo(
         kind=kind,
         start=start,
@@ -111,7 +117,14 @@ def active_case(i: int, rules: RuleActivities, start: date, rng: random.Random) 
         employer_name="长春示例机械有限公司",
     )
     proposal = rules.assess_claim(
-        AssessInput(REGION, start, CONTRIBUTION_MONTHS, "contract_expired", True, True)
+        AssessInput(
+            region_code=REGION,
+            on=start,
+            contribution_months=CONTRIBUTION_MONTHS,
+            reason_code="contract_expired",
+            registered=True,
+            seeking_work=True,
+        )
     )
     assert proposal.end_date is not None and proposal.months > 2, proposal
     ent = Entitlement(
@@ -137,44 +150,53 @@ def active_case(i: int, rules: RuleActivities, start: date, rng: random.Random) 
         opened_at=at,
         due_at=at + timedelta(days=15),
         reminders=[at + timedelta(days=10)],
-        completion=TaskCompletion(task_id, "review_claim", "approve", "reviewer", at),
+        completion=TaskCompletion(
+            task_id=task_id,
+            kind="review_claim",
+            outcome="approve",
+            actor="reviewer",
+            completed_at=at,
+            data=ReviewClaimData(),
+        ),
     )
-    summary = {
-        "months": ent.months,
-        "monthly_amount": str(ent.monthly_amount),
-        "start_date": start.isoformat(),
-        "end_date": ent.end_date.isoformat(),
-    }
+    facts = EmployerFacts(reason_code="contract_expired", contribution_months=CONTRIBUTION_MONTHS)
     return CaseState(
         case_id=case_id,
         status="active",
         stage="benefits",
         region_code=REGION,
         opened_at=at - timedelta(days=2),
-        employer_report=report,
-        employer_report_received=separation + timedelta(days=1),
-        registration=registration,
-        registration_date=start,
+        intake=IntakeState(
+            employer_report=report,
+            employer_report_received=separation + timedelta(days=1),
+            registration=registration,
+            registration_date=start,
+        ),
         policy=policy,
         deadlines={
             "employer_report": _deadline("employer_report", separation, 15, 10, start, pv),
             "registration": _deadline("registration", separation, 30, 20, start, pv),
             "review": _deadline("review", start, 15, 10, start, pv),
         },
-        proposal=proposal,
-        entitlement=ent,
-        decision={
-            "outcome": "approve",
-            "decided_by": "reviewer",
-            "decided_at": at.isoformat(),
-            "reasons": [],
-            "reason_text": None,
-            "contribution_months": CONTRIBUTION_MONTHS,
-            "corrected_from": None,
-            "entitlement": summary,
-            "policy_version": proposal.policy_version,
-            "determination_key": f"{case_id}:review",
-        },
+        review=ReviewState(
+            status="approved",
+            proposal=proposal,
+            facts=facts,
+            seeking_work=True,
+            national_id=nid,
+            decision=Decision(
+                outcome="approve",
+                decided_by="reviewer",
+                decided_at=at,
+                reasons=[],
+                reason_text=None,
+                contribution_months=CONTRIBUTION_MONTHS,
+                corrected_from=None,
+                entitlement=ent,
+                policy_version=proposal.policy_version,
+                determination_key=f"{case_id}:review",
+            ),
+        ),
         benefit=BenefitState(months=months, current=1),
         tasks={task_id: review},
         event_seq=16,
@@ -201,6 +223,7 @@ def expected_total(states: list[CaseState]) -> Decimal:
     """What month 2 of every case owes (the amount is the policy's on the month's start)."""
     total = Decimal("0.00")
     for s in states:
-        assert s.entitlement is not None
-        total += s.entitlement.monthly_amount
+        assert s.review is not None and s.review.decision is not None
+        assert s.review.decision.entitlement is not None
+        total += s.review.decision.entitlement.monthly_amount
     return total

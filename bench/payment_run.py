@@ -41,14 +41,7 @@ from load import machine, write_readme  # noqa: E402
 from worklist_data import GIVEN, SURNAMES, migrate, postgres_url  # noqa: E402
 
 from activities.ledger import end_to_end_id  # noqa: E402
-from activities.payments import (  # noqa: E402
-    ApplyInput,
-    ApplyResult,
-    GatherInput,
-    PaymentActivities,
-    RunInput,
-    SubmitResult,
-)
+from activities.payments import PaymentActivities, status_updates  # noqa: E402
 from bank.clock import ManualClock  # noqa: E402
 from bank.config import BankConfig  # noqa: E402
 from bank.testing import serve_bank  # noqa: E402
@@ -56,7 +49,9 @@ from core.settings import Settings  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.models import Payment  # noqa: E402
 from iso20022.pain001 import build_pain001, parse_pain001  # noqa: E402
+from payloads.payments import ApplyInput, GatherInput, RunInput  # noqa: E402
 from policy import default_policy_book  # noqa: E402
+from workflows.claim import ClaimWorkflow  # noqa: E402
 
 REGION = "220100"
 SETTLE_HOURS = 2.0
@@ -146,7 +141,9 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> dict[str, Any]:
     run_id = f"bench-{secrets.token_hex(4)}"
     with serve_bank(config, clock) as bank:
         settings = Settings(app_env="test", database_url=url, bank_url=bank.url)
-        acts = PaymentActivities(engine, settings, default_policy_book())
+        acts = PaymentActivities(
+            engine, settings, default_policy_book(), tell_case=ClaimWorkflow.payment_update
+        )
         summary = timed(
             phases,
             "gather_run",
@@ -164,9 +161,9 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> dict[str, Any]:
         sent = timed(
             phases,
             "submit_run",
-            lambda: acts.submit_run(RunInput(run_id, START, counts_only=True)),
+            lambda: acts.submit_run(RunInput(run_id, START)),
         )
-        assert isinstance(sent, SubmitResult) and sent.sent == args.payments, sent
+        assert sent.sent == args.payments, sent
 
         def settle() -> int:
             clock.advance(timedelta(hours=SETTLE_HOURS, minutes=1))
@@ -179,17 +176,16 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> dict[str, Any]:
         statuses = timed(
             phases,
             "status fetch (GET /status, parse pain.002)",
-            lambda: asyncio.run(acts.poll_run(RunInput(run_id, at))),
+            lambda: status_updates(
+                httpx.get(f"{bank.url}/status/{run_id}", timeout=600).raise_for_status().content
+            ),
         )
-        assert isinstance(statuses, list)
         applied = timed(
             phases,
             "apply_statuses",
-            lambda: asyncio.run(
-                acts.apply_statuses(ApplyInput(run_id, at, statuses, counts_only=True))
-            ),
+            lambda: asyncio.run(acts.apply_statuses(ApplyInput(run_id, at, statuses))),
         )
-        assert isinstance(applied, ApplyResult) and applied.outstanding == 0, applied
+        assert applied.outstanding == 0, applied
         wall = sum(s for name, s in phases.items() if not name.startswith(SUB))
     with Session(engine) as session:
         by_status = dict(

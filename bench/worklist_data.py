@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 from api.security import create_token
 from domain.identifiers import mask_national_id
 from domain.tasks import ESCALATION_PRIORITY_RAISE, TASK_KINDS
+from workflows import ids
 
 PG_HOST, PG_PORT, PG_DB = "127.0.0.1", 5432, "ui_bench"
 
@@ -122,7 +123,7 @@ def seed(engine: Engine, n_tasks: int, n_users: int, secret: str, rng: random.Ra
             task_id=f"case-{case_id}:{kind}:{i}",
             kind=kind,
             case_id=case_id,
-            workflow_id=f"case-{case_id}",
+            workflow_id=ids.case(case_id),
             group=group,
             original_group=original,
             assignee=None,

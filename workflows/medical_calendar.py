@@ -6,7 +6,6 @@ sleeps past the window and continues as new, so its history stays a few events l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from temporalio import workflow
@@ -15,17 +14,12 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.medical_batches import MedicalBatchActivities
-    from activities.medical_models import NextWindowInput
     from activities.starts import WorkflowStartActivities
     from domain.calendar import AGENCY_TZ
-    from workflows.medical_declaration import MedicalDeclarationInput
+    from payloads.medical import MedicalCalendarInput, MedicalDeclarationInput, NextWindowInput
+    from workflows import ids
 
 DECLARE_HOUR = time(9, 0)
-
-
-@dataclass
-class MedicalCalendarInput:
-    region_code: str
 
 
 @workflow.defn
@@ -59,7 +53,7 @@ async def ensure_medical_calendars(client: Client, regions: list[str], task_queu
             await client.start_workflow(
                 MedicalCalendarWorkflow.run,
                 MedicalCalendarInput(region_code=code),
-                id=f"medical-calendar-{code}",
+                id=ids.medical_calendar(code),
                 task_queue=task_queue,
             )
         except WorkflowAlreadyStartedError:

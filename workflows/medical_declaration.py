@@ -12,8 +12,7 @@ premium a refund to approve by two different people (初审, 复审)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -23,20 +22,24 @@ with workflow.unsafe.imports_passed_through():
     from activities.medical_agency import MedicalAgencyActivities
     from activities.medical_batches import MedicalBatchActivities
     from activities.medical_ledger import MedicalLedgerActivities
-    from activities.medical_models import (
+    from domain.task_data import TaskData
+    from payloads.errors import FORBIDDEN
+    from payloads.medical import (
         AgencyAnswerRef,
         AppliedAnswer,
         AssembleInput,
         BatchInput,
         BatchSummary,
+        DeclarationStatus,
+        MedicalDeclarationInput,
         RedeclareInput,
         RefundDecisionInput,
         RefundRef,
         RejectedCase,
         WithdrawInput,
     )
-    from workflows.case_models import CompleteTaskInput, TaskCompletion, TaskState
-    from workflows.human_task import FORBIDDEN, HumanTasks
+    from payloads.tasks import CompleteTaskInput, Detail, TaskState
+    from workflows.human_tasks import HumanTasks, TaskOwner
 
 SHORT = timedelta(seconds=30)
 POLL_EVERY = timedelta(hours=6)
@@ -47,35 +50,12 @@ DECLARE_RETRY = RetryPolicy(
 )
 
 
-@dataclass
-class MedicalDeclarationInput:
-    region_code: str
-    month: date  # the first day of the month declared
-
-
-@dataclass
-class DeclarationStatus:
-    region_code: str
-    month: date
-    status: str = "assembling"  # assembling|empty|declaring|awaiting_answer|following_up|done
-    batches: list[str] = field(default_factory=list)
-    accepted: int = 0
-    rejected_cases: list[str] = field(default_factory=list)
-    refunds: list[str] = field(default_factory=list)
-    cash_premiums: int = 0
-
-
-def declaration_workflow_id(region_code: str, month: date) -> str:
-    return f"medical-declaration-{region_code}-{month:%Y%m}"
-
-
 @workflow.defn
-class MedicalDeclarationWorkflow:
+class MedicalDeclarationWorkflow(TaskOwner):
     @workflow.init
     def __init__(self, inp: MedicalDeclarationInput) -> None:
         self.st = DeclarationStatus(region_code=inp.region_code, month=inp.month)
-        self.task_states: dict[str, TaskState] = {}
-        self.tasks = HumanTasks(workflow.info().workflow_id, None, self.task_states)
+        self.tasks = HumanTasks(workflow.info().workflow_id, None, {})
         self.answered: set[str] = set()  # batches whose answer the API kept (webhook)
         self.first_reviewers: dict[str, str] = {}  # refund end-to-end ID -> 初审 actor
         self.follow_ups: list[asyncio.Task[None]] = []
@@ -85,14 +65,6 @@ class MedicalDeclarationWorkflow:
     def agency_answer(self, ref: AgencyAnswerRef) -> None:
         """The agency's late answer to a batch, verified and kept by the API."""
         self.answered.add(ref.batch_key)
-
-    @workflow.update
-    async def complete_task(self, inp: CompleteTaskInput) -> TaskCompletion:
-        return await self.tasks.complete(inp)
-
-    @complete_task.validator
-    def _validate_completion(self, inp: CompleteTaskInput) -> None:
-        self.tasks.validate(inp, self._check_task)
 
     @workflow.query
     def state(self) -> DeclarationStatus:
@@ -141,7 +113,7 @@ class MedicalDeclarationWorkflow:
                 details={"batch_key": key, "since_hours": batch.alert_hours},
             )
         answered = await declaring
-        if alert is not None and not self.tasks.is_done(alert.task_id):
+        if alert is not None and alert.completion is None:
             await self.tasks.close_by_system(
                 alert.task_id, "acknowledged", "the agency took the declaration"
             )
@@ -184,8 +156,7 @@ class MedicalDeclarationWorkflow:
             title=f"医保申报被退回 / Medical declaration rejected: case {case.case_id}",
             details={"batch_key": batch_key, "lines": case.line_ids, "reasons": case.reasons},
         )
-        done = await self.tasks.wait(task.task_id)
-        assert done is not None
+        done = await self.tasks.decided(task.task_id)
         if done.outcome == "withdraw":
             await workflow.execute_activity_method(
                 MedicalBatchActivities.withdraw_lines,
@@ -210,7 +181,11 @@ class MedicalDeclarationWorkflow:
     async def _refund(self, refund: RefundRef) -> None:
         """范文1 §4.5 with the seed's procedure: 初审, then 复审 by someone else."""
         e2e = refund.end_to_end_id
-        details = {"case_id": refund.case_id, "month": refund.month, "amount": f"{refund.amount}"}
+        details: dict[str, Detail] = {
+            "case_id": refund.case_id,
+            "month": refund.month,
+            "amount": f"{refund.amount}",
+        }
         for stage, kind, label in (
             ("first", "medical_refund_review", "初审 / first review"),
             ("second", "medical_refund_approval", "复审 / second review"),
@@ -221,8 +196,7 @@ class MedicalDeclarationWorkflow:
                 title=f"医保重复缴费退费{label}: {refund.amount:.2f} 元 ({e2e})",
                 details={**details, "first_reviewer": self.first_reviewers.get(e2e)},
             )
-            done = await self.tasks.wait(task.task_id)
-            assert done is not None
+            done = await self.tasks.decided(task.task_id)
             await workflow.execute_activity_method(
                 MedicalLedgerActivities.decide_refund,
                 RefundDecisionInput(
@@ -234,7 +208,8 @@ class MedicalDeclarationWorkflow:
                 return
             self.first_reviewers[e2e] = done.actor
 
-    def _check_task(self, task: TaskState, inp: CompleteTaskInput) -> None:
+    def check_task_data(self, task: TaskState, data: TaskData, inp: CompleteTaskInput) -> None:
+        """The 复审 is someone else's than the 初审 (two different people, 范文1 §4.5)."""
         if task.kind == "medical_refund_approval":
             e2e = task.task_id.removeprefix("medical_refund_approval-")
             if inp.actor == self.first_reviewers.get(e2e):

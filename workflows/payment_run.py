@@ -3,60 +3,48 @@
 Gather the region's pending obligations, have finance release them (a second, different
 finance user approves a run above the policy amount: four eyes), submit one pain.001 to the
 bank (retried with backoff; finance is told if the bank stays down past the policy limit),
-then apply the bank's per-transaction statuses (webhook signal, polling as the fallback).
-A returned payment becomes a `payment_returned` task: re-issue to a corrected account as a
-new transaction of the same obligation, or cancel with a reason.
+then apply the bank's per-transaction statuses (a report kept by the webhook, statuses by
+signal, polling as the fallback). A returned payment becomes a `payment_returned` task:
+re-issue to a corrected account as a new transaction of the same obligation, or cancel with
+a reason.
 
 The ledger (the `payments` rows of the run) holds the outstanding transactions, not this
-workflow: submission and each batch of statuses answer counts and the returns only, and the
-run is finished when the ledger has none left waiting (LEDGER_COUNTS; runs recorded before
-it keep their ID lists and tell the cases themselves)."""
+workflow: submission and each batch of statuses answer counts and the returns only (a run of
+100,000 fits Temporal's payload and history limits), the activities tell the cases, and the
+run is finished when the ledger has none left waiting."""
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.payment_models import (
+    from activities.payments import PaymentActivities
+    from domain.task_data import PaymentReturnedData, TaskData
+    from payloads.errors import FORBIDDEN
+    from payloads.payments import (
         AppliedChange,
         ApplyInput,
         ApplyReportInput,
         ApplyResult,
         GatherInput,
+        PaymentRunInput,
+        PaymentRunStatus,
         ReissueInput,
         RunInput,
         RunStatusInput,
         RunSummary,
         StatusReportRef,
         StatusUpdate,
-        SubmitResult,
     )
-    from activities.payments import PaymentActivities
-    from domain.identifiers import InvalidIdentifier, validate_card_number
-    from domain.tasks import OutcomeError
-    from workflows.case_models import CompleteTaskInput, TaskCompletion, TaskState
-    from workflows.human_task import FORBIDDEN, HumanTasks
+    from payloads.tasks import CompleteTaskInput, Detail, TaskState
+    from workflows.human_tasks import HumanTasks, TaskOwner, data_of
 
 SHORT = timedelta(seconds=30)
 POLL_EVERY = timedelta(hours=6)
 APPLY_PAGE = 2000  # statuses per apply_statuses call: inputs and answers stay small
-# Counts from the ledger instead of ID lists in workflow state, cases told by the activity
-# (a run of 100,000 fits Temporal's payload and history limits). Runs recorded before keep
-# their lists: tests/histories/payment_run/.
-LEDGER_COUNTS = "payment-run-ledger-counts"
-# Before finishing, the returns the ledger holds that no apply reported (an apply recorded
-# them, then failed before answering; its retry sees no change) get their finance task too.
-RETURNS_FROM_LEDGER = "payment-run-returns-from-ledger"
-# The webhook's reports reach the run by reference (`bank_report`: the ID of the pain.002 the
-# API kept), not as statuses: a run of 100,000 kept ~15 MB of statuses in its history. Runs in
-# flight when this came take reports too (no earlier history holds a `bank_report`); on the
-# oldest path (before ledger counts) a report makes the run ask the bank at once.
-STATUS_REPORTS = "payment-run-status-reports"
 SUBMIT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
@@ -64,28 +52,8 @@ SUBMIT_RETRY = RetryPolicy(
 )
 
 
-@dataclass
-class PaymentRunInput:
-    run_id: str
-    region_code: str
-    cutoff: date
-
-
-@dataclass
-class PaymentRunStatus:
-    run_id: str
-    status: str
-    summary: RunSummary | None = None
-    released_by: str | None = None
-    approved_by: str | None = None
-    outstanding: list[str] = field(default_factory=list)  # runs recorded before counts only
-    returned: list[str] = field(default_factory=list)
-    outstanding_count: int = 0  # sent, not yet settled or returned (the ledger's count)
-    settled_count: int = 0
-
-
 @workflow.defn
-class PaymentRunWorkflow:
+class PaymentRunWorkflow(TaskOwner):
     @workflow.init
     def __init__(self, inp: PaymentRunInput) -> None:
         self.inp = inp
@@ -95,25 +63,16 @@ class PaymentRunWorkflow:
         self.inbox: list[StatusUpdate] = []
         self.reports: list[StatusReportRef] = []
         self.decisions: list[asyncio.Task[None]] = []
-        self.counted = False  # LEDGER_COUNTS in force for this run
 
     @workflow.signal
     def bank_status(self, updates: list[StatusUpdate]) -> None:
-        """Per-transaction statuses from the bank's webhook (verified by the API)."""
+        """Per-transaction statuses (as a bank that signals them would send them)."""
         self.inbox.extend(updates)
 
     @workflow.signal
     def bank_report(self, ref: StatusReportRef) -> None:
         """A status report from the bank's webhook, verified and kept by the API."""
         self.reports.append(ref)
-
-    @workflow.update
-    async def complete_task(self, inp: CompleteTaskInput) -> TaskCompletion:
-        return await self.tasks.complete(inp)
-
-    @complete_task.validator
-    def _validate_completion(self, inp: CompleteTaskInput) -> None:
-        self.tasks.validate(inp, self._check_task_data)
 
     @workflow.query
     def state(self) -> PaymentRunStatus:
@@ -142,7 +101,11 @@ class PaymentRunWorkflow:
     async def _released(self, summary: RunSummary) -> bool:
         st = self.st
         st.status = "awaiting_release"
-        totals = {"count": summary.count, "total": f"{summary.total:.2f}", **summary.totals}
+        totals: dict[str, Detail] = {
+            "count": summary.count,
+            "total": f"{summary.total:.2f}",
+            **summary.totals,
+        }
         release = await self.tasks.open(
             "payment_run_release",
             task_id=f"payment_run_release-{st.run_id}",
@@ -150,8 +113,7 @@ class PaymentRunWorkflow:
             f"{summary.count} 笔 {summary.total:.2f} 元",
             details=totals,
         )
-        done = await self.tasks.wait(release.task_id)
-        assert done is not None
+        done = await self.tasks.decided(release.task_id)
         if done.outcome != "release":
             return False
         st.released_by = done.actor
@@ -165,8 +127,7 @@ class PaymentRunWorkflow:
             title=f"大额代发批次复核 / Second approval of run {st.run_id}: {summary.total:.2f} 元",
             details={**totals, "released_by": done.actor},
         )
-        second = await self.tasks.wait(approval.task_id)
-        assert second is not None
+        second = await self.tasks.decided(approval.task_id)
         if second.outcome != "approve":
             return False
         st.approved_by = second.actor
@@ -177,10 +138,9 @@ class PaymentRunWorkflow:
         """Submit with backoff; past the policy limit finance gets a task, retries go on."""
         st = self.st
         st.status = "submitting"
-        self.counted = workflow.patched(LEDGER_COUNTS)
         submit = workflow.start_activity_method(
             PaymentActivities.submit_run,
-            RunInput(st.run_id, workflow.now(), counts_only=self.counted),
+            RunInput(st.run_id, workflow.now()),
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=SUBMIT_RETRY,
         )
@@ -194,52 +154,13 @@ class PaymentRunWorkflow:
                 details={"since_hours": summary.bank_alert_hours},
             )
         sent = await submit
-        if isinstance(sent, SubmitResult):
-            st.outstanding_count = sent.outstanding
-        else:
-            st.outstanding = list(sent)
-            st.outstanding_count = len(sent)
+        st.outstanding_count = sent.outstanding
         st.status = "submitted"
 
     async def _settle(self) -> None:
-        """Apply statuses until every transaction is settled or returned and decided."""
-        if self.counted:
-            await self._settle_counted()
-            return
-        st = self.st
-        while st.outstanding:
-            try:
-                await workflow.wait_condition(
-                    lambda: bool(self.inbox) or bool(self.reports), timeout=POLL_EVERY
-                )
-                updates, self.inbox = self.inbox, []
-                if self.reports:  # by reference: this path applies lists, so ask the bank now
-                    self.reports = []
-                    if workflow.patched(STATUS_REPORTS):
-                        updates = updates + await self._poll_list()
-            except TimeoutError:
-                updates = await self._poll_list()
-            wanted = [u for u in updates if u.end_to_end_id in st.outstanding]
-            if not wanted:
-                continue
-            changes = await workflow.execute_activity_method(
-                PaymentActivities.apply_statuses,
-                ApplyInput(st.run_id, workflow.now(), wanted),
-                start_to_close_timeout=SHORT,
-            )
-            assert isinstance(changes, list)
-            for ch in changes:
-                await self._tell_case(ch)
-                if ch.status == "returned":
-                    st.returned.append(ch.end_to_end_id)
-                    self.decisions.append(asyncio.create_task(self._returned(ch)))
-            final = {ch.end_to_end_id for ch in changes}
-            st.outstanding = [e for e in st.outstanding if e not in final]
-        await asyncio.gather(*self.decisions)
-
-    async def _settle_counted(self) -> None:
-        """The ledger keeps the transactions; each apply answers the run's outstanding count
-        and the new returns, and the run is finished when the ledger says none is left."""
+        """Apply statuses until the ledger has none of the run waiting, then ask the ledger
+        for returns no apply reported (an apply that recorded them and failed before it
+        answered is retried and sees no change), and wait for finance's decisions."""
         st = self.st
         while st.outstanding_count > 0:
             try:
@@ -247,53 +168,36 @@ class PaymentRunWorkflow:
                     lambda: bool(self.inbox) or bool(self.reports), timeout=POLL_EVERY
                 )
             except TimeoutError:
-                await self._poll_counted()
+                await self._poll()
                 continue
             reports, self.reports = self.reports, []
-            if reports and workflow.patched(STATUS_REPORTS):
-                for ref in reports:
-                    await self._apply_report(ref)
+            for ref in reports:
+                await self._apply_report(ref)
             updates, self.inbox = self.inbox, []
             for start in range(0, len(updates), APPLY_PAGE):
-                result = await workflow.execute_activity_method(
-                    PaymentActivities.apply_statuses,
-                    ApplyInput(
-                        st.run_id,
-                        workflow.now(),
-                        updates[start : start + APPLY_PAGE],
-                        counts_only=True,
-                    ),
-                    start_to_close_timeout=timedelta(minutes=2),
+                self._took(
+                    await workflow.execute_activity_method(
+                        PaymentActivities.apply_statuses,
+                        ApplyInput(st.run_id, workflow.now(), updates[start : start + APPLY_PAGE]),
+                        start_to_close_timeout=timedelta(minutes=2),
+                    )
                 )
-                assert isinstance(result, ApplyResult)
-                self._took(result)
-        if workflow.patched(RETURNS_FROM_LEDGER):
-            missed = await workflow.execute_activity_method(
-                PaymentActivities.returns_awaiting_decision,
-                RunInput(st.run_id, workflow.now(), counts_only=True),
-                start_to_close_timeout=SHORT,
-            )
-            self._took(ApplyResult(returned=missed, outstanding=st.outstanding_count))
-        await asyncio.gather(*self.decisions)
-
-    async def _poll_list(self) -> list[StatusUpdate]:
-        polled = await workflow.execute_activity_method(
-            PaymentActivities.poll_run,
-            RunInput(self.st.run_id, workflow.now()),
+        missed = await workflow.execute_activity_method(
+            PaymentActivities.returns_awaiting_decision,
+            RunInput(st.run_id, workflow.now()),
             start_to_close_timeout=SHORT,
         )
-        assert isinstance(polled, list)
-        return polled
+        self._took(ApplyResult(returned=missed, outstanding=st.outstanding_count))
+        await asyncio.gather(*self.decisions)
 
-    async def _poll_counted(self) -> None:
+    async def _poll(self) -> None:
         more = True
         while more:  # a poll applies at the activity: counts back, returns paged
             polled = await workflow.execute_activity_method(
                 PaymentActivities.poll_run,
-                RunInput(self.st.run_id, workflow.now(), counts_only=True),
+                RunInput(self.st.run_id, workflow.now()),
                 start_to_close_timeout=timedelta(minutes=10),
             )
-            assert isinstance(polled, ApplyResult)
             more = polled.more
             if polled.outstanding >= 0:  # -1: the bank does not know the run (yet)
                 self._took(polled)
@@ -309,7 +213,7 @@ class PaymentRunWorkflow:
                 )
             except ActivityError as err:  # the kept report cannot be read: ask the bank instead
                 workflow.logger.warning("report %s not applied (%s): polling", ref.report_id, err)
-                await self._poll_counted()
+                await self._poll()
                 return
             more = result.more
             self._took(result)
@@ -331,29 +235,21 @@ class PaymentRunWorkflow:
             title=f"代发退回 / Payment returned ({ch.reason}): {ch.end_to_end_id}",
             details={"case_id": ch.case_id, "month": ch.month, "reason": ch.reason},
         )
-        done = await self.tasks.wait(task.task_id)
-        assert done is not None
-        acct: dict[str, Any] = dict(done.data.get("bank_account") or {})
+        done = await self.tasks.decided(task.task_id)
+        acct = data_of(done, PaymentReturnedData).bank_account
         await workflow.execute_activity_method(
             PaymentActivities.reissue_or_cancel,
             ReissueInput(
                 end_to_end_id=ch.end_to_end_id,
                 at=workflow.now(),
                 actor=done.actor,
-                bank_code=acct.get("bank_code"),
-                account_number=acct.get("account_number"),
-                account_name=acct.get("account_name"),
+                bank_code=acct.bank_code if acct else None,
+                account_number=acct.account_number if acct else None,
+                account_name=acct.account_name if acct else None,
                 cancel_reason=(done.reason or "") if done.outcome == "cancel" else None,
             ),
             start_to_close_timeout=SHORT,
         )
-
-    async def _tell_case(self, ch: AppliedChange) -> None:
-        case = workflow.get_external_workflow_handle(f"case-{ch.case_id}")
-        try:
-            await case.signal("payment_update", ch)
-        except Exception:  # a closed case: the ledger still has the status
-            workflow.logger.info("case %s closed; payment %s", ch.case_id, ch.status)
 
     async def _set(self, status: str, **who: str) -> None:
         """Record the run's status in the ledger, then show it (the query follows the row)."""
@@ -364,17 +260,9 @@ class PaymentRunWorkflow:
         )
         self.st.status = status
 
-    def _check_task_data(self, task: TaskState, inp: CompleteTaskInput) -> None:
+    def check_task_data(self, task: TaskState, data: TaskData, inp: CompleteTaskInput) -> None:
         if task.kind == "payment_run_approval" and inp.actor == self.st.released_by:
             raise ApplicationError(
                 "four eyes: the approval must come from someone other than the releaser",
                 type=FORBIDDEN,
             )
-        if task.kind == "payment_returned" and inp.outcome == "reissue":
-            acct = inp.data.get("bank_account")
-            if not isinstance(acct, dict) or not acct.get("account_number"):
-                raise OutcomeError("data.bank_account", "give the corrected bank account")
-            try:
-                validate_card_number(str(acct["account_number"]))
-            except InvalidIdentifier as err:
-                raise OutcomeError("data.bank_account.account_number", str(err)) from err

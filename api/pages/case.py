@@ -21,6 +21,7 @@ from api.runtime import Runtime
 from api.services.cases import offers_check_in
 from db.models import User
 from domain.review import REJECTION_REASONS
+from workflows import ids
 
 router = APIRouter()
 NOTICES = "api.services.notices"
@@ -34,7 +35,7 @@ async def case_is_opening(runtime: Runtime, case_id: str) -> bool:
     except Exception:  # Temporal not reachable: nothing to say beyond "not found"
         return False
     try:
-        await client.get_workflow_handle(f"case-{case_id}").describe()
+        await client.get_workflow_handle(ids.case(case_id)).describe()
     except RPCError:
         return False
     return True

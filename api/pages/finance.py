@@ -19,6 +19,7 @@ from api.pages.web import PageError, PageUser, now, render
 from db.models import Payment, PaymentRun, Task, User
 from domain.calendar import AGENCY_TZ
 from domain.redaction import tail_digits
+from workflows import ids
 
 router = APIRouter()
 PAGE_SIZE = 25
@@ -89,7 +90,7 @@ def run_detail(
     tasks = list(
         session.exec(
             select(Task)
-            .where(col(Task.workflow_id) == f"payment-run-{run_id}")
+            .where(col(Task.workflow_id) == ids.payment_run(run_id))
             .order_by(col(Task.created_at))
         )
     )

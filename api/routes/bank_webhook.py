@@ -14,13 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.payment_models import StatusReportRef
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from api.threads import in_thread
 from db.models import BankStatusReport, Payment, PaymentRun
 from iso20022.errors import MessageError
 from iso20022.pain002 import parse_pain002
 from iso20022.signing import verify
+from payloads.payments import StatusReportRef
+from workflows import ids
 from workflows.payment_run import PaymentRunWorkflow
 
 router = APIRouter(prefix="/bank", tags=["bank"])
@@ -48,15 +49,15 @@ async def bank_webhook(
     if run is None:
         log.warning("bank webhook refused: unknown message %s", report.original_msg_id)
         raise HTTPException(422, f"unknown original message ID {report.original_msg_id}")
-    ids = [s.end_to_end_id for s in report.statuses]
+    e2e_ids = [s.end_to_end_id for s in report.statuses]
     known = set(
         session.exec(
             select(Payment.end_to_end_id).where(
-                Payment.run_id == run.run_id, col(Payment.end_to_end_id).in_(ids)
+                Payment.run_id == run.run_id, col(Payment.end_to_end_id).in_(e2e_ids)
             )
         ).all()
     )
-    unknown = sorted(set(ids) - known)
+    unknown = sorted(set(e2e_ids) - known)
     if unknown:
         log.warning("bank webhook refused: unknown end-to-end IDs %s", unknown[:5])
         raise HTTPException(422, f"unknown end-to-end IDs in run {run.run_id}: {unknown[:20]}")
@@ -69,11 +70,11 @@ async def bank_webhook(
     if completed:  # every transaction is final already (a late or repeated report)
         return {"accepted": 0}
     try:
-        await client.get_workflow_handle(f"payment-run-{run_id}").signal(
+        await client.get_workflow_handle(ids.payment_run(run_id)).signal(
             PaymentRunWorkflow.bank_report, ref
         )
     except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND and "ompleted" not in err.message:
+        if err.status != RPCStatusCode.NOT_FOUND:  # a finished run: NOT_FOUND on both servers
             raise
         log.info("run %s has finished; its statuses were applied already", run_id)
         return {"accepted": 0}

@@ -200,4 +200,6 @@ async def extend_deadline(
         )
     except ActionError as err:
         raise http_error(err) from err
-    return DeadlineOut(kind=dl.kind, due_date=dl.due_date, extensions=dl.extensions)
+    return DeadlineOut(
+        kind=dl.kind, due_date=dl.due_date, extensions=[e.as_record() for e in dl.extensions]
+    )

@@ -10,12 +10,12 @@ import logging
 from fastapi import APIRouter, HTTPException, Request
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.medical_models import AgencyAnswerRef
 from activities.medical_wire import AnswerRefused, keep_answer, read_answer
 from api.deps import RuntimeDep, TemporalClientDep
 from api.threads import in_thread
 from iso20022.signing import verify
 from medagency.protocol import SIGNATURE_HEADER
+from payloads.medical import AgencyAnswerRef
 from workflows.medical_declaration import MedicalDeclarationWorkflow
 
 router = APIRouter(prefix="/medical", tags=["medical"])
@@ -44,7 +44,7 @@ async def medical_agency_webhook(
             MedicalDeclarationWorkflow.agency_answer, AgencyAnswerRef(answer.batch_key)
         )
     except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND and "ompleted" not in err.message:
+        if err.status != RPCStatusCode.NOT_FOUND:  # a finished workflow: NOT_FOUND
             raise
         log.info("declaration %s has finished; its answer was applied already", workflow_id)
     return {"lines": len(answer.lines)}

@@ -29,7 +29,8 @@ from domain.calendar_documents import (
     detect_format,
     parse_year_document,
 )
-from workflows.case_models import CalendarChanged
+from payloads.case_io import CalendarChanged
+from workflows import ids
 from workflows.claim import ClaimWorkflow
 
 SIGNAL_CONCURRENCY = 32  # case signals in flight at once
@@ -111,7 +112,7 @@ async def _signal_cases(client: Client, case_ids: list[str], change: CalendarCha
     async def tell(case_id: str) -> int:
         async with gate:
             try:
-                await client.get_workflow_handle(f"case-{case_id}").signal(
+                await client.get_workflow_handle(ids.case(case_id)).signal(
                     ClaimWorkflow.calendar_changed, change
                 )
             except RPCError as err:

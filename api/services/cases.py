@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -11,11 +12,19 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.runtime import Runtime
 from api.services import ActionError
 from db.models import CaseRecord, User
-from workflows.case_models import CheckInInput, CheckInResult, DeadlineInfo, ExtendDeadlineInput
-from workflows.claim import CLOSED_STATUSES, ClaimWorkflow
-from workflows.human_task import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
+from payloads.case_io import (
+    CHECK_IN_CHANNELS,
+    CheckInChannel,
+    CheckInInput,
+    CheckInResult,
+    ExtendDeadlineInput,
+)
+from payloads.case_state import CLOSED_STATUSES, DeadlineInfo, DeadlineKind
+from payloads.errors import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
+from workflows import ids
+from workflows.claim import ClaimWorkflow
 
-DEADLINE_KINDS = ("employer_report", "registration", "review")
+DEADLINE_KINDS: tuple[DeadlineKind, ...] = ("employer_report", "registration", "review")
 CHECK_IN_ROLES = frozenset({"clerk", "supervisor"})
 _STATUS_OF = {TASK_CLOSED: 409, FORBIDDEN: 403, TASK_NOT_FOUND: 404}
 
@@ -37,12 +46,13 @@ async def extend_deadline(
     """Move a running deadline of a case by `days`, with the supervisor's reason."""
     if kind not in DEADLINE_KINDS:
         raise ActionError(404, f"no deadline kind {kind!r}")
-    handle = client.get_workflow_handle(f"case-{case_id}")
+    deadline = cast(DeadlineKind, kind)
+    handle = client.get_workflow_handle(ids.case(case_id))
     try:
         return await handle.execute_update(
             ClaimWorkflow.extend_deadline,
             ExtendDeadlineInput(
-                kind=kind,
+                kind=deadline,
                 days=days,
                 reason=reason,
                 actor=user.username,
@@ -74,10 +84,13 @@ async def check_in(
     validated by the workflow)."""
     if not user.role_set & CHECK_IN_ROLES:
         raise ActionError(403, "check-ins are recorded by clerks")
-    handle = client.get_workflow_handle(f"case-{case_id}")
+    if channel not in CHECK_IN_CHANNELS:
+        raise ActionError(422, f"no check-in channel {channel!r}", ["body", "channel"])
+    handle = client.get_workflow_handle(ids.case(case_id))
     try:
         return await handle.execute_update(
-            ClaimWorkflow.check_in, CheckInInput(on=on, actor=user.username, channel=channel)
+            ClaimWorkflow.check_in,
+            CheckInInput(on=on, actor=user.username, channel=cast(CheckInChannel, channel)),
         )
     except WorkflowUpdateFailedError as err:
         raise update_error(err) from err

@@ -21,8 +21,8 @@ from db.models import User
 from domain.identifiers import InvalidIdentifier, birth_date_from_national_id, validate_national_id
 from domain.policy import NoPolicyInForce
 from domain.retirement import below_working_age
-from workflows.case_models import BankAccount, ClaimInput, EmployerReport, Registration
-from workflows.claim import EMPLOYER_REPORT_SIGNAL, REGISTRATION_SIGNAL, ClaimWorkflow
+from payloads.submissions import BankAccount, EmployerReport, Registration
+from workflows.claim.submit import submit
 
 INTAKE_ROLES = frozenset({"clerk", "supervisor"})
 
@@ -78,16 +78,14 @@ async def check_intake(
 
 
 async def _signal_with_start(
-    runtime: Runtime, client: Client, case_id: str, signal: str, arg: object
+    runtime: Runtime, client: Client, case_id: str, submission: EmployerReport | Registration
 ) -> None:
     try:
-        await client.start_workflow(
-            ClaimWorkflow.run,
-            ClaimInput(case_id=case_id),
-            id=f"case-{case_id}",
-            task_queue=runtime.settings.task_queue,
-            start_signal=signal,
-            start_signal_args=[arg],
+        await submit(
+            client,
+            runtime.settings.task_queue,
+            case_id,
+            submission,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
     except WorkflowAlreadyStartedError as err:
@@ -127,7 +125,7 @@ async def file_employer_report(
         employer_phone=body.employer.phone,
         submitted_by=user.username,
     )
-    await _signal_with_start(runtime, client, case_id, EMPLOYER_REPORT_SIGNAL, report)
+    await _signal_with_start(runtime, client, case_id, report)
     return case_id
 
 
@@ -164,5 +162,5 @@ async def file_registration(
         employer_email=employer.email if employer else None,
         submitted_by=user.username,
     )
-    await _signal_with_start(runtime, client, case_id, REGISTRATION_SIGNAL, registration)
+    await _signal_with_start(runtime, client, case_id, registration)
     return case_id

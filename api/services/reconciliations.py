@@ -16,19 +16,12 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.runtime import Runtime
 from api.services import ActionError
 from db.models import Payment, ReconciliationRecord, Task, User
-from workflows.reconciliation import ReconcileDayInput, ReconciliationWorkflow
+from payloads.reconciliation import ReconcileDayInput
+from workflows import ids
+from workflows.reconciliation import ReconciliationWorkflow
 
 FINANCE = frozenset({"finance", "supervisor"})
 ACTIVE = ("open", "claimed")
-
-
-def workflow_id_for(day: date) -> str:
-    return f"reconcile-{day.isoformat()}"
-
-
-def mismatch_task_id(day: date, end_to_end_id: str) -> str:
-    """As ReconciliationWorkflow names the task it opens for one mismatch."""
-    return f"reconciliation_mismatch-{day:%Y%m%d}-{end_to_end_id}"
 
 
 async def start_day(runtime: Runtime, client: Client, user: User, day: date) -> str:
@@ -37,7 +30,7 @@ async def start_day(runtime: Runtime, client: Client, user: User, day: date) -> 
         raise ActionError(403, "reconciliation is for finance")
     if day >= await runtime.clock.today(client):
         raise ActionError(422, "only a past day", ["body", "day"])
-    workflow_id = workflow_id_for(day)
+    workflow_id = ids.day_reconciliation(day)
     try:
         await client.start_workflow(
             ReconciliationWorkflow.run,
@@ -108,13 +101,16 @@ def day_view(session: Session, day: date) -> DayView:
         for category, amount in (record.paid_by_category or {}).items():
             line = lines.setdefault(category, CategoryLine(category))
             line.bank_amount = Decimal(str(amount))
-        ids = [mismatch_task_id(day, m["end_to_end_id"]) for m in record.mismatches]
+        task_ids = [ids.mismatch_task(day, m["end_to_end_id"]) for m in record.mismatches]
         tasks = (
-            {t.task_id: t for t in session.exec(select(Task).where(col(Task.task_id).in_(ids)))}
-            if ids
+            {
+                t.task_id: t
+                for t in session.exec(select(Task).where(col(Task.task_id).in_(task_ids)))
+            }
+            if task_ids
             else {}
         )
-        mismatches = [(m, tasks.get(i)) for m, i in zip(record.mismatches, ids, strict=True)]
+        mismatches = [(m, tasks.get(i)) for m, i in zip(record.mismatches, task_ids, strict=True)]
     return DayView(day, record, sorted(lines.values(), key=lambda x: x.category), mismatches)
 
 
@@ -131,7 +127,7 @@ def recent_days(session: Session, limit: int = 31) -> list[DayRow]:
             select(ReconciliationRecord).order_by(col(ReconciliationRecord.day).desc()).limit(limit)
         )
     )
-    flows = [workflow_id_for(r.day) for r in records]
+    flows = [ids.day_reconciliation(r.day) for r in records]
     counts: dict[str, int] = {}
     if flows:
         rows = session.exec(
@@ -144,4 +140,4 @@ def recent_days(session: Session, limit: int = 31) -> list[DayRow]:
             .group_by(col(Task.workflow_id))
         ).all()
         counts = {w: int(n) for w, n in rows}
-    return [DayRow(r, counts.get(workflow_id_for(r.day), 0)) for r in records]
+    return [DayRow(r, counts.get(ids.day_reconciliation(r.day), 0)) for r in records]

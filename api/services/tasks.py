@@ -14,15 +14,15 @@ from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.notifications import NotifyInput
 from api.runtime import Runtime
 from api.services import ActionError
 from api.services.cases import update_error
 from db.engine import session_scope
 from db.models import AuditEntry, CaseRecord, Task, User
 from domain.tasks import may_complete
-from workflows.case_models import CompleteTaskInput
-from workflows.claim import ClaimWorkflow
+from payloads.notify import NotifyInput
+from payloads.tasks import CompleteTaskInput
+from workflows.human_tasks import TaskOwner
 
 ACTIVE = ("open", "claimed")
 
@@ -281,7 +281,7 @@ async def complete(
     handle = client.get_workflow_handle(task.workflow_id)
     try:
         await handle.execute_update(
-            ClaimWorkflow.complete_task,
+            TaskOwner.complete_task,
             CompleteTaskInput(
                 task_id=task_id,
                 outcome=outcome,

@@ -7,19 +7,23 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from pydantic import JsonValue
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.testing import ActivityEnvironment
 
-from activities.cases import CaseActivities, SyncCaseInput
-from activities.payment_models import ReissueInput
+from activities.cases import CaseActivities
 from activities.payments import PaymentActivities
-from activities.worklist import CloseTaskInput, OpenTaskInput, WorklistActivities
+from activities.worklist import WorklistActivities
 from core.identity import IdentityKeys
 from core.settings import Settings
 from db.models import AuditEntry, CaseEvent, Payment, Task
+from payloads.case_state import CaseEventRecord, CaseState, EventValue
+from payloads.payments import ReissueInput
+from payloads.records import SyncCaseInput
+from payloads.tasks import CloseTaskInput, OpenTaskInput
 from policy import PolicyBook
-from workflows.case_models import CaseEventRecord, CaseState
+from workflows.claim import ClaimWorkflow
 
 AT = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
 NEW_ACCOUNT = "6222020200556677881"
@@ -50,7 +54,11 @@ def test_a_completed_tasks_result_and_audit_keep_only_the_accounts_tail(engine: 
             at=AT,
         ),
     )
-    account = {"bank_code": "ICBC", "account_number": NEW_ACCOUNT, "account_name": "刘测试"}
+    account: dict[str, JsonValue] = {
+        "bank_code": "ICBC",
+        "account_number": NEW_ACCOUNT,
+        "account_name": "刘测试",
+    }
     run(
         worklist.close_task,
         CloseTaskInput(
@@ -95,7 +103,7 @@ def test_a_reissue_journals_the_new_accounts_bank_and_tail_and_the_ledger_pays_i
             )
         )
         session.commit()
-    payments = PaymentActivities(engine, settings, book)
+    payments = PaymentActivities(engine, settings, book, tell_case=ClaimWorkflow.payment_update)
     status = ActivityEnvironment().run(
         payments.reissue_or_cancel,
         ReissueInput(
@@ -122,12 +130,12 @@ def test_case_events_keep_only_the_accounts_tail(engine: Engine, settings: Setti
     case_id = f"ev{uuid.uuid4().hex[:10]}"
     state = CaseState(case_id=case_id, status="active", region_code="220100", opened_at=AT)
     state.event_seq = 1
-    account = {"bank_code": "ICBC", "account_number": NEW_ACCOUNT}
+    account: dict[str, EventValue] = {"bank_code": "ICBC", "account_number": NEW_ACCOUNT}
     state.unsynced_events = [
-        CaseEventRecord(seq=1, at=AT, type="bank_account_changed", data={"to": account})
+        CaseEventRecord(seq=1, at=AT, type="bank_account_changed", data=account)
     ]
     cases = CaseActivities(engine, IdentityKeys(settings.case_id_key))
     ActivityEnvironment().run(cases.sync_case, SyncCaseInput(state=state, at=AT))
     with Session(engine) as session:
         [event] = session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id)).all()
-    assert event.data == {"to": {"bank_code": "ICBC", "account_tail": "7881"}}
+    assert event.data == {"bank_code": "ICBC", "account_tail": "7881"}

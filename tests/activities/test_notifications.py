@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import ActivityEnvironment
 
-from activities.notifications import NotificationActivities, NotifyInput
+from activities.notifications import NotificationActivities
 from notifications.channels import SmsLogChannel, SmtpEmailChannel
+from notifications.outbox import Outbox
 from notifications.smtp_sink import SinkHandle
+from payloads.notify import NotifyInput
 from tests.utils.temporal import notifications_of
 
 AT = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
@@ -53,7 +55,9 @@ def test_email_sent_once_even_when_the_activity_runs_again(
     engine: Engine, smtp_sink: SinkHandle
 ) -> None:
     acts = NotificationActivities(
-        engine, SmtpEmailChannel("127.0.0.1", smtp_sink.port, "noreply@test"), SmsLogChannel()
+        Outbox(
+            engine, SmtpEmailChannel("127.0.0.1", smtp_sink.port, "noreply@test"), SmsLogChannel()
+        )
     )
     case_id = uuid.uuid4().hex[:20]
     env = ActivityEnvironment()
@@ -69,10 +73,12 @@ def test_failed_delivery_is_kept_pending_and_retried_once_it_works(
     engine: Engine, smtp_sink: SinkHandle
 ) -> None:
     down = NotificationActivities(
-        engine, SmtpEmailChannel("127.0.0.1", 1, "noreply@test", timeout=1), SmsLogChannel()
+        Outbox(engine, SmtpEmailChannel("127.0.0.1", 1, "noreply@test", timeout=1), SmsLogChannel())
     )
     up = NotificationActivities(
-        engine, SmtpEmailChannel("127.0.0.1", smtp_sink.port, "noreply@test"), SmsLogChannel()
+        Outbox(
+            engine, SmtpEmailChannel("127.0.0.1", smtp_sink.port, "noreply@test"), SmsLogChannel()
+        )
     )
     case_id = uuid.uuid4().hex[:20]
     env = ActivityEnvironment()
@@ -86,7 +92,7 @@ def test_failed_delivery_is_kept_pending_and_retried_once_it_works(
 
 def test_sms_channel_logs_to_the_outbox_and_no_contact_is_recorded(engine: Engine) -> None:
     acts = NotificationActivities(
-        engine, SmtpEmailChannel("127.0.0.1", 1, "x@test"), SmsLogChannel()
+        Outbox(engine, SmtpEmailChannel("127.0.0.1", 1, "x@test"), SmsLogChannel())
     )
     case_id = uuid.uuid4().hex[:20]
     env = ActivityEnvironment()

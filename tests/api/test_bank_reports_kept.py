@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from activities.payment_models import StatusReportRef
 from api.routes import bank_webhook
 from api.routes.bank_webhook import keep_report
 from db.models import BankStatusReport
+from payloads.payments import StatusReportRef
 
 BODY = b"<?xml version='1.0' encoding='UTF-8'?><Document>\xe6\x94\xaf\xe4\xbb\x98</Document>"
 

@@ -19,6 +19,7 @@ from domain.entitlement import add_months
 from tests.utils import factories as f
 from tests.utils.api import case_when, login
 from tests.utils.temporal import today
+from workflows import ids
 
 pytestmark = pytest.mark.asyncio
 ISSUE_EXAMPLE = "220102197001010018"  # born 1970-01-01, a man: refused before (issue 9 §1)
@@ -115,7 +116,7 @@ async def test_under_16_on_the_separation_date_is_422_naming_the_identity_number
         assert "working age of 16" in detail["msg"]
     case_id = IdentityKeys(settings.case_id_key).case_id(young, sep)
     with pytest.raises(RPCError) as err:
-        await env.client.get_workflow_handle(f"case-{case_id}").describe()
+        await env.client.get_workflow_handle(ids.case(case_id)).describe()
     assert err.value.status == RPCStatusCode.NOT_FOUND
 
     recent = (await today(env)) - timedelta(days=3)
@@ -152,7 +153,7 @@ async def test_a_separation_date_without_a_policy_in_force_is_422_and_starts_not
         assert "2019-01-01" in detail["msg"]
     case_id = IdentityKeys(settings.case_id_key).case_id(nid, sep)
     with pytest.raises(RPCError) as err:
-        await env.client.get_workflow_handle(f"case-{case_id}").describe()
+        await env.client.get_workflow_handle(ids.case(case_id)).describe()
     assert err.value.status == RPCStatusCode.NOT_FOUND
 
 

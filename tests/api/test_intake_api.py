@@ -16,6 +16,7 @@ from core.settings import Settings
 from tests.utils import factories as f
 from tests.utils.api import case_when, login
 from tests.utils.temporal import notifications_of, today
+from workflows import ids
 
 pytestmark = pytest.mark.asyncio
 BAD_USCC = "91110000600037341X"  # wrong check character
@@ -145,7 +146,7 @@ async def test_bad_input_is_422_naming_the_field_and_starts_nothing(
     assert listed.json() == []
     case_id = IdentityKeys(settings.case_id_key).case_id(nid, sep)
     with pytest.raises(RPCError) as err:
-        await env.client.get_workflow_handle(f"case-{case_id}").describe()
+        await env.client.get_workflow_handle(ids.case(case_id)).describe()
     assert err.value.status == RPCStatusCode.NOT_FOUND
 
 

@@ -28,6 +28,7 @@ from tests.utils import factories as f
 from tests.utils.api import login
 from tests.utils.temporal import advance, eventually, state_when, today
 from worker import create_worker
+from workflows import ids
 
 pytestmark = pytest.mark.asyncio
 REGION = "220100"  # 755.00 a month since 2023-10-01 (seed 002)
@@ -112,7 +113,7 @@ async def test_a_raise_written_mid_case_pays_the_next_month_and_a_broken_file_is
     case_id = made.json()["case_id"]
     reg = await web.post("/api/v1/registrations", json=f.registration_json(nid, sep), headers=clerk)
     assert reg.status_code == 201, reg.text
-    handle = env.client.get_workflow_handle(f"case-{case_id}")
+    handle = env.client.get_workflow_handle(ids.case(case_id))
     s = await state_when(handle, lambda s: any(t.startswith("review_claim") for t in s.tasks))
     review = next(t for t in s.tasks if t.startswith("review_claim"))
     done = await web.post(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from tests.utils.api import login
 from tests.utils.temporal import today
+from workflows import ids
 
 
 async def test_reconciliation_is_for_finance_and_past_days_only(
@@ -23,7 +24,7 @@ async def test_reconciliation_is_for_finance_and_past_days_only(
     assert now.status_code == 422 and now.json()["detail"][0]["loc"] == ["body", "day"]
     started = await api.post(url, json=past, headers=fin)
     assert started.status_code == 202
-    assert started.json()["workflow_id"] == f"reconcile-{past['day']}"
+    assert started.json()["workflow_id"] == ids.day_reconciliation(date.fromisoformat(past["day"]))
     assert (await api.post(url, json=past, headers=fin)).status_code == 202  # once only
     # a day nobody reconciled has no report (yesterday's may exist: other tests share the
     # database, and no worker runs here to finish the one just started)

@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from tests.utils import factories as f
 from tests.utils.api import case_when, login
 from tests.utils.temporal import today
+from workflows import ids
 
 
 async def _task(api: httpx.AsyncClient, h: dict[str, str], case_id: str, kind: str) -> Any:
@@ -84,7 +85,7 @@ async def test_completing_a_task_whose_case_workflow_closed_is_409(
     r = await api.post("/api/v1/registrations", json=f.registration_json(nid, sep), headers=clerk)
     case_id = r.json()["case_id"]
     task = await _task(api, sup, case_id, "employer_report_overdue")
-    await env.client.get_workflow_handle(f"case-{case_id}").terminate("test: closed meanwhile")
+    await env.client.get_workflow_handle(ids.case(case_id)).terminate("test: closed meanwhile")
     resp = await api.post(
         f"/api/v1/tasks/{task['task_id']}/complete", json={"outcome": "ordered"}, headers=sup
     )

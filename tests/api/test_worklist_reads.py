@@ -29,6 +29,7 @@ from core.settings import Settings
 from db.models import User
 from domain.identifiers import mask_national_id
 from tests.utils import factories as f
+from workflows import ids
 
 NOW = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 
@@ -84,7 +85,7 @@ def _seed_tasks(engine: Engine, group: str, holder: str) -> str:
                 task_id=f"case-{case_id}:review_claim:{i}",
                 kind="review_claim",
                 case_id=case_id,
-                workflow_id=f"case-{case_id}",
+                workflow_id=ids.case(case_id),
                 group=group,
                 original_group="reviewer" if escalated else None,
                 assignee=holder if status == "claimed" else None,

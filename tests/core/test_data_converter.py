@@ -9,15 +9,16 @@ from decimal import Decimal
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from core.temporal import PLAIN_CONVERTER, type_adapter
+from payloads.case_io import ClaimInput
+from payloads.case_state import CaseState
 from tests.utils import factories as f
-from workflows.case_models import CaseState, ClaimInput
 
 
 def _claim() -> ClaimInput:
     nid, sep = f.national_id(), date(2026, 11, 1)
     state = CaseState(case_id="abc", status="in_review", region_code="220100")
-    state.employer_report = f.employer_report(nid, sep)
-    state.registration = f.registration(nid, sep)
+    state.intake.employer_report = f.employer_report(nid, sep)
+    state.intake.registration = f.registration(nid, sep)
     return ClaimInput(case_id="abc", state=state)
 
 

@@ -29,13 +29,15 @@ from core.codec import ENCODING
 from core.temporal import PLAIN_CONVERTER
 from db.models import AuditEntry, Notification, Payment, PaymentRun, Task
 from notifications.smtp_sink import SinkHandle
+from payloads.payments import PaymentRunInput
 from tests.utils import factories as f
 from tests.utils.api import case_when, login
 from tests.utils.temporal import CONVERTER, advance, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import REGION, Stack, _task_id, state_when_run
+from workflows import ids
 from workflows.claim import ClaimWorkflow
-from workflows.payment_run import PaymentRunInput, PaymentRunWorkflow
+from workflows.payment_run import PaymentRunWorkflow
 
 stack = test_payment_run.stack  # the real stack: our API and worker, and the simulated bank
 ENCRYPTED = base64.b64encode(ENCODING).decode()
@@ -131,7 +133,7 @@ async def _case_through_a_payment_run(
         run = await env.client.start_workflow(
             PaymentRunWorkflow.run,
             PaymentRunInput(run_id=run_id, region_code=REGION, cutoff=await today(env)),
-            id=f"payment-run-{run_id}",
+            id=ids.payment_run(run_id),
             task_queue=stack.settings.task_queue,
         )
         finance = await login(api, "finance")
@@ -158,7 +160,7 @@ def _remove(engine: Engine, case_id: str, run_id: str) -> None:
     """This test's ledger rows go: the reconciliation tests compare a day's ledger with a bank."""
     with Session(engine) as session:
         session.exec(delete(Payment).where(col(Payment.case_id) == case_id))  # type: ignore[call-overload]
-        session.exec(delete(Task).where(col(Task.workflow_id) == f"payment-run-{run_id}"))  # type: ignore[call-overload]
+        session.exec(delete(Task).where(col(Task.workflow_id) == ids.payment_run(run_id)))  # type: ignore[call-overload]
         session.exec(delete(PaymentRun).where(col(PaymentRun.run_id) == run_id))  # type: ignore[call-overload]
         session.commit()
 
@@ -181,8 +183,8 @@ async def test_histories_logs_and_outbox_hold_no_identity_or_account_number(
         # the histories as the server stores them: read by a client without the codec
         raw = Client(env.client.service_client, namespace="default", data_converter=PLAIN_CONVERTER)
         histories: list[WorkflowHistory] = [
-            await raw.get_workflow_handle(f"case-{case_id}").fetch_history(),
-            await raw.get_workflow_handle(f"payment-run-{run_id}").fetch_history(),
+            await raw.get_workflow_handle(ids.case(case_id)).fetch_history(),
+            await raw.get_workflow_handle(ids.payment_run(run_id)).fetch_history(),
         ]
         exported = [h.to_json_dict() for h in histories]
         assert _found(secret, _texts(exported)) == set(), "personal data in a history"

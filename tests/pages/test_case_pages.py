@@ -15,11 +15,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.models import CaseRecord
 from domain.identifiers import mask_national_id
+from payloads.case_io import ClaimInput
 from tests.pages.helpers import case_in_review, csrf_of, page_login
 from tests.utils import factories as f
 from tests.utils.api import case_when, login
 from tests.utils.temporal import today
-from workflows.case_models import ClaimInput
+from workflows import ids
 from workflows.claim import ClaimWorkflow
 
 
@@ -167,7 +168,7 @@ async def test_a_case_whose_read_model_is_not_written_yet_says_it_is_opening(
     case_id = "opening0000000000001"
     # on a task queue no worker polls: the workflow exists, nothing writes its row
     await env.client.start_workflow(
-        ClaimWorkflow.run, ClaimInput(case_id=case_id), id=f"case-{case_id}", task_queue="idle"
+        ClaimWorkflow.run, ClaimInput(case_id=case_id), id=ids.case(case_id), task_queue="idle"
     )
     await page_login(api, "clerk")
     api.cookies.set("flash", "intake%20ok", path="/staff")

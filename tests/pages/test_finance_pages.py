@@ -27,6 +27,7 @@ from tests.workflows.test_payment_run import (
     _task_id,
     state_when_run,
 )
+from workflows import ids
 
 stack = test_payment_run.stack  # the real stack: our API and worker, and the simulated bank
 
@@ -80,7 +81,7 @@ def _seed(engine: Engine, settled_on: date) -> tuple[str, Payment, Task]:
     task = Task(
         task_id=f"payment_returned-{returned.end_to_end_id}",
         kind="payment_returned",
-        workflow_id=f"payment-run-{run_id}",
+        workflow_id=ids.payment_run(run_id),
         group="finance",
         title="Payment returned",
         created_at=datetime.now(UTC),
@@ -89,7 +90,7 @@ def _seed(engine: Engine, settled_on: date) -> tuple[str, Payment, Task]:
     release = Task(
         task_id=f"payment_run_release-{run_id}",
         kind="payment_run_release",
-        workflow_id=f"payment-run-{run_id}",
+        workflow_id=ids.payment_run(run_id),
         group="finance",
         status="completed",
         outcome="release",
@@ -112,7 +113,7 @@ def _remove(engine: Engine, run_ids: list[str]) -> None:
     """Seeded rows go again: the reconciliation tests compare a day's ledger with the bank."""
     with Session(engine) as session:
         session.exec(delete(Payment).where(col(Payment.run_id).in_(run_ids)))  # type: ignore[call-overload]
-        flows = [f"payment-run-{r}" for r in run_ids]
+        flows = [ids.payment_run(r) for r in run_ids]
         session.exec(delete(Task).where(col(Task.workflow_id).in_(flows)))  # type: ignore[call-overload]
         session.exec(delete(PaymentRun).where(col(PaymentRun.run_id).in_(run_ids)))  # type: ignore[call-overload]
         session.commit()

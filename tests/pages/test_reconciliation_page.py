@@ -19,6 +19,7 @@ from db.models import Payment, ReconciliationRecord, Task
 from tests.pages.helpers import csrf_of, page_login
 from tests.pages.test_finance_pages import _payment
 from tests.utils.temporal import today
+from workflows import ids
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def day(engine: Engine) -> Iterator[date]:
     yield picked
     with Session(engine) as session:
         session.exec(delete(Payment).where(col(Payment.settled_on).in_([picked])))  # type: ignore[call-overload]
-        session.exec(delete(Task).where(col(Task.workflow_id) == f"reconcile-{picked}"))  # type: ignore[call-overload]
+        session.exec(delete(Task).where(col(Task.workflow_id) == ids.day_reconciliation(picked)))  # type: ignore[call-overload]
         session.exec(delete(ReconciliationRecord).where(col(ReconciliationRecord.day) == picked))  # type: ignore[call-overload]
         session.commit()
 
@@ -56,7 +57,7 @@ def _seed_mismatched(engine: Engine, day: date) -> tuple[Payment, Task]:
     task = Task(
         task_id=f"reconciliation_mismatch-{day:%Y%m%d}-{premium.end_to_end_id}",
         kind="reconciliation_mismatch",
-        workflow_id=f"reconcile-{day}",
+        workflow_id=ids.day_reconciliation(day),
         group="finance",
         title="Statement mismatch",
         created_at=datetime.now(UTC),
@@ -140,7 +141,7 @@ async def test_reconciling_a_day_by_hand_checks_the_day_and_starts_once(
     started = await api.post(url, data={"csrf_token": token, "day": past.isoformat()})
     assert started.status_code == 303, started.text
     assert started.headers["location"] == f"{url}?day={past}"
-    desc = await env.client.get_workflow_handle(f"reconcile-{past}").describe()
+    desc = await env.client.get_workflow_handle(ids.day_reconciliation(past)).describe()
     assert desc.workflow_type == "ReconciliationWorkflow"
     again = await api.post(url, data={"csrf_token": token, "day": past.isoformat()})
     assert again.status_code == 303  # already started: not started twice, no error

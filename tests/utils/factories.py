@@ -8,7 +8,7 @@ from typing import Any
 
 from stdnum.cn import ric
 
-from workflows.case_models import BankAccount, EmployerReport, Registration
+from payloads.submissions import BankAccount, EmployerReport, Registration
 
 _seq = itertools.count(1)
 USCC = "91110000600037341L"  # a valid unified social credit code (checked in domain tests)

@@ -18,8 +18,10 @@ from core.codec import EncryptionCodec, data_converter
 from core.settings import Settings
 from db.models import CaseRecord, Notification, Task
 from domain.calendar import AGENCY_TZ
-from workflows.case_models import CaseState, ClaimInput, EmployerReport, Registration
-from workflows.claim import EMPLOYER_REPORT_SIGNAL, REGISTRATION_SIGNAL, ClaimWorkflow
+from payloads.case_state import CaseState
+from payloads.submissions import EmployerReport, Registration
+from workflows.claim import ClaimWorkflow
+from workflows.claim.submit import submit
 
 T = TypeVar("T")
 
@@ -42,16 +44,8 @@ async def today(env: WorkflowEnvironment) -> date:
 async def signal_case(
     client: Client, task_queue: str, case_id: str, item: EmployerReport | Registration
 ) -> WorkflowHandle[Any, Any]:
-    """Signal-with-start, exactly as the API does it."""
-    name = EMPLOYER_REPORT_SIGNAL if isinstance(item, EmployerReport) else REGISTRATION_SIGNAL
-    return await client.start_workflow(
-        ClaimWorkflow.run,
-        ClaimInput(case_id=case_id),
-        id=f"case-{case_id}",
-        task_queue=task_queue,
-        start_signal=name,
-        start_signal_args=[item],
-    )
+    """Signal-with-start, as the API does it."""
+    return await submit(client, task_queue, case_id, item)
 
 
 async def eventually(

@@ -27,7 +27,6 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.medical_coverage import MedicalCoverageActivities
-from activities.medical_models import CoverageView, EnrolInput
 from api.clock import SystemClock
 from api.main import create_app
 from bank.config import BankConfig
@@ -38,6 +37,7 @@ from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLi
 from db.models import Payment, Task
 from medagency.config import AgencyConfig
 from medagency.testing import serve_agency
+from payloads.medical import CoverageView, EnrolInput, MedicalDeclarationInput
 from policy import PolicyBook
 from tests.browser.conftest import free_port
 from tests.conftest import ROOT
@@ -45,8 +45,9 @@ from tests.utils import factories as f
 from tests.utils import template_database
 from tests.utils.temporal import CONVERTER
 from worker import create_worker
+from workflows import ids
 from workflows.medical_calendar import MedicalCalendarWorkflow
-from workflows.medical_declaration import MedicalDeclarationInput, MedicalDeclarationWorkflow
+from workflows.medical_declaration import MedicalDeclarationWorkflow
 
 database_url, engine, settings = (
     template_database.database_url,
@@ -193,7 +194,7 @@ async def start_declaration(
     return await env.client.start_workflow(
         MedicalDeclarationWorkflow.run,
         MedicalDeclarationInput(region_code=REGION, month=month),
-        id=f"medical-declaration-{REGION}-{month:%Y%m}{suffix}",
+        id=f"{ids.medical_declaration(REGION, month)}{suffix}",
         task_queue=task_queue,
     )
 

@@ -16,14 +16,16 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.payment_models import AppliedChange
 from core.settings import Settings
 from db.models import CaseEvent, Payment
+from payloads.case_io import CheckInInput
+from payloads.case_state import CaseState
+from payloads.payments import AppliedChange
+from payloads.tasks import CompleteTaskInput
 from policy import POLICY_DIR, load_policy_book
 from tests.utils import factories as f
 from tests.utils.temporal import advance, eventually, signal_case, state_when, today
 from worker import create_worker
-from workflows.case_models import CaseState, CheckInInput, CompleteTaskInput
 from workflows.claim import ClaimWorkflow
 
 CLERK: dict[str, Any] = {"actor": "clerk", "actor_roles": ["clerk"]}
@@ -179,7 +181,7 @@ async def test_a_bank_status_told_twice_is_one_event_on_the_timeline(
     settled = AppliedChange(end_to_end_id=e2e, case_id=s.case_id, month=1, status="settled")
     returned = AppliedChange(end_to_end_id=e2e, case_id=s.case_id, month=1, status="returned")
     for change in (returned, returned, settled, settled):
-        await h.signal("payment_update", change)
+        await h.signal(ClaimWorkflow.payment_update, change)
     await state_when(h, lambda s: len(s.payment_updates) == 2 and not s.unsynced_events)
 
     def events() -> list[str]:

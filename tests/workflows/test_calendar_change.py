@@ -17,11 +17,11 @@ from temporalio.testing import WorkflowEnvironment
 from db.models import CaseEvent, Task
 from domain.calendar import AGENCY_TZ
 from domain.deadlines import deadline_expiry
+from payloads.case_io import ExtendDeadlineInput
 from tests.utils import factories as f
 from tests.utils.api import login
 from tests.utils.calendar_years import fixture_days, fixture_toml, no_loaded_years, put_year
 from tests.utils.temporal import case_row, eventually, signal_case, state_when
-from workflows.case_models import ExtendDeadlineInput
 from workflows.claim import ClaimWorkflow
 
 pytestmark = pytest.mark.asyncio

@@ -1,8 +1,6 @@
 """Replay of the calendar workflows (payout calendar, daily reconciliation timer) and of a
 day's reconciliation with a mismatch: recorded histories in tests/histories/calendars/ must
-replay on today's code. The `*_child.json` ones were recorded before the runs were started
-by an activity (`start-runs-by-activity`): they start the run as an abandoned child, and
-today's code must still replay them.
+replay on today's code.
 
 Record with `RECORD_HISTORIES=1 make test PYTEST_ARGS=tests/workflows/test_calendar_replay.py`."""
 
@@ -25,15 +23,16 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from db.models import Payment, ReconciliationRecord, Task
+from payloads.reconciliation import ReconcileDayInput
+from payloads.tasks import CompleteTaskInput
 from tests.conftest import ROOT
 from tests.utils.temporal import CONVERTER, advance, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
-from workflows.case_models import CompleteTaskInput
+from workflows import ids
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
 from workflows.reconciliation import (
     DailyReconciliationWorkflow,
-    ReconcileDayInput,
     ReconciliationWorkflow,
     ensure_daily_reconciliation,
 )
@@ -87,8 +86,8 @@ async def test_fresh_calendar_histories_replay(
         month = now if now.day < 10 else now.replace(day=28) + timedelta(days=4)
         payout = month.replace(day=10)
         await advance(env, (payout - now).days + 2)
-        calendar = await _first_run_closed(env, f"payout-calendar-{region}")
-        daily = await _first_run_closed(env, "reconciliation-daily")
+        calendar = await _first_run_closed(env, ids.payout_calendar(region))
+        daily = await _first_run_closed(env, ids.DAILY_RECONCILIATION)
     await _replayer().replay_workflow(_keep("payout_calendar_run_started", calendar))
     await _replayer().replay_workflow(_keep("daily_reconciliation_day_started", daily))
 
@@ -124,10 +123,10 @@ async def test_fresh_reconciliation_history_with_a_mismatch_replays(
             handle = await env.client.start_workflow(
                 ReconciliationWorkflow.run,
                 ReconcileDayInput(day=day),
-                id=f"reconcile-{day}",
+                id=ids.day_reconciliation(day),
                 task_queue=task_queue,
             )
-            task_id = f"reconciliation_mismatch-{day:%Y%m%d}-{e2e}"
+            task_id = ids.mismatch_task(day, e2e)
             for _ in range(1200):  # a generous bound for a loaded machine
                 with Session(engine) as session:
                     if session.get(Task, task_id) is not None:
@@ -150,7 +149,9 @@ async def test_fresh_reconciliation_history_with_a_mismatch_replays(
     finally:
         with Session(engine) as session:
             session.execute(delete(Payment).where(col(Payment.end_to_end_id) == e2e))
-            session.execute(delete(Task).where(col(Task.workflow_id) == f"reconcile-{day}"))
+            session.execute(
+                delete(Task).where(col(Task.workflow_id) == ids.day_reconciliation(day))
+            )
             session.execute(
                 delete(ReconciliationRecord).where(col(ReconciliationRecord.day) == day)
             )

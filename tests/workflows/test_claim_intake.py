@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from payloads.tasks import CompleteTaskInput
 from tests.utils import factories as f
 from tests.utils.temporal import (
     advance,
@@ -19,7 +20,6 @@ from tests.utils.temporal import (
     tasks_of,
     today,
 )
-from workflows.case_models import CompleteTaskInput
 from workflows.claim import ClaimWorkflow
 
 
@@ -37,10 +37,10 @@ async def test_employer_first_then_registration_meet_in_one_case_in_review(
     h2 = await signal_case(env.client, task_queue, "c1" + nid[-6:], f.registration(nid, sep))
     assert h2.id == h.id
     s = await state_when(h, lambda s: s.status == "in_review")
-    assert s.proposal is not None
-    assert s.proposal.eligible is True
-    assert s.proposal.months == 18  # 72 contribution months: 5 to <10 years (社会保险法 art. 46)
-    assert str(s.proposal.monthly_amount) == "755.00"  # Changchun from 2023-10-01 (seed 002)
+    assert s.review is not None
+    assert s.review.proposal.eligible is True
+    assert s.review.proposal.months == 18  # 72 contribution months: 5 to <10 years (art. 46)
+    assert str(s.review.proposal.monthly_amount) == "755.00"  # Changchun from 2023-10-01 (002)
     row = await eventually(
         lambda: case_row(engine, s.case_id), lambda r: r is not None and r.status == "in_review"
     )
@@ -59,7 +59,7 @@ async def test_claimant_first_then_employer_report_meet_in_one_case(
     assert s.deadlines["employer_report"].start == sep
     await signal_case(env.client, task_queue, case_id, f.employer_report(nid, sep))
     s = await state_when(h, lambda s: s.status == "in_review")
-    assert s.deadlines["registration"].met_on == s.registration_date
+    assert s.deadlines["registration"].met_on == s.intake.registration_date
 
 
 async def test_registration_reminders_at_policy_offsets_then_lapse_at_day_30(

@@ -13,12 +13,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from activities.medical_models import StopInput
 from db.medical import MedicalDeclaration, MedicalDeclarationLine
 from db.models import PaymentRun
 from domain.calendar import AGENCY_TZ
 from domain.entitlement import add_months
 from domain.medical import declaration_window, month_key
+from payloads.medical import StopInput
+from payloads.payments import PaymentRunInput
+from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
 from tests.utils import factories as f
 from tests.workflows import medical_stack
@@ -34,9 +36,9 @@ from tests.workflows.medical_stack import (
     premiums,
     start_declaration,
 )
-from workflows.case_models import CompleteTaskInput
+from workflows import ids
 from workflows.medical_calendar import ensure_medical_calendars
-from workflows.payment_run import PaymentRunInput, PaymentRunWorkflow
+from workflows.payment_run import PaymentRunWorkflow
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
 AGENCY_ACCOUNT = "6222020200880000019"  # policy/220100.toml [periods.medical.agency_account]
@@ -127,7 +129,7 @@ async def _paid_to_the_agency_by_the_payment_run(
     run = await env.client.start_workflow(
         PaymentRunWorkflow.run,
         PaymentRunInput(run_id=run_id, region_code=REGION, cutoff=today),
-        id=f"payment-run-{run_id}",
+        id=ids.payment_run(run_id),
         task_queue=task_queue,
     )
     await eventually(lambda: _run(stack.engine, run_id), lambda r: r == "awaiting_release")
@@ -219,14 +221,14 @@ async def test_the_calendar_starts_the_months_declaration_when_its_window_opens(
         await ensure_medical_calendars(env.client, [REGION], task_queue)  # idempotent
         await advance(env, max((window.opens - today).days, 0) + 1)
         await eventually(lambda: batch(stack.engine, f"{REGION}-{window.month:%Y%m}"))
-        handle = env.client.get_workflow_handle(f"medical-declaration-{REGION}-{window.month:%Y%m}")
+        handle = env.client.get_workflow_handle(ids.medical_declaration(REGION, window.month))
         desc = await handle.describe()
         assert desc.workflow_type == "MedicalDeclarationWorkflow"
         opens = datetime.combine(window.opens, time(9), tzinfo=AGENCY_TZ)
         assert desc.start_time >= opens
         await keep_history(
             "calendar_started_declaration",
-            env.client.get_workflow_handle(f"medical-calendar-{REGION}"),
+            env.client.get_workflow_handle(ids.medical_calendar(REGION)),
         )
-        calendar = await env.client.get_workflow_handle(f"medical-calendar-{REGION}").describe()
+        calendar = await env.client.get_workflow_handle(ids.medical_calendar(REGION)).describe()
         assert calendar.status is not None and calendar.status.name == "RUNNING"

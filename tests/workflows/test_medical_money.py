@@ -14,10 +14,12 @@ from sqlmodel import Session, col, select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from activities.medical_models import CashOptionInput
 from db.models import AuditEntry, Payment
 from domain.calendar import AGENCY_TZ
 from domain.medical import month_key
+from payloads.medical import CashOptionInput
+from payloads.payments import PaymentRunInput
+from payloads.tasks import CompleteTaskInput
 from tests.workflows import medical_stack
 from tests.workflows.medical_stack import (
     ACCOUNT,
@@ -33,8 +35,8 @@ from tests.workflows.medical_stack import (
     start_declaration,
     task_of,
 )
-from workflows.case_models import CompleteTaskInput
-from workflows.payment_run import PaymentRunInput, PaymentRunWorkflow
+from workflows import ids
+from workflows.payment_run import PaymentRunWorkflow
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
 
@@ -163,7 +165,7 @@ async def _paid_to_the_claimant(
     run = await env.client.start_workflow(
         PaymentRunWorkflow.run,
         PaymentRunInput(run_id=run_id, region_code=REGION, cutoff=today),
-        id=f"payment-run-{run_id}",
+        id=ids.payment_run(run_id),
         task_queue=task_queue,
     )
     release = await found(lambda: task_of(stack.engine, "payment_run_release", run_id))

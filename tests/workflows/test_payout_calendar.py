@@ -14,11 +14,12 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from db.models import Payment, PaymentRun, Task
+from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
 from tests.utils.temporal import advance, eventually, today
-from workflows.case_models import CompleteTaskInput
+from workflows import ids
 from workflows.payment_run import PaymentRunWorkflow
-from workflows.payout_calendar import ensure_payout_calendars, run_id_for
+from workflows.payout_calendar import ensure_payout_calendars
 
 
 async def test_calendar_starts_the_payout_day_run_then_waits_for_the_next(
@@ -32,7 +33,7 @@ async def test_calendar_starts_the_payout_day_run_then_waits_for_the_next(
     day = now if now.day < 10 else (now.replace(day=1) + timedelta(days=32)).replace(day=1)
     payout = day.replace(day=10)
     await advance(env, (payout - now).days + 1)
-    run = env.client.get_workflow_handle(f"payment-run-{run_id_for(region, payout)}")
+    run = env.client.get_workflow_handle(ids.payment_run(ids.payment_run_id(region, payout)))
     for _ in range(200):
         try:
             desc = await run.describe()
@@ -42,7 +43,7 @@ async def test_calendar_starts_the_payout_day_run_then_waits_for_the_next(
     else:
         raise AssertionError("the payout day's run was not started")
     assert desc.workflow_type == "PaymentRunWorkflow"
-    calendar = await env.client.get_workflow_handle(f"payout-calendar-{region}").describe()
+    calendar = await env.client.get_workflow_handle(ids.payout_calendar(region)).describe()
     assert calendar.status is not None and calendar.status.name == "RUNNING"
 
 
@@ -56,7 +57,7 @@ async def test_a_run_that_ends_after_the_calendar_moved_on_does_not_stop_the_clo
     now = await today(env)
     day = now if now.day < 10 else (now.replace(day=1) + timedelta(days=32)).replace(day=1)
     payout = day.replace(day=10)
-    run_id = run_id_for(region, payout)
+    run_id = ids.payment_run_id(region, payout)
     at = await env.get_current_time()
     with Session(engine) as session:  # one obligation, so the run waits for its release
         # the database outlives each test's server: forget a run of that day made before
@@ -81,8 +82,8 @@ async def test_a_run_that_ends_after_the_calendar_moved_on_does_not_stop_the_clo
         session.commit()
     await ensure_payout_calendars(env.client, [region], task_queue)
     await advance(env, (payout - now).days + 2)  # the run waits; the calendar moved on
-    release = await eventually(lambda: _task(engine, f"payment-run-{run_id}"))
-    run = env.client.get_workflow_handle(f"payment-run-{run_id}")
+    release = await eventually(lambda: _task(engine, ids.payment_run(run_id)))
+    run = env.client.get_workflow_handle(ids.payment_run(run_id))
     await run.execute_update(
         PaymentRunWorkflow.complete_task,
         CompleteTaskInput(

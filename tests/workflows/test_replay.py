@@ -1,16 +1,17 @@
 """Replay: recorded histories in tests/histories/ must replay on today's workflow code, so an
 incompatible change fails CI, not production (ARCHITECTURE.md "Long-running workflows").
 
-Record new ones with `RECORD_HISTORIES=1 make test PYTEST_ARGS=tests/workflows/test_replay.py`
-and commit them, before changing the workflow. They are written to tests/histories/claim/; the
-files directly in tests/histories/ are older recordings (before the read model was written by a
-local activity, `sync-case-local`) and stay, so both paths keep replaying."""
+Record them with `RECORD_HISTORIES=1 make test PYTEST_ARGS=tests/workflows/test_replay.py`
+and commit them. They go to tests/histories/claim/; a 24-month case, every run of its chain
+of continue-as-new (one per benefit month), to tests/histories/claim/24_months/."""
 
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -21,26 +22,43 @@ from temporalio.worker import Replayer, Worker
 from db.calendar_years import store_year
 from domain.calendar import AGENCY_TZ
 from domain.calendar_documents import parse_year_document
+from payloads.case_io import CalendarChanged, CheckInInput
+from payloads.case_state import CaseState
+from payloads.tasks import CompleteTaskInput
 from tests.utils import factories as f
 from tests.utils.calendar_years import fixture_days, fixture_toml, no_loaded_years
 from tests.utils.temporal import CONVERTER, advance, signal_case, state_when, today
-from workflows.case_models import CalendarChanged, CheckInInput, CompleteTaskInput
 from workflows.claim import ClaimWorkflow
 
-HISTORIES = Path(__file__).resolve().parent.parent / "histories"
-RECORDED = [*sorted(HISTORIES.glob("*.json")), *sorted((HISTORIES / "claim").glob("*.json"))]
+HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "claim"
+CHAIN = HISTORIES / "24_months"
+RECORDED = [*sorted(HISTORIES.glob("*.json")), *sorted(CHAIN.glob("*.json"))]
+MONTHS = 24
 
 
 def _replayer() -> Replayer:
     return Replayer(workflows=[ClaimWorkflow], data_converter=CONVERTER)
 
 
-async def _keep(name: str, handle: WorkflowHandle) -> WorkflowHistory:  # type: ignore[type-arg]
-    history = await handle.fetch_history()
+def _save(path: Path, history: WorkflowHistory) -> WorkflowHistory:
     if os.environ.get("RECORD_HISTORIES"):
-        (HISTORIES / "claim").mkdir(exist_ok=True)
-        (HISTORIES / "claim" / f"{name}.json").write_text(history.to_json())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(history.to_json())
     return history
+
+
+async def _keep(name: str, handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
+    return _save(HISTORIES / f"{name}.json", await handle.fetch_history())
+
+
+def test_histories_are_recorded() -> None:
+    """The replay tests below have something to replay: the intake, review and month
+    boundary cases, and each of the 24 runs of a full entitlement."""
+    names = {p.stem for p in HISTORIES.glob("*.json")}
+    assert {"intake_lapse_late_accept", "intake_employer_overdue"} <= names
+    assert {"review_escalated_approved", "benefit_month_continue_as_new"} <= names
+    assert "calendar_recomputed" in names
+    assert len(list(CHAIN.glob("run_*.json"))) == MONTHS
 
 
 @pytest.mark.parametrize("path", RECORDED, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -84,10 +102,28 @@ async def test_fresh_intake_histories_replay(
     await _replayer().replay_workflow(await _keep("intake_employer_overdue", h2))
 
 
+async def _approved(
+    env: WorkflowEnvironment, task_queue: str, case_id: str, contribution_months: int = 72
+) -> WorkflowHandle[Any, Any]:
+    nid, sep = f.national_id(), await today(env)
+    report = f.employer_report(nid, sep, contribution_months=contribution_months)
+    h = await signal_case(env.client, task_queue, case_id + nid[-6:], report)
+    await signal_case(env.client, task_queue, case_id + nid[-6:], f.registration(nid, sep))
+    s = await state_when(h, lambda s: any(t.kind == "review_claim" for t in s.tasks.values()))
+    task_id = next(t for t in s.tasks if t.startswith("review_claim"))
+    await h.execute_update(
+        ClaimWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=task_id, outcome="approve", actor="reviewer", actor_roles=["reviewer"]
+        ),
+    )
+    return h
+
+
 async def test_fresh_review_history_replays(
     env: WorkflowEnvironment, worker: Worker, task_queue: str
 ) -> None:
-    """Review escalated past day 15, extended deadline refused, supervisor approves."""
+    """Review escalated past day 15, supervisor approves."""
     nid, sep = f.national_id(), await today(env)
     case_id = "r3" + nid[-6:]
     h = await signal_case(env.client, task_queue, case_id, f.employer_report(nid, sep))
@@ -110,18 +146,7 @@ async def test_month_boundary_continue_as_new_replays(
     env: WorkflowEnvironment, worker: Worker, task_queue: str
 ) -> None:
     """A benefit month checked in, owed, then continue-as-new carrying the whole state."""
-    nid, sep = f.national_id(), await today(env)
-    case_id = "r4" + nid[-6:]
-    h = await signal_case(env.client, task_queue, case_id, f.employer_report(nid, sep))
-    await signal_case(env.client, task_queue, case_id, f.registration(nid, sep))
-    s = await state_when(h, lambda s: any(t.kind == "review_claim" for t in s.tasks.values()))
-    task_id = next(t for t in s.tasks if t.startswith("review_claim"))
-    await h.execute_update(
-        ClaimWorkflow.complete_task,
-        CompleteTaskInput(
-            task_id=task_id, outcome="approve", actor="reviewer", actor_roles=["reviewer"]
-        ),
-    )
+    h = await _approved(env, task_queue, "r4")
     s = await state_when(h, lambda s: s.benefit is not None)
     await h.execute_update(ClaimWorkflow.check_in, CheckInInput(actor="clerk"))
     assert s.benefit is not None
@@ -134,6 +159,50 @@ async def test_month_boundary_continue_as_new_replays(
     await _replayer().replay_workflow(await latest.fetch_history())
 
 
+def _running(month: int) -> Callable[[CaseState], bool]:
+    return lambda s: s.benefit is not None and s.benefit.current == month
+
+
+def _next_run(history: WorkflowHistory) -> str | None:
+    """The run a history continued as new into, if it did."""
+    last = history.events[-1]
+    if last.HasField("workflow_execution_continued_as_new_event_attributes"):
+        return last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+    return None
+
+
+async def test_a_24_month_case_replays_across_every_continue_as_new(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str
+) -> None:
+    """10+ years of contributions: 24 months (社会保险法 art. 46), checked in every month, one
+    run per month; every run of the chain replays, and the last closes the case exhausted."""
+    h = await _approved(env, task_queue, "r5", contribution_months=130)
+    latest = env.client.get_workflow_handle(h.id)
+    s = await state_when(latest, lambda s: s.benefit is not None)
+    assert s.benefit is not None and len(s.benefit.months) == MONTHS
+    for month in s.benefit.months:
+        await state_when(latest, _running(month.month))
+        now = await today(env)
+        if now < month.start + timedelta(days=1):
+            await advance(env, (month.start - now).days + 1)
+        done = await latest.execute_update(ClaimWorkflow.check_in, CheckInInput(actor="clerk"))
+        assert done.month == month.month
+        await advance(env, (month.end - await today(env)).days + 1)
+    s = await state_when(latest, lambda s: s.status == "exhausted")
+    assert s.benefit is not None
+    assert [m.status for m in s.benefit.months] == ["checked_in"] * MONTHS
+    assert all(m.owed for m in s.benefit.months)
+
+    run_id: str | None = h.result_run_id
+    runs = 0
+    while run_id is not None:
+        runs += 1
+        history = await env.client.get_workflow_handle(h.id, run_id=run_id).fetch_history()
+        await _replayer().replay_workflow(_save(CHAIN / f"run_{runs:02d}.json", history))
+        run_id = _next_run(history)
+    assert runs == MONTHS
+
+
 async def test_calendar_recompute_history_replays(
     env: WorkflowEnvironment, worker: Worker, task_queue: str, engine: Engine
 ) -> None:
@@ -141,7 +210,7 @@ async def test_calendar_recompute_history_replays(
     (`calendar_changed`), its review task's due time moved."""
     await env.sleep(datetime(2033, 9, 20, 9, tzinfo=AGENCY_TZ) - await env.get_current_time())
     nid, sep = f.national_id(), await today(env)
-    case_id = "r5" + nid[-6:]
+    case_id = "r6" + nid[-6:]
     h = await signal_case(env.client, task_queue, case_id, f.employer_report(nid, sep))
     await signal_case(env.client, task_queue, case_id, f.registration(nid, sep))
     s = await state_when(h, lambda s: any(t.kind == "review_claim" for t in s.tasks.values()))
@@ -156,7 +225,9 @@ async def test_calendar_recompute_history_replays(
             actor="admin",
             at=await env.get_current_time(),
         )
-        await h.signal(ClaimWorkflow.calendar_changed, CalendarChanged(2033, stored.version))
+        await h.signal(
+            ClaimWorkflow.calendar_changed, CalendarChanged(year=2033, version=stored.version)
+        )
         s = await state_when(h, lambda s: not s.deadlines["review"].provisional)
     assert s.deadlines["review"].due_date == date(2033, 10, 10)  # after the block's weekend
     await _replayer().replay_workflow(await _keep("calendar_recomputed", h))

@@ -13,6 +13,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from db.models import Determination
+from payloads.case_io import ExtendDeadlineInput
+from payloads.case_state import CaseState, Entitlement
+from payloads.tasks import CompleteTaskInput
 from tests.utils import factories as f
 from tests.utils.temporal import (
     advance,
@@ -23,7 +26,6 @@ from tests.utils.temporal import (
     tasks_of,
     today,
 )
-from workflows.case_models import CaseState, CompleteTaskInput, ExtendDeadlineInput
 from workflows.claim import ClaimWorkflow
 
 REVIEWER: dict[str, Any] = {"actor": "reviewer", "actor_roles": ["reviewer"]}
@@ -45,6 +47,12 @@ def _review_task(s: CaseState) -> str:
     return next(t.task_id for t in s.tasks.values() if t.kind == "review_claim")
 
 
+def _entitlement(s: CaseState) -> Entitlement:
+    assert s.review is not None and s.review.decision is not None
+    assert s.review.decision.entitlement is not None
+    return s.review.decision.entitlement
+
+
 @pytest.mark.parametrize(
     ("contribution", "carried", "months"),
     [(12, 0, 12), (59, 0, 12), (60, 0, 18), (119, 0, 18), (120, 0, 24), (60, 10, 24), (30, 5, 17)],
@@ -63,17 +71,17 @@ async def test_review_approved_within_15_days_makes_case_active_with_entitlement
     h, s = await _in_review(
         env, task_queue, contribution_months=contribution, carried_months=carried
     )
-    assert s.deadlines["review"].due_date >= s.registration_date  # type: ignore[operator]
+    assert s.deadlines["review"].due_date >= s.intake.registration_date  # type: ignore[operator]
     await advance(env, 5)
     await h.execute_update(
         ClaimWorkflow.complete_task,
         CompleteTaskInput(task_id=_review_task(s), outcome="approve", **REVIEWER),
     )
     s = await state_when(h, lambda s: s.status == "active")
-    assert s.entitlement is not None
-    assert s.entitlement.months == months
-    assert str(s.entitlement.monthly_amount) == "755.00"
-    assert s.entitlement.start_date == s.registration_date
+    ent = _entitlement(s)
+    assert ent.months == months
+    assert str(ent.monthly_amount) == "755.00"
+    assert ent.start_date == s.intake.registration_date
     assert s.deadlines["review"].met_on is not None
     with Session(engine) as session:
         det = await eventually(
@@ -110,8 +118,9 @@ async def test_reviewer_corrects_contribution_months_with_a_reason(
         ),
     )
     s = await state_when(h, lambda s: s.status == "active")
-    assert s.entitlement is not None and s.entitlement.months == 24
-    assert s.decision is not None and s.decision["corrected_from"] == 30
+    assert _entitlement(s).months == 24
+    assert s.review is not None and s.review.decision is not None
+    assert s.review.decision.corrected_from == 30
 
 
 async def test_review_rejected_closes_case_and_tells_the_claimant_with_appeal_rights(
@@ -119,7 +128,7 @@ async def test_review_rejected_closes_case_and_tells_the_claimant_with_appeal_ri
 ) -> None:
     """A rejection carries reasons and the right to administrative review (DOMAIN.md 3)."""
     h, s = await _in_review(env, task_queue, reason_code="voluntary_resignation")
-    assert s.proposal is not None and s.proposal.eligible is False
+    assert s.review is not None and s.review.proposal.eligible is False
     await h.execute_update(
         ClaimWorkflow.complete_task,
         CompleteTaskInput(
@@ -146,7 +155,7 @@ async def test_no_decision_by_day_15_escalates_to_supervisors_who_then_decide(
     h, s = await _in_review(env, task_queue)
     task_id = _review_task(s)
     due = s.deadlines["review"].due_date
-    days_left = (due - s.registration_date).days  # type: ignore[operator]
+    days_left = (due - s.intake.registration_date).days  # type: ignore[operator]
     await advance(env, days_left)  # the due day itself: reminded, not escalated
     s = await state_when(h, lambda s: len(s.tasks[task_id].reminders_sent) >= 1)
     assert not s.tasks[task_id].escalated
@@ -188,10 +197,10 @@ async def test_supervisor_extends_review_deadline_and_the_timer_moves(
         ),
     )
     assert (dl.due_date - old_due).days == 10
-    await advance(env, (old_due - s.registration_date).days + 2)  # type: ignore[operator]
+    await advance(env, (old_due - s.intake.registration_date).days + 2)  # type: ignore[operator]
     s = await state_when(h, lambda s: s.deadlines["review"].extensions != [])
     assert not s.tasks[task_id].escalated
     await advance(env, 10)
     s = await state_when(h, lambda s: s.tasks[task_id].escalated)
     ext = s.deadlines["review"].extensions[0]
-    assert ext["by"] == "supervisor" and ext["reason"] == "awaiting employer records"
+    assert ext.by == "supervisor" and ext.reason == "awaiting employer records"

@@ -20,6 +20,7 @@ from tests.utils import own_database
 from tests.utils.temporal import advance, state_when, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
+from workflows import ids
 from workflows.payout_calendar import ensure_payout_calendars
 from workflows.reconciliation import ensure_daily_reconciliation
 
@@ -72,7 +73,7 @@ async def test_twelve_months_checked_in_released_paid_and_reconciled(
             "/api/v1/registrations", json=f.registration_json(nid, sep), headers=clerk
         )
         assert reg.status_code == 201, reg.text
-        handle = env.client.get_workflow_handle(f"case-{case_id}")
+        handle = env.client.get_workflow_handle(ids.case(case_id))
         s = await state_when(handle, lambda s: any(t.startswith("review_claim") for t in s.tasks))
         review = next(t for t in s.tasks if t.startswith("review_claim"))
         done = await web.post(

@@ -1,11 +1,19 @@
-"""The inputs and answers of the payment-run activities (activities/payments.py): plain
-dataclasses that the payment-run and claim workflows, the bank webhook and the tests share."""
+"""Payment runs (DOMAIN.md "Money"): the run's input and state, the payout calendar's input,
+and the inputs and answers of the payment activities (activities/payments.py) that the
+payment-run and claim workflows, the bank webhook and the tests share."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+
+
+@dataclass
+class PaymentRunInput:
+    run_id: str
+    region_code: str
+    cutoff: date
 
 
 @dataclass
@@ -29,7 +37,6 @@ class RunSummary:
 class RunInput:
     run_id: str
     at: datetime
-    counts_only: bool = False  # answer counts (SubmitResult, ApplyResult), not every ID
 
 
 @dataclass
@@ -45,7 +52,6 @@ class ApplyInput:
     run_id: str
     at: datetime
     statuses: list[StatusUpdate] = field(default_factory=list)
-    counts_only: bool = False  # answer an ApplyResult; the activity tells the cases
 
 
 @dataclass
@@ -110,3 +116,17 @@ class ApplyReportInput:
     run_id: str
     report_id: str
     at: datetime
+
+
+@dataclass
+class PaymentRunStatus:
+    """What the payment run's query answers."""
+
+    run_id: str
+    status: str
+    summary: RunSummary | None = None
+    released_by: str | None = None
+    approved_by: str | None = None
+    returned: list[str] = field(default_factory=list)
+    outstanding_count: int = 0  # sent, not yet settled or returned (the ledger's count)
+    settled_count: int = 0

@@ -1,54 +1,69 @@
 """The one human-task mechanism (ARCHITECTURE.md "Human tasks"), used inside workflows.
 
-A workflow opens a task through an idempotent activity (a worklist row), then waits for
-its completion. Completion arrives as a Temporal Update: `validate` runs first and
-rejects a closed task, an actor without the task's role or an outcome that does not fit
-the kind, before anything changes; `complete` then records it through an activity."""
+A workflow opens a task through an idempotent activity (a worklist row), then waits for its
+completion. Completion arrives as the `complete_task` Update that `TaskOwner` gives every
+workflow owning tasks (claim, payment run, reconciliation, medical declaration): its validator
+refuses a closed task, an actor without the task's role, or an outcome and data that do not fit
+the kind (domain/task_data.py), before anything changes; the handler records it through an
+activity.
+Open tasks remind before their due time and escalate to the supervisors at it."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.worklist import (
+    from activities.worklist import TaskNoticeActivities, WorklistActivities
+    from domain.task_data import TaskData, as_record, check_completion, parse_task_data
+    from domain.tasks import TASK_KINDS, OutcomeError, may_complete
+    from payloads.errors import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
+    from payloads.tasks import (
         CloseTaskInput,
+        CompleteTaskInput,
+        Detail,
         OpenTaskInput,
+        TaskCompletion,
         TaskEventInput,
-        TaskNoticeActivities,
-        WorklistActivities,
+        TaskState,
     )
-    from domain.tasks import TASK_KINDS, OutcomeError, check_outcome, may_complete
-    from workflows.case_models import CompleteTaskInput, TaskCompletion, TaskState
     from workflows.waiting import fixed, wait_until
 
 DB_TIMEOUT = timedelta(seconds=30)
 NOTICE_TIMEOUT = timedelta(minutes=2)
-# Tasks opened by code older than this patch have no reminder/escalation timers.
-ESCALATION_PATCH = "task-reminders-and-escalation"
 
-# Error types the API maps to HTTP statuses.
-TASK_NOT_FOUND = "TaskNotFound"  # 404
-TASK_CLOSED = "TaskClosed"  # 409
-FORBIDDEN = "Forbidden"  # 403
-INVALID_OUTCOME = "InvalidOutcome"  # 422
+# A check of a completion that needs the owning workflow's state; raises OutcomeError (422)
+# or ApplicationError (e.g. FORBIDDEN) to refuse it.
+DataCheck = Callable[[TaskState, TaskData, CompleteTaskInput], None]
+EventSink = Callable[..., None]
+D = TypeVar("D")
+
+
+def _no_event(*_: Any, **__: Any) -> None:
+    return None
+
+
+def data_of(done: TaskCompletion, model: type[D]) -> D:
+    """A completion's data as its kind's model (the validator parsed it with that model)."""
+    assert isinstance(done.data, model), (done.kind, type(done.data))
+    return done.data
 
 
 class HumanTasks:
-    """Open, await and complete the human tasks of one workflow. State lives in `tasks`,
-    a dict kept in the workflow's own state so it survives continue-as-new."""
+    """Open, await and complete the human tasks of one workflow. State lives in `tasks`, a
+    dict kept in the workflow's own state so it survives continue-as-new."""
 
     def __init__(
         self,
         workflow_id: str,
         case_id: str | None,
         tasks: dict[str, TaskState],
-        on_event: Callable[..., None] = lambda *a, **k: None,
+        on_event: EventSink = _no_event,
     ) -> None:
         self.workflow_id = workflow_id
         self.case_id = case_id
@@ -63,16 +78,19 @@ class HumanTasks:
         task_id: str,
         title: str,
         due_at: datetime | None = None,
-        details: dict[str, Any] | None = None,
+        details: Mapping[str, Detail] | None = None,
         reminders: list[datetime] | None = None,
         provisional: bool = False,
     ) -> TaskState:
         spec = TASK_KINDS[kind]
-        now = workflow.now()
         state = self.tasks.get(task_id)
         if state is None:
             state = TaskState(
-                task_id=task_id, kind=kind, group=spec.group, opened_at=now, due_at=due_at
+                task_id=task_id,
+                kind=kind,
+                group=spec.group,
+                opened_at=workflow.now(),
+                due_at=due_at,
             )
             self.tasks[task_id] = state
         await workflow.execute_activity_method(
@@ -87,12 +105,12 @@ class HumanTasks:
                 title=title,
                 at=state.opened_at,
                 due_at=due_at,
-                details=details or {},
+                details=dict(details or {}),
                 provisional=provisional,
             ),
             start_to_close_timeout=DB_TIMEOUT,
         )
-        if due_at is not None and workflow.patched(ESCALATION_PATCH):
+        if due_at is not None:
             state.reminders = sorted(reminders or [])
             self.watchers.append(asyncio.create_task(self._watch(state)))
         return state
@@ -148,23 +166,28 @@ class HumanTasks:
             start_to_close_timeout=DB_TIMEOUT,
         )
 
-    def is_done(self, task_id: str) -> bool:
-        return self.tasks[task_id].completion is not None
+    def open_ones(self, kind: str) -> list[TaskState]:
+        return [t for t in self.tasks.values() if t.kind == kind and t.completion is None]
 
     async def wait(
         self, task_id: str, also: Callable[[], bool] = lambda: False
     ) -> TaskCompletion | None:
         """Wait until the task is completed (its completion) or `also()` holds (None)."""
-        await workflow.wait_condition(lambda: self.is_done(task_id) or also())
-        return self.tasks[task_id].completion
+        state = self.tasks[task_id]
+        await workflow.wait_condition(lambda: state.completion is not None or also())
+        return state.completion
 
-    def validate(
-        self, inp: CompleteTaskInput, extra: Callable[[TaskState, CompleteTaskInput], None]
-    ) -> None:
+    async def decided(self, task_id: str) -> TaskCompletion:
+        """Wait for the task's completion."""
+        done = await self.wait(task_id)
+        assert done is not None
+        return done
+
+    def validate(self, inp: CompleteTaskInput, extra: DataCheck) -> None:
         """The Update validator: raises before anything changes."""
         state = self.tasks.get(inp.task_id)
         if state is None:
-            raise ApplicationError(f"no task {inp.task_id} in this case", type=TASK_NOT_FOUND)
+            raise ApplicationError(f"no task {inp.task_id} here", type=TASK_NOT_FOUND)
         if state.completion is not None:
             raise ApplicationError(f"task {inp.task_id} is already completed", type=TASK_CLOSED)
         if not may_complete(
@@ -174,8 +197,9 @@ class HumanTasks:
                 f"task {inp.task_id} is for the {state.group} group", type=FORBIDDEN
             )
         try:
-            check_outcome(state.kind, inp.outcome, inp.reason, inp.data)
-            extra(state, inp)
+            data = parse_task_data(state.kind, inp.data)
+            check_completion(state.kind, inp.outcome, inp.reason, data)
+            extra(state, data, inp)
         except OutcomeError as err:
             raise ApplicationError(str(err), err.field, type=INVALID_OUTCOME) from err
 
@@ -191,19 +215,9 @@ class HumanTasks:
             actor=inp.actor,
             completed_at=workflow.now(),
             reason=inp.reason,
-            data=dict(inp.data),
+            data=parse_task_data(state.kind, inp.data),  # checked by the validator
         )
         state.completion = completion  # set before any await: a concurrent update sees it
-        await self._record(completion)
-        return completion
-
-    async def close_by_system(self, task_id: str, outcome: str, reason: str) -> TaskCompletion:
-        """Close a task the case no longer needs (e.g. the late report arrived after all)."""
-        return await self.complete(
-            CompleteTaskInput(task_id=task_id, outcome=outcome, actor="system", reason=reason)
-        )
-
-    async def _record(self, completion: TaskCompletion) -> None:
         await workflow.execute_activity_method(
             WorklistActivities.close_task,
             CloseTaskInput(
@@ -212,7 +226,41 @@ class HumanTasks:
                 actor=completion.actor,
                 at=completion.completed_at,
                 reason=completion.reason,
-                data=completion.data,
+                data=as_record(completion.data),
             ),
             start_to_close_timeout=DB_TIMEOUT,
         )
+        return completion
+
+    async def close_by_system(self, task_id: str, outcome: str, reason: str) -> TaskCompletion:
+        """Close a task the workflow no longer needs (e.g. the late report arrived after all)."""
+        return await self.complete(
+            CompleteTaskInput(task_id=task_id, outcome=outcome, actor="system", reason=reason)
+        )
+
+    def cancel_watchers(self) -> None:
+        for watcher in self.watchers:
+            watcher.cancel()
+
+
+class TaskOwner:
+    """What a workflow owning human tasks inherits: the one `complete_task` Update and its
+    validator. The workflow sets `self.tasks` and may add checks that need its state."""
+
+    tasks: HumanTasks
+
+    @workflow.update
+    async def complete_task(self, inp: CompleteTaskInput) -> TaskCompletion:
+        done = await self.tasks.complete(inp)
+        self.task_completed(done)
+        return done
+
+    @complete_task.validator
+    def validate_completion(self, inp: CompleteTaskInput) -> None:
+        self.tasks.validate(inp, self.check_task_data)
+
+    def check_task_data(self, task: TaskState, data: TaskData, inp: CompleteTaskInput) -> None:
+        """Checks of a completion that need this workflow's state (none by default)."""
+
+    def task_completed(self, done: TaskCompletion) -> None:
+        """Called once a completion is recorded (nothing by default)."""

@@ -1,10 +1,42 @@
-"""The medical activities' inputs and answers (one dataclass each; new fields get defaults)."""
+"""Medical insurance (DOMAIN.md stage 6, seed 000 范文1): the declaration and calendar
+workflows' inputs and state, the agency's answer signal, and the inputs and answers of the
+medical activities (activities/medical_*.py). One dataclass each; new fields get defaults."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
+
+DeclarationStage = Literal[
+    "assembling", "empty", "declaring", "awaiting_answer", "following_up", "done"
+]
+
+
+@dataclass
+class MedicalCalendarInput:
+    region_code: str
+
+
+@dataclass
+class MedicalDeclarationInput:
+    region_code: str
+    month: date  # the first day of the month declared
+
+
+@dataclass(kw_only=True)
+class DeclarationStatus:
+    """The declaration workflow's state (its `state` query)."""
+
+    region_code: str
+    month: date
+    status: DeclarationStage = "assembling"
+    batches: list[str] = field(default_factory=list)
+    accepted: int = 0
+    rejected_cases: list[str] = field(default_factory=list)
+    refunds: list[str] = field(default_factory=list)
+    cash_premiums: int = 0
 
 
 @dataclass

@@ -1,0 +1,59 @@
+"""What goes into and comes out of a ClaimWorkflow besides its two submissions: the start and
+continue-as-new input, the result, and the Updates a clerk or supervisor sends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, get_args
+
+from payloads.case_state import CaseState, DeadlineKind
+
+
+@dataclass(kw_only=True)
+class ClaimInput:
+    case_id: str
+    state: CaseState | None = None  # carried across continue-as-new
+
+
+@dataclass(kw_only=True)
+class ClaimResult:
+    case_id: str
+    status: str
+    closure_reason: str | None
+
+
+CheckInChannel = Literal["api", "online", "counter"]  # counter: in person, by a clerk
+CHECK_IN_CHANNELS: tuple[CheckInChannel, ...] = get_args(CheckInChannel)
+
+
+@dataclass(kw_only=True)
+class CheckInInput:
+    on: date | None = None
+    actor: str = ""
+    channel: CheckInChannel = "api"
+
+
+@dataclass(kw_only=True)
+class CheckInResult:
+    month: int
+    period_start: date
+    period_end: date
+    on: date
+
+
+@dataclass(kw_only=True)
+class CalendarChanged:
+    """Signal: an administrator loaded the official holiday schedule of `year`."""
+
+    year: int
+    version: int = 0
+
+
+@dataclass(kw_only=True)
+class ExtendDeadlineInput:
+    kind: DeadlineKind
+    days: int
+    reason: str
+    actor: str
+    actor_roles: list[str]

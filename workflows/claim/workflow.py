@@ -1,0 +1,216 @@
+"""ClaimWorkflow: one unemployment-insurance case, `case-<case_id>`, from intake to its end.
+
+It owns the case's state and the order of its stages: intake (workflows/claim/intake.py),
+review (review.py), then the benefit months (benefit_months.py), one month per run: at each
+month boundary the case continues as new carrying its state. Signals and Updates are served
+here and handed to the stage they belong to; the read model is kept current by a local
+activity whenever the case records events."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.cases import CaseActivities
+    from activities.rules import RuleActivities
+    from domain.task_data import TaskData
+    from payloads.case_io import (
+        CalendarChanged,
+        CheckInInput,
+        CheckInResult,
+        ClaimInput,
+        ClaimResult,
+        ExtendDeadlineInput,
+    )
+    from payloads.case_state import CaseState, DeadlineInfo
+    from payloads.errors import TASK_CLOSED
+    from payloads.payments import AppliedChange
+    from payloads.records import SyncCaseInput
+    from payloads.rules import CasePolicyInput
+    from payloads.submissions import EmployerReport, Registration
+    from payloads.tasks import CompleteTaskInput, TaskCompletion, TaskState
+    from workflows.claim.benefit_months import BenefitMonths, MonthEnd, Payee, months_of
+    from workflows.claim.deadlines import Deadlines
+    from workflows.claim.intake import Intake
+    from workflows.claim.review import Review
+    from workflows.claim.services import SHORT, CaseServices
+    from workflows.human_tasks import TaskOwner
+
+SYNC_TIMEOUT = timedelta(seconds=30)
+
+
+@workflow.defn
+class ClaimWorkflow(TaskOwner):
+    @workflow.init
+    def __init__(self, inp: ClaimInput) -> None:
+        self.s = s = inp.state or CaseState(case_id=inp.case_id)
+        self.case = CaseServices(s)
+        self.tasks = self.case.tasks
+        self.deadlines = Deadlines(self.case, s.deadlines)
+        self.intake = Intake(self.case, s.intake, self.deadlines)
+        self.review = Review(self.case, self.deadlines)
+        self.months = self._benefit_months() if s.benefit is not None else None
+        self._syncing = False
+        self._calendar_lock = asyncio.Lock()  # one recomputation at a time
+
+    # ---- signals, updates, queries -------------------------------------------------------
+
+    @workflow.signal
+    def submit_employer_report(self, report: EmployerReport) -> None:
+        self.intake.receive_report(report)
+
+    @workflow.signal
+    def submit_registration(self, registration: Registration) -> None:
+        self.intake.receive_registration(registration)
+
+    @workflow.signal
+    async def calendar_changed(self, change: CalendarChanged) -> None:
+        """An admin loaded a year's holiday schedule: provisional deadlines in it recompute."""
+        async with self._calendar_lock:
+            await self.deadlines.recompute(change)
+
+    @workflow.signal
+    def payment_update(self, change: AppliedChange) -> None:
+        """A payment of this case was settled or returned by the bank. The payment activities
+        tell the case at least once (a retry after a crash tells it again): one event each."""
+        key = f"{change.end_to_end_id}:{change.status}"
+        if key in self.s.payment_updates:
+            return
+        self.s.payment_updates.append(key)
+        self.case.event(
+            f"payment_{change.status}",
+            "bank",
+            month=change.month,
+            end_to_end_id=change.end_to_end_id,
+            reason=change.reason,
+        )
+
+    # complete_task (the human-task Update) comes from TaskOwner; the checks that need the
+    # case's state are the stages':
+    def check_task_data(self, task: TaskState, data: TaskData, inp: CompleteTaskInput) -> None:
+        if task.kind == "review_claim":
+            self.review.check_task_data(self.s.review, task, data, inp)
+        elif task.kind == "employer_report_overdue":
+            self.intake.check_task_data(task, data, inp)
+
+    def task_completed(self, done: TaskCompletion) -> None:
+        self.case.event(
+            "task_completed",
+            done.actor,
+            task_id=done.task_id,
+            kind=done.kind,
+            outcome=done.outcome,
+            reason=done.reason,
+        )
+
+    @workflow.update
+    async def extend_deadline(self, inp: ExtendDeadlineInput) -> DeadlineInfo:
+        """A supervisor moves a running deadline; its timers and its task follow."""
+        return await self.deadlines.extend(inp)
+
+    @extend_deadline.validator
+    def validate_extension(self, inp: ExtendDeadlineInput) -> None:
+        self.deadlines.validate_extension(inp)
+
+    @workflow.update
+    def check_in(self, inp: CheckInInput) -> CheckInResult:
+        """The claimant's monthly check-in (报到), once inside each benefit month."""
+        assert self.months is not None
+        return self.months.check_in(inp)
+
+    @check_in.validator
+    def validate_check_in(self, inp: CheckInInput) -> None:
+        if self.months is None:
+            raise ApplicationError("this case has no running benefit month", type=TASK_CLOSED)
+        self.months.validate_check_in(inp)
+
+    @workflow.query
+    def state(self) -> CaseState:
+        return self.s
+
+    # ---- the stages in order ---------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: ClaimInput) -> ClaimResult:
+        s = self.s
+        syncer = asyncio.create_task(self._sync_loop())
+        if self.months is not None:  # continued as new at a month boundary
+            self.tasks.resume()
+            self.months.resume()
+        else:
+            await self._until_benefits()
+        if self.months is not None and s.stage == "benefits":
+            end = await self.months.run_month()
+            if end == "next":
+                await self._settle()
+                syncer.cancel()
+                workflow.continue_as_new(ClaimInput(case_id=s.case_id, state=s))
+            self._close_benefits(end)
+        await self._settle()
+        syncer.cancel()
+        return ClaimResult(case_id=s.case_id, status=s.status, closure_reason=s.closure_reason)
+
+    async def _until_benefits(self) -> None:
+        """Intake and review; the case leaves here closed or with its benefit months."""
+        s = self.s
+        await workflow.wait_condition(self.intake.arrived)
+        s.opened_at = workflow.now()
+        self.case.event("case_opened", None)
+        s.policy = await workflow.execute_activity_method(
+            RuleActivities.case_policy,
+            CasePolicyInput(region_code=self.case.region_code, on=self.intake.separation_date()),
+            start_to_close_timeout=SHORT,
+        )
+        if not await self.intake.run():
+            return
+        registration, registered_on = self.intake.registration()
+        s.review = await self.review.start(self.intake.facts(), registration, registered_on)
+        entitlement = await self.review.decide(s.review)
+        if entitlement is not None:
+            s.benefit = months_of(entitlement)
+            self.months = self._benefit_months()
+
+    def _benefit_months(self) -> BenefitMonths:
+        assert self.s.benefit is not None
+        registration, _ = self.intake.registration()
+        payee = Payee(region_code=self.case.region_code, account=registration.bank_account)
+        return BenefitMonths(self.case, self.s.benefit, payee)
+
+    def _close_benefits(self, end: MonthEnd) -> None:
+        self.case.enter("closed")
+        if end == "stopped":
+            self.case.set_status("stopped", "missed_check_ins")
+        else:
+            self.case.set_status("exhausted", "entitlement_exhausted")
+
+    async def _settle(self) -> None:
+        """Before finishing or continuing as new: nothing in flight, the read model current."""
+        self.tasks.cancel_watchers()
+        if self.months is not None:
+            self.months.cancel_waiters()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await asyncio.gather(*self.case.background)
+        await workflow.wait_condition(lambda: not self.s.unsynced_events and not self._syncing)
+
+    async def _sync_loop(self) -> None:
+        """Keep the read model current: push the state whenever new events are pending. A
+        local activity: run by this worker inside the workflow task (no activity task, no copy
+        of the state in the history); sync_case is idempotent (rows keyed by case and seq)."""
+        s = self.s
+        while True:
+            await workflow.wait_condition(lambda: bool(s.unsynced_events))
+            last = s.unsynced_events[-1].seq
+            self._syncing = True
+            try:
+                await workflow.execute_local_activity_method(
+                    CaseActivities.sync_case,
+                    SyncCaseInput(state=s, at=workflow.now()),
+                    start_to_close_timeout=SYNC_TIMEOUT,
+                )
+            finally:
+                self._syncing = False
+            s.unsynced_events = [e for e in s.unsynced_events if e.seq > last]

@@ -1,0 +1,55 @@
+"""Every workflow ID (and the task IDs others look up), built here and nowhere else.
+
+IDs are business keys, so a repeated start or a double click finds the same workflow. A leaf
+module: the API, activities, scripts, benchmarks and tests import it without workflow code."""
+
+from __future__ import annotations
+
+from datetime import date
+
+DAILY_RECONCILIATION = "reconciliation-daily"
+_CASE = "case-"
+_PAYMENT_RUN = "payment-run-"
+
+
+def case(case_id: str) -> str:
+    """One case: `case-<case_id>` (ARCHITECTURE.md "Sources of truth")."""
+    return f"{_CASE}{case_id}"
+
+
+def payment_run_id(region_code: str, day: date) -> str:
+    """The run of a region's payout day (also the pain.001 message ID)."""
+    return f"R{region_code}-{day:%Y%m%d}"
+
+
+def payment_run(run_id: str) -> str:
+    return f"{_PAYMENT_RUN}{run_id}"
+
+
+def run_id_of(workflow_id: str) -> str:
+    """The run ID in a payment run's workflow ID."""
+    if not workflow_id.startswith(_PAYMENT_RUN):
+        raise ValueError(f"{workflow_id!r} is not a payment run's workflow ID")
+    return workflow_id.removeprefix(_PAYMENT_RUN)
+
+
+def payout_calendar(region_code: str) -> str:
+    return f"payout-calendar-{region_code}"
+
+
+def day_reconciliation(day: date) -> str:
+    return f"reconcile-{day.isoformat()}"
+
+
+def mismatch_task(day: date, end_to_end_id: str) -> str:
+    """The finance task a day's reconciliation opens for one mismatch."""
+    return f"reconciliation_mismatch-{day:%Y%m%d}-{end_to_end_id}"
+
+
+def medical_calendar(region_code: str) -> str:
+    return f"medical-calendar-{region_code}"
+
+
+def medical_declaration(region_code: str, month: date) -> str:
+    """A region's monthly declaration to the medical-insurance agency (`month`: its first day)."""
+    return f"medical-declaration-{region_code}-{month:%Y%m}"
