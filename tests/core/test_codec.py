@@ -140,6 +140,7 @@ def test_production_refuses_the_development_payload_key_current_or_previous() ->
         "secret_key": "s" * 40,
         "case_id_key": "c" * 40,
         "bank_webhook_secret": "w" * 40,
+        "medagency_webhook_secret": "m" * 40,
     }
     with pytest.raises(ValueError, match="PAYLOAD_KEYS"):
         Settings(**secrets)  # type: ignore[arg-type]
