@@ -1,7 +1,7 @@
 """Starting long-lived workflows from the calendar workflows, as activities.
 
-The payout calendar, the daily reconciliation timer and the medical calendars start a run (a
-payment run, a day's reconciliation, a month's medical declaration) and then continue as new.
+The payout calendar, the daily reconciliation timer and the medical declaration calendar start
+a run (a payment run, a day's reconciliation, a month's declaration) and then continue as new.
 Started as an abandoned *child*, the run would report its completion to a parent that has
 meanwhile continued as new, and on the time-skipping server (simulated mode) that stalls time
 for good: the test server's time stays locked. Started from an activity the run has no parent:
@@ -26,6 +26,7 @@ from payloads.reconciliation import ReconcileDayInput
 from workflows import ids
 
 P = TypeVar("P")
+Run = MethodAsyncSingleParam[Any, P, Any]
 
 
 class WorkflowStartActivities:
@@ -34,9 +35,9 @@ class WorkflowStartActivities:
         client: Client,
         task_queue: str,
         *,
-        payment_run: MethodAsyncSingleParam[Any, PaymentRunInput, Any],
-        day_reconciliation: MethodAsyncSingleParam[Any, ReconcileDayInput, Any],
-        medical_declaration: MethodAsyncSingleParam[Any, MedicalDeclarationInput, Any],
+        payment_run: Run[PaymentRunInput],
+        day_reconciliation: Run[ReconcileDayInput],
+        medical_declaration: Run[MedicalDeclarationInput],
     ) -> None:
         self.client = client
         self.task_queue = task_queue
@@ -46,7 +47,7 @@ class WorkflowStartActivities:
 
     async def _start(
         self,
-        run: MethodAsyncSingleParam[Any, P, Any],
+        run: Run[P],
         arg: P,
         workflow_id: str,
         reuse: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,

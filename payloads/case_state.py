@@ -37,7 +37,7 @@ ClosureReason = Literal[
 DeadlineKind = Literal["employer_report", "registration", "review"]
 MonthStatus = Literal["open", "checked_in", "missed", "excused", "unexcused"]
 # A case event's values: what the timeline shows (dates as ISO text, amounts as text).
-EventValue = str | int | bool | None
+EventValue = JsonValue
 
 
 @dataclass(kw_only=True)

@@ -10,9 +10,8 @@ from pydantic import JsonValue
 
 from domain.task_data import TaskData
 
-# What a task row shows about its task (kind, amounts, dates, the case's month, the line IDs
-# of a medical declaration the agency rejected ...).
-Detail = str | int | bool | list[str] | None
+# What a task row shows about its task (kind, amounts, dates, the case's month ...).
+Detail = JsonValue
 
 
 @dataclass(kw_only=True)

@@ -41,15 +41,15 @@ def day_reconciliation(day: date) -> str:
     return f"reconcile-{day.isoformat()}"
 
 
-def mismatch_task(day: date, end_to_end_id: str) -> str:
-    """The finance task a day's reconciliation opens for one mismatch."""
-    return f"reconciliation_mismatch-{day:%Y%m%d}-{end_to_end_id}"
-
-
 def medical_calendar(region_code: str) -> str:
     return f"medical-calendar-{region_code}"
 
 
 def medical_declaration(region_code: str, month: date) -> str:
-    """A region's monthly declaration to the medical-insurance agency (`month`: its first day)."""
+    """A region's monthly declaration to the medical-insurance agency (`month`: its 1st)."""
     return f"medical-declaration-{region_code}-{month:%Y%m}"
+
+
+def mismatch_task(day: date, end_to_end_id: str) -> str:
+    """The finance task a day's reconciliation opens for one mismatch."""
+    return f"reconciliation_mismatch-{day:%Y%m%d}-{end_to_end_id}"

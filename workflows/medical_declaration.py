@@ -55,7 +55,8 @@ class MedicalDeclarationWorkflow(TaskOwner):
     @workflow.init
     def __init__(self, inp: MedicalDeclarationInput) -> None:
         self.st = DeclarationStatus(region_code=inp.region_code, month=inp.month)
-        self.tasks = HumanTasks(workflow.info().workflow_id, None, {})
+        self.task_states: dict[str, TaskState] = {}
+        self.tasks = HumanTasks(workflow.info().workflow_id, None, self.task_states)
         self.answered: set[str] = set()  # batches whose answer the API kept (webhook)
         self.first_reviewers: dict[str, str] = {}  # refund end-to-end ID -> 初审 actor
         self.follow_ups: list[asyncio.Task[None]] = []
@@ -150,11 +151,13 @@ class MedicalDeclarationWorkflow(TaskOwner):
     async def _rejected(self, batch_key: str, case: RejectedCase) -> None:
         """A clerk corrects the person's data and has the lines declared again, or
         withdraws them with a reason."""
+        lines: list[Detail] = list(case.line_ids)
+        reasons: list[Detail] = list(case.reasons)
         task = await self.tasks.open(
             "medical_line_rejected",
             task_id=f"medical_line_rejected-{batch_key}-{case.case_id}",
             title=f"医保申报被退回 / Medical declaration rejected: case {case.case_id}",
-            details={"batch_key": batch_key, "lines": case.line_ids, "reasons": case.reasons},
+            details={"batch_key": batch_key, "lines": lines, "reasons": reasons},
         )
         done = await self.tasks.decided(task.task_id)
         if done.outcome == "withdraw":
@@ -209,7 +212,6 @@ class MedicalDeclarationWorkflow(TaskOwner):
             self.first_reviewers[e2e] = done.actor
 
     def check_task_data(self, task: TaskState, data: TaskData, inp: CompleteTaskInput) -> None:
-        """The 复审 is someone else's than the 初审 (two different people, 范文1 §4.5)."""
         if task.kind == "medical_refund_approval":
             e2e = task.task_id.removeprefix("medical_refund_approval-")
             if inp.actor == self.first_reviewers.get(e2e):

@@ -44,7 +44,7 @@ async def medical_agency_webhook(
             MedicalDeclarationWorkflow.agency_answer, AgencyAnswerRef(answer.batch_key)
         )
     except RPCError as err:
-        if err.status != RPCStatusCode.NOT_FOUND:  # a finished workflow: NOT_FOUND
+        if err.status != RPCStatusCode.NOT_FOUND:  # a finished declaration: NOT_FOUND
             raise
         log.info("declaration %s has finished; its answer was applied already", workflow_id)
     return {"lines": len(answer.lines)}

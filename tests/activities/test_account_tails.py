@@ -18,7 +18,7 @@ from activities.worklist import WorklistActivities
 from core.identity import IdentityKeys
 from core.settings import Settings
 from db.models import AuditEntry, CaseEvent, Payment, Task
-from payloads.case_state import CaseEventRecord, CaseState, EventValue
+from payloads.case_state import CaseEventRecord, CaseState
 from payloads.payments import ReissueInput
 from payloads.records import SyncCaseInput
 from payloads.tasks import CloseTaskInput, OpenTaskInput
@@ -130,12 +130,12 @@ def test_case_events_keep_only_the_accounts_tail(engine: Engine, settings: Setti
     case_id = f"ev{uuid.uuid4().hex[:10]}"
     state = CaseState(case_id=case_id, status="active", region_code="220100", opened_at=AT)
     state.event_seq = 1
-    account: dict[str, EventValue] = {"bank_code": "ICBC", "account_number": NEW_ACCOUNT}
+    account: dict[str, JsonValue] = {"bank_code": "ICBC", "account_number": NEW_ACCOUNT}
     state.unsynced_events = [
-        CaseEventRecord(seq=1, at=AT, type="bank_account_changed", data=account)
+        CaseEventRecord(seq=1, at=AT, type="bank_account_changed", data={"to": account})
     ]
     cases = CaseActivities(engine, IdentityKeys(settings.case_id_key))
     ActivityEnvironment().run(cases.sync_case, SyncCaseInput(state=state, at=AT))
     with Session(engine) as session:
         [event] = session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id)).all()
-    assert event.data == {"bank_code": "ICBC", "account_tail": "7881"}
+    assert event.data == {"to": {"bank_code": "ICBC", "account_tail": "7881"}}

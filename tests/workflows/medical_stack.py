@@ -194,7 +194,7 @@ async def start_declaration(
     return await env.client.start_workflow(
         MedicalDeclarationWorkflow.run,
         MedicalDeclarationInput(region_code=REGION, month=month),
-        id=f"{ids.medical_declaration(REGION, month)}{suffix}",
+        id=ids.medical_declaration(REGION, month) + suffix,
         task_queue=task_queue,
     )
 
