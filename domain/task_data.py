@@ -9,7 +9,7 @@ Update validator checks again, so user data never reaches workflow code unchecke
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
 
@@ -106,7 +106,7 @@ class PaymentReturnedData(_Data):
             raise OutcomeError("data.bank_account", "give the corrected bank account")
 
 
-PLAIN_KINDS = (
+PlainKind = Literal[
     "late_registration",
     "missed_check_in",
     "payment_run_release",
@@ -119,28 +119,14 @@ PLAIN_KINDS = (
     "medical_line_rejected",
     "medical_refund_review",
     "medical_refund_approval",
-)
+]
+PLAIN_KINDS: tuple[str, ...] = get_args(PlainKind)
 
 
 class NoData(_Data):
-    """The kinds whose outcome carries nothing beyond the outcome and its reason (the medical
-    kinds too: a rejected line is corrected where the person's data lives, then re-declared
-    as it stands; the 复审 being someone else's is the declaration workflow's check)."""
+    """The kinds whose outcome carries nothing beyond the outcome and its reason."""
 
-    kind: Literal[
-        "late_registration",
-        "missed_check_in",
-        "payment_run_release",
-        "payment_run_approval",
-        "reconciliation_mismatch",
-        "transfer_in",
-        "escalation",
-        "bank_unavailable",
-        "medical_agency_down",
-        "medical_line_rejected",
-        "medical_refund_review",
-        "medical_refund_approval",
-    ]
+    kind: PlainKind
 
 
 TaskData = Annotated[
