@@ -1,11 +1,22 @@
-"""Medical insurance while on benefit (DOMAIN.md stage 6; seed 000 范文1): the declaration and
-calendar workflows' inputs and state, and the medical activities' inputs and answers."""
+"""Medical insurance (DOMAIN.md stage 6, seed 000 范文1): the declaration and calendar
+workflows' inputs and state, the agency's answer signal, and the inputs and answers of the
+medical activities (activities/medical_*.py). One dataclass each; new fields get defaults."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
+
+DeclarationStage = Literal[
+    "assembling", "empty", "declaring", "awaiting_answer", "following_up", "done"
+]
+
+
+@dataclass
+class MedicalCalendarInput:
+    region_code: str
 
 
 @dataclass
@@ -14,21 +25,18 @@ class MedicalDeclarationInput:
     month: date  # the first day of the month declared
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DeclarationStatus:
+    """The declaration workflow's state (its `state` query)."""
+
     region_code: str
     month: date
-    status: str = "assembling"  # assembling|empty|declaring|awaiting_answer|following_up|done
+    status: DeclarationStage = "assembling"
     batches: list[str] = field(default_factory=list)
     accepted: int = 0
     rejected_cases: list[str] = field(default_factory=list)
     refunds: list[str] = field(default_factory=list)
     cash_premiums: int = 0
-
-
-@dataclass
-class MedicalCalendarInput:
-    region_code: str
 
 
 @dataclass

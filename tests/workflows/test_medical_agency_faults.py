@@ -124,6 +124,10 @@ async def test_rejected_lines_go_to_a_clerk_who_redeclares_or_withdraws_them(
         await stack.agency("POST", "/admin/mode", json={"reject_persons": []})
         no_reason = await complete(stack, second.task_id, "clerk", outcome="withdraw")
         assert no_reason.status_code == 422, no_reason.text
+        unknown = await complete(
+            stack, first.task_id, "clerk", outcome="redeclare", data={"national_id": "x"}
+        )
+        assert unknown.status_code == 422 and "national_id" in unknown.text, unknown.text
         wrong = await complete(stack, first.task_id, "finance", outcome="redeclare")
         assert wrong.status_code == 403, wrong.text
         done = await complete(stack, first.task_id, "clerk", outcome="redeclare")

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from db.medical import MedicalDeclaration, MedicalDeclarationLine
-from db.models import PaymentRun
+from db.models import PaymentRun, Task
 from domain.calendar import AGENCY_TZ
 from domain.entitlement import add_months
 from domain.medical import declaration_window, month_key
@@ -133,6 +133,8 @@ async def _paid_to_the_agency_by_the_payment_run(
         task_queue=task_queue,
     )
     await eventually(lambda: _run(stack.engine, run_id), lambda r: r == "awaiting_release")
+    # the release task's row is written after the run's status: wait for the task itself
+    await eventually(lambda: _task_status(stack.engine, f"payment_run_release-{run_id}"))
     await run.execute_update(
         PaymentRunWorkflow.complete_task,
         CompleteTaskInput(
@@ -149,6 +151,12 @@ async def _paid_to_the_agency_by_the_payment_run(
     await advance(env, 0.1)  # past the bank's settlement delay
     await eventually(lambda: _run(stack.engine, run_id), lambda r: r == "completed")
     assert {p.status for p in premiums(stack.engine)} == {"settled"}
+
+
+def _task_status(engine: Engine, task_id: str) -> str | None:
+    with Session(engine) as session:
+        row = session.get(Task, task_id)
+        return row.status if row is not None else None
 
 
 def _run(engine: Engine, run_id: str) -> str | None:
