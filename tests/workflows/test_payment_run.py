@@ -436,8 +436,25 @@ def _worker_process(
     )
 
 
+async def _no_activity_in_flight(
+    env: WorkflowEnvironment, workflow_ids: list[str], timeout: float = 120
+) -> None:
+    """Until none of these workflows has an activity scheduled or running, twice in a row."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    quiet = 0
+    while quiet < 2:
+        assert loop.time() < deadline, "an activity stayed in flight"
+        busy = False
+        for workflow_id in workflow_ids:
+            described = await env.client.get_workflow_handle(workflow_id).describe()
+            busy = busy or bool(described.raw_description.pending_activities)
+        quiet = 0 if busy else quiet + 1
+        await asyncio.sleep(0.2)
+
+
 async def test_worker_process_killed_mid_run_pays_every_obligation_once(
-    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str, book: PolicyBook
 ) -> None:
     """SIGKILL the worker process after submission, before any status: a new process
     finishes the run and each obligation is paid exactly once, though the bank answers
@@ -450,6 +467,21 @@ async def test_worker_process_killed_mid_run_pays_every_obligation_once(
     try:
         run_id, run = await _start_released_run(env, engine, task_queue, case_id)
         await state_when_run(engine, run, lambda st: st.status == "submitted", timeout=60)
+        # kill between activities: an activity the dead worker had started holds the test
+        # server's time-skipping lock until its start-to-close timeout passes in real time
+        # (up to ten minutes for a poll), and the clock could not be moved meanwhile
+        # (the calendars and the daily reconciliation are started by that worker process)
+        codes = book.current().codes()
+        await _no_activity_in_flight(
+            env,
+            [
+                run.id,
+                ids.case(case_id),
+                ids.DAILY_RECONCILIATION,
+                *map(ids.payout_calendar, codes),
+                *map(ids.medical_calendar, codes),
+            ],
+        )
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
