@@ -29,6 +29,7 @@ from api.routes import (
     tasks,
 )
 from api.runtime import Runtime, TemporalGateway
+from api.throttle import LoginThrottle
 from api.usercache import UserCache
 from core.codec import data_converter
 from core.gc_tuning import settle_after_startup
@@ -65,6 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             keys=IdentityKeys(settings.case_id_key),
             notifier=outbox_for(settings, engine),
             users=UserCache(settings.user_cache_seconds),
+            throttle=LoginThrottle(
+                settings.login_failures_per_account,
+                settings.login_failures_per_ip,
+                settings.login_window_seconds,
+            ),
             reader=reader,
         )
         frozen = settle_after_startup()  # start-up's objects out of later full collections

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     # seconds a process keeps a user's row for authentication: a deactivation or a role change
     # made by another process takes effect within this time (api/usercache.py); 0 = no cache
     user_cache_seconds: float = 5.0
+    # sign-in throttling (api/throttle.py, per process): failures allowed per account and per
+    # client address within the window; more answer 429 with Retry-After
+    login_failures_per_account: int = 5
+    login_failures_per_ip: int = 50
+    login_window_seconds: float = 900.0
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "noreply@ui-agency.example"

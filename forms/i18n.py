@@ -32,6 +32,10 @@ _M: dict[str, tuple[str, str]] = {
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Sign in"),
     "login.failed": ("用户名或密码错误", "Wrong user name or password"),
+    "login.throttled": (
+        "登录失败次数过多，请稍后再试",
+        "Too many failed sign-ins; please try again later",
+    ),
     "login.signed_out": ("您已退出登录", "You have signed out"),
     "login.required": ("请先登录", "Please sign in first"),
     # errors

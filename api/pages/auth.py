@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
-from sqlmodel import select
 
-from api.deps import RuntimeDep, SessionDep
+from api.deps import RuntimeDep
+from api.login import sign_in
 from api.pages.web import (
     LANG_COOKIE,
     PRE_COOKIE,
@@ -21,9 +21,8 @@ from api.pages.web import (
     safe_next,
     text,
 )
+from api.routes.auth import client_ip
 from api.security import create_token
-from core.passwords import verify_password
-from db.models import User
 from forms.i18n import normalize
 
 router = APIRouter()
@@ -73,20 +72,24 @@ async def login_form(request: Request, runtime: RuntimeDep, next: str = "") -> H
 async def login(
     request: Request,
     form: Annotated[LoginForm, Form()],
-    session: SessionDep,
     runtime: RuntimeDep,
 ) -> Response:
     """Check the password; on success keep the API's JWT in an HttpOnly cookie."""
-    user = session.exec(select(User).where(User.username == form.username.strip())).first()
-    if user is None or not user.active or not verify_password(user.password_hash, form.password):
-        return await _login_page(
+    attempt = await sign_in(runtime, form.username, form.password, client_ip(request))
+    if attempt.user is None:
+        throttled = attempt.retry_after is not None
+        page = await _login_page(
             request,
             runtime,
             username=form.username,
             next_url=form.next,
-            error=text(request, "login.failed"),
-            status=401,
+            error=text(request, "login.throttled" if throttled else "login.failed"),
+            status=429 if throttled else 401,
         )
+        if throttled:
+            page.headers["Retry-After"] = str(attempt.retry_after)
+        return page
+    user = attempt.user
     s = runtime.settings
     response = redirect(safe_next(form.next))
     response.set_cookie(

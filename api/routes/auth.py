@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
-from sqlmodel import select
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.deps import CurrentUser, RuntimeDep
+from api.login import sign_in
 from api.security import create_token
-from core.passwords import verify_password
-from db.models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -28,16 +26,33 @@ class Me(BaseModel):
     roles: list[str]
 
 
-@router.post("/token", response_model=Token)
-def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, runtime: RuntimeDep
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+@router.post(
+    "/token",
+    response_model=Token,
+    responses={
+        401: {"description": "wrong user name or password"},
+        429: {"description": "throttled"},
+    },
+)
+async def issue_token(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    runtime: RuntimeDep,
 ) -> Token:
     """Exchange a user name and password for a bearer token."""
-    user = session.exec(select(User).where(User.username == form.username)).first()
-    if user is None or not user.active or not verify_password(user.password_hash, form.password):
+    attempt = await sign_in(runtime, form.username, form.password, client_ip(request))
+    if attempt.retry_after is not None:
+        raise HTTPException(
+            429, "too many failed sign-ins", headers={"Retry-After": str(attempt.retry_after)}
+        )
+    if attempt.user is None:
         raise HTTPException(401, "wrong user name or password")
     s = runtime.settings
-    return Token(access_token=create_token(user.username, s.secret_key, s.token_minutes))
+    return Token(access_token=create_token(attempt.user.username, s.secret_key, s.token_minutes))
 
 
 @router.get("/me", response_model=Me)
