@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from api import pages
 from api.clock import SystemClock
 from api.cors import CodecCORS
+from api.pages.session_refresh import SessionRefresh
 from api.routes import (
     auth,
     bank_webhook,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the codec again where the staff session cookie (path /staff) reaches it, for the UI
     app.include_router(codec.router, prefix="/staff", include_in_schema=False)
     app.add_middleware(CodecCORS, origins=settings.temporal_ui_origins)
+    app.add_middleware(SessionRefresh, secure=settings.app_env == "production")
     pages.mount(app)  # staff web pages under /staff, their CSS under /static
     # compiled templates are kept; only development looks for edited template files per render
     pages.web.templates.env.auto_reload = settings.app_env == "development"

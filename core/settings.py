@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     case_id_key: str = DEV_CASE_ID_KEY
     token_minutes: int = 8 * 60
+    # a session (page cookie or bearer token) unused this long is refused; the staff pages
+    # re-issue their cookie as the user works, API clients call POST /api/v1/auth/refresh
+    idle_minutes: int = 30
     # seconds a process keeps a user's row for authentication: a deactivation or a role change
     # made by another process takes effect within this time (api/usercache.py); 0 = no cache
     user_cache_seconds: float = 5.0

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from api.deps import RuntimeDep
+from api.deps import RuntimeDep, session_claims
 from api.login import sign_in
 from api.pages.web import (
     LANG_COOKIE,
@@ -21,8 +21,9 @@ from api.pages.web import (
     safe_next,
     text,
 )
-from api.routes.auth import client_ip
-from api.security import create_token
+from api.routes.auth import client_ip, new_token
+from api.threads import in_login_thread
+from db.users import revoke_tokens
 from forms.i18n import normalize
 
 router = APIRouter()
@@ -94,7 +95,7 @@ async def login(
     response = redirect(safe_next(form.next))
     response.set_cookie(
         SESSION_COOKIE,
-        create_token(user.username, s.secret_key, s.token_minutes),
+        new_token(runtime, user),
         max_age=s.token_minutes * 60,
         path="/staff",
         httponly=True,
@@ -105,8 +106,11 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request) -> RedirectResponse:
-    """Forget the session cookie."""
+async def logout(request: Request, runtime: RuntimeDep) -> RedirectResponse:
+    """Revoke the user's sessions (every token, in every browser) and forget the cookie."""
+    claims = session_claims(runtime, request.cookies.get(SESSION_COOKIE))
+    if claims is not None:
+        await in_login_thread(revoke_tokens, runtime.engine, claims.username)
     response = redirect("/staff/login", flash=text(request, "login.signed_out"))
     response.delete_cookie(SESSION_COOKIE, path="/staff")
     return response

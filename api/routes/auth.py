@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, RuntimeDep
 from api.login import sign_in
+from api.runtime import Runtime
 from api.security import create_token
+from api.threads import in_login_thread
+from db.models import User
+from db.users import revoke_tokens
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -51,8 +55,25 @@ async def issue_token(
         )
     if attempt.user is None:
         raise HTTPException(401, "wrong user name or password")
+    return Token(access_token=new_token(runtime, attempt.user))
+
+
+def new_token(runtime: Runtime, user: User) -> str:
     s = runtime.settings
-    return Token(access_token=create_token(attempt.user.username, s.secret_key, s.token_minutes))
+    return create_token(user.username, s.secret_key, s.token_minutes, user.token_version)
+
+
+@router.post("/refresh", response_model=Token)
+async def refresh_token(user: CurrentUser, runtime: RuntimeDep) -> Token:
+    """A fresh token for a valid one (the idle timeout counts from the last refresh)."""
+    return Token(access_token=new_token(runtime, user))
+
+
+@router.post("/logout", status_code=204)
+async def logout(user: CurrentUser, runtime: RuntimeDep) -> Response:
+    """Revoke every token of the user (all their sessions, at once)."""
+    await in_login_thread(revoke_tokens, runtime.engine, user.username)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=Me)
