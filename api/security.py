@@ -60,6 +60,8 @@ def check_token(token: str, secret: str) -> Claims | None:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp"]})
     except jwt.PyJWTError:
         return None
+    if "purpose" in claims:  # another kind of token (api/totp.py's pending sign-in)
+        return None
     sub, exp = claims.get("sub"), claims.get("exp")
     ver, act = claims.get("ver", 0), claims.get("act", claims.get("iat"))
     if not isinstance(sub, str) or not isinstance(exp, int | float) or not isinstance(ver, int):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
@@ -46,13 +46,19 @@ async def issue_token(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     runtime: RuntimeDep,
+    otp: Annotated[str, Form(description="TOTP code (finance and supervisors)")] = "",
 ) -> Token:
-    """Exchange a user name and password for a bearer token."""
-    attempt = await sign_in(runtime, form.username, form.password, client_ip(request))
+    """Exchange a user name and password (and, for finance and supervisors, a TOTP code in
+    `otp`) for a bearer token. TOTP enrolment is done on the staff sign-in page."""
+    attempt = await sign_in(runtime, form.username, form.password, client_ip(request), otp)
     if attempt.retry_after is not None:
         raise HTTPException(
             429, "too many failed sign-ins", headers={"Retry-After": str(attempt.retry_after)}
         )
+    if attempt.pending is not None:
+        if attempt.pending.enrol_secret is not None:
+            raise HTTPException(401, "TOTP enrolment needed: sign in once on /staff/login")
+        raise HTTPException(401, "a TOTP code is needed (form field otp)")
     if attempt.user is None:
         raise HTTPException(401, "wrong user name or password")
     return Token(access_token=new_token(runtime, attempt.user))
