@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
@@ -16,6 +17,8 @@ from api.security import Claims
 from api.threads import in_thread
 from db.models import User
 
+log = logging.getLogger("api")
+UNAVAILABLE = "the workflow service is unavailable; try again later"
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -39,7 +42,8 @@ async def get_temporal(runtime: RuntimeDep) -> Client:
     try:
         return await runtime.temporal.client()
     except Exception as err:  # connection refused, DNS, TLS: all mean "not reachable"
-        raise HTTPException(503, f"Temporal is not reachable: {err}") from err
+        log.warning("Temporal is not reachable: %s", err)  # details in the log, not the answer
+        raise HTTPException(503, UNAVAILABLE, headers={"Retry-After": "30"}) from err
 
 
 TemporalClientDep = Annotated[Client, Depends(get_temporal)]

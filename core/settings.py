@@ -15,12 +15,18 @@ DEV_SECRET = "dev-only-secret-change-me-not-for-production"
 DEV_CASE_ID_KEY = "dev-only-case-id-key"
 
 
+MIN_SECRET_BYTES = 32  # production secrets: at least this many (random) bytes
+
+
 class Settings(BaseSettings):
-    """Every knob of the system; defaults are the embedded development set-up."""
+    """Every knob of the system; defaults are the embedded development set-up, except APP_ENV,
+    which must always be given (fail closed: a forgotten variable never means development;
+    `make run` and scripts/run_stack.py set development, the tests set test, the image
+    production)."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
-    app_env: Literal["development", "test", "production"] = "development"
+    app_env: Literal["development", "test", "production"]
     clock: Literal["real", "simulated"] = "real"
     data_dir: Path = Path("data")
     database_url: str = ""
@@ -74,6 +80,16 @@ class Settings(BaseSettings):
                 raise ValueError("MEDAGENCY_WEBHOOK_SECRET must be set outside development")
             if self.clock == "simulated":
                 raise ValueError("CLOCK=simulated is for development and training only")
+            for name in ("secret_key", "case_id_key", "bank_webhook_secret"):
+                if len(getattr(self, name).encode()) < MIN_SECRET_BYTES:
+                    raise ValueError(
+                        f"{name.upper()} must be at least {MIN_SECRET_BYTES} random bytes in"
+                        " production (e.g. openssl rand -base64 32)"
+                    )
+            if len(self.medagency_webhook_secret.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    f"MEDAGENCY_WEBHOOK_SECRET must be at least {MIN_SECRET_BYTES} random bytes"
+                )
         return self
 
     @model_validator(mode="after")
@@ -104,4 +120,4 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings()  # type: ignore[call-arg]  # APP_ENV (required) from the environment

@@ -24,7 +24,9 @@ def app_client(settings: Settings) -> AppFactory:
         app = create_app(settings.model_copy(update=changes))
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 4711))
-            async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            # production cookies are Secure: the browser sends them over https only
+            scheme = "https" if changes.get("app_env") == "production" else "http"
+            async with httpx.AsyncClient(transport=transport, base_url=f"{scheme}://api") as client:
                 yield client
 
     return make
