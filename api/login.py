@@ -25,6 +25,7 @@ from api.runtime import Runtime
 from api.threads import in_login_thread
 from api.totp import Pending, code_ok, needs_totp, new_secret
 from core.passwords import hash_password, verify_password
+from db import audit
 from db.engine import session_scope
 from db.models import AuditEntry, User
 from db.seed import DEMO_USERNAMES
@@ -49,7 +50,8 @@ def audit_login(
 ) -> None:
     """One audit_log row about a sign-in attempt (its own transaction)."""
     with session_scope(engine) as session:
-        session.add(
+        audit.record(
+            session,
             AuditEntry(
                 key=f"login:{uuid.uuid4().hex}",
                 at=datetime.now(UTC),
@@ -58,7 +60,7 @@ def audit_login(
                 entity_type="user",
                 entity_id=username[:96] or "-",
                 data={"ip": ip, **(data or {})},
-            )
+            ),
         )
 
 

@@ -160,6 +160,21 @@ class AuditEntry(SQLModel, table=True):
     entity_id: str = Field(max_length=96, index=True)
     reason: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # the hash chain (db/audit.py seals every row): position, the previous row's hash, this
+    # row's hash = SHA-256(prev_hash + canonical row)
+    seq: int | None = Field(default=None, nullable=False, unique=True)
+    prev_hash: str | None = Field(default=None, nullable=False, max_length=64)
+    row_hash: str | None = Field(default=None, nullable=False, max_length=64)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The audit chain's last link (one row, id 1): updating it first serializes the writers."""
+
+    __tablename__ = "audit_chain"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = 0
+    last_hash: str = Field(max_length=64)
 
 
 class Notification(SQLModel, table=True):
