@@ -294,7 +294,8 @@ def main() -> int:
         print(f"  medical agency {medagency_url}/docs (simulated; monthly declarations)")
         print(f"  mail (SMTP sink on port {ports['SMTP_PORT']})  {maildir}")
         print("  demo logins    clerk, reviewer, supervisor, finance, finance2, admin")
-        print("                 (password = user name; development only)")
+        print("                 (password = user name; development only; finance, finance2 and")
+        print("                 supervisor also a TOTP code of the demo secret: README, db/seed.py)")
         print("Ctrl-C stops everything.\n")
 
         while True:
