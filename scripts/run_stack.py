@@ -295,7 +295,7 @@ def main() -> int:
         print(f"  mail (SMTP sink on port {ports['SMTP_PORT']})  {maildir}")
         print("  demo logins    clerk, reviewer, supervisor, finance, finance2, admin")
         print("                 (password = user name; development only; finance, finance2 and")
-        print("                 supervisor also a TOTP code of the demo secret: README, db/seed.py)")
+        print("                 supervisor also a TOTP code of the demo secret: see README)")
         print("Ctrl-C stops everything.\n")
 
         while True:
