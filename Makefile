@@ -46,11 +46,13 @@ lock:
 image:
 	docker build --build-arg GIT_COMMIT=$(GIT_COMMIT) -t ui-claims:latest .
 
+# APP_ENV has no default in the code (fail closed): the development targets say development,
+# the tests test (an APP_ENV already in the environment wins).
 run: $(STAMP)
-	$(BIN)/python scripts/run_stack.py
+	APP_ENV=$${APP_ENV:-development} $(BIN)/python scripts/run_stack.py
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	APP_ENV=$${APP_ENV:-test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -59,10 +61,10 @@ lint: $(STAMP)
 	$(BIN)/hadolint Dockerfile
 
 migrate: $(STAMP)
-	$(BIN)/alembic upgrade head
+	APP_ENV=$${APP_ENV:-development} $(BIN)/alembic upgrade head
 
 seed: $(STAMP)
-	$(BIN)/python -m db.seed
+	APP_ENV=$${APP_ENV:-development} $(BIN)/python -m db.seed
 
 clean-data:
 	rm -rf data/

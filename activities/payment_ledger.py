@@ -14,8 +14,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
+from db import audit
 from db.models import AuditEntry, Payment, PaymentRun
 from iso20022.pain001 import CreditTransfer
 
@@ -149,8 +150,7 @@ def _audit(conn: Connection, at: datetime, changes: list[Change], a: Any) -> Non
         for key, ch in keyed.items()
         if key not in written
     ]
-    for part in chunks(rows, 5000):
-        conn.execute(insert(AUDIT), list(part))
+    audit.insert_rows(conn, rows)  # sealed into the audit chain
 
 
 def outstanding(engine: Engine, run_id: str) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
@@ -11,9 +13,12 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from api.runtime import Runtime
+from api.security import Claims
 from api.threads import in_thread
 from db.models import User
 
+log = logging.getLogger("api")
+UNAVAILABLE = "the workflow service is unavailable; try again later"
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -37,22 +42,35 @@ async def get_temporal(runtime: RuntimeDep) -> Client:
     try:
         return await runtime.temporal.client()
     except Exception as err:  # connection refused, DNS, TLS: all mean "not reachable"
-        raise HTTPException(503, f"Temporal is not reachable: {err}") from err
+        log.warning("Temporal is not reachable: %s", err)  # details in the log, not the answer
+        raise HTTPException(503, UNAVAILABLE, headers={"Retry-After": "30"}) from err
 
 
 TemporalClientDep = Annotated[Client, Depends(get_temporal)]
 
 
-async def authenticate(runtime: Runtime, token: str | None) -> User | None:
-    """The active user a token names, or None. The user's row comes from the process's
-    short-lived cache (api/usercache.py); only a miss reads the database, off the event loop."""
-    username = runtime.users.username(token, runtime.settings.secret_key) if token else None
-    if not username:
+def session_claims(runtime: Runtime, token: str | None) -> Claims | None:
+    """The claims of a signed, unexpired token that has not been idle too long; else None."""
+    claims = runtime.users.claims(token, runtime.settings.secret_key) if token else None
+    if claims is None or time.time() - claims.active_at > runtime.settings.idle_minutes * 60:
         return None
-    user = runtime.users.cached(username)
+    return claims
+
+
+async def authenticate(runtime: Runtime, token: str | None) -> User | None:
+    """The active user a token names, if the token's version is still the user's (a logout,
+    password change or deactivation bumps it), or None. The user's row comes from the
+    process's short-lived cache (api/usercache.py); only a miss reads the database, off the
+    event loop."""
+    claims = session_claims(runtime, token)
+    if claims is None:
+        return None
+    user = runtime.users.cached(claims.username)
     if user is None:
-        user = await in_thread(runtime.users.get, runtime.reads, username)
-    return user if user is not None and user.active else None
+        user = await in_thread(runtime.users.get, runtime.reads, claims.username)
+    if user is None or not user.active or user.token_version != claims.version:
+        return None
+    return user
 
 
 async def get_current_user(

@@ -6,12 +6,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from temporalio.service import RPCError
 
 from api import pages
 from api.clock import SystemClock
 from api.cors import CodecCORS
+from api.deps import UNAVAILABLE
+from api.docs import add_staff_docs
+from api.headers import SecurityHeaders
+from api.pages.session_refresh import SessionRefresh
 from api.routes import (
     auth,
     bank_webhook,
@@ -29,6 +34,7 @@ from api.routes import (
     tasks,
 )
 from api.runtime import Runtime, TemporalGateway
+from api.throttle import LoginThrottle
 from api.usercache import UserCache
 from core.codec import data_converter
 from core.gc_tuning import settle_after_startup
@@ -40,6 +46,12 @@ from policy import POLICY_DIR
 from policy.store import PolicyStore
 
 log = logging.getLogger("api")
+
+
+async def _temporal_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """A Temporal call that failed and was not handled: 503, the details only in the log."""
+    log.warning("Temporal call failed: %r", exc)
+    return JSONResponse({"detail": UNAVAILABLE}, 503, headers={"Retry-After": "30"})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,6 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             keys=IdentityKeys(settings.case_id_key),
             notifier=outbox_for(settings, engine),
             users=UserCache(settings.user_cache_seconds),
+            throttle=LoginThrottle(
+                settings.login_failures_per_account,
+                settings.login_failures_per_ip,
+                settings.login_window_seconds,
+            ),
             reader=reader,
         )
         frozen = settle_after_startup()  # start-up's objects out of later full collections
@@ -79,12 +96,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if reader is not engine:
             reader.dispose()
 
+    production = settings.app_env == "production"
     app = FastAPI(
         title="Unemployment-insurance claims (失业保险待遇)",
         version="1",
         lifespan=lifespan,
         description="Case intake, deadlines, worklist and payments for a regional agency.",
+        # production: the documentation only for signed-in staff (api/docs.py)
+        docs_url=None if production else "/docs",
+        redoc_url=None if production else "/redoc",
+        openapi_url=None if production else "/openapi.json",
     )
+    if production:
+        add_staff_docs(app)
     v1 = APIRouter(prefix="/api/v1")
     for module in (
         health,
@@ -108,13 +132,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the codec again where the staff session cookie (path /staff) reaches it, for the UI
     app.include_router(codec.router, prefix="/staff", include_in_schema=False)
     app.add_middleware(CodecCORS, origins=settings.temporal_ui_origins)
+    app.add_middleware(SessionRefresh, secure=production)
+    app.add_middleware(SecurityHeaders, production=production)
+    app.add_exception_handler(RPCError, _temporal_unavailable)
     pages.mount(app)  # staff web pages under /staff, their CSS under /static
     # compiled templates are kept; only development looks for edited template files per render
     pages.web.templates.env.auto_reload = settings.app_env == "development"
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse("/staff" if production else "/docs")
 
     return app
 

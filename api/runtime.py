@@ -10,6 +10,7 @@ from temporalio.client import Client
 from temporalio.converter import DataConverter
 
 from api.clock import SystemClock
+from api.throttle import LoginThrottle
 from api.usercache import UserCache
 from core.identity import IdentityKeys
 from core.settings import Settings
@@ -49,6 +50,8 @@ class Runtime:
     users: UserCache = field(default_factory=UserCache)
     # single-statement reads (db.engine.make_read_engine): autocommit, no ping, retried once
     reader: Engine | None = None
+    # failed sign-ins per account and address (in this process's memory: api/throttle.py)
+    throttle: LoginThrottle = field(default_factory=lambda: LoginThrottle(5, 50, 900.0))
 
     @property
     def book(self) -> PolicyBook:

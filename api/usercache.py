@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from api.security import check_token
+from api.security import Claims, check_token
 from db.engine import read_with_retry
 from db.models import User
 
@@ -42,15 +42,15 @@ class UserCache:
     def __init__(self, ttl: float = 5.0) -> None:
         self.ttl = ttl
         self._rows: dict[str, tuple[float, int, dict[str, Any]]] = {}
-        self._tokens: dict[str, tuple[str, float]] = {}  # token -> user name, expiry
+        self._tokens: dict[str, Claims] = {}  # token -> its checked claims
 
-    def username(self, token: str, secret: str) -> str | None:
-        """The user name of a valid, unexpired token. A token whose signature was checked once
-        is remembered (the exact string, with its expiry), so its signature is not checked on
+    def claims(self, token: str, secret: str) -> Claims | None:
+        """The claims of a valid, unexpired token. A token whose signature was checked once
+        is remembered (the exact string, with its claims), so its signature is not checked on
         every request; the expiry still is."""
         hit = self._tokens.get(token)
         if hit is not None:
-            return hit[0] if time.time() < hit[1] else None
+            return hit if time.time() < hit.expires else None
         checked = check_token(token, secret)
         if checked is None:
             return None
@@ -58,7 +58,7 @@ class UserCache:
             if len(self._tokens) >= MAX_ENTRIES:
                 self._tokens.clear()
             self._tokens[token] = checked
-        return checked[0]
+        return checked
 
     def cached(self, username: str) -> User | None:
         """The user from the cache when a fresh entry is there (no I/O), else None."""

@@ -126,7 +126,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Measured]:
         )
         with serve_bank(config) as bank:
             stack.env["BANK_URL"] = bank.url  # the worker submits here
-            keys = Settings().payload_keys  # the worker's and the API's (same environment)
+            keys = Settings(app_env="test").payload_keys  # the worker's and the API's
             client = await connect(address, "default", data_converter(keys))
             tokens = {u: create_token(u, secret, 600) for u in ("clerk", "finance", "finance2")}
             print(f"== month cycle, {args.cases} cases", flush=True)
@@ -196,7 +196,7 @@ def main() -> None:
     parser.add_argument(
         "--cache",
         type=int,
-        default=Settings().worker_max_cached_workflows,
+        default=Settings.model_fields["worker_max_cached_workflows"].default,
         help="workflows cached per worker (WORKER_MAX_CACHED_WORKFLOWS)",
     )
     parser.add_argument(

@@ -133,7 +133,7 @@ async def main() -> None:
     parser.add_argument("--stats", type=Path, required=True)
     parser.add_argument("--sandbox", choices=["default", "passthrough"], default="default")
     args = parser.parse_args()
-    settings = Settings()
+    settings = Settings()  # type: ignore[call-arg]  # APP_ENV from the stack's environment
     counter = ActivityCounter()
     client = await Client.connect(
         settings.temporal_address,

@@ -15,12 +15,18 @@ DEV_SECRET = "dev-only-secret-change-me-not-for-production"
 DEV_CASE_ID_KEY = "dev-only-case-id-key"
 
 
+MIN_SECRET_BYTES = 32  # production secrets: at least this many (random) bytes
+
+
 class Settings(BaseSettings):
-    """Every knob of the system; defaults are the embedded development set-up."""
+    """Every knob of the system; defaults are the embedded development set-up, except APP_ENV,
+    which must always be given (fail closed: a forgotten variable never means development;
+    `make run` and scripts/run_stack.py set development, the tests set test, the image
+    production)."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
-    app_env: Literal["development", "test", "production"] = "development"
+    app_env: Literal["development", "test", "production"]
     clock: Literal["real", "simulated"] = "real"
     data_dir: Path = Path("data")
     database_url: str = ""
@@ -31,9 +37,17 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     case_id_key: str = DEV_CASE_ID_KEY
     token_minutes: int = 8 * 60
+    # a session (page cookie or bearer token) unused this long is refused; the staff pages
+    # re-issue their cookie as the user works, API clients call POST /api/v1/auth/refresh
+    idle_minutes: int = 30
     # seconds a process keeps a user's row for authentication: a deactivation or a role change
     # made by another process takes effect within this time (api/usercache.py); 0 = no cache
     user_cache_seconds: float = 5.0
+    # sign-in throttling (api/throttle.py, per process): failures allowed per account and per
+    # client address within the window; more answer 429 with Retry-After
+    login_failures_per_account: int = 5
+    login_failures_per_ip: int = 50
+    login_window_seconds: float = 900.0
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "noreply@ui-agency.example"
@@ -66,6 +80,16 @@ class Settings(BaseSettings):
                 raise ValueError("MEDAGENCY_WEBHOOK_SECRET must be set outside development")
             if self.clock == "simulated":
                 raise ValueError("CLOCK=simulated is for development and training only")
+            for name in ("secret_key", "case_id_key", "bank_webhook_secret"):
+                if len(getattr(self, name).encode()) < MIN_SECRET_BYTES:
+                    raise ValueError(
+                        f"{name.upper()} must be at least {MIN_SECRET_BYTES} random bytes in"
+                        " production (e.g. openssl rand -base64 32)"
+                    )
+            if len(self.medagency_webhook_secret.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    f"MEDAGENCY_WEBHOOK_SECRET must be at least {MIN_SECRET_BYTES} random bytes"
+                )
         return self
 
     @model_validator(mode="after")
@@ -96,4 +120,4 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings()  # type: ignore[call-arg]  # APP_ENV (required) from the environment

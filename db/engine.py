@@ -77,3 +77,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# the audit log's one writer seals every audit row an ORM session flushes, in every process
+# that makes an engine (db/audit.py)
+import db.audit  # noqa: E402, F401

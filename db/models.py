@@ -7,7 +7,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Numeric, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    LargeBinary,
+    Numeric,
+    UniqueConstraint,
+    event,
+    inspect,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime
@@ -27,10 +37,25 @@ class User(SQLModel, table=True):
     roles: str = Field(max_length=256, description="comma-separated role names")
     email: str | None = Field(default=None, max_length=256)
     active: bool = True
+    # part of every token: bumped by a logout, a password change or a deactivation, which
+    # revokes every token issued before (api/security.py)
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # base32 TOTP secret (RFC 6238) once enrolled; required of finance and supervisors
+    totp_secret: str | None = Field(default=None, max_length=64)
 
     @property
     def role_set(self) -> frozenset[str]:
         return frozenset(r for r in self.roles.split(",") if r)
+
+
+@event.listens_for(User, "before_update")
+def _revoke_tokens(_mapper: Any, _conn: Any, user: User) -> None:
+    """A new password, a deactivation (or reactivation) or a new TOTP secret revokes every
+    token issued before, whichever code path made the change."""
+    attrs = inspect(user).attrs
+    watched = ("password_hash", "active", "totp_secret")
+    if any(attrs[name].history.has_changes() for name in watched):
+        user.token_version = (user.token_version or 0) + 1
 
 
 class CaseRecord(SQLModel, table=True):
@@ -135,6 +160,21 @@ class AuditEntry(SQLModel, table=True):
     entity_id: str = Field(max_length=96, index=True)
     reason: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # the hash chain (db/audit.py seals every row): position, the previous row's hash, this
+    # row's hash = SHA-256(prev_hash + canonical row)
+    seq: int | None = Field(default=None, nullable=False, unique=True)
+    prev_hash: str | None = Field(default=None, nullable=False, max_length=64)
+    row_hash: str | None = Field(default=None, nullable=False, max_length=64)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The audit chain's last link (one row, id 1): updating it first serializes the writers."""
+
+    __tablename__ = "audit_chain"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = 0
+    last_hash: str = Field(max_length=64)
 
 
 class Notification(SQLModel, table=True):

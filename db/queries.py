@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from db import audit
 from db.models import AuditEntry
 
 
 def add_audit_once(session: Session, entry: AuditEntry) -> None:
-    """Add an audit entry unless one with the same idempotency key exists."""
-    if session.exec(select(AuditEntry.id).where(AuditEntry.key == entry.key)).first() is None:
-        session.add(entry)
+    """Add an audit entry unless one with the same idempotency key exists (db/audit.py)."""
+    audit.record_once(session, entry)
 
 
 def audit_case_once(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+import pyotp
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -27,6 +28,24 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+DEMO_USERNAMES = frozenset(name for name, _, _ in DEMO_USERS)
+# The demo finance and supervisor users' TOTP secret (api/totp.py), for `make run` and the
+# tests only: add it to an authenticator app, or print a code with
+#   .venv/bin/python -c "import pyotp; print(pyotp.TOTP('JBSWY3DPEHPK3PXPUICLAIMSDEMO234').now())"
+# Demo users are never seeded in production, and refused there if present (api/login.py).
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPUICLAIMSDEMO234"
+DEMO_TOTP_ROLES = frozenset({"finance", "supervisor"})  # api.totp.TOTP_ROLES
+
+
+def demo_credentials(username: str) -> dict[str, str]:
+    """The sign-in form of a demo user (password = user name, a TOTP code when needed)."""
+    form = {"username": username, "password": username}
+    roles = {r for name, _, rs in DEMO_USERS if name == username for r in rs.split(",")}
+    if roles & DEMO_TOTP_ROLES:
+        form["otp"] = pyotp.TOTP(DEMO_TOTP_SECRET).now()
+    return form
+
+
 def seed_regions(engine: Engine, book: PolicyBook) -> int:
     with session_scope(engine) as session:
         for code in book.codes():
@@ -39,11 +58,17 @@ def seed_regions(engine: Engine, book: PolicyBook) -> int:
 
 
 def seed_demo_users(engine: Engine) -> int:
-    """Demo users, password = user name; development and simulated mode only."""
+    """Demo users, password = user name, finance and supervisors enrolled in TOTP with
+    DEMO_TOTP_SECRET; development and simulated mode only."""
     created = 0
     with session_scope(engine) as session:
         for username, full_name, roles in DEMO_USERS:
-            if session.exec(select(User).where(User.username == username)).first():
+            totp = DEMO_TOTP_SECRET if set(roles.split(",")) & DEMO_TOTP_ROLES else None
+            user = session.exec(select(User).where(User.username == username)).first()
+            if user is not None:
+                if user.totp_secret is None and totp is not None:
+                    user.totp_secret = totp
+                    session.add(user)
                 continue
             session.add(
                 User(
@@ -52,6 +77,7 @@ def seed_demo_users(engine: Engine) -> int:
                     password_hash=hash_password(username),
                     roles=roles,
                     email=f"{username}@ui-agency.example",
+                    totp_secret=totp,
                 )
             )
             created += 1

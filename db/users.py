@@ -1,6 +1,7 @@
 """Manage staff users from the command line (production has no demo users).
 
     python -m db.users add USERNAME --roles reviewer,supervisor [--name "Full Name"] [--email E]
+    python -m db.users deactivate USERNAME   (revokes their sessions at once)
     python -m db.users list
 The password is read from the terminal (or from stdin when piped)."""
 
@@ -10,13 +11,35 @@ import argparse
 import getpass
 import sys
 
-from sqlmodel import select
+from sqlalchemy import Engine, update
+from sqlmodel import col, select
 
 from core.passwords import hash_password
 from core.settings import get_settings
 from db.engine import make_engine, session_scope
 from db.models import User
 from domain.tasks import ROLES
+
+
+def revoke_tokens(engine: Engine, username: str) -> None:
+    """Bump the user's token version: every token issued before is refused from now on."""
+    with session_scope(engine) as session:
+        session.exec(  # type: ignore[call-overload]
+            update(User)
+            .where(col(User.username) == username)
+            .values(token_version=col(User.token_version) + 1)
+        )
+
+
+def deactivate(engine: Engine, username: str) -> bool:
+    """Deactivate a user (their tokens are revoked by the change: db/models.py)."""
+    with session_scope(engine) as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            return False
+        user.active = False
+        session.add(user)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--name", default="")
     add.add_argument("--email", default=None)
     sub.add_parser("list", help="list users and roles")
+    off = sub.add_parser("deactivate", help="deactivate a user and revoke their sessions")
+    off.add_argument("username")
     args = parser.parse_args(argv)
     engine = make_engine(get_settings().effective_database_url)
     if args.cmd == "list":
@@ -36,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.write(
                     f"{u.username}\t{u.roles}\t{'active' if u.active else 'inactive'}\n"
                 )
+        return 0
+    if args.cmd == "deactivate":
+        if not deactivate(engine, args.username):
+            parser.error(f"no user {args.username}")
+        sys.stdout.write(f"user {args.username} deactivated, sessions revoked\n")
         return 0
     roles = sorted({r.strip() for r in args.roles.split(",") if r.strip()})
     unknown = set(roles) - ROLES

@@ -32,6 +32,16 @@ _M: dict[str, tuple[str, str]] = {
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Sign in"),
     "login.failed": ("用户名或密码错误", "Wrong user name or password"),
+    "login.throttled": (
+        "登录失败次数过多，请稍后再试",
+        "Too many failed sign-ins; please try again later",
+    ),
+    "login.otp_title": ("两步验证", "Two-step verification"),
+    "login.otp": ("动态验证码 (6 位)", "One-time code (6 digits)"),
+    "login.otp_enrol": (
+        "请将以下密钥添加到身份验证器应用，然后输入它生成的验证码",
+        "Add this secret to your authenticator app, then enter the code it shows",
+    ),
     "login.signed_out": ("您已退出登录", "You have signed out"),
     "login.required": ("请先登录", "Please sign in first"),
     # errors

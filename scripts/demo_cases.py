@@ -12,12 +12,16 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 from stdnum import luhn
 from stdnum.cn import ric
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the repo
+from db.seed import demo_credentials  # noqa: E402  (the demo users' passwords and TOTP codes)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 USCC = "91220101MA0Y1T5X1E"  # illustrative, with a valid check character (GB 32100)
@@ -50,7 +54,7 @@ def national_id(d: Demo, n: int) -> str:
 
 
 def _token(api: httpx.Client, user: str) -> dict[str, str]:
-    resp = api.post("/api/v1/auth/token", data={"username": user, "password": user})
+    resp = api.post("/api/v1/auth/token", data=demo_credentials(user))
     resp.raise_for_status()
     return {"Authorization": f"Bearer {resp.json()['access_token']}"}
 

@@ -178,7 +178,7 @@ def main() -> int:
         for name in ("BANK_WEBHOOK_SECRET", "MEDAGENCY_WEBHOOK_SECRET")
     }
     bank_secret = {"BANK_WEBHOOK_SECRET": secrets_env["BANK_WEBHOOK_SECRET"]}
-    env.setdefault("APP_ENV", "development")
+    env.setdefault("APP_ENV", "development")  # required, no default in the code (fail closed)
     if clock == "real":  # the dev server's Web UI decodes payloads through the API (staff login)
         ui = ports["TEMPORAL_UI_PORT"]
         env.setdefault("TEMPORAL_UI_ORIGIN", f"http://127.0.0.1:{ui},http://localhost:{ui}")
@@ -294,7 +294,8 @@ def main() -> int:
         print(f"  medical agency {medagency_url}/docs (simulated; monthly declarations)")
         print(f"  mail (SMTP sink on port {ports['SMTP_PORT']})  {maildir}")
         print("  demo logins    clerk, reviewer, supervisor, finance, finance2, admin")
-        print("                 (password = user name; development only)")
+        print("                 (password = user name; development only; finance, finance2 and")
+        print("                 supervisor also a TOTP code of the demo secret: see README)")
         print("Ctrl-C stops everything.\n")
 
         while True:

@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, unquote
@@ -16,20 +17,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
-from api.deps import RuntimeDep, authenticate
+from api.deps import RuntimeDep, authenticate, session_claims
+from api.pages.session_refresh import SESSION_COOKIE
 from api.runtime import Runtime
+from api.security import create_token
 from api.services import task_reads as reads
 from db.models import User
 from domain.calendar import AGENCY_TZ
 from forms import TEMPLATE_DIR
 from forms.i18n import normalize, translate, translator
 
-SESSION_COOKIE = "staff_session"
 PRE_COOKIE = "staff_pre"  # a random nonce that seeds the login form's CSRF token
 LANG_COOKIE = "lang"
 FLASH_COOKIE = "flash"
 CSRF_FIELD = "csrf_token"
 LOGIN_PATH = "/staff/login"
+SESSION_REFRESH_SECONDS = 60  # a page session's cookie is re-issued at most once a minute
 
 templates = Jinja2Templates(directory=TEMPLATE_DIR)
 
@@ -67,9 +70,16 @@ def csrf_token(secret: str, seed: str) -> str:
 
 
 def csrf_seed(request: Request) -> str | None:
+    """The login nonce on the login page; elsewhere the session's ID (the same across the
+    cookie's refreshes), or the cookie itself when it is no valid token."""
     if request.url.path == LOGIN_PATH:
         return request.cookies.get(PRE_COOKIE)
-    return request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    runtime: Runtime = request.app.state.runtime
+    claims = runtime.users.claims(token, runtime.settings.secret_key)
+    return claims.session_id if claims is not None and claims.session_id else token
 
 
 def csrf_ok(secret: str, seed: str | None, sent: object) -> bool:
@@ -95,10 +105,25 @@ async def csrf_guard(request: Request, runtime: RuntimeDep) -> None:
 
 async def page_user(request: Request, runtime: RuntimeDep) -> User:
     """The signed-in user (session cookie, the same token and user cache as the API)."""
-    user = await authenticate(runtime, request.cookies.get(SESSION_COOKIE))
+    token = request.cookies.get(SESSION_COOKIE)
+    user = await authenticate(runtime, token)
     if user is None:
         raise LoginRequired(
             request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        )
+    claims = session_claims(runtime, token)
+    if claims is not None and time.time() - claims.active_at > SESSION_REFRESH_SECONDS:
+        # the user is active: a new cookie (same session, same end) restarts the idle timer
+        request.state.refreshed_session = (
+            create_token(
+                user.username,
+                runtime.settings.secret_key,
+                0,
+                user.token_version,
+                expires=claims.expires,
+                session_id=claims.session_id,
+            ),
+            claims.expires,
         )
     return user
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
-from sqlmodel import select
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.deps import CurrentUser, RuntimeDep
+from api.login import sign_in
+from api.runtime import Runtime
 from api.security import create_token
-from core.passwords import verify_password
+from api.threads import in_login_thread
 from db.models import User
+from db.users import revoke_tokens
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -28,16 +30,56 @@ class Me(BaseModel):
     roles: list[str]
 
 
-@router.post("/token", response_model=Token)
-def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, runtime: RuntimeDep
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+@router.post(
+    "/token",
+    response_model=Token,
+    responses={
+        401: {"description": "wrong user name or password"},
+        429: {"description": "throttled"},
+    },
+)
+async def issue_token(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    runtime: RuntimeDep,
+    otp: Annotated[str, Form(description="TOTP code (finance and supervisors)")] = "",
 ) -> Token:
-    """Exchange a user name and password for a bearer token."""
-    user = session.exec(select(User).where(User.username == form.username)).first()
-    if user is None or not user.active or not verify_password(user.password_hash, form.password):
+    """Exchange a user name and password (and, for finance and supervisors, a TOTP code in
+    `otp`) for a bearer token. TOTP enrolment is done on the staff sign-in page."""
+    attempt = await sign_in(runtime, form.username, form.password, client_ip(request), otp)
+    if attempt.retry_after is not None:
+        raise HTTPException(
+            429, "too many failed sign-ins", headers={"Retry-After": str(attempt.retry_after)}
+        )
+    if attempt.pending is not None:
+        if attempt.pending.enrol_secret is not None:
+            raise HTTPException(401, "TOTP enrolment needed: sign in once on /staff/login")
+        raise HTTPException(401, "a TOTP code is needed (form field otp)")
+    if attempt.user is None:
         raise HTTPException(401, "wrong user name or password")
+    return Token(access_token=new_token(runtime, attempt.user))
+
+
+def new_token(runtime: Runtime, user: User) -> str:
     s = runtime.settings
-    return Token(access_token=create_token(user.username, s.secret_key, s.token_minutes))
+    return create_token(user.username, s.secret_key, s.token_minutes, user.token_version)
+
+
+@router.post("/refresh", response_model=Token)
+async def refresh_token(user: CurrentUser, runtime: RuntimeDep) -> Token:
+    """A fresh token for a valid one (the idle timeout counts from the last refresh)."""
+    return Token(access_token=new_token(runtime, user))
+
+
+@router.post("/logout", status_code=204)
+async def logout(user: CurrentUser, runtime: RuntimeDep) -> Response:
+    """Revoke every token of the user (all their sessions, at once)."""
+    await in_login_thread(revoke_tokens, runtime.engine, user.username)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=Me)

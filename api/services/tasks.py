@@ -17,6 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.runtime import Runtime
 from api.services import ActionError
 from api.services.cases import update_error
+from db.audit import record as record_audit
 from db.engine import session_scope
 from db.models import AuditEntry, CaseRecord, Task, User
 from domain.task_data import check_completion, parse_task_data
@@ -156,7 +157,8 @@ def audit(
     reason: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
+    record_audit(
+        session,
         AuditEntry(
             key=f"{entity_type}:{entity_id}:{action}:{uuid.uuid4().hex}",
             at=at,
@@ -166,7 +168,7 @@ def audit(
             entity_id=entity_id,
             reason=reason,
             data=data or {},
-        )
+        ),
     )
 
 

@@ -281,10 +281,11 @@ async def test_a_remembered_token_still_expires_and_a_forged_one_is_refused(
 ) -> None:
     name = _user(engine)
     soon = int(time.time()) + 2
-    token = jwt.encode({"sub": name, "exp": soon}, settings.secret_key, algorithm=ALGORITHM)
+    claims = {"sub": name, "iat": int(time.time()), "exp": soon}
+    token = jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
     h = {"Authorization": f"Bearer {token}"}
     assert (await reads_api.get("/api/v1/tasks", headers=h)).status_code == 200
-    forged = jwt.encode({"sub": name, "exp": soon}, "another-secret-of-enough-length!", ALGORITHM)
+    forged = jwt.encode(claims, "another-secret-of-enough-length!", ALGORITHM)
     bad = {"Authorization": f"Bearer {forged}"}
     assert (await reads_api.get("/api/v1/tasks", headers=bad)).status_code == 401
     await asyncio.sleep(max(0.0, soon - time.time()) + 0.2)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from db.seed import demo_credentials
+
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext
 
@@ -28,7 +30,7 @@ FLAGS = [
 
 
 async def api_token(http: httpx.AsyncClient, username: str) -> dict[str, str]:
-    r = await http.post("/api/v1/auth/token", data={"username": username, "password": username})
+    r = await http.post("/api/v1/auth/token", data=demo_credentials(username))
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 

@@ -126,7 +126,7 @@ def test_malformed_payload_keys_are_refused_naming_the_problem(setting: str, mes
     with pytest.raises(PayloadKeyError, match=message):
         parse_payload_keys(setting)
     with pytest.raises(ValueError, match=message):
-        Settings(payload_keys=setting)
+        Settings(app_env="test", payload_keys=setting)
 
 
 def test_a_key_never_shows_in_its_repr() -> None:

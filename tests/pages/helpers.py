@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
+from db.seed import demo_credentials
 from tests.utils import factories as f
 from tests.utils.temporal import today
 
@@ -27,7 +28,7 @@ async def page_login(client: httpx.AsyncClient, username: str) -> httpx.Response
     assert form.status_code == 200, form.text
     resp = await client.post(
         "/staff/login",
-        data={"username": username, "password": username, "csrf_token": csrf_of(form.text)},
+        data={**demo_credentials(username), "csrf_token": csrf_of(form.text)},
     )
     assert resp.status_code == 303, resp.text
     return resp

@@ -120,3 +120,17 @@ def test_the_image_has_what_weasyprint_and_the_chinese_notices_need() -> None:
     # HarfBuzz's subsetter; Noto CJK draws the Chinese
     assert {"libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"} <= installed
     assert "fonts-noto-cjk" in installed
+
+
+def test_compose_publishes_only_the_api_beyond_the_host() -> None:
+    """Issue 13 §8: the Temporal UI, Mailpit and the bank's admin are not on the network;
+    the Temporal UI has no write actions."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    public = []
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            if not str(port).startswith("127.0.0.1:"):
+                public.append((name, str(port)))
+    assert public == [("api", "8000:8000")]
+    ui = compose["services"]["temporal-ui"]["environment"]
+    assert ui["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"

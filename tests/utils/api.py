@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 
+from db.seed import demo_credentials
+
 
 async def login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
-    resp = await client.post(
-        "/api/v1/auth/token", data={"username": username, "password": username}
-    )
+    resp = await client.post("/api/v1/auth/token", data=demo_credentials(username))
     assert resp.status_code == 200, resp.text
     return {"Authorization": f"Bearer {resp.json()['access_token']}"}
 

@@ -35,6 +35,7 @@ from core.identity import IdentityKeys
 from core.settings import Settings
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
 from db.models import Payment, Task
+from db.seed import demo_credentials
 from medagency.config import AgencyConfig
 from medagency.testing import serve_agency
 from payloads.medical import CoverageView, EnrolInput, MedicalDeclarationInput
@@ -254,9 +255,7 @@ def task_of(engine: Engine, kind: str, task_id_part: str = "") -> Task | None:
 
 async def login(api_url: str, username: str) -> dict[str, str]:
     async with httpx.AsyncClient(base_url=api_url) as http:
-        resp = await http.post(
-            "/api/v1/auth/token", data={"username": username, "password": username}
-        )
+        resp = await http.post("/api/v1/auth/token", data=demo_credentials(username))
         assert resp.status_code == 200, resp.text
         return {"Authorization": f"Bearer {resp.json()['access_token']}"}
 

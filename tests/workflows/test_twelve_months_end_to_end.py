@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import Payment, PaymentRun, ReconciliationRecord, Task
+from db.seed import demo_credentials
 from tests.utils import factories as f
 from tests.utils import own_database
 from tests.utils.temporal import advance, state_when, today
@@ -35,7 +36,7 @@ REGION = "220100"  # payout day 10; 755.00 a month since 2023-10-01 (seed 002)
 
 
 async def _token(web: httpx.AsyncClient, username: str) -> dict[str, str]:
-    resp = await web.post("/api/v1/auth/token", data={"username": username, "password": username})
+    resp = await web.post("/api/v1/auth/token", data=demo_credentials(username))
     assert resp.status_code == 200, resp.text
     return {"Authorization": f"Bearer {resp.json()['access_token']}"}
 
