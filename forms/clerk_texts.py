@@ -119,6 +119,7 @@ CLERK_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "event.benefits_stopped": ("停止享受失业保险待遇", "benefits stopped"),
     "case.stop_notice": ("停止待遇决定书", "Stop notice"),
+    "outcome.case_stopped": ("已停止待遇，不再审核", "benefits stopped: not judged"),
     "event.payment_owed": ("应付待遇", "payment owed"),
     "event.payment_sent": ("已发送银行", "payment sent"),
     "event.payment_settled": ("已到账", "payment settled"),

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -202,8 +203,8 @@ async def test_two_unexcused_misses_stop_the_case_with_a_notice_of_reason_and_ap
 ) -> None:
     """Seed 000 art. 33: two consecutive missed check-ins without good reason stop the
     benefits, decided in any order, from the day the second is judged; the month checked in
-    meanwhile is paid; the claimant is told the reason and the appeal rights, and the stop
-    notice is on the case."""
+    meanwhile is paid, a later miss still undecided is closed unjudged; the claimant is told
+    the reason and the appeal rights, and the stop notice is on the case."""
     h = await _registered(env, task_queue, f.national_id_of("man", date(2004, 2, 29)))
     h, s = await _approve(env, h)
     assert s.benefit is not None
@@ -211,6 +212,9 @@ async def test_two_unexcused_misses_stop_the_case_with_a_notice_of_reason_and_ap
     await _to_day(env, months[3].start + timedelta(days=1))
     await state_when(h, _running(4))
     await h.execute_update(ClaimWorkflow.check_in, CheckInInput(actor="clerk"))
+    await _to_day(env, months[5].start + timedelta(days=1))  # month 5 missed too
+    await state_when(h, _running(6))
+    assert _missed_tasks(engine, s.case_id) == [2, 3, 5]
     await _decide(h, 3, "not_excused")
     stopped_on = await today(env)
     await _decide(h, 2, "not_excused")
@@ -220,6 +224,13 @@ async def test_two_unexcused_misses_stop_the_case_with_a_notice_of_reason_and_ap
     assert s.benefit.stop.months == [2, 3]
     assert s.benefit.stop.effective_date == stopped_on
     assert await eventually(lambda: _paid_months(engine, s.case_id), lambda m: 4 in m) == [1, 4]
+    with pytest.raises((WorkflowUpdateFailedError, RPCError)):  # refused, or the run is over
+        await h.execute_update(ClaimWorkflow.check_in, CheckInInput(actor="clerk"))
+    month_5 = await eventually(
+        lambda: [t for t in tasks_of(engine, s.case_id) if t.details.get("month") == 5],
+        lambda t: bool(t) and t[0].status == "completed",
+    )
+    assert month_5[0].outcome == "case_stopped"
 
     with Session(engine) as session:
         det = session.exec(

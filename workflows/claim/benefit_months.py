@@ -201,6 +201,11 @@ class BenefitMonths:
         reason and the right of appeal (the notice: api/services/notices.py)."""
         stop = self.state.stop
         assert stop is not None
+        self.cancel_waiters()  # the months still awaiting a decision are not judged now
+        for task in self.case.tasks.open_ones("missed_check_in"):
+            await self.case.tasks.close_by_system(
+                task.task_id, "case_stopped", "benefits stopped (seed 000 art. 33): not judged"
+            )
         periods = [self.state.months[m - 1] for m in stop.months]
         await self.case.determine(
             "check_in_stop",
