@@ -12,9 +12,10 @@ from markupsafe import escape
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from db.models import Determination
+from db.models import CaseRecord, Determination
 from domain.review import APPEAL_NOTICE_EN, APPEAL_NOTICE_ZH
 from tests.notices.conftest import DecidedCase, approval
+from tests.pages.helpers import page_login
 from tests.utils.api import login
 
 STOP_TITLE = "停止享受失业保险待遇决定书"
@@ -22,6 +23,10 @@ STOP_TITLE = "停止享受失业保险待遇决定书"
 
 def _stopped(engine: Engine, case_id: str) -> None:
     with Session(engine) as session:
+        case = session.get(CaseRecord, case_id)
+        assert case is not None
+        case.status, case.stage, case.closure_reason = "stopped", "closed", "missed_check_ins"
+        session.add(case)
         session.add(
             Determination(
                 key=f"{case_id}:check_in_stop",
@@ -76,3 +81,21 @@ async def test_the_stop_notice_states_months_day_grounds_and_appeal_rights(
     assert "notice-stop-" in pdf.headers["content-disposition"]
     assert (await notices_api.get(f"{base}/notices/other", headers=h)).status_code == 422
     assert (await notices_api.get("/api/v1/cases/nope/notices", headers=h)).status_code == 404
+
+
+async def test_the_case_page_links_the_stop_notice(
+    notices_api: httpx.AsyncClient, decided_case: DecidedCase, engine: Engine
+) -> None:
+    case_id = decided_case(approval())
+    await page_login(notices_api, "clerk")
+    page = await notices_api.get(f"/staff/cases/{case_id}")
+    assert page.status_code == 200 and 'id="stop-notice"' not in page.text
+    _stopped(engine, case_id)
+    page = await notices_api.get(f"/staff/cases/{case_id}")
+    assert 'id="stop-notice"' in page.text and "停止待遇决定书" in page.text
+    assert f"/staff/cases/{case_id}/notices/stop.pdf" in page.text
+    shown = await notices_api.get(f"/staff/cases/{case_id}/notices/stop")
+    assert shown.status_code == 200 and STOP_TITLE in shown.text and "第三十三条" in shown.text
+    pdf = await notices_api.get(f"/staff/cases/{case_id}/notices/stop.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert (await notices_api.get(f"/staff/cases/{case_id}/notices/other")).status_code == 404
