@@ -33,7 +33,9 @@ ClosureReason = Literal[
     "registration_deadline_missed", "review_rejected", "missed_check_ins", "entitlement_exhausted"
 ]
 DeadlineKind = Literal["employer_report", "registration", "review"]
-MonthStatus = Literal["open", "checked_in", "missed", "excused", "unexcused"]
+# waived: no check-in, but the month ended before the eligibility decision (never a miss,
+# paid; domain/check_ins.py)
+MonthStatus = Literal["open", "checked_in", "missed", "excused", "unexcused", "waived"]
 # A case event's values: what the timeline shows (dates as ISO text, amounts as text).
 EventValue = JsonValue
 
@@ -213,6 +215,9 @@ class MonthState:
     end: date
     status: MonthStatus = "open"
     check_in: date | None = None
+    # month 1's check-in is the registration (domain/check_ins.py); a check-in in person in
+    # that month is still recorded, once
+    by_registration: bool = False
     task_id: str | None = None
     reminded: bool = False
     amount: Decimal | None = None
@@ -221,11 +226,22 @@ class MonthState:
 
 
 @dataclass(kw_only=True)
+class CheckInStop:
+    """Benefits stopped for two consecutive check-ins missed without good reason (seed 000
+    art. 33): which months, from which day (the day the second was judged), judged by whom."""
+
+    months: list[int]
+    effective_date: date
+    decided_by: str
+
+
+@dataclass(kw_only=True)
 class BenefitState:
     """Stage 5, from the approval: the months of the entitlement and the running one."""
 
     months: list[MonthState]
     current: int = 1  # the running month (1-based); len(months) + 1 when all have ended
+    stop: CheckInStop | None = None  # two consecutive unexcused misses (seed 000 art. 33)
 
 
 @dataclass(kw_only=True)
@@ -250,6 +266,9 @@ class CaseState:
     deadlines: dict[DeadlineKind, DeadlineInfo] = field(default_factory=dict)
     review: ReviewState | None = None
     benefit: BenefitState | None = None
+    # check-ins recorded from the registration on, before the eligibility decision: they
+    # become the benefit months' check-ins on approval (workflows/claim/check_ins.py)
+    early_check_ins: list[date] = field(default_factory=list)
     tasks: dict[str, TaskState] = field(default_factory=dict)
     event_seq: int = 0
     unsynced_events: list[CaseEventRecord] = field(default_factory=list)

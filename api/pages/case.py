@@ -74,6 +74,8 @@ async def case_page(
             "view": view,
             "rejection_reasons": REJECTION_REASONS,
             "notices": module_available(NOTICES) and view.case.decision is not None,
+            "stop_notice": module_available(NOTICES)
+            and view.case.closure_reason == "missed_check_ins",
             "is_supervisor": "supervisor" in user.role_set,
             "can_check_in": offers_check_in(user, view.case),
             "check_in": check_in,  # None: the date defaults to today on the system clock
@@ -124,3 +126,36 @@ def notice_pdf(request: Request, case_id: str, session: SessionDep, user: PageUs
         media_type="application/pdf",
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
     )
+
+
+@router.get("/cases/{case_id}/notices/{kind}.pdf")
+def notice_of_kind_pdf(
+    request: Request, case_id: str, kind: str, session: SessionDep, user: PageUser
+) -> Response:
+    """One notice of the case (`decision`, `stop`) as a PDF download."""
+    notices = _notices()
+    if kind not in notices.NOTICE_KINDS:
+        raise PageError(404, "error.not_found", f"no {kind} notice")
+    notice = notices.build_notice_of_kind(session, case_id, kind, lang_of(request))
+    if notice is None:
+        raise PageError(404, "error.not_found", f"case {case_id} has no {kind} notice")
+    pdf = notices.html_to_pdf(notices.notice_html(notice))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": notice.content_disposition},
+    )
+
+
+@router.get("/cases/{case_id}/notices/{kind}", response_class=HTMLResponse)
+def notice_of_kind_html(
+    request: Request, case_id: str, kind: str, session: SessionDep, user: PageUser
+) -> HTMLResponse:
+    """One notice of the case (`decision`, `stop`), to read or print."""
+    notices = _notices()
+    if kind not in notices.NOTICE_KINDS:
+        raise PageError(404, "error.not_found", f"no {kind} notice")
+    notice = notices.build_notice_of_kind(session, case_id, kind, lang_of(request))
+    if notice is None:
+        raise PageError(404, "error.not_found", f"case {case_id} has no {kind} notice")
+    return HTMLResponse(notices.notice_html(notice))

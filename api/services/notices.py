@@ -1,6 +1,7 @@
-"""Decision notices (失业保险待遇核定通知书 / 不予核定通知书): HTML from a Jinja2 template,
-PDF from that HTML with WeasyPrint. Read from the case read model (`CaseRecord.decision`)
-and the review `Determination` row, so a printed notice names what it can be re-checked by."""
+"""Decision notices (失业保险待遇核定通知书 / 不予核定通知书, and the 停止享受失业保险待遇
+决定书 after two unexcused missed check-ins): HTML from a Jinja2 template, PDF from that HTML
+with WeasyPrint. Read from the case read model (`CaseRecord.decision`) and the decision's
+`Determination` row, so a printed notice names what it can be re-checked by."""
 
 from __future__ import annotations
 
@@ -26,7 +27,14 @@ TITLES = {
         "失业保险待遇不予核定通知书",
         "Notice of refusal of unemployment-insurance benefits",
     ),
+    "stop": (
+        "停止享受失业保险待遇决定书",
+        "Decision to stop unemployment-insurance benefits",
+    ),
 }
+# a case's notices by kind: the review decision's, the stop for missed check-ins'
+NoticeKind = Literal["decision", "stop"]
+NOTICE_KINDS: tuple[NoticeKind, ...] = ("decision", "stop")
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATE_DIR),
@@ -98,9 +106,9 @@ class Notice:
         return f"attachment; filename=\"{self.filename}\"; filename*=UTF-8''{quote(utf8)}"
 
 
-def notice_number(case_id: str, decided_on: date) -> str:
+def notice_number(case_id: str, decided_on: date, prefix: str = "UI") -> str:
     """Stable per case and decision date: the same decision always prints the same number."""
-    return f"UI-{decided_on:%Y%m%d}-{case_id.upper()}"
+    return f"{prefix}-{decided_on:%Y%m%d}-{case_id.upper()}"
 
 
 def _reasons(codes: list[str]) -> list[dict[str, str]]:
@@ -109,6 +117,39 @@ def _reasons(codes: list[str]) -> list[dict[str, str]]:
         zh, en = REJECTION_REASONS.get(code, (code, code))
         out.append({"code": code, "zh": zh, "en": en})
     return out
+
+
+def _region_name(case: CaseRecord, book: PolicyBook | None) -> str:
+    try:
+        return (book or default_policy_book()).region(case.region_code).name
+    except UnknownRegion:
+        return case.region_code
+
+
+def _local_day(value: Any) -> date:
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return (at.astimezone(AGENCY_TZ) if at.tzinfo is not None else at).date()
+
+
+def _common(case: CaseRecord, lang: Lang, region_name: str, outcome: str) -> dict[str, Any]:
+    """What every notice prints: the agency, the claimant, the case, the appeal rights."""
+    title_zh, title_en = TITLES[outcome]
+    return {
+        "lang": lang,
+        "title_zh": title_zh,
+        "title_en": title_en,
+        "region_code": case.region_code,
+        "region_name": region_name,
+        "agency_zh": f"{region_name}失业保险经办机构",
+        "agency_en": f"Unemployment-insurance agency of {region_name} ({case.region_code})",
+        "case_id": case.case_id,
+        "claimant_name": case.claimant_name or "",
+        "national_id_masked": case.national_id_masked or "",
+        "employer_name": case.employer_name,
+        "separation_date": case.separation_date,
+        "appeal_zh": APPEAL_NOTICE_ZH,
+        "appeal_en": APPEAL_NOTICE_EN,
+    }
 
 
 def build_notice(
@@ -120,15 +161,8 @@ def build_notice(
         return None
     decision = case.decision
     outcome = "approve" if decision.get("outcome") == "approve" else "reject"
-    decided_at = datetime.fromisoformat(str(decision["decided_at"]))
-    if decided_at.tzinfo is not None:
-        decided_at = decided_at.astimezone(AGENCY_TZ)
-    decided_on = decided_at.date()
-    book = book or default_policy_book()
-    try:
-        region_name = book.region(case.region_code).name
-    except UnknownRegion:
-        region_name = case.region_code
+    decided_on = _local_day(decision["decided_at"])
+    region_name = _region_name(case, book)
     key = decision.get("determination_key")
     determination = (
         session.exec(select(Determination).where(Determination.key == key)).first() if key else None
@@ -144,21 +178,9 @@ def build_notice(
             "end_date": date.fromisoformat(str(entitlement["end_date"])),
         }
     number = notice_number(case.case_id, decided_on)
-    title_zh, title_en = TITLES[outcome]
     context: dict[str, Any] = {
-        "lang": lang,
-        "title_zh": title_zh,
-        "title_en": title_en,
+        **_common(case, lang, region_name, outcome),
         "number": number,
-        "region_code": case.region_code,
-        "region_name": region_name,
-        "agency_zh": f"{region_name}失业保险经办机构",
-        "agency_en": f"Unemployment-insurance agency of {region_name} ({case.region_code})",
-        "case_id": case.case_id,
-        "claimant_name": case.claimant_name or "",
-        "national_id_masked": case.national_id_masked or "",
-        "employer_name": case.employer_name,
-        "separation_date": case.separation_date,
         "decided_on": decided_on,
         "decided_by": decision.get("decided_by", ""),
         "contribution_months": decision.get("contribution_months"),
@@ -166,8 +188,6 @@ def build_notice(
         "entitlement": entitlement,
         "reasons": _reasons(list(decision.get("reasons") or [])),
         "reason_text": decision.get("reason_text"),
-        "appeal_zh": APPEAL_NOTICE_ZH,
-        "appeal_en": APPEAL_NOTICE_EN,
         "policy_version": decision.get("policy_version")
         or (determination.policy_version if determination else None),
         "determination_key": key,
@@ -175,6 +195,67 @@ def build_notice(
     }
     template = "notices/approval.html" if outcome == "approve" else "notices/rejection.html"
     return Notice(case.case_id, outcome, number, decided_on, template, context)
+
+
+def stop_key(case_id: str) -> str:
+    """The key of the stop's determination (workflows/claim/benefit_months.py)."""
+    return f"{case_id}:check_in_stop"
+
+
+def build_stop_notice(
+    session: Session, case_id: str, lang: Lang = "zh", *, book: PolicyBook | None = None
+) -> Notice | None:
+    """The notice that benefits stop after two consecutive check-ins missed without good
+    reason (seed 000 art. 33): which months, from when, the appeal rights. None when the
+    case was not stopped so."""
+    case = session.get(CaseRecord, case_id)
+    key = stop_key(case_id)
+    det = session.exec(select(Determination).where(Determination.key == key)).first()
+    if case is None or det is None:
+        return None
+    effective = date.fromisoformat(str(det.result["effective_date"]))
+    periods = [
+        {"month": m, "start": date.fromisoformat(p[0]), "last": date.fromisoformat(p[1])}
+        for m, p in zip(det.inputs.get("months", []), det.inputs.get("periods", []), strict=False)
+    ]
+    decided_on = effective  # the day the second miss was judged unexcused
+    number = notice_number(case.case_id, decided_on, "UI-STOP")
+    context: dict[str, Any] = {
+        **_common(case, lang, _region_name(case, book), "stop"),
+        "number": number,
+        "decided_on": decided_on,
+        "decided_by": det.actor,
+        "contribution_months": None,
+        "corrected_from": None,
+        "missed": periods,
+        "effective_date": effective,
+        "policy_version": det.policy_version,
+        "determination_key": det.key,
+        "code_version": det.code_version,
+    }
+    return Notice(case.case_id, "stop", number, decided_on, "notices/stop.html", context)
+
+
+def build_notice_of_kind(
+    session: Session,
+    case_id: str,
+    kind: NoticeKind,
+    lang: Lang = "zh",
+    *,
+    book: PolicyBook | None = None,
+) -> Notice | None:
+    builder = build_stop_notice if kind == "stop" else build_notice
+    return builder(session, case_id, lang, book=book)
+
+
+def list_notices(
+    session: Session, case_id: str, *, book: PolicyBook | None = None
+) -> list[tuple[NoticeKind, Notice]]:
+    """Every notice the case has, by kind, in the order they were decided."""
+    found = [
+        (kind, build_notice_of_kind(session, case_id, kind, book=book)) for kind in NOTICE_KINDS
+    ]
+    return [(kind, n) for kind, n in found if n is not None]
 
 
 def notice_html(notice: Notice) -> str:

@@ -108,7 +108,12 @@ async def test_clerk_records_a_check_in_on_the_case_page(
     assert f"已记录第 1 个月报到（{day.isoformat()}）" in shown.text
     assert 'id="check-in-list"' in shown.text and "窗口" in shown.text
     case = (await api.get(f"/api/v1/cases/{case_id}", headers=clerk)).json()
-    assert [e["data"]["month"] for e in case["events"] if e["type"] == "checked_in"] == [1]
+    checked = [
+        (e["data"]["month"], e["data"]["channel"])
+        for e in case["events"]
+        if e["type"] == "checked_in"
+    ]
+    assert sorted(checked) == [(1, "counter"), (1, "registration")]  # the registration: month 1's
 
     twice = await api.post(f"{url}/check-ins", data={"csrf_token": token})
     assert twice.status_code == 409 and "already checked in" in twice.text

@@ -107,8 +107,8 @@ async def test_an_obligation_the_ledger_refuses_waits_for_a_supervisor_then_is_o
     )
     s = await state_when(h, lambda s: s.benefit is not None)
     assert s.benefit is not None
-    month = s.benefit.months[0]
-    e2e = f"{case_id}-001-BE-1"
+    month = s.benefit.months[1]  # month 1 is owed on approval (the registration's check-in)
+    e2e = f"{case_id}-002-BE-1"
     intruder = "x" + case_id
     at = await env.get_current_time()
     with Session(engine) as session:  # someone else's row under this case's ID
@@ -116,7 +116,7 @@ async def test_an_obligation_the_ledger_refuses_waits_for_a_supervisor_then_is_o
             Payment(
                 case_id=intruder,
                 region_code="220100",
-                month=1,
+                month=2,
                 period_start=month.start,
                 period_end=month.end,
                 category="benefit",
@@ -127,23 +127,25 @@ async def test_an_obligation_the_ledger_refuses_waits_for_a_supervisor_then_is_o
             )
         )
         session.commit()
-    await h.execute_update(ClaimWorkflow.check_in, CheckInInput(actor="clerk"))
+    await advance(env, (month.start - await today(env)).days + 1)
+    latest = env.client.get_workflow_handle(h.id)
+    await state_when(latest, lambda s: s.benefit is not None and s.benefit.current == 2)
+    await latest.execute_update(ClaimWorkflow.check_in, CheckInInput(actor="clerk"))
     await advance(env, (month.end - await today(env)).days + 1)
     task = await eventually(lambda: _open_tasks(engine, case_id, "system_error"), timeout=90)
     assert task[0].details["error_type"] == CONSTRAINT_VIOLATION
     assert task[0].details["activity"] == "create_obligation"
-    assert _attempts(await h.fetch_history(), "create_obligation") == [1]
+    assert _attempts(await latest.fetch_history(), "create_obligation") == [1]
     with Session(engine) as session:
         session.execute(delete(Payment).where(col(Payment.case_id) == intruder))
         session.commit()
-    await h.execute_update(
+    await latest.execute_update(
         ClaimWorkflow.complete_task,
         CompleteTaskInput(
             task_id=task[0].task_id, outcome="retry", reason="row removed", **SUPERVISOR
         ),
     )
-    latest = env.client.get_workflow_handle(h.id)
-    await state_when(latest, lambda s: s.benefit is not None and s.benefit.current == 2)
+    await state_when(latest, lambda s: s.benefit is not None and s.benefit.current == 3)
     with Session(engine) as session:
         owed = session.exec(select(Payment).where(Payment.end_to_end_id == e2e)).one()
     assert (owed.case_id, owed.amount) == (case_id, Decimal("755.00"))

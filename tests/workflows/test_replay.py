@@ -58,6 +58,7 @@ def test_histories_are_recorded() -> None:
     assert {"intake_lapse_late_accept", "intake_employer_overdue"} <= names
     assert {"review_escalated_approved", "benefit_month_continue_as_new"} <= names
     assert "calendar_recomputed" in names
+    assert "check_ins_stopped" in names
     assert len(list(CHAIN.glob("run_*.json"))) == MONTHS
 
 
@@ -201,6 +202,44 @@ async def test_a_24_month_case_replays_across_every_continue_as_new(
         await _replayer().replay_workflow(_save(CHAIN / f"run_{runs:02d}.json", history))
         run_id = _next_run(history)
     assert runs == MONTHS
+
+
+async def _decide_miss(h: WorkflowHandle[Any, Any], month: int, outcome: str) -> None:
+    s = await state_when(
+        h, lambda s: s.benefit is not None and bool(s.benefit.months[month - 1].task_id)
+    )
+    assert s.benefit is not None
+    task_id = s.benefit.months[month - 1].task_id
+    assert task_id is not None
+    await h.execute_update(
+        ClaimWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=task_id, outcome=outcome, actor="clerk", actor_roles=["clerk"], reason="x"
+        ),
+    )
+
+
+async def test_check_ins_stopped_history_replays(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str
+) -> None:
+    """Months 2 and 3 missed, their decisions left open while month 4 is checked in, month 5
+    missed; then both judged unexcused: the case stops (seed 000 art. 33), month 5's task
+    closed unjudged, the stop kept and told. The run that stops replays."""
+    h = await _approved(env, task_queue, "r7")
+    latest = env.client.get_workflow_handle(h.id)
+    s = await state_when(latest, lambda s: s.benefit is not None)
+    assert s.benefit is not None
+    months = s.benefit.months
+    await advance(env, (months[3].start - await today(env)).days + 1)
+    await state_when(latest, _running(4))
+    await latest.execute_update(ClaimWorkflow.check_in, CheckInInput(actor="clerk"))
+    await advance(env, (months[5].start - await today(env)).days + 1)
+    await state_when(latest, _running(6))
+    await _decide_miss(latest, 2, "not_excused")
+    await _decide_miss(latest, 3, "not_excused")
+    await state_when(latest, lambda s: s.status == "stopped")
+    await latest.result()
+    await _replayer().replay_workflow(await _keep("check_ins_stopped", latest))
 
 
 async def test_calendar_recompute_history_replays(

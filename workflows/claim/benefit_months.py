@@ -1,20 +1,8 @@
-"""Benefit months, DOMAIN.md stage 5 and "Benefit months".
-
-Month i of an entitlement starting on the registration day S covers [S + (i-1) months,
-S + i months). The claimant checks in once inside each month; a checked-in month is owed
-once (a ledger obligation, paid by the next payment run). Without a check-in a reminder goes
-out before the month ends; a missed month opens a `missed_check_in` task for clerks, who may
-record a good reason (excused: the month is paid); two consecutive unexcused misses stop
-the case (seed 000 art. 33). After the last month the case closes as exhausted.
-
-Reads: the entitlement (at the start), where to pay (Payee). Keeps: BenefitState. Serves:
-the `check_in` Update. Answers, per month: go on to the next, stopped, or exhausted."""
-
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from temporalio import workflow
@@ -24,10 +12,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.ledger import LedgerActivities
     from activities.rules import AmountActivities
     from domain.calendar import AGENCY_TZ
+    from domain.check_ins import counts_as_missed, month_of, stopping_pair
     from domain.deadlines import reminder_instant
     from domain.entitlement import benefit_month_period
+    from domain.review import APPEAL_NOTICE_ZH
     from payloads.case_io import CheckInInput, CheckInResult
-    from payloads.case_state import BenefitState, Entitlement, MonthState
+    from payloads.case_state import BenefitState, CheckInStop, Entitlement, MonthState
     from payloads.errors import INVALID_OUTCOME, TASK_CLOSED
     from payloads.records import ObligationInput
     from payloads.rules import MonthAmountInput
@@ -36,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.waiting import fixed, wait_until
 
 MonthEnd = Literal["next", "stopped", "exhausted"]
+PAYABLE = ("checked_in", "excused", "waived")
 
 
 @dataclass(frozen=True)
@@ -51,16 +42,24 @@ def month_end_instant(ms: MonthState) -> datetime:
     return datetime.combine(ms.end, time(0), tzinfo=AGENCY_TZ)
 
 
-def months_of(ent: Entitlement) -> BenefitState:
-    """The entitlement's months, the first running."""
-    return BenefitState(
-        months=[
-            MonthState(month=i, start=start, end=end)
-            for i, (start, end) in (
-                (i, benefit_month_period(ent.start_date, i)) for i in range(1, ent.months + 1)
-            )
-        ]
-    )
+def months_of(ent: Entitlement, check_ins: list[date], decided_on: date) -> BenefitState:
+    """The entitlement's months as the approval on `decided_on` finds them: month 1 checked
+    in by the registration, those checked in before the approval checked in, those that
+    ended before it without one waived; the month running on `decided_on` current."""
+    months = []
+    for i in range(1, ent.months + 1):
+        start, end = benefit_month_period(ent.start_date, i)
+        ms = MonthState(month=i, start=start, end=end)
+        made = sorted(d for d in check_ins if start <= d < end)
+        if made:
+            ms.status, ms.check_in = "checked_in", made[0]
+        elif i == 1:
+            ms.status, ms.check_in, ms.by_registration = "checked_in", ent.start_date, True
+        elif not counts_as_missed(end, decided_on):
+            ms.status = "waived"
+        months.append(ms)
+    current = month_of(ent.start_date, decided_on) if decided_on >= ent.start_date else 1
+    return BenefitState(months=months, current=min(current, ent.months + 1))
 
 
 class BenefitMonths:
@@ -74,10 +73,24 @@ class BenefitMonths:
         b = self.state
         return b.months[b.current - 1] if b.current <= len(b.months) else None
 
+    def stopped(self) -> bool:
+        return self.state.stop is not None
+
+    def opened(self) -> None:
+        """On approval: the timeline shows what the approval found (months_of)."""
+        for ms in self.state.months:
+            if ms.by_registration:
+                assert ms.check_in is not None
+                self.case.event(
+                    "checked_in", None, month=1, on=ms.check_in.isoformat(), channel="registration"
+                )
+            elif ms.status == "waived":
+                self.case.event("check_in_waived", None, month=ms.month)
+
     # ---- check-ins (an Update: validated before anything changes) -------------------------
 
     def validate_check_in(self, inp: CheckInInput) -> None:
-        ms = self.current() if not self.case.closed else None
+        ms = self.current() if not (self.case.closed or self.stopped()) else None
         if ms is None:
             raise ApplicationError("this case has no running benefit month", type=TASK_CLOSED)
         today = self.case.today()
@@ -91,7 +104,7 @@ class BenefitMonths:
                 "date",
                 type=INVALID_OUTCOME,
             )
-        if ms.status == "checked_in":
+        if ms.status == "checked_in" and not ms.by_registration:
             raise ApplicationError(
                 f"month {ms.month} is already checked in (on {ms.check_in})", type=TASK_CLOSED
             )
@@ -100,6 +113,7 @@ class BenefitMonths:
         ms = self.current()
         assert ms is not None
         ms.status, ms.check_in = "checked_in", inp.on or self.case.today()
+        ms.by_registration = False
         self.case.event(
             "checked_in", inp.actor, month=ms.month, on=ms.check_in.isoformat(), channel=inp.channel
         )
@@ -116,13 +130,18 @@ class BenefitMonths:
                 self.waiters.append(asyncio.create_task(self._await_decision(ms)))
 
     async def run_month(self) -> MonthEnd:
-        """Live the running month to its end."""
+        """Live the running month to its end (or to a stop decided meanwhile)."""
         b = self.state
+        for past in b.months[: b.current - 1]:  # payable, not owed yet (approval, restart)
+            if past.status in PAYABLE:
+                await self._owe(past)
         ms = self.current()
         if ms is None:
-            await workflow.wait_condition(lambda: all(m.status != "missed" for m in b.months))
-            return "exhausted"
-        checked = lambda: ms.status == "checked_in"  # noqa: E731
+            await workflow.wait_condition(
+                lambda: self.stopped() or all(m.status != "missed" for m in b.months)
+            )
+            return await self._stop() if self.stopped() else "exhausted"
+        checked = lambda: ms.status == "checked_in" or self.stopped()  # noqa: E731
         reminder_days = self.case.policy.check_in_reminder_days
         remind_at = reminder_instant(ms.end - timedelta(days=reminder_days))
         if not ms.reminded and remind_at > workflow.now():
@@ -138,17 +157,18 @@ class BenefitMonths:
                     )
                 )
         end_at = month_end_instant(ms)
-        if await wait_until(checked, fixed(end_at)):
+        if await wait_until(checked, fixed(end_at)) and not self.stopped():
             await self._owe(ms)
-            await wait_until(lambda: False, fixed(end_at))
-        else:
+            await wait_until(self.stopped, fixed(end_at))
+        if self.stopped():
+            return await self._stop()
+        if ms.status != "checked_in":
             await self._missed(ms)
-            if await self._two_unexcused(ms):
-                return "stopped"
         b.current += 1
         return "next" if b.current <= len(b.months) else await self.run_month()
 
     async def _missed(self, ms: MonthState) -> None:
+        """Open the clerks' task; its decision is awaited alongside the next months."""
         ms.status = "missed"
         self.case.event("check_in_missed", None, month=ms.month)
         task = await self.case.open_task(
@@ -168,17 +188,55 @@ class BenefitMonths:
         ms.status = "excused" if done.outcome == "excused" else "unexcused"
         self.case.event(f"check_in_{ms.status}", done.actor, month=ms.month, reason=done.reason)
         if ms.status == "excused":
-            await self._owe(ms)
+            self.case.spawn(self._owe(ms))
+            return
+        pair = stopping_pair([m.status for m in self.state.months])
+        if pair is not None and not self.stopped():
+            self.state.stop = CheckInStop(
+                months=list(pair), effective_date=self.case.today(), decided_by=done.actor
+            )
 
-    async def _two_unexcused(self, ms: MonthState) -> bool:
-        """Seed 000 art. 33: two consecutive missed check-ins without good reason stop it."""
-        if ms.month == 1:
-            return False
-        prev = self.state.months[ms.month - 2]
-        if prev.status not in ("missed", "unexcused"):
-            return False
-        await workflow.wait_condition(lambda: "missed" not in (prev.status, ms.status))
-        return prev.status == "unexcused" and ms.status == "unexcused"
+    async def _stop(self) -> MonthEnd:
+        """Seed 000 art. 33: the stop kept as evidence and told to the claimant, with the
+        reason and the right of appeal (the notice: api/services/notices.py)."""
+        stop = self.state.stop
+        assert stop is not None
+        self.cancel_waiters()  # the months still awaiting a decision are not judged now
+        for task in self.case.tasks.open_ones("missed_check_in"):
+            await self.case.tasks.close_by_system(
+                task.task_id, "case_stopped", "benefits stopped (seed 000 art. 33): not judged"
+            )
+        periods = [self.state.months[m - 1] for m in stop.months]
+        await self.case.determine(
+            "check_in_stop",
+            "stopped",
+            stop.decided_by,
+            self.case.policy.policy_version,
+            inputs={
+                "months": list(stop.months),
+                "periods": [
+                    [p.start.isoformat(), (p.end - timedelta(days=1)).isoformat()] for p in periods
+                ],
+            },
+            result={"effective_date": stop.effective_date.isoformat()},
+            reasons=["missed_check_ins"],
+        )
+        self.case.event(
+            "benefits_stopped",
+            stop.decided_by,
+            months=list(stop.months),
+            effective_date=stop.effective_date.isoformat(),
+        )
+        self.case.spawn(
+            self.case.notify_claimant(
+                "benefits_stopped",
+                "benefits_stopped",
+                months=list(stop.months),
+                effective_date=stop.effective_date,
+                appeal=APPEAL_NOTICE_ZH,
+            )
+        )
+        return "stopped"
 
     async def _owe(self, ms: MonthState) -> None:
         """A month to pay: its amount is the policy's on the month's first day."""

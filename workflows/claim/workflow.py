@@ -12,7 +12,6 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
@@ -27,13 +26,13 @@ with workflow.unsafe.imports_passed_through():
         ExtendDeadlineInput,
     )
     from payloads.case_state import CaseState, DeadlineInfo
-    from payloads.errors import TASK_CLOSED
     from payloads.payments import AppliedChange
     from payloads.records import SyncCaseInput
     from payloads.rules import CasePolicyInput
     from payloads.submissions import EmployerReport, Registration
     from payloads.tasks import CompleteTaskInput, TaskCompletion, TaskState
     from workflows.claim.benefit_months import BenefitMonths, MonthEnd, Payee, months_of
+    from workflows.claim.check_ins import EarlyCheckIns
     from workflows.claim.deadlines import Deadlines
     from workflows.claim.intake import Intake
     from workflows.claim.review import Review
@@ -55,6 +54,7 @@ class ClaimWorkflow(TaskOwner):
         self.intake = Intake(self.case, s.intake, self.deadlines)
         self.review = Review(self.case, self.deadlines)
         self.months = self._benefit_months() if s.benefit is not None else None
+        self.early_check_ins = EarlyCheckIns(self.case, s.intake, s.early_check_ins)
         self._syncing = False
         self._calendar_lock = asyncio.Lock()  # one recomputation at a time
 
@@ -119,15 +119,18 @@ class ClaimWorkflow(TaskOwner):
 
     @workflow.update
     def check_in(self, inp: CheckInInput) -> CheckInResult:
-        """The claimant's monthly check-in (报到), once inside each benefit month."""
-        assert self.months is not None
+        """The claimant's monthly check-in (报到), once inside each benefit month, from the
+        registration on (before the approval: workflows/claim/check_ins.py)."""
+        if self.months is None:
+            return self.early_check_ins.check_in(inp)
         return self.months.check_in(inp)
 
     @check_in.validator
     def validate_check_in(self, inp: CheckInInput) -> None:
         if self.months is None:
-            raise ApplicationError("this case has no running benefit month", type=TASK_CLOSED)
-        self.months.validate_check_in(inp)
+            self.early_check_ins.validate(inp)
+        else:
+            self.months.validate_check_in(inp)
 
     @workflow.query
     def state(self) -> CaseState:
@@ -171,8 +174,9 @@ class ClaimWorkflow(TaskOwner):
         s.review = await self.review.start(self.intake.facts(), registration, registered_on)
         entitlement = await self.review.decide(s.review)
         if entitlement is not None:
-            s.benefit = months_of(entitlement)
+            s.benefit = months_of(entitlement, s.early_check_ins, self.case.today())
             self.months = self._benefit_months()
+            self.months.opened()
 
     def _benefit_months(self) -> BenefitMonths:
         assert self.s.benefit is not None
