@@ -27,6 +27,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "kind.employer_report_overdue": ("单位逾期未申报", "Employer report overdue"),
     "kind.late_registration": ("逾期失业登记", "Late registration"),
     "kind.missed_check_in": ("未按时报到", "Missed check-in"),
+    "kind.separation_date_mismatch": ("离职日期不一致", "Separation date mismatch"),
     "kind.payment_run_release": ("支付批次发放", "Payment run release"),
     "kind.payment_run_approval": ("支付批次复核", "Payment run approval"),
     "kind.payment_returned": ("支付退回", "Payment returned"),

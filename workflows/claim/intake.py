@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from payloads.submissions import EmployerReport, Registration
     from payloads.tasks import CompleteTaskInput, TaskState
     from workflows.claim.deadlines import Deadlines
+    from workflows.claim.separation import check_choice, settle_separation, unsettled
     from workflows.claim.services import CaseServices, Contact
     from workflows.human_tasks import data_of
     from workflows.waiting import fixed, wait_until
@@ -78,7 +79,10 @@ class Intake:
         return self.s.employer_report is not None or self.s.registration is not None
 
     def separation_date(self) -> date:
+        """The date a clerk settled, else the employer's, else the claimant's."""
         report, reg = self.s.employer_report, self.s.registration
+        if self.s.separation_date is not None:
+            return self.s.separation_date
         if report is not None:
             return report.separation_date
         assert reg is not None, "a case opens with a submission"
@@ -110,6 +114,9 @@ class Intake:
         s = self.s
         await self.deadlines.plan("employer_report", self.separation_date())
         while True:
+            if unsettled(s):  # report and registration differ: a clerk settles
+                await settle_separation(self.case, s, self.deadlines)
+                continue
             if s.employer_report is not None:
                 self._note_employer_timeliness()
             if s.employer_report is None and s.facts_by_supervisor is None:
@@ -271,7 +278,9 @@ class Intake:
     # ---- the employer_report_overdue completion ------------------------------------------------
 
     def check_task_data(self, task: TaskState, data: TaskData, inp: CompleteTaskInput) -> None:
-        """Resolved without the employer's report: the supervisor records its facts."""
+        """Resolved without the employer's report: the supervisor records its facts. A
+        settled separation date is one of the two given."""
+        check_choice(self.s, data)
         if (
             isinstance(data, EmployerReportOverdueData)
             and inp.outcome == "resolved"

@@ -68,6 +68,10 @@ class CaseServices:
         assert self._s.policy is not None, "the case's policy is fetched when it opens"
         return self._s.policy
 
+    def set_policy(self, policy: CasePolicy) -> None:
+        """The policy in force on a separation date settled after the case opened."""
+        self._s.policy = policy
+
     @property
     def region_code(self) -> str:
         assert self._s.region_code is not None, "a case opens with its first submission"
