@@ -80,6 +80,25 @@ async def check_intake(
         raise ActionError(422, too_young, ["body", *id_field])
 
 
+class CaseClosed(ActionError):
+    """409: the case's workflow has finished; it takes no new submissions."""
+
+
+async def _signal_with_start(
+    runtime: Runtime, client: Client, case_id: str, submission: EmployerReport | Registration
+) -> None:
+    try:
+        await submit(
+            client,
+            runtime.settings.task_queue,
+            case_id,
+            submission,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError as err:
+        raise CaseClosed(409, f"case {case_id} is closed; it takes no new submissions") from err
+
+
 async def _file(
     runtime: Runtime, client: Client, submission: EmployerReport | Registration, uscc: str | None
 ) -> str:
@@ -99,19 +118,11 @@ async def _file(
             employer_uscc=uscc,
         )
         try:
-            await submit(
-                client,
-                runtime.settings.task_queue,
-                to.case_id,
-                submission,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError as err:
+            await _signal_with_start(runtime, client, to.case_id, submission)
+        except CaseClosed:
             await open_case.release(runtime, to.case_id)
             if to.new:
-                raise ActionError(
-                    409, f"case {to.case_id} is closed; it takes no new submissions"
-                ) from err
+                raise
             continue
         except BaseException:
             if to.new:

@@ -21,7 +21,12 @@ with workflow.unsafe.imports_passed_through():
     from payloads.submissions import EmployerReport, Registration
     from payloads.tasks import CompleteTaskInput, TaskState
     from workflows.claim.deadlines import Deadlines
-    from workflows.claim.separation import check_choice, settle_separation, unsettled
+    from workflows.claim.separation import (
+        check_choice,
+        late_report_refused,
+        settle_separation,
+        unsettled,
+    )
     from workflows.claim.services import CaseServices, Contact
     from workflows.human_tasks import data_of
     from workflows.waiting import fixed, wait_until
@@ -42,6 +47,10 @@ class Intake:
         if s.employer_report is not None:
             if report != s.employer_report:
                 self.case.event("employer_report_resubmitted", report.submitted_by, changed=True)
+            return
+        if self.case.stage != "intake" and late_report_refused(
+            self.case, report, self.separation_date()
+        ):
             return
         s.employer_report = report
         s.employer_report_received = self.case.today()

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.tasks import OutcomeError
     from payloads.case_state import IntakeState
     from payloads.rules import CasePolicyInput
+    from payloads.submissions import EmployerReport
     from workflows.claim.deadlines import Deadlines
     from workflows.claim.services import CaseServices
     from workflows.human_tasks import data_of
@@ -73,6 +74,20 @@ async def settle_separation(case: CaseServices, s: IntakeState, deadlines: Deadl
     planned = deadlines.get("employer_report")
     if planned is None or planned.start != chosen:
         await deadlines.replan("employer_report", chosen)
+
+
+def late_report_refused(case: CaseServices, report: EmployerReport, in_use: date) -> bool:
+    """Past intake (the caller checks) only the case's own date joins (domain/open_cases.py):
+    a late employer report with another date (one that slipped past the door's check in a
+    race) is kept out of the case and noted on its timeline."""
+    if report.separation_date == in_use:
+        return False
+    case.event(
+        "employer_report_not_taken",
+        report.submitted_by,
+        separation_date=report.separation_date.isoformat(),
+    )
+    return True
 
 
 def check_choice(s: IntakeState, data: TaskData) -> None:

@@ -86,6 +86,10 @@ class CaseServices:
     def closed(self) -> bool:
         return self._s.status in CLOSED_STATUSES
 
+    @property
+    def stage(self) -> Stage:
+        return self._s.stage
+
     def enter(self, stage: Stage) -> None:
         self._s.stage = stage
 
