@@ -1,6 +1,8 @@
 """ClaimWorkflow with two separation dates (issue 9 §4, workflows/claim/separation.py), on the
 time-skipping server: the clerk's choice is checked by the Update validator, and past intake a
-late employer report with another date is kept out of the case."""
+late employer report with another date is kept out of the case. The first test's history is
+kept in tests/histories/claim/ (replayed by test_replay.py): re-record it with
+`RECORD_HISTORIES=1 .venv/bin/python -m pytest tests/workflows/test_separation_dates.py`."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from payloads.errors import INVALID_OUTCOME
 from payloads.tasks import CompleteTaskInput
 from tests.utils import factories as f
 from tests.utils.temporal import advance, eventually, signal_case, state_when, tasks_of, today
+from tests.workflows.test_replay import _keep, _replayer
 from workflows.claim import ClaimWorkflow
 
 
@@ -61,6 +64,7 @@ async def test_the_choice_is_one_of_the_two_dates_and_becomes_the_cases(
     s = await state_when(h, lambda s: s.status == "in_review")
     assert s.intake.separation_date == claimant_says
     assert s.deadlines["employer_report"].start == claimant_says
+    await _replayer().replay_workflow(await _keep("intake_separation_date_settled", h))
 
 
 async def test_past_intake_a_late_report_with_another_date_is_not_taken(
