@@ -106,3 +106,43 @@ async def test_past_intake_a_late_report_with_another_date_is_not_taken(
     s = await state_when(h, lambda s: s.intake.employer_report is not None)
     assert s.intake.employer_report is not None
     assert s.intake.employer_report.separation_date == sep
+
+
+async def test_a_late_registration_with_another_date_is_settled_after_its_acceptance(
+    env: WorkflowEnvironment, worker: Worker, engine: Engine, task_queue: str
+) -> None:
+    """The case lapsed; the claimant registers late giving the next day: a supervisor accepts
+    the late registration, then a clerk settles the date, then the review."""
+    nid, sep = f.national_id_of("woman", date(1972, 6, 30)), await today(env)
+    case_id = "sd3" + nid[-6:]
+    h = await signal_case(env.client, task_queue, case_id, f.employer_report(nid, sep))
+    await state_when(h, lambda s: "registration" in s.deadlines)
+    await advance(env, 35)
+    await state_when(h, lambda s: s.status == "lapsed")
+    await signal_case(env.client, task_queue, case_id, f.registration(nid, sep + f.days(1)))
+    [late] = await eventually(lambda: tasks_of(engine, case_id))
+    assert late.kind == "late_registration"
+    await h.execute_update(
+        ClaimWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=late.task_id,
+            outcome="accept",
+            actor="supervisor",
+            actor_roles=["supervisor"],
+            reason="hospitalised",
+        ),
+    )
+    tasks = await eventually(lambda: tasks_of(engine, case_id), lambda ts: len(ts) == 2)
+    [mismatch] = [t for t in tasks if t.kind == "separation_date_mismatch"]
+    await h.execute_update(
+        ClaimWorkflow.complete_task,
+        CompleteTaskInput(
+            task_id=mismatch.task_id,
+            outcome="resolved",
+            actor="clerk",
+            actor_roles=["clerk"],
+            data={"separation_date": sep.isoformat()},
+        ),
+    )
+    s = await state_when(h, lambda s: s.status == "in_review")
+    assert s.intake.separation_date == sep

@@ -134,9 +134,9 @@ class Intake:
                 continue
             if s.registration is None:
                 self.case.set_status("awaiting_registration")
-                if not await self._await_registration():
-                    return await self._after_lapse()
-                continue
+                if not await self._await_registration() and not await self._after_lapse():
+                    return False
+                continue  # registered (in time, or late and accepted): its date is checked
             if not s.late_registration_accepted and await self._registered_late():
                 return await self._decide_late_registration()
             return True
