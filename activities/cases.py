@@ -31,6 +31,7 @@ class CaseActivities:
         s = inp.state
         with session_scope(self.engine) as session:
             row = session.get(CaseRecord, s.case_id, with_for_update=True)
+            first = row is None
             if row is None:
                 row = CaseRecord(
                     case_id=s.case_id, region_code="", status="", stage="", opened_at=s.opened_at
@@ -40,7 +41,7 @@ class CaseActivities:
                 row.synced_seq = s.event_seq
                 row.updated_at = inp.at
                 session.add(row)
-                _register(session, row, s)
+                _register(session, row, s, first)
             if s.unsynced_events:
                 seqs = [e.seq for e in s.unsynced_events]
                 have = set(
@@ -66,17 +67,26 @@ class CaseActivities:
 
 
 # a case in one of these has ended: its person may open a new case (a lapsed case still
-# takes a late registration, so it stays open until its workflow finishes)
+# takes a late registration, so it stays open until one of LAPSE_FINAL ends it)
 ENDED_STATUSES = frozenset({"rejected", "stopped", "exhausted", "transferred_out"})
+LAPSE_FINAL = frozenset({"late_registration_window_closed", "late_registration_refused"})
 
 
-def _register(session: Session, row: CaseRecord, s: CaseState) -> None:
-    """Keep the register of open cases (db/open_cases.py) with the case record, in its
-    transaction: an ended case leaves it; a running one is put back if it is missing."""
+def _ended(s: CaseState) -> bool:
     if s.stage == "closed" or s.status in ENDED_STATUSES:
+        return True
+    return s.status == "lapsed" and any(e.type in LAPSE_FINAL for e in s.unsynced_events)
+
+
+def _register(session: Session, row: CaseRecord, s: CaseState, first: bool) -> None:
+    """Keep the register of open cases (db/open_cases.py) with the case record, in its
+    transaction: an ended case leaves it; a case's first record puts it there unless the
+    person already has an open case (the API claimed it before the start; a case started
+    otherwise, by a script or a test, is registered here)."""
+    if _ended(s):
         open_cases.release_in(session, s.case_id)
         return
-    if row.national_id_hash is None:
+    if not first or row.national_id_hash is None:
         return
     report, reg = s.intake.employer_report, s.intake.registration
     open_cases.keep_in(

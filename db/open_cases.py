@@ -5,8 +5,9 @@ matching rule is domain/open_cases.py).
 The primary key on `identity_hash` is what makes it hold under a race: the API claims the row
 before it starts a case (two intakes at once: one insert wins, the other finds the winner's
 case), records each submission it routes with a compare-and-set, and the case's sync activity
-(activities/cases.py) keeps the row in the same transaction as the case record: it puts it
-back if it is missing while the case runs, and deletes it when the case ends."""
+(activities/cases.py) keeps the row in the same transaction as the case record: the case's
+first record registers it unless the person already has an open case (a case started by a
+script or a test, not through the API), and the case's end deletes it."""
 
 from __future__ import annotations
 
@@ -120,8 +121,8 @@ def release_in(session: Session, case_id: str) -> None:
 
 
 def keep_in(session: Session, values: dict[str, Any]) -> None:
-    """Register a running case's row unless the person already has one (the sync activity:
-    cases started before the register, or whose claim was released while they ran)."""
+    """Register a case's row unless the person (or the case) already has one: the sync
+    activity, at a case's first record."""
     dialect = session.get_bind().dialect.name
     insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(OpenCase).values(**values).on_conflict_do_nothing())

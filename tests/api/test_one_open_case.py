@@ -223,3 +223,44 @@ async def test_two_intakes_at_once_make_one_case(
     [refused] = [r.json()["detail"] for r in answers if r.status_code == 409]
     assert opened in refused
     assert await _cases_of(api, clerk, nid, opened) == [opened]
+
+
+async def test_a_lapsed_case_is_open_until_its_late_registration_is_refused(
+    api: httpx.AsyncClient, env: WorkflowEnvironment, engine: Engine
+) -> None:
+    """A lapsed case still takes a late registration, so it is open: another separation is
+    409. Once the supervisor refuses the late registration the case has ended (the register
+    row goes with the case's last sync) and the next separation opens a new case."""
+    clerk, sup = await login(api, "clerk"), await login(api, "supervisor")
+    nid = f.national_id_of("man", date(1958, 4, 1))  # past retirement age: still let in
+    sep = await today(env)
+    case_id = (await _file(api, clerk, "report", nid, sep)).json()["case_id"]
+    await case_when(api, clerk, case_id, "awaiting_registration")
+    adv = await api.post("/api/v1/sim/clock/advance", json={"days": 35}, headers=clerk)
+    assert adv.status_code == 200, adv.text
+    await case_when(api, clerk, case_id, "lapsed")
+    other = await _file(api, clerk, "report", nid, sep + timedelta(days=20))
+    assert other.status_code == 409 and case_id in other.json()["detail"], other.text
+    late = await _file(api, clerk, "registration", nid, sep)
+    assert late.status_code == 201 and late.json()["case_id"] == case_id, late.text
+    [task] = await _tasks(api, sup, case_id, "late_registration")
+    refused = await api.post(
+        f"/api/v1/tasks/{task['task_id']}/complete",
+        json={"outcome": "refuse", "reason": "no justification given"},
+        headers=sup,
+    )
+    assert refused.status_code == 200, refused.text
+    for _ in range(600):  # the case's last sync releases its row (a bound, not a timing check)
+        with Session(engine) as session:
+            if session.exec(select(OpenCase).where(OpenCase.case_id == case_id)).first() is None:
+                break
+        await asyncio.sleep(0.05)
+    else:
+        case = (await api.get(f"/api/v1/cases/{case_id}", headers=clerk)).json()
+        raise AssertionError(
+            f"the ended case kept its place in the register: {case['status']} "
+            f"{[e['type'] for e in case['events']]}"
+        )
+    new = await _file(api, clerk, "report", nid, sep + timedelta(days=20))
+    assert new.status_code == 201, new.text
+    assert new.json()["case_id"] != case_id

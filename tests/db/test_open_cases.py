@@ -49,7 +49,7 @@ def test_noting_a_submission_fills_an_empty_slot_once(engine: Engine) -> None:
     assert open_cases.find(engine, person) is None
 
 
-def test_the_sync_puts_a_running_case_back_but_never_over_another(engine: Engine) -> None:
+def test_the_sync_registers_a_case_but_never_over_another(engine: Engine) -> None:
     person, first, second = _ids()
     values = {"identity_hash": person, "case_id": first, "registration_separation": SEP}
     with Session(engine) as session, session.begin():

@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from db.models import CaseEvent
+from db.open_cases import OpenCase
 from payloads.errors import INVALID_OUTCOME
 from payloads.tasks import CompleteTaskInput
 from tests.utils import factories as f
@@ -64,6 +65,10 @@ async def test_the_choice_is_one_of_the_two_dates_and_becomes_the_cases(
     s = await state_when(h, lambda s: s.status == "in_review")
     assert s.intake.separation_date == claimant_says
     assert s.deadlines["employer_report"].start == claimant_says
+    # started here, not through the API: the case's first record registered it
+    with Session(engine) as session:
+        registered = session.exec(select(OpenCase).where(OpenCase.case_id == case_id)).one()
+    assert registered.report_separation == employer_says
     await _replayer().replay_workflow(await _keep("intake_separation_date_settled", h))
 
 
