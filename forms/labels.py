@@ -129,6 +129,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "event.notification_no_contact": ("无联系方式", "no contact for notification"),
     "event.precheck_recorded": ("系统预审", "pre-check recorded"),
     "event.region_mismatch": ("地区不一致", "region mismatch"),
+    "event.separation_date_mismatch": ("离职日期不一致", "separation dates differ"),
+    "event.separation_date_settled": ("确定离职日期", "separation date settled"),
+    "event.employer_report_not_taken": (
+        "单位申报离职日期与案件不符，未采用",
+        "employer report with another date not taken",
+    ),
     "event.reminder_sent": ("已发提醒", "reminder sent"),
     "event.status_changed": ("状态变更", "status changed"),
     "event.task_opened": ("任务创建", "task opened"),

@@ -55,3 +55,5 @@ async def test_a_clerk_settles_the_separation_date_on_the_task_page(
     assert done.status_code == 303 and done.headers["location"] == f"/staff/cases/{case_id}"
     case = await case_when(api, clerk, case_id, "in_review")
     assert case["separation_date"] == claimant_says.isoformat()
+    page = await api.get(f"/staff/cases/{case_id}")
+    assert "离职日期不一致" in page.text and "确定离职日期" in page.text
