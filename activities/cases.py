@@ -6,10 +6,11 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 from temporalio import activity
 
 from core.identity import IdentityKeys
+from db import open_cases
 from db.engine import session_scope
 from db.models import CaseEvent, CaseRecord
 from domain.identifiers import mask_national_id
@@ -30,6 +31,7 @@ class CaseActivities:
         s = inp.state
         with session_scope(self.engine) as session:
             row = session.get(CaseRecord, s.case_id, with_for_update=True)
+            first = row is None
             if row is None:
                 row = CaseRecord(
                     case_id=s.case_id, region_code="", status="", stage="", opened_at=s.opened_at
@@ -39,6 +41,7 @@ class CaseActivities:
                 row.synced_seq = s.event_seq
                 row.updated_at = inp.at
                 session.add(row)
+                _register(session, row, s, first)
             if s.unsynced_events:
                 seqs = [e.seq for e in s.unsynced_events]
                 have = set(
@@ -61,6 +64,43 @@ class CaseActivities:
                                 data=redact_accounts(e.data),
                             )
                         )
+
+
+# a case in one of these has ended: its person may open a new case (a lapsed case still
+# takes a late registration, so it stays open until one of LAPSE_FINAL ends it)
+ENDED_STATUSES = frozenset({"rejected", "stopped", "exhausted", "transferred_out"})
+LAPSE_FINAL = frozenset({"late_registration_window_closed", "late_registration_refused"})
+
+
+def _ended(s: CaseState) -> bool:
+    if s.stage == "closed" or s.status in ENDED_STATUSES:
+        return True
+    return s.status == "lapsed" and any(e.type in LAPSE_FINAL for e in s.unsynced_events)
+
+
+def _register(session: Session, row: CaseRecord, s: CaseState, first: bool) -> None:
+    """Keep the register of open cases (db/open_cases.py) with the case record, in its
+    transaction: an ended case leaves it; a case's first record puts it there unless the
+    person already has an open case (the API claimed it before the start; a case started
+    otherwise, by a script or a test, is registered here)."""
+    if _ended(s):
+        open_cases.release_in(session, s.case_id)
+        return
+    if not first or row.national_id_hash is None:
+        return
+    report, reg = s.intake.employer_report, s.intake.registration
+    open_cases.keep_in(
+        session,
+        {
+            "identity_hash": row.national_id_hash,
+            "case_id": s.case_id,
+            "report_separation": report.separation_date if report else None,
+            "registration_separation": reg.separation_date if reg else None,
+            "employer_uscc": (report.uscc if report else None)
+            or (reg.employer_uscc if reg else None),
+            "opened_at": s.opened_at,
+        },
+    )
 
 
 def _provisional_years(s: CaseState) -> str | None:
@@ -94,8 +134,10 @@ def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
         row.notice_date = report.notice_date
     elif reg and reg.notice_date:
         row.notice_date = reg.notice_date
-    row.separation_date = (report.separation_date if report else None) or (
-        reg.separation_date if reg else None
+    row.separation_date = (
+        s.intake.separation_date
+        or (report.separation_date if report else None)
+        or (reg.separation_date if reg else None)
     )
     row.employer_report_received = s.intake.employer_report_received
     row.registration_date = s.intake.registration_date

@@ -9,6 +9,7 @@ Update validator checks again, so user data never reaches workflow code unchecke
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
@@ -106,6 +107,18 @@ class PaymentReturnedData(_Data):
             raise OutcomeError("data.bank_account", "give the corrected bank account")
 
 
+class SeparationDateMismatchData(_Data):
+    """separation_date_mismatch: the separation date that is right, one of the two the
+    employer's report and the registration gave (the case's Update validator checks that)."""
+
+    kind: Literal["separation_date_mismatch"] = "separation_date_mismatch"
+    separation_date: date | None = None
+
+    def check(self, outcome: str, reason: str | None) -> None:
+        if self.separation_date is None:
+            raise OutcomeError("data.separation_date", "give the separation date that is right")
+
+
 PlainKind = Literal[
     "late_registration",
     "missed_check_in",
@@ -132,13 +145,18 @@ class NoData(_Data):
 
 
 TaskData = Annotated[
-    ReviewClaimData | EmployerReportOverdueData | PaymentReturnedData | NoData,
+    ReviewClaimData
+    | EmployerReportOverdueData
+    | PaymentReturnedData
+    | SeparationDateMismatchData
+    | NoData,
     Field(discriminator="kind"),
 ]
 MODEL_OF: dict[str, type[_Data]] = {
     "review_claim": ReviewClaimData,
     "employer_report_overdue": EmployerReportOverdueData,
     "payment_returned": PaymentReturnedData,
+    "separation_date_mismatch": SeparationDateMismatchData,
     **dict.fromkeys(PLAIN_KINDS, NoData),
 }
 assert set(MODEL_OF) == set(TASK_KINDS), "every task kind has its data model"

@@ -42,6 +42,9 @@ TASK_KINDS: dict[str, TaskKind] = {
         _kind("employer_report_overdue", "supervisor", 50, "ordered resolved"),
         _kind("late_registration", "supervisor", 55, "accept refuse", "accept refuse"),
         _kind("missed_check_in", "clerk", 50, "excused not_excused"),
+        # the employer's report and the registration give different separation dates: a
+        # clerk settles which is right (issue 9 §4, domain/open_cases.py)
+        _kind("separation_date_mismatch", "clerk", 60, "resolved"),
         _kind("payment_run_release", "finance", 70, "release hold"),
         # the second pair of eyes: another finance user or a supervisor (issue: payments)
         _kind("payment_run_approval", "finance", 70, "approve hold", also="supervisor"),

@@ -27,6 +27,15 @@ CLERK_TEXTS: dict[str, tuple[str, str]] = {
         "失业人员应自收到终止或解除劳动关系证明之日起30日内办理；与单位申报归入同一案件。",
         "Due within 30 days of the termination notice; it joins the employer's report in one case.",
     ),
+    "intake.open_case": (
+        "此人已有未结案件 {case_id}，不能另开并行的案件：请在该案件中办理，或待其结案后再登记。",
+        "This person already has an open case {case_id}; a parallel case cannot be opened: "
+        "file to that case, or once it has ended.",
+    ),
+    "intake.open_case_link": ("打开案件", "Open case"),
+    "mismatch.which": ("哪一个是终止/解除劳动关系的日期？", "Which is the separation date?"),
+    "mismatch.employer": ("用人单位申报", "the employer's report"),
+    "mismatch.claimant": ("失业人员登记", "the claimant's registration"),
     "intake.employer": ("用人单位", "Employer"),
     "intake.former_employer": ("原用人单位（可选）", "Former employer (optional)"),
     "intake.former_employer_help": (

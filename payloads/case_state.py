@@ -143,6 +143,9 @@ class IntakeState:
     registration_date: date | None = None
     facts_by_supervisor: EmployerFacts | None = None
     late_registration_accepted: bool = False
+    # the report and the registration gave different separation dates: the one a clerk chose
+    # (the `separation_date_mismatch` task); it then drives the deadlines and the policy
+    separation_date: date | None = None
 
 
 @dataclass(kw_only=True)

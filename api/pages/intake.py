@@ -21,6 +21,7 @@ from api.pages.web import PageError, PageUser, redirect, render, templates, text
 from api.runtime import Runtime
 from api.schemas import EmployerReportIn, RegistrationIn
 from api.services import ActionError, intake
+from api.services.open_case import OpenCaseConflict
 from db.models import User
 from domain.eligibility import ALL_REASONS
 
@@ -89,6 +90,7 @@ async def intake_page(
     values: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
+    open_case: str | None = None,
 ) -> HTMLResponse:
     errs = errors or FormErrors()
     regions = runtime.book.regions
@@ -101,6 +103,7 @@ async def intake_page(
             "form_error": errs.general,
             "regions": [(code, f"{regions[code].name} {code}") for code in sorted(regions)],
             "separation_reasons": sorted(ALL_REASONS),
+            "open_case": open_case,  # a parallel intake was refused: the person's open case
         },
         runtime=runtime,
         session=session,
@@ -125,9 +128,13 @@ async def _submit(
     _may_file(user)
     body, values, errs = read_form(model, form, lambda key: text(request, key))
     status = 422
+    open_case: str | None = None
     if body is not None:
         try:
             case_id = await file(runtime, client, user, body)
+        except OpenCaseConflict as err:
+            errs.add("", text(request, "intake.open_case", case_id=err.case_id))
+            status, open_case = err.status, err.case_id
         except ActionError as err:
             errs.add(field_name(err.loc or [], values.keys()), err.message)
             status = err.status
@@ -135,7 +142,15 @@ async def _submit(
             flash = text(request, f"intake.{which.replace('-', '_')}_ok")
             return redirect(f"/staff/cases/{case_id}", flash=flash)
     return await intake_page(
-        request, session, runtime, user, which, values=values, errors=errs, status=status
+        request,
+        session,
+        runtime,
+        user,
+        which,
+        values=values,
+        errors=errs,
+        status=status,
+        open_case=open_case,
     )
 
 

@@ -26,7 +26,12 @@ from domain.tasks import TASK_KINDS, may_complete
 
 router = APIRouter()
 # the others: one reason + buttons
-KIND_FORMS = {"review_claim", "employer_report_overdue", "payment_returned"}
+KIND_FORMS = {
+    "review_claim",
+    "employer_report_overdue",
+    "payment_returned",
+    "separation_date_mismatch",
+}
 
 
 def _task(session: Session, task_id: str) -> Task:

@@ -29,6 +29,7 @@ class CompleteForm(BaseModel):
     bank_code: str = ""
     account_number: str = ""
     account_name: str = ""
+    separation_date: str = ""
     csrf_token: str = ""
 
 
@@ -87,6 +88,11 @@ def _data(kind: str, outcome: str, form: CompleteForm, errs: FormErrors, t: Any)
             if not value:
                 errs.add(name, t("error.required"))
         data["bank_account"] = account
+    elif kind == "separation_date_mismatch":
+        if form.separation_date:
+            data["separation_date"] = form.separation_date
+        else:
+            errs.add("separation_date", t("error.required"))
     elif kind == "employer_report_overdue" and outcome == "resolved":
         if form.reason_code:
             data["reason_code"] = form.reason_code

@@ -17,7 +17,8 @@ router = APIRouter(tags=["intake"])
 async def file_employer_report(
     body: EmployerReportIn, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:
-    """File an employer's termination report; opens or joins the claimant's case."""
+    """File an employer's termination report; opens or joins the claimant's case (409 naming
+    the person's open case when the report is not about it: domain/open_cases.py)."""
     try:
         return CaseRef(case_id=await intake.file_employer_report(runtime, client, user, body))
     except ActionError as err:
@@ -28,7 +29,8 @@ async def file_employer_report(
 async def file_registration(
     body: RegistrationIn, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:
-    """Register a claimant as unemployed and apply for benefits; opens or joins the case."""
+    """Register a claimant as unemployed and apply for benefits; opens or joins the case (409
+    naming the person's open case when the registration is not about it)."""
     try:
         return CaseRef(case_id=await intake.file_registration(runtime, client, user, body))
     except ActionError as err:

@@ -1,8 +1,11 @@
 """The two entry points of a case, shared by the REST routes and the staff pages: the
 employer's report and the claimant's registration.
 
-Both signal-with-start the workflow `case-<case_id>`, where case_id is a keyed hash of the
-identity number and the separation date: either order, and any repeat, meet in one case.
+Both signal-with-start the workflow `case-<case_id>` of the person's open case, found in the
+register of open cases (api/services/open_case.py): either order, any repeat, and a report and
+a registration that differ only in the separation date meet in one case; a parallel intake
+while the person has an open case is refused (409 naming it). A new case's ID is a keyed hash
+of the identity number and the separation date of its first submission.
 The bodies come validated by the API's own models (api.schemas); what needs the policy book
 or the system clock is checked here, and refusals are ActionErrors naming the field."""
 
@@ -16,7 +19,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.runtime import Runtime
 from api.schemas import EmployerReportIn, RegistrationIn
-from api.services import ActionError
+from api.services import ActionError, open_case
 from db.models import User
 from domain.identifiers import InvalidIdentifier, birth_date_from_national_id, validate_national_id
 from domain.policy import NoPolicyInForce
@@ -77,6 +80,10 @@ async def check_intake(
         raise ActionError(422, too_young, ["body", *id_field])
 
 
+class CaseClosed(ActionError):
+    """409: the case's workflow has finished; it takes no new submissions."""
+
+
 async def _signal_with_start(
     runtime: Runtime, client: Client, case_id: str, submission: EmployerReport | Registration
 ) -> None:
@@ -89,7 +96,40 @@ async def _signal_with_start(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
     except WorkflowAlreadyStartedError as err:
-        raise ActionError(409, f"case {case_id} is closed; it takes no new submissions") from err
+        raise CaseClosed(409, f"case {case_id} is closed; it takes no new submissions") from err
+
+
+async def _file(
+    runtime: Runtime, client: Client, submission: EmployerReport | Registration, uscc: str | None
+) -> str:
+    """Route the submission to the person's case (open_case.route) and signal-with-start it.
+    A routed case found closed is released from the register and the routing repeated once
+    (a new separation then opens a new case); a new case that could not start is released."""
+    kind: open_case.Kind = (
+        "employer_report" if isinstance(submission, EmployerReport) else "registration"
+    )
+    for _ in range(2):
+        to = await open_case.route(
+            runtime,
+            client,
+            kind=kind,
+            national_id=submission.national_id,
+            separation=submission.separation_date,
+            employer_uscc=uscc,
+        )
+        try:
+            await _signal_with_start(runtime, client, to.case_id, submission)
+        except CaseClosed:
+            await open_case.release(runtime, to.case_id)
+            if to.new:
+                raise
+            continue
+        except BaseException:
+            if to.new:
+                await open_case.release(runtime, to.case_id)
+            raise
+        return to.case_id
+    raise ActionError(409, "the person's case closed while this was filed; try again")
 
 
 async def file_employer_report(
@@ -107,7 +147,6 @@ async def file_employer_report(
         national_id=body.claimant.national_id,
         id_field=["claimant", "national_id"],
     )
-    case_id = runtime.keys.case_id(body.claimant.national_id, body.separation_date)
     report = EmployerReport(
         uscc=body.employer.uscc,
         employer_name=body.employer.name,
@@ -125,8 +164,7 @@ async def file_employer_report(
         employer_phone=body.employer.phone,
         submitted_by=user.username,
     )
-    await _signal_with_start(runtime, client, case_id, report)
-    return case_id
+    return await _file(runtime, client, report, body.employer.uscc)
 
 
 async def file_registration(
@@ -144,7 +182,6 @@ async def file_registration(
         national_id=body.national_id,
         id_field=["national_id"],
     )
-    case_id = runtime.keys.case_id(body.national_id, body.separation_date)
     acct = body.bank_account
     employer = body.employer
     registration = Registration(
@@ -162,5 +199,4 @@ async def file_registration(
         employer_email=employer.email if employer else None,
         submitted_by=user.username,
     )
-    await _signal_with_start(runtime, client, case_id, registration)
-    return case_id
+    return await _file(runtime, client, registration, registration.employer_uscc)

@@ -195,3 +195,27 @@ async def test_intake_forms_refuse_a_post_without_the_csrf_token_and_non_clerks(
         "/api/v1/registrations", json=f.registration_json(nid, sep), headers=reviewer
     )
     assert r.status_code == 403 and "clerk" in r.json()["detail"]
+
+
+async def test_a_parallel_intake_is_a_form_error_naming_the_open_case(
+    api: httpx.AsyncClient, env: WorkflowEnvironment
+) -> None:
+    """Issue 9 §4 at the counter: the person has an open case, the registration gives a
+    separation two months before the report's: 409, the form again with the input kept and
+    the open case named and linked, and no second case."""
+    clerk = await login(api, "clerk")
+    await page_login(api, "clerk")
+    nid = f.national_id_of("woman", date(1979, 4, 4))
+    sep = (await today(env)) - timedelta(days=4)
+    filed = await _post(api, "/staff/intake/employer-report", report_form(nid, sep))
+    assert filed.status_code == 303, filed.text
+    case_id = filed.headers["location"].removeprefix("/staff/cases/")
+    await case_when(api, clerk, case_id, "awaiting_registration")
+    earlier = sep - timedelta(days=60)
+    refused = await _post(api, "/staff/intake/registration", registration_form(nid, earlier))
+    assert refused.status_code == 409, refused.text
+    assert f"此人已有未结案件 {case_id}" in refused.text
+    assert f'href="/staff/cases/{case_id}"' in refused.text
+    assert f'value="{earlier.isoformat()}"' in refused.text and 'value="王表单"' in refused.text
+    searched = await api.post("/api/v1/cases/search", json={"national_id": nid}, headers=clerk)
+    assert [c["case_id"] for c in searched.json()] == [case_id]

@@ -64,6 +64,12 @@ class Deadlines:
         self.case.event("deadline_set", None, kind=kind, due_date=dl.due_date.isoformat())
         return dl
 
+    async def replan(self, kind: DeadlineKind, start: date) -> DeadlineInfo:
+        """Plan `kind` again from another start (a separation date settled later): only for a
+        deadline that no timer waits on any more (intake's, once its submission came)."""
+        self.all.pop(kind, None)
+        return await self.plan(kind, start)
+
     async def remind_until(
         self, dl: DeadlineInfo, done: Callable[[], bool], remind: Reminder
     ) -> bool:

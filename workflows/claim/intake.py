@@ -21,6 +21,12 @@ with workflow.unsafe.imports_passed_through():
     from payloads.submissions import EmployerReport, Registration
     from payloads.tasks import CompleteTaskInput, TaskState
     from workflows.claim.deadlines import Deadlines
+    from workflows.claim.separation import (
+        check_choice,
+        late_report_refused,
+        settle_separation,
+        unsettled,
+    )
     from workflows.claim.services import CaseServices, Contact
     from workflows.human_tasks import data_of
     from workflows.waiting import fixed, wait_until
@@ -41,6 +47,10 @@ class Intake:
         if s.employer_report is not None:
             if report != s.employer_report:
                 self.case.event("employer_report_resubmitted", report.submitted_by, changed=True)
+            return
+        if self.case.stage != "intake" and late_report_refused(
+            self.case, report, self.separation_date()
+        ):
             return
         s.employer_report = report
         s.employer_report_received = self.case.today()
@@ -78,7 +88,10 @@ class Intake:
         return self.s.employer_report is not None or self.s.registration is not None
 
     def separation_date(self) -> date:
+        """The date a clerk settled, else the employer's, else the claimant's."""
         report, reg = self.s.employer_report, self.s.registration
+        if self.s.separation_date is not None:
+            return self.s.separation_date
         if report is not None:
             return report.separation_date
         assert reg is not None, "a case opens with a submission"
@@ -110,6 +123,9 @@ class Intake:
         s = self.s
         await self.deadlines.plan("employer_report", self.separation_date())
         while True:
+            if unsettled(s):  # report and registration differ: a clerk settles
+                await settle_separation(self.case, s, self.deadlines)
+                continue
             if s.employer_report is not None:
                 self._note_employer_timeliness()
             if s.employer_report is None and s.facts_by_supervisor is None:
@@ -118,9 +134,9 @@ class Intake:
                 continue
             if s.registration is None:
                 self.case.set_status("awaiting_registration")
-                if not await self._await_registration():
-                    return await self._after_lapse()
-                continue
+                if not await self._await_registration() and not await self._after_lapse():
+                    return False
+                continue  # registered (in time, or late and accepted): its date is checked
             if not s.late_registration_accepted and await self._registered_late():
                 return await self._decide_late_registration()
             return True
@@ -271,7 +287,9 @@ class Intake:
     # ---- the employer_report_overdue completion ------------------------------------------------
 
     def check_task_data(self, task: TaskState, data: TaskData, inp: CompleteTaskInput) -> None:
-        """Resolved without the employer's report: the supervisor records its facts."""
+        """Resolved without the employer's report: the supervisor records its facts. A
+        settled separation date is one of the two given."""
+        check_choice(self.s, data)
         if (
             isinstance(data, EmployerReportOverdueData)
             and inp.outcome == "resolved"

@@ -68,6 +68,10 @@ class CaseServices:
         assert self._s.policy is not None, "the case's policy is fetched when it opens"
         return self._s.policy
 
+    def set_policy(self, policy: CasePolicy) -> None:
+        """The policy in force on a separation date settled after the case opened."""
+        self._s.policy = policy
+
     @property
     def region_code(self) -> str:
         assert self._s.region_code is not None, "a case opens with its first submission"
@@ -81,6 +85,10 @@ class CaseServices:
     @property
     def closed(self) -> bool:
         return self._s.status in CLOSED_STATUSES
+
+    @property
+    def stage(self) -> Stage:
+        return self._s.stage
 
     def enter(self, stage: Stage) -> None:
         self._s.stage = stage

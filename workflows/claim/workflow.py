@@ -95,7 +95,7 @@ class ClaimWorkflow(TaskOwner):
     def check_task_data(self, task: TaskState, data: TaskData, inp: CompleteTaskInput) -> None:
         if task.kind == "review_claim":
             self.review.check_task_data(self.s.review, task, data, inp)
-        elif task.kind == "employer_report_overdue":
+        elif task.kind in ("employer_report_overdue", "separation_date_mismatch"):
             self.intake.check_task_data(task, data, inp)
 
     def task_completed(self, done: TaskCompletion) -> None:
