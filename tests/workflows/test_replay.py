@@ -32,7 +32,14 @@ from workflows.claim import ClaimWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "claim"
 CHAIN = HISTORIES / "24_months"
-RECORDED = [*sorted(HISTORIES.glob("*.json")), *sorted(CHAIN.glob("*.json"))]
+# Recorded before Updates waited for the read model (issue 9 §2, the `read-your-writes`
+# patch): cases started then replay as they ran. Kept, never re-recorded.
+BEFORE_PATCH = HISTORIES / "before_read_your_writes"
+RECORDED = [
+    *sorted(HISTORIES.glob("*.json")),
+    *sorted(CHAIN.glob("*.json")),
+    *sorted(BEFORE_PATCH.glob("*.json")),
+]
 MONTHS = 24
 
 
@@ -59,6 +66,7 @@ def test_histories_are_recorded() -> None:
     assert {"review_escalated_approved", "benefit_month_continue_as_new"} <= names
     assert "calendar_recomputed" in names
     assert len(list(CHAIN.glob("run_*.json"))) == MONTHS
+    assert len(list(BEFORE_PATCH.glob("*.json"))) == 7
 
 
 @pytest.mark.parametrize("path", RECORDED, ids=lambda p: f"{p.parent.name}/{p.stem}")
