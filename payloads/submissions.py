@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
+
+# Which of the two a barrier waits for (ClaimWorkflow.written_through).
+Submission = Literal["employer_report", "registration"]
 
 
 @dataclass

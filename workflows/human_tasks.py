@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
         TaskEventInput,
         TaskState,
     )
-    from workflows.waiting import fixed, wait_until
+    from workflows.waiting import InFlight, fixed, wait_until
 
 DB_TIMEOUT = timedelta(seconds=30)
 NOTICE_TIMEOUT = timedelta(minutes=2)
@@ -69,6 +69,7 @@ class HumanTasks:
         self.tasks = tasks
         self.on_event = on_event
         self.watchers: list[asyncio.Task[None]] = []
+        self.in_flight = InFlight()  # worklist writes under way
 
     async def open(
         self,
@@ -92,7 +93,7 @@ class HumanTasks:
                 due_at=due_at,
             )
             self.tasks[task_id] = state
-        await workflow.execute_activity_method(
+        await self._write(
             WorklistActivities.open_task,
             OpenTaskInput(
                 task_id=task_id,
@@ -107,12 +108,18 @@ class HumanTasks:
                 details=dict(details or {}),
                 provisional=provisional,
             ),
-            start_to_close_timeout=DB_TIMEOUT,
+            DB_TIMEOUT,
         )
         if due_at is not None:
             state.reminders = sorted(reminders or [])
             self.watchers.append(asyncio.create_task(self._watch(state)))
         return state
+
+    async def _write(self, method: Callable[..., Any], arg: Any, timeout: timedelta) -> None:
+        """A worklist activity, counted while it runs (`in_flight`)."""
+        await self.in_flight.run(
+            workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout)
+        )
 
     def resume(self) -> None:
         """After continue-as-new: watch the open tasks again (their rows already exist)."""
@@ -142,10 +149,10 @@ class HumanTasks:
             state.escalation_noticed = True
 
     async def _notice(self, method: Callable[..., Any], state: TaskState) -> None:
-        await workflow.execute_activity_method(
+        await self._write(
             method,
             TaskEventInput(task_id=state.task_id, at=workflow.now()),
-            start_to_close_timeout=NOTICE_TIMEOUT,
+            NOTICE_TIMEOUT,
         )
 
     async def move_due(
@@ -157,12 +164,12 @@ class HumanTasks:
         if reminder > workflow.now() and reminder not in state.reminders:
             state.reminders.append(reminder)
             state.reminders.sort()
-        await workflow.execute_activity_method(
+        await self._write(
             TaskNoticeActivities.move_task_due,
             TaskEventInput(
                 task_id=state.task_id, at=workflow.now(), due_at=due_at, provisional=provisional
             ),
-            start_to_close_timeout=DB_TIMEOUT,
+            DB_TIMEOUT,
         )
 
     def open_ones(self, kind: str) -> list[TaskState]:
@@ -217,7 +224,7 @@ class HumanTasks:
             data=parse_task_data(state.kind, inp.data),  # checked by the validator
         )
         state.completion = completion  # set before any await: a concurrent update sees it
-        await workflow.execute_activity_method(
+        await self._write(
             WorklistActivities.close_task,
             CloseTaskInput(
                 task_id=completion.task_id,
@@ -227,7 +234,7 @@ class HumanTasks:
                 reason=completion.reason,
                 data=as_record(completion.data),
             ),
-            start_to_close_timeout=DB_TIMEOUT,
+            DB_TIMEOUT,
         )
         return completion
 
@@ -255,6 +262,7 @@ class TaskOwner:
     async def complete_task(self, inp: CompleteTaskInput) -> TaskCompletion:
         done = await self.tasks.complete(inp)
         self.task_completed(done)
+        await self.written()
         return done
 
     @complete_task.validator
@@ -266,3 +274,8 @@ class TaskOwner:
 
     def task_completed(self, done: TaskCompletion) -> None:
         """Called once a completion is recorded (nothing by default)."""
+
+    async def written(self) -> None:
+        """Awaited before an Update answers: a workflow with a read model returns once what
+        the completion changed there is written (ARCHITECTURE.md: a 2xx is already visible).
+        By default the task's own row, closed by `complete`, is all."""

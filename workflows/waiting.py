@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from temporalio import workflow
+
+R = TypeVar("R")
 
 
 def fixed(instant: datetime) -> Callable[[], datetime]:
@@ -32,3 +35,23 @@ async def wait_until(done: Callable[[], bool], until: Callable[[], datetime]) ->
             if until() == target:
                 return done()
     return True
+
+
+class InFlight:
+    """The activities a workflow is awaiting that write its read model (rows people read):
+    a write answered 2xx waits until there are none (ClaimWorkflow.written). Counting adds
+    no command, so replay is unchanged."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    @property
+    def idle(self) -> bool:
+        return self.count == 0
+
+    async def run(self, call: Awaitable[R]) -> R:
+        self.count += 1
+        try:
+            return await call
+        finally:
+            self.count -= 1

@@ -5,7 +5,9 @@ Both signal-with-start the workflow `case-<case_id>` of the person's open case, 
 register of open cases (api/services/open_case.py): either order, any repeat, and a report and
 a registration that differ only in the separation date meet in one case; a parallel intake
 while the person has an open case is refused (409 naming it). A new case's ID is a keyed hash
-of the identity number and the separation date of its first submission.
+of the identity number and the separation date of its first submission. They answer after the
+workflow's `written_through` barrier: the case's read model already shows the submission
+(workflows/claim/submit.py).
 The bodies come validated by the API's own models (api.schemas); what needs the policy book
 or the system clock is checked here, and refusals are ActionErrors naming the field."""
 
@@ -25,7 +27,7 @@ from domain.identifiers import InvalidIdentifier, birth_date_from_national_id, v
 from domain.policy import NoPolicyInForce
 from domain.retirement import below_working_age
 from payloads.submissions import BankAccount, EmployerReport, Registration
-from workflows.claim.submit import submit
+from workflows.claim.submit import submit_and_wait
 
 INTAKE_ROLES = frozenset({"clerk", "supervisor"})
 
@@ -88,7 +90,7 @@ async def _signal_with_start(
     runtime: Runtime, client: Client, case_id: str, submission: EmployerReport | Registration
 ) -> None:
     try:
-        await submit(
+        await submit_and_wait(
             client,
             runtime.settings.task_queue,
             case_id,

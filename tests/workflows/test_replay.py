@@ -32,7 +32,10 @@ from workflows.claim import ClaimWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "claim"
 CHAIN = HISTORIES / "24_months"
-RECORDED = [*sorted(HISTORIES.glob("*.json")), *sorted(CHAIN.glob("*.json"))]
+RECORDED = [
+    *sorted(HISTORIES.glob("*.json")),
+    *sorted(CHAIN.glob("*.json")),
+]
 MONTHS = 24
 
 

@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import deadline_expiry
     from domain.task_data import EmployerReportOverdueData, TaskData
     from payloads.case_state import DeadlineInfo, EmployerFacts, IntakeState
-    from payloads.submissions import EmployerReport, Registration
+    from payloads.submissions import EmployerReport, Registration, Submission
     from payloads.tasks import CompleteTaskInput, TaskState
     from workflows.claim.deadlines import Deadlines
     from workflows.claim.separation import (
@@ -83,6 +83,12 @@ class Intake:
         )
 
     # ---- what intake knows ----------------------------------------------------------------------
+
+    def received(self, submission: Submission) -> bool:
+        """Whether the report or the registration is in (the written_through barrier)."""
+        if submission == "employer_report":
+            return self.s.employer_report is not None
+        return self.s.registration is not None
 
     def arrived(self) -> bool:
         return self.s.employer_report is not None or self.s.registration is not None

@@ -167,11 +167,14 @@ class CaseServices:
         self, method: Callable[[Any, A], R], arg: A, *, timeout: timedelta = SHORT
     ) -> R:
         """An activity of the case; a permanent failure waits for the supervisors to fix its
-        cause (a `system_error` task) and then runs it again (workflows/system_errors.py)."""
+        cause (a `system_error` task) and then runs it again (workflows/system_errors.py).
+        Counted while it runs (the case's step is not written yet), not while a task waits."""
         return await until_fixed(
             self.tasks,
             method.__name__,
-            lambda: workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout),
+            lambda: self.tasks.in_flight.run(
+                workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout)
+            ),
         )
 
     async def open_task(

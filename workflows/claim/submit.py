@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.client import Client, WorkflowHandle
 
 from payloads.case_io import ClaimInput, ClaimResult
-from payloads.submissions import EmployerReport, Registration
+from payloads.submissions import EmployerReport, Registration, Submission
 from workflows import ids
 from workflows.claim.workflow import ClaimWorkflow
 
@@ -41,7 +41,7 @@ async def submit(
         if isinstance(submission, EmployerReport)
         else ClaimWorkflow.submit_registration
     )
-    return await client.start_workflow(
+    handle = await client.start_workflow(
         ClaimWorkflow.run,
         ClaimInput(case_id=case_id),
         id=ids.case(case_id),
@@ -50,3 +50,26 @@ async def submit(
         start_signal_args=[submission],
         **options,
     )
+    return handle
+
+
+async def submit_and_wait(
+    client: Client,
+    task_queue: str,
+    case_id: str,
+    submission: EmployerReport | Registration,
+    **options: Any,
+) -> WorkflowHandle[ClaimWorkflow, ClaimResult]:
+    """`submit`, then the `written_through` barrier: returns once the case's read model
+    shows the submission and what the case made of it (ARCHITECTURE.md: a 2xx is already
+    visible). Signal-with-start answers when the signal is stored, before any workflow code
+    ran; an Update answers only when its handler returns. The barrier goes to the case's
+    latest run (no run ID): a month boundary may continue it as new in between."""
+    handle = await submit(client, task_queue, case_id, submission, **options)
+    kind: Submission = (
+        "employer_report" if isinstance(submission, EmployerReport) else "registration"
+    )
+    await client.get_workflow_handle_for(ClaimWorkflow.run, handle.id).execute_update(
+        ClaimWorkflow.written_through, kind
+    )
+    return handle

@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from payloads.payments import AppliedChange
     from payloads.records import SyncCaseInput
     from payloads.rules import CasePolicyInput
-    from payloads.submissions import EmployerReport, Registration
+    from payloads.submissions import EmployerReport, Registration, Submission
     from payloads.tasks import CompleteTaskInput, TaskCompletion, TaskState
     from workflows.claim.benefit_months import BenefitMonths, MonthEnd, Payee, months_of
     from workflows.claim.check_ins import EarlyCheckIns
@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.system_errors import until_fixed
 
 SYNC_TIMEOUT = timedelta(seconds=30)
+# Issue 9 §2: Updates answer once the read model shows what they changed.
 
 
 @workflow.defn
@@ -111,19 +112,24 @@ class ClaimWorkflow(TaskOwner):
     @workflow.update
     async def extend_deadline(self, inp: ExtendDeadlineInput) -> DeadlineInfo:
         """A supervisor moves a running deadline; its timers and its task follow."""
-        return await self.deadlines.extend(inp)
+        dl = await self.deadlines.extend(inp)
+        await self.written()
+        return dl
 
     @extend_deadline.validator
     def validate_extension(self, inp: ExtendDeadlineInput) -> None:
         self.deadlines.validate_extension(inp)
 
     @workflow.update
-    def check_in(self, inp: CheckInInput) -> CheckInResult:
+    async def check_in(self, inp: CheckInInput) -> CheckInResult:
         """The claimant's monthly check-in (报到), once inside each benefit month, from the
         registration on (before the approval: workflows/claim/check_ins.py)."""
         if self.months is None:
-            return self.early_check_ins.check_in(inp)
-        return self.months.check_in(inp)
+            done = self.early_check_ins.check_in(inp)
+        else:
+            done = self.months.check_in(inp)
+        await self.written()
+        return done
 
     @check_in.validator
     def validate_check_in(self, inp: CheckInInput) -> None:
@@ -131,6 +137,22 @@ class ClaimWorkflow(TaskOwner):
             self.early_check_ins.validate(inp)
         else:
             self.months.validate_check_in(inp)
+
+    @workflow.update
+    async def written_through(self, submission: Submission) -> None:
+        """The barrier after signal-with-start (api/services/intake.py): answers once the
+        submission is recorded and the read model shows what the case made of it."""
+        await workflow.wait_condition(lambda: self.intake.received(submission))
+        await self.written()
+
+    async def written(self) -> None:
+        """Before an Update answers: every step the write set off has run (no case or worklist
+        activity in flight; the main flow waits for time or people again) and the read model
+        holds all events so far."""
+        s = self.s
+        await workflow.wait_condition(
+            lambda: self.tasks.in_flight.idle and not s.unsynced_events and not self._syncing
+        )
 
     @workflow.query
     def state(self) -> CaseState:
