@@ -25,7 +25,6 @@ from sqlalchemy import Engine, func, insert
 from sqlmodel import Session, col, select
 from stdnum import luhn
 from temporalio.client import WorkflowHandle, WorkflowHistory
-from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
@@ -436,6 +435,9 @@ def _worker_process(
     )
 
 
+DEAD_POLLS_EXPIRE = 75  # seconds: the SDK's long-poll timeout (70 s) and a margin
+
+
 async def _no_activity_in_flight(
     env: WorkflowEnvironment, workflow_ids: list[str], timeout: float = 120
 ) -> None:
@@ -458,19 +460,26 @@ async def test_worker_process_killed_mid_run_pays_every_obligation_once(
 ) -> None:
     """SIGKILL the worker process after submission, before any status: a new process
     finishes the run and each obligation is paid exactly once, though the bank answers
-    every status twice (issue: payments, reliability)."""
+    every status twice (issue: payments, reliability).
+
+    The clock is never moved after the kill: the time-skipping server hands tasks to the dead
+    process's long polls until their deadline, and an activity started so holds its
+    time-skipping lock until the start-to-close timeout passes in real time (sleeps then time
+    out). So the clock passes the settlement time first, the bank holding its statuses."""
+    mode = f"{stack.bank_url}/admin/mode"
     async with httpx.AsyncClient() as http:
-        await http.post(f"{stack.bank_url}/admin/mode", json={"answer_twice": True})
+        await http.post(mode, json={"answer_twice": True})
     async with stack.worker():
         case_id = await _checked_in_case(env, task_queue, "6222020200112233446")
     first = _worker_process(stack, task_queue, env)
     try:
         run_id, run = await _start_released_run(env, engine, task_queue, case_id)
         await state_when_run(engine, run, lambda st: st.status == "submitted", timeout=60)
-        # kill between activities: an activity the dead worker had started holds the test
-        # server's time-skipping lock until its start-to-close timeout passes in real time
-        # (up to ten minutes for a poll), and the clock could not be moved meanwhile
-        # (the calendars and the daily reconciliation are started by that worker process)
+        async with httpx.AsyncClient() as http:
+            await http.post(mode, json={"down": True})  # nothing settles or is sent
+        await advance(env, 0.1)  # past the bank's settlement time (1 h)
+        # kill between activities (the calendars and the daily reconciliation are started by
+        # that worker process): one it had started would hold the time-skipping lock
         codes = book.current().codes()
         await _no_activity_in_flight(
             env,
@@ -482,22 +491,16 @@ async def test_worker_process_killed_mid_run_pays_every_obligation_once(
                 *map(ids.medical_calendar, codes),
             ],
         )
+        assert (await run.query(PaymentRunWorkflow.state)).status == "submitted"
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
+    # the dead process's long polls expire (the SDK's 70 s) before the next tasks are handed out
+    await asyncio.sleep(DEAD_POLLS_EXPIRE)
     second = _worker_process(stack, task_queue, env)
     try:
-        # the bank settles; its webhook signals the run. The test server can answer this sleep
-        # with a transport error while the killed worker's connection is being torn down: the
-        # clock is asked again (moving it a little further changes nothing here)
-        for attempt in range(10):
-            try:
-                await advance(env, 0.1)
-                break
-            except RPCError:
-                if attempt == 9:
-                    raise
-                await asyncio.sleep(2)
+        async with httpx.AsyncClient() as http:
+            await http.post(mode, json={"down": False})  # the bank settles; its webhook signals
         await state_when_run(engine, run, lambda st: st.status == "completed", timeout=90)
     finally:
         second.terminate()
