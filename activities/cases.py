@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 from temporalio import activity
 
+from activities.claimant_history import record_if_closed
 from core.identity import IdentityKeys
 from db.engine import session_scope
 from db.models import CaseEvent, CaseRecord
@@ -36,6 +37,7 @@ class CaseActivities:
                 )
             if s.event_seq >= row.synced_seq:
                 _apply(row, s, self.keys)
+                record_if_closed(session, s, self.keys, inp.at)
                 row.synced_seq = s.event_seq
                 row.updated_at = inp.at
                 session.add(row)
@@ -138,6 +140,8 @@ def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
             "start_date": p.start_date.isoformat(),
             "end_date": p.end_date.isoformat() if p.end_date else None,
             "policy_version": p.policy_version,
+            "carried_months": p.carried_months,
+            "carried_from": list(p.carried_from),
         }
         if p
         else None
