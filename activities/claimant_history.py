@@ -52,7 +52,9 @@ def record_if_closed(session: Session, s: CaseState, keys: IdentityKeys, at: dat
     decision = s.review.decision if s.review else None
     ent = decision.entitlement if decision else None
     months = ent.months if ent else 0
-    used = months if s.status == "exhausted" else used_months(s)
+    # exhausted: all used; transferred out: the rest goes on with the destination agency's
+    # case (DOMAIN.md stage 9), so nothing is left here for a later case to add
+    used = months if s.status in ("exhausted", "transferred_out") else used_months(s)
     record_closure(
         session,
         case_id=s.case_id,
