@@ -12,12 +12,18 @@ from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from db.models import Determination
 from db.recovery import ClaimantHistory
 from payloads.case_io import CheckInInput
 from tests.utils import factories as f
 from tests.utils.temporal import eventually, signal_case, state_when, today
 from tests.workflows.test_check_ins import _approve, _decide, _registered, _running, _to_day
 from workflows.claim import ClaimWorkflow
+
+
+def _determination(engine: Engine, key: str) -> Determination | None:
+    with Session(engine) as session:
+        return session.exec(select(Determination).where(Determination.key == key)).first()
 
 
 def _history(engine: Engine, case_id: str) -> ClaimantHistory | None:
@@ -63,3 +69,7 @@ async def test_twelve_unused_months_carried_onto_eighteen_give_24(
     ent = s2.review.decision.entitlement
     assert ent is not None and (ent.months, ent.carried_from) == (24, [s.case_id])
     assert s2.benefit is not None and len(s2.benefit.months) == 24
+    # the pre-check kept as evidence names where the months came from
+    det = await eventually(lambda: _determination(engine, f"{case_id}:precheck"))
+    assert det is not None
+    assert (det.result["carried_months"], det.result["carried_from"]) == (12, [s.case_id])

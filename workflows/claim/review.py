@@ -92,6 +92,9 @@ class Review:
                 "checks": [asdict(c) for c in p.checks],
                 "months": p.months,
                 "monthly_amount": str(p.monthly_amount),
+                # 社会保险法 art. 46: unused months of earlier cases added (claimant history)
+                "carried_months": p.carried_months,
+                "carried_from": list(p.carried_from),
             },
         )
         dl = self.deadlines["review"]
