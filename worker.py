@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.cases import CaseActivities
+from activities.claimant_history import CarriedMonths
 from activities.determinations import DeterminationActivities
 from activities.errors import PermanentErrors
 from activities.ledger import LedgerActivities
@@ -22,6 +23,7 @@ from activities.medical_ledger import MedicalLedgerActivities
 from activities.notifications import NotificationActivities
 from activities.payments import PaymentActivities
 from activities.reconciliation import ReconciliationActivities
+from activities.recovery import RecoveryActivities
 from activities.rules import AmountActivities, PayoutCalendarActivities, RuleActivities
 from activities.starts import WorkflowStartActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
@@ -78,7 +80,8 @@ def create_worker(
     cases = CaseActivities(engine, keys)
     worklist = WorklistActivities(engine)
     calendars = LiveCalendar(engine)
-    rules = RuleActivities(book, calendars)
+    rules = RuleActivities(book, calendars, history=CarriedMonths(engine, keys))
+    recovery = RecoveryActivities(engine)
     outbox = outbox_for(settings, engine)
     notifications = NotificationActivities(outbox)
     notices = TaskNoticeActivities(engine, outbox)
@@ -113,6 +116,7 @@ def create_worker(
             notices.move_task_due,
             determinations.record_determination,
             ledger.create_obligation,
+            recovery.open_recovery,
             amounts.month_amount,
             calendar.next_payout_day,
             reconciliation.reconcile_day,

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio import activity
 
+from activities.claimant_history import record_if_closed
 from core.identity import IdentityKeys
 from db import open_cases
 from db.engine import session_scope
@@ -38,6 +39,7 @@ class CaseActivities:
                 )
             if s.event_seq >= row.synced_seq:
                 _apply(row, s, self.keys)
+                record_if_closed(session, s, self.keys, inp.at)
                 row.synced_seq = s.event_seq
                 row.updated_at = inp.at
                 session.add(row)
@@ -180,6 +182,8 @@ def _apply(row: CaseRecord, s: CaseState, keys: IdentityKeys) -> None:
             "start_date": p.start_date.isoformat(),
             "end_date": p.end_date.isoformat() if p.end_date else None,
             "policy_version": p.policy_version,
+            "carried_months": p.carried_months,
+            "carried_from": list(p.carried_from),
         }
         if p
         else None

@@ -9,6 +9,7 @@ from temporalio import activity
 from db.engine import session_scope
 from db.models import AuditEntry, Payment
 from db.queries import add_audit_once
+from db.recoveries import apply_offsets
 from payloads.records import ObligationInput
 
 CATEGORY_CODES = {
@@ -79,4 +80,8 @@ class LedgerActivities:
     def create_obligation(self, inp: ObligationInput) -> str:
         """Owe one month once: a retry, a replay or a duplicate signal finds the row."""
         with session_scope(self.engine) as session:
-            return add_obligation(session, inp)
+            e2e = add_obligation(session, inp)
+            if inp.category == "benefit":  # a supervisor-approved offset takes its share
+                session.flush()
+                apply_offsets(session, case_id=inp.case_id, at=inp.at)
+            return e2e

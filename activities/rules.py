@@ -5,11 +5,13 @@ a policy or loading a new holiday year never changes the replay of a running cas
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Protocol
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from db.calendar_years import LiveCalendar
+from db.claimant_history import Carry
 from domain.amounts import monthly_amount
 from domain.calendar import HolidayCalendar
 from domain.deadlines import compute_deadline, reminder_dates
@@ -50,10 +52,21 @@ def period_at(region: RegionPolicy, on: date) -> PolicyPeriod:
         raise no_policy(str(err)) from None
 
 
+class CarrySource(Protocol):
+    def carry(self, national_id: str) -> Carry: ...
+
+
 class RuleActivities:
-    def __init__(self, policy: PolicySource, calendars: LiveCalendar | None = None) -> None:
+    def __init__(
+        self,
+        policy: PolicySource,
+        calendars: LiveCalendar | None = None,
+        history: CarrySource | None = None,
+    ) -> None:
         self.policy = policy
         self.calendars = calendars  # the years an admin loaded, re-read when they change
+        # the claimant history: unused months of the person's earlier cases (None: none)
+        self.history = history
 
     def _calendar(self, book: PolicyBook | None = None) -> HolidayCalendar:
         base = (book or self.policy.current()).calendar
@@ -117,10 +130,15 @@ class RuleActivities:
             retirement=retirement,
             on=inp.on if retirement else None,
         )
+        # 社会保险法 art. 46: the unused months of the person's earlier entitlements are
+        # added (capped); read from the claimant history, never typed by the employer
+        carry = Carry()
+        if self.history is not None and inp.national_id is not None:
+            carry = self.history.carry(inp.national_id)
         months = entitlement_months(
             inp.contribution_months or 0,
             period.duration,
-            carried_months=inp.carried_months,
+            carried_months=carry.months,
             cap=period.max_entitlement_months,
         )
         return Proposal(
@@ -134,6 +152,8 @@ class RuleActivities:
             start_date=inp.on,
             end_date=entitlement_end(inp.on, months) if months else None,
             policy_version=region.version_at(inp.on),
+            carried_months=carry.months,
+            carried_from=list(carry.from_cases),
         )
 
 

@@ -30,6 +30,7 @@ from api.routes import (
     notices,
     ping,
     reconciliations,
+    recoveries,
     sim,
     tasks,
 )
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bank_webhook,
         medical_webhook,
         reconciliations,
+        recoveries,
         calendar,
         codec,
     ):

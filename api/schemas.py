@@ -83,7 +83,6 @@ class EmployerReportIn(Strict):
     notice_date: date
     reason_code: str
     contribution_months: int = Field(ge=0, le=720)
-    carried_months: int = Field(default=0, ge=0, le=24)
 
     @field_validator("reason_code")
     @classmethod

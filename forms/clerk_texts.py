@@ -53,11 +53,6 @@ CLERK_TEXTS: dict[str, tuple[str, str]] = {
     "intake.notice_date": ("书面通知日期", "Written notice date"),
     "intake.notice_date_optional": ("收到书面通知日期（可选）", "Notice received on (optional)"),
     "intake.contribution_months": ("累计缴费月数", "Contribution months"),
-    "intake.carried_months": ("结转未领月数", "Unused months carried over"),
-    "intake.carried_months_hint": (
-        "以前失业期间尚未领取的月数，默认 0",
-        "From an earlier entitlement; 0 if none",
-    ),
     "intake.seeking_work": ("有求职要求", "Seeking work"),
     "intake.bank_account": ("收款银行账户", "Bank account for payments"),
     "intake.bank_code_hint": ("如 ICBC、CCB、ABC", "e.g. ICBC, CCB, ABC"),

@@ -113,7 +113,6 @@ class EmployerFacts:
 
     reason_code: str
     contribution_months: int
-    carried_months: int = 0
     recorded_by: str | None = None  # the supervisor, when not from the report
     reason: str | None = None
 
@@ -123,7 +122,6 @@ class EmployerFacts:
             return {
                 "reason_code": self.reason_code,
                 "contribution_months": self.contribution_months,
-                "carried_months": self.carried_months,
             }
         return {
             "reason_code": self.reason_code,
@@ -167,6 +165,9 @@ class Proposal:
     start_date: date
     end_date: date | None
     policy_version: str
+    # unused months of the person's earlier cases added (社会保险法 art. 46), and those cases
+    carried_months: int = 0
+    carried_from: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)
@@ -179,6 +180,8 @@ class Entitlement:
     end_date: date
     contribution_months: int
     policy_version: str
+    carried_months: int = 0  # of `months`, carried from earlier cases (their IDs below)
+    carried_from: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

@@ -45,7 +45,6 @@ class AssessInput:
     reason_code: str | None
     registered: bool
     seeking_work: bool | None
-    carried_months: int = 0
     # the claimant's (birth date and sex): the retirement-age pre-check; None skips it
     national_id: str | None = None
 

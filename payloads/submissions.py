@@ -30,7 +30,6 @@ class EmployerReport:
     notice_date: date
     reason_code: str
     contribution_months: int
-    carried_months: int = 0
     claimant_phone: str | None = None
     claimant_email: str | None = None
     employer_email: str | None = None

@@ -19,6 +19,7 @@ from api.pages import (
     finance,
     intake,
     reconciliation,
+    recoveries,
     search,
     supervisor,
     task,
@@ -41,6 +42,7 @@ PAGES = (
     supervisor,
     finance,
     reconciliation,
+    recoveries,
     calendar,
 )
 for module in PAGES:

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from temporalio.service import RPCError
 
 from api.deps import RuntimeDep, SessionDep
+from api.pages.case_recovery import recovery_parts
 from api.pages.casedata import load_case, module_available
 from api.pages.task_forms import FormErrors
 from api.pages.web import PageError, PageUser, lang_of, render
@@ -67,6 +68,7 @@ async def case_page(
             )
         raise PageError(404, "error.not_found", f"no case {case_id}")
     errs = errors or FormErrors()
+    recovery = await asyncio.to_thread(recovery_parts, session, view.case)
     return await render(
         request,
         "staff/case.html",
@@ -81,6 +83,7 @@ async def case_page(
             "check_in": check_in,  # None: the date defaults to today on the system clock
             "errors": errs.fields,
             "form_error": errs.general,
+            **recovery,
         },
         runtime=runtime,
         session=session,

@@ -44,7 +44,6 @@ class EmployerReportForm(BaseModel):
     notice_date: str = ""
     reason_code: str = ""
     contribution_months: str = ""
-    carried_months: str = ""
     csrf_token: str = ""
 
 

@@ -159,7 +159,6 @@ async def file_employer_report(
         notice_date=body.notice_date,
         reason_code=body.reason_code,
         contribution_months=body.contribution_months,
-        carried_months=body.carried_months,
         claimant_phone=body.claimant.phone,
         claimant_email=body.claimant.email,
         employer_email=body.employer.email,

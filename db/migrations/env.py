@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 import db.medical  # noqa: F401  (registers the medical tables)
 import db.models  # noqa: F401  (registers the tables)
 import db.open_cases  # noqa: F401  (registers the open-case register)
+import db.recovery  # noqa: F401  (registers the recovery tables)
 from core.settings import get_settings
 from db.engine import make_engine
 

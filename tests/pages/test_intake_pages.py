@@ -34,7 +34,6 @@ def report_form(nid: str, sep: date, **over: str) -> dict[str, str]:
         "notice_date": sep.isoformat(),
         "reason_code": "layoff",
         "contribution_months": "130",
-        "carried_months": "",
     }
     form.update(over)
     return form

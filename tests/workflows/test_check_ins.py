@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 
 from api.services.notices import build_stop_notice, list_notices, notice_html
 from db.models import Determination, Payment
+from db.recovery import ClaimantHistory
 from domain.entitlement import add_months
 from domain.review import APPEAL_NOTICE_ZH
 from payloads.case_io import CheckInInput
@@ -198,6 +199,13 @@ async def test_an_open_missed_check_in_decision_does_not_hold_up_the_next_month(
     assert await eventually(lambda: _paid_months(engine, s.case_id), lambda m: 2 in m) == [1, 2, 4]
 
 
+def _history(engine: Engine, case_id: str) -> ClaimantHistory | None:
+    with Session(engine) as session:
+        return session.exec(
+            select(ClaimantHistory).where(ClaimantHistory.case_id == case_id)
+        ).first()
+
+
 async def test_two_unexcused_misses_stop_the_case_with_a_notice_of_reason_and_appeal(
     env: WorkflowEnvironment, worker: Worker, engine: Engine, task_queue: str
 ) -> None:
@@ -231,6 +239,19 @@ async def test_two_unexcused_misses_stop_the_case_with_a_notice_of_reason_and_ap
         lambda t: bool(t) and t[0].status == "completed",
     )
     assert month_5[0].outcome == "case_stopped"
+    # the claimant history (issue 11 §5): months 1-5 ran their course and month 6 had begun
+    # before the stop; the rest of the entitlement is unused, for a later case to add
+    assert s.review is not None and s.review.decision is not None
+    ent = s.review.decision.entitlement
+    assert ent is not None
+    history = await eventually(lambda: _history(engine, s.case_id))
+    assert history is not None
+    assert (history.status, history.entitlement_months, history.used_months) == (
+        "stopped",
+        ent.months,
+        6,
+    )
+    assert history.unused_months == ent.months - 6
 
     with Session(engine) as session:
         det = session.exec(

@@ -3,6 +3,7 @@ time-skipping server."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,6 +13,10 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from core.identity import IdentityKeys
+from core.settings import Settings
+from db.claimant_history import record_closure
+from db.engine import session_scope
 from db.models import Determination
 from payloads.case_io import ExtendDeadlineInput
 from payloads.case_state import CaseState, Entitlement
@@ -33,9 +38,9 @@ SUPERVISOR: dict[str, Any] = {"actor": "supervisor", "actor_roles": ["supervisor
 
 
 async def _in_review(
-    env: WorkflowEnvironment, task_queue: str, **report: Any
+    env: WorkflowEnvironment, task_queue: str, nid: str | None = None, **report: Any
 ) -> tuple[WorkflowHandle[Any, Any], CaseState]:
-    nid, sep = f.national_id(), await today(env)
+    nid, sep = nid or f.national_id(), await today(env)
     case_id = "rv" + nid[-8:]
     h = await signal_case(env.client, task_queue, case_id, f.employer_report(nid, sep, **report))
     await signal_case(env.client, task_queue, case_id, f.registration(nid, sep))
@@ -62,15 +67,32 @@ async def test_review_approved_within_15_days_makes_case_active_with_entitlement
     worker: Worker,
     engine: Engine,
     task_queue: str,
+    settings: Settings,
     contribution: int,
     carried: int,
     months: int,
 ) -> None:
-    """社会保险法 art. 46: 1-<5 years → 12, 5-<10 → 18, 10+ → 24 months; carried-over months
-    are added up to 24 (DOMAIN.md stage 4)."""
-    h, s = await _in_review(
-        env, task_queue, contribution_months=contribution, carried_months=carried
-    )
+    """社会保险法 art. 46: 1-<5 years → 12, 5-<10 → 18, 10+ → 24 months; the unused months of
+    the person's earlier case (the claimant history, never typed by the employer) are added
+    up to 24 (DOMAIN.md stage 4)."""
+    nid = f.national_id()
+    if carried:  # an earlier case of the same person closed with months unused
+        with session_scope(engine) as session:
+            record_closure(
+                session,
+                case_id=f"earlier{nid[-8:]}",
+                person_ref=IdentityKeys(settings.case_id_key).search_hash(nid),
+                region_code="220100",
+                status="stopped",
+                entitlement_months=carried + 2,
+                used_months=2,
+                carried_in=0,
+                carried_from=[],
+                closed_on=None,
+                at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+    h, s = await _in_review(env, task_queue, nid, contribution_months=contribution)
+    assert s.review is not None and s.review.proposal.carried_months == carried
     assert s.deadlines["review"].due_date >= s.intake.registration_date  # type: ignore[operator]
     await advance(env, 5)
     await h.execute_update(

@@ -15,9 +15,12 @@ from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import Payment, PaymentRun, ReconciliationRecord, Task
+from db.recovery import ClaimantHistory
 from db.seed import demo_credentials
+from policy import default_policy_book
 from tests.utils import factories as f
 from tests.utils import own_database
+from tests.utils.ledger_check import assert_ledger_adds_up, rules_amount
 from tests.utils.temporal import advance, state_when, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
@@ -133,6 +136,18 @@ async def test_twelve_months_checked_in_released_paid_and_reconciled(
     assert len({p.end_to_end_id for p in paid}) == 12
     total = sum((p.amount for p in paid), Decimal("0.00"))
     assert total == Decimal("9060.00")
+    # the ledger adds up to the rules (issue 11 §6): twelve months at the amount in force
+    assert s.review is not None and s.review.decision is not None
+    ent = s.review.decision.entitlement
+    assert ent is not None
+    due = rules_amount(default_policy_book(), "220100", ent.start_date, range(1, 13))
+    assert_ledger_adds_up(engine, case_id, due)
+    # exhausted: the claimant history records the case with no month unused (issue 11 §5)
+    with Session(engine) as session:
+        history = session.exec(
+            select(ClaimantHistory).where(ClaimantHistory.case_id == case_id)
+        ).one()
+    assert (history.status, history.used_months, history.unused_months) == ("exhausted", 12, 0)
 
     # every run released by finance and completed; every settlement day reconciled clean,
     # and the statement's matched total is exactly what the ledger paid (账账相符)

@@ -111,7 +111,6 @@ class Intake:
             return EmployerFacts(
                 reason_code=report.reason_code,
                 contribution_months=report.contribution_months,
-                carried_months=report.carried_months,
             )
         assert self.s.facts_by_supervisor is not None, "intake ends with one or the other"
         return self.s.facts_by_supervisor

@@ -75,7 +75,6 @@ class Review:
                 reason_code=facts.reason_code,
                 registered=True,
                 seeking_work=seeking_work,
-                carried_months=facts.carried_months,
                 national_id=national_id,
             ),
         )
@@ -93,6 +92,9 @@ class Review:
                 "checks": [asdict(c) for c in p.checks],
                 "months": p.months,
                 "monthly_amount": str(p.monthly_amount),
+                # 社会保险法 art. 46: unused months of earlier cases added (claimant history)
+                "carried_months": p.carried_months,
+                "carried_from": list(p.carried_from),
             },
         )
         dl = self.deadlines["review"]
@@ -128,7 +130,6 @@ class Review:
             facts = EmployerFacts(
                 reason_code=st.facts.reason_code,
                 contribution_months=corrected,
-                carried_months=st.facts.carried_months,
             )
             proposal = await self._assess(
                 facts, st.seeking_work, st.national_id, proposal.start_date
@@ -141,6 +142,8 @@ class Review:
             end_date=proposal.end_date,
             contribution_months=corrected if corrected is not None else reported,
             policy_version=proposal.policy_version,
+            carried_months=proposal.carried_months,
+            carried_from=list(proposal.carried_from),
         )
         summary: dict[str, JsonValue] = {
             "months": ent.months,
