@@ -21,6 +21,7 @@ from temporalio.client import Client
 from api.clock import SystemClock
 
 STEP_DAYS = 1.0  # simulated time per call to the test server
+DAY_MS = 86_400_000
 KEEP_JOBS = 50  # finished jobs remembered for polling
 log = logging.getLogger(__name__)
 
@@ -75,11 +76,16 @@ class ClockJobs:
         return job
 
     async def _run(self, client: Client, job: AdvanceJob) -> None:
+        # whole milliseconds: a float remainder of a few microseconds would be a sleep the
+        # test server never ends
+        total_ms, step_ms = round(job.days_total * DAY_MS), round(self.step_days * DAY_MS)
+        done_ms = 0
         try:
-            while job.days_done < job.days_total:
-                step = min(self.step_days, job.days_total - job.days_done)
-                job.now = await self.clock.advance(client, step * 86400)
-                job.days_done = round(job.days_done + step, 6)
+            while done_ms < total_ms:
+                step = min(step_ms, total_ms - done_ms)
+                job.now = await self.clock.advance(client, step / 1000)
+                done_ms += step
+                job.days_done = job.days_total if done_ms == total_ms else done_ms / DAY_MS
             job.status = "done"
         except Exception as exc:  # the job reports it; the API process stays up
             log.exception("clock advance %s failed after %s days", job.job_id, job.days_done)
