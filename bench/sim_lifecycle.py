@@ -242,6 +242,8 @@ async def lifecycle(url: str, others: int) -> dict[str, Any]:
                 # the bank settles a day after acceptance: look on the next payout moment
                 case = (await web.get(f"/api/v1/cases/{case_id}", headers=clerk)).json()
                 settled = sum(p["status"] == "settled" for p in case["payments"])
+                took = time.perf_counter() - start
+                print(f"    {at.date()}: {settled} settled, {took:.0f} s", flush=True)
                 if settled == MONTHS:
                     break
         if settled < MONTHS:
