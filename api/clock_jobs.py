@@ -105,13 +105,3 @@ class ClockJobs:
         done = [j for j in self.jobs.values() if j.status != "running"]
         for job in done[: max(0, len(done) - KEEP_JOBS)]:
             del self.jobs[job.job_id]
-
-    async def stop(self) -> None:
-        """Cancel a running advance (the API is shutting down)."""
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
