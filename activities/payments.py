@@ -9,13 +9,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
 from sqlalchemy import Engine, func, update
 from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import payment_ledger as ledger
+from activities.bank_http import bank_client
 from activities.ledger import end_to_end_id
 from activities.tell_cases import CaseSignal, as_applied, tell_cases
 from core.settings import Settings
@@ -136,11 +136,8 @@ class PaymentActivities:
                 type=INVALID_MESSAGE,
                 non_retryable=True,
             ) from err
-        resp = httpx.post(
-            f"{self.settings.bank_url}/pain001",
-            content=message,
-            headers={"Content-Type": "application/xml"},
-            timeout=120,  # a run of 100,000 transfers is a large message
+        resp = bank_client(self.settings.bank_url).post(
+            "/pain001", content=message, headers={"Content-Type": "application/xml"}
         )
         if 400 <= resp.status_code < 500 and resp.status_code != 409:  # 409: it has it already
             raise ApplicationError(
@@ -181,8 +178,8 @@ class PaymentActivities:
     async def poll_run(self, inp: RunInput) -> ApplyResult:
         """The fallback for a lost webhook: ask the bank for the run's statuses, apply them
         here and answer counts (returns bounded: `more` asks again)."""
-        async with httpx.AsyncClient(timeout=120) as http:
-            resp = await http.get(f"{self.settings.bank_url}/status/{inp.run_id}")
+        bank = bank_client(self.settings.bank_url)
+        resp = await asyncio.to_thread(bank.get, f"/status/{inp.run_id}")
         if resp.status_code == 404:
             return ApplyResult(outstanding=-1)
         resp.raise_for_status()

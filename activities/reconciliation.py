@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio import activity
 
+from activities.bank_http import bank_client
 from core.settings import Settings
 from db.engine import session_scope
 from db.models import AuditEntry, Payment, ReconciliationRecord
@@ -27,10 +27,9 @@ class ReconciliationActivities:
     @activity.defn
     def reconcile_day(self, inp: ReconcileInput) -> ReconcileResult:
         """Match the day's statement against the ledger and keep the result (idempotent)."""
-        resp = httpx.get(
-            f"{self.settings.bank_url}/statements/{inp.day.isoformat()}",
+        resp = bank_client(self.settings.bank_url).get(
+            f"/statements/{inp.day.isoformat()}",
             params={"account": self.settings.fund_account_number},
-            timeout=120,
         )
         resp.raise_for_status()  # 404: the bank's day is not over yet; retried
         statement = parse_camt053(resp.content)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from datetime import date as Date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -299,3 +299,14 @@ class AdvanceClockIn(Strict):
 class ClockOut(BaseModel):
     now: datetime
     today: date
+
+
+class ClockJobOut(ClockOut):
+    """A simulated-clock advance (api/clock_jobs.py): `now` is the time after its last step."""
+
+    job_id: str
+    status: Literal["running", "done", "failed"]
+    days_done: float
+    days_total: float
+    started_at: datetime
+    error: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -134,6 +135,31 @@ def tool(name: str) -> str:
     return str(path)
 
 
+def simulated_data_dir(data_dir: Path) -> Path:
+    """CLOCK=simulated keeps its data apart, in DATA_DIR/simulated, emptied at every start:
+    the time-skipping server keeps no workflow across a restart, so rows left from an earlier
+    run (cases, tasks, payments, the bank's and the agency's files) would name workflows that
+    no longer exist. The real clock's data in DATA_DIR is never touched."""
+    sim = data_dir / "simulated"
+    if sim.exists():
+        shutil.rmtree(sim)
+    sim.mkdir(parents=True)
+    return sim
+
+
+def stack_data(clock: str, data_dir: Path, environ: dict[str, str]) -> tuple[Path, dict[str, str]]:
+    """The data directory the stack runs on and the environment changes that go with it:
+    the real clock uses DATA_DIR (and DATABASE_URL when set); the simulated clock a fresh
+    DATA_DIR/simulated with its own SQLite database, whatever DATABASE_URL says."""
+    if clock != "simulated":
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return data_dir, {"DATA_DIR": str(data_dir)}
+    if environ.get("DATABASE_URL"):
+        print("==> CLOCK=simulated: DATABASE_URL ignored; the simulated clock has its own database")
+    sim = simulated_data_dir(data_dir)
+    return sim, {"DATA_DIR": str(sim), "DATABASE_URL": ""}
+
+
 def main() -> int:
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)  # keep our lines in order with the children's
@@ -151,7 +177,6 @@ def main() -> int:
     if clock == "real":
         ports["TEMPORAL_UI_PORT"] = int(os.environ.get("TEMPORAL_UI_PORT", "8233"))
     data_dir = Path(os.environ.get("DATA_DIR", "data")).resolve()
-    maildir = data_dir / "mail"
     api, temporal_port = ports["API_PORT"], ports["TEMPORAL_PORT"]
     bank_url = f"http://127.0.0.1:{ports['BANK_PORT']}"
     medagency_url = f"http://127.0.0.1:{ports['MEDAGENCY_PORT']}"
@@ -162,9 +187,11 @@ def main() -> int:
             return 1
 
     env = dict(os.environ)
+    data_dir, data_env = stack_data(clock, data_dir, env)
+    maildir = data_dir / "mail"
     env.update(
+        data_env,
         CLOCK=clock,
-        DATA_DIR=str(data_dir),
         TEMPORAL_ADDRESS=f"127.0.0.1:{temporal_port}",
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(ports["SMTP_PORT"]),
@@ -187,7 +214,6 @@ def main() -> int:
         signal.signal(sig, _on_signal)
 
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
         run_step("migrating the database", [PY, "-m", "alembic", "upgrade", "head"], env)
         run_step("seeding the database", [PY, "-m", "db.seed"], env)
 

@@ -11,7 +11,7 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from tests.utils import factories as f
-from tests.utils.api import case_when, login
+from tests.utils.api import advance_clock, case_when, login
 from tests.utils.temporal import today
 from workflows import ids
 
@@ -40,8 +40,7 @@ async def test_late_registration_decided_by_supervisor_with_every_error_mapped(
     )
     case_id = r.json()["case_id"]
     await case_when(api, clerk, case_id, "awaiting_registration")
-    adv = await api.post("/api/v1/sim/clock/advance", json={"days": 35}, headers=clerk)
-    assert adv.status_code == 200, adv.text
+    await advance_clock(api, clerk, 35)
     await case_when(api, clerk, case_id, "lapsed")
     r = await api.post("/api/v1/registrations", json=f.registration_json(nid, sep), headers=clerk)
     assert r.status_code == 201 and r.json()["case_id"] == case_id

@@ -15,6 +15,7 @@ import pytest
 
 from tests.browser.chromium import ARTIFACTS, CHROMIUM, FLAGS, api_token
 from tests.utils import factories as f
+from tests.utils.api import advance_clock
 
 
 async def _case_in_review(http: httpx.AsyncClient, h: dict[str, str]) -> dict[str, Any]:
@@ -38,8 +39,7 @@ async def _case_in_review(http: httpx.AsyncClient, h: dict[str, str]) -> dict[st
 
 
 async def _advance(http: httpx.AsyncClient, h: dict[str, str], days: float) -> None:
-    r = await http.post("/api/v1/sim/clock/advance", json={"days": days}, headers=h)
-    assert r.status_code == 200, r.text
+    await advance_clock(http, h, days)
 
 
 async def _worklist_with_every_colour(http: httpx.AsyncClient) -> list[dict[str, Any]]:

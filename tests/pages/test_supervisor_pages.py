@@ -8,7 +8,7 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from tests.pages.helpers import case_in_review, csrf_of, page_login
-from tests.utils.api import login
+from tests.utils.api import advance_clock, login
 
 
 async def test_supervisor_reassigns_an_escalated_review_to_a_reviewer(
@@ -16,8 +16,7 @@ async def test_supervisor_reassigns_an_escalated_review_to_a_reviewer(
 ) -> None:
     clerk = await login(api, "clerk")
     case_id, nid, task_id = await case_in_review(api, env, clerk)
-    adv = await api.post("/api/v1/sim/clock/advance", json={"days": 25}, headers=clerk)
-    assert adv.status_code == 200, adv.text
+    await advance_clock(api, clerk, 25)
     for _ in range(200):
         task = (await api.get(f"/api/v1/tasks/{task_id}", headers=clerk)).json()
         if task["escalated"]:

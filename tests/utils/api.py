@@ -34,3 +34,36 @@ async def case_when(
             return dict(last)
         await asyncio.sleep(0.05)
     raise AssertionError(f"case {case_id} did not reach {status}: {last}")
+
+
+async def advance_clock(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    days: float,
+    *,
+    wait: float | None = None,
+    seen: list[dict[str, Any]] | None = None,
+    polls: int = 100_000,
+) -> dict[str, Any]:
+    """Move the simulated clock `days` on through the API and drive the advance to its end:
+    a 200 is the finished job, a 202 is polled at its job until it is done. Every answer
+    (the first and each poll) is appended to `seen` when given. Returns the finished job."""
+    params = {} if wait is None else {"wait": wait}
+    resp = await client.post(
+        "/api/v1/sim/clock/advance", json={"days": days}, params=params, headers=headers
+    )
+    assert resp.status_code in (200, 202), resp.text
+    job: dict[str, Any] = resp.json()
+    if seen is not None:
+        seen.append(job)
+    for _ in range(polls):  # a bound against a hang, not a timing check
+        if job["status"] != "running":
+            break
+        await asyncio.sleep(0.02)
+        resp = await client.get(f"/api/v1/sim/clock/jobs/{job['job_id']}", headers=headers)
+        assert resp.status_code == 200, resp.text
+        job = resp.json()
+        if seen is not None:
+            seen.append(job)
+    assert job["status"] == "done", job
+    return job

@@ -32,6 +32,7 @@ from tests.workflows.test_payment_run import Stack
 from workflows import ids
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
 from workflows.reconciliation import (
+    DAYS_PER_RUN,
     DailyReconciliationWorkflow,
     ReconciliationWorkflow,
     ensure_daily_reconciliation,
@@ -85,11 +86,14 @@ async def test_fresh_calendar_histories_replay(
         await ensure_daily_reconciliation(env.client, task_queue)
         month = now if now.day < 10 else now.replace(day=28) + timedelta(days=4)
         payout = month.replace(day=10)
-        await advance(env, (payout - now).days + 2)
+        # past the payout day, and past the daily timer's first run of DAYS_PER_RUN days
+        await advance(env, max((payout - now).days, DAYS_PER_RUN) + 2)
         calendar = await _first_run_closed(env, ids.payout_calendar(region))
         daily = await _first_run_closed(env, ids.DAILY_RECONCILIATION)
     await _replayer().replay_workflow(_keep("payout_calendar_run_started", calendar))
-    await _replayer().replay_workflow(_keep("daily_reconciliation_day_started", daily))
+    # (daily_reconciliation_day_started.json: a run of the code before the `reconcile-inline`
+    # patch, one day per run and a workflow started for it; it replays on the old branch)
+    await _replayer().replay_workflow(_keep("daily_reconciliation_days_matched", daily))
 
 
 async def test_fresh_reconciliation_history_with_a_mismatch_replays(
