@@ -33,7 +33,7 @@ def test_simulated_clock_gets_its_own_database_reset_at_start(tmp_path: Path) ->
         child_env = {**env, **changes, "CLOCK": "simulated", "APP_ENV": "development"}
         assert data_dir == base / "simulated"
         assert list(data_dir.iterdir()) == []
-        url = Settings(database_url=child_env["DATABASE_URL"], data_dir=data_dir)
+        url = Settings(app_env="test", database_url=child_env["DATABASE_URL"], data_dir=data_dir)
         assert url.effective_database_url == f"sqlite:///{data_dir / 'ui.db'}"
 
         run_stack.run_step(
