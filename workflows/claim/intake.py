@@ -11,23 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.deadlines import deadline_expiry
     from domain.task_data import EmployerReportOverdueData, TaskData
-    from payloads.case_state import DeadlineInfo, EmployerFacts, IntakeState
+    from payloads.case_state import EmployerFacts, IntakeState
     from payloads.submissions import EmployerReport, Registration, Submission
     from payloads.tasks import CompleteTaskInput, TaskState
     from workflows.claim.deadlines import Deadlines
+    from workflows.claim.reminders import remind_claimant, remind_employer
     from workflows.claim.separation import (
         check_choice,
         late_report_refused,
         settle_separation,
         unsettled,
     )
-    from workflows.claim.services import CaseServices, Contact
+    from workflows.claim.services import CaseServices
     from workflows.human_tasks import data_of
     from workflows.waiting import fixed, wait_until
 
@@ -151,7 +153,9 @@ class Intake:
         s = self.s
         dl = await self.deadlines.plan("employer_report", self.separation_date())
         arrived: Callable[[], bool] = lambda: s.employer_report is not None  # noqa: E731
-        if await self.deadlines.remind_until(dl, arrived, self._remind_employer):
+        if await self.deadlines.remind_until(
+            dl, arrived, partial(remind_employer, self.case, self.s)
+        ):
             return
         self.deadlines.missed(dl)
         n = 0
@@ -210,7 +214,9 @@ class Intake:
         assert s.employer_report is not None
         dl = await self.deadlines.plan("registration", s.employer_report.notice_date)
         registered: Callable[[], bool] = lambda: s.registration is not None  # noqa: E731
-        if await self.deadlines.remind_until(dl, registered, self._remind_claimant):
+        if await self.deadlines.remind_until(
+            dl, registered, partial(remind_claimant, self.case, self.s)
+        ):
             dl.met_on = s.registration_date
             return True
         self.deadlines.missed(dl)
@@ -265,29 +271,6 @@ class Intake:
             return True
         self.case.event("late_registration_refused", done.actor, reason=done.reason)
         return False
-
-    async def _remind_employer(self, dl: DeadlineInfo, day: date) -> None:
-        """Remind the employer the claimant named (registration came first)."""
-        reg = self.s.registration
-        assert reg is not None
-        await self.case.notify(
-            f"employer_report_reminder:{day.isoformat()}",
-            "employer_report_reminder",
-            Contact(email=reg.employer_email, phone=None),
-            due_date=dl.due_date,
-            employer_name=reg.employer_name or "用人单位",
-            separation_date=reg.separation_date,
-        )
-
-    async def _remind_claimant(self, dl: DeadlineInfo, day: date) -> None:
-        report = self.s.employer_report
-        assert report is not None
-        await self.case.notify_claimant(
-            f"registration_reminder:{day.isoformat()}",
-            "registration_reminder",
-            due_date=dl.due_date,
-            notice_date=report.notice_date,
-        )
 
     # ---- the employer_report_overdue completion ------------------------------------------------
 
