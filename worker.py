@@ -24,6 +24,7 @@ from activities.payments import PaymentActivities
 from activities.reconciliation import ReconciliationActivities
 from activities.rules import AmountActivities, PayoutCalendarActivities, RuleActivities
 from activities.starts import WorkflowStartActivities
+from activities.stops import StopActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
 from core.bytecode import keep_bytecode
 from core.codec import data_converter
@@ -84,6 +85,7 @@ def create_worker(
     notices = TaskNoticeActivities(engine, outbox)
     determinations = DeterminationActivities(engine)
     ledger = LedgerActivities(engine)
+    stops = StopActivities(engine)
     amounts = AmountActivities(book)
     payments = PaymentActivities(engine, settings, book, tell_case=ClaimWorkflow.payment_update)
     calendar = PayoutCalendarActivities(book)
@@ -113,6 +115,8 @@ def create_worker(
             notices.move_task_due,
             determinations.record_determination,
             ledger.create_obligation,
+            stops.settle_stop,
+            stops.record_overpayment,
             amounts.month_amount,
             calendar.next_payout_day,
             reconciliation.reconcile_day,
