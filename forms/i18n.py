@@ -13,6 +13,7 @@ from domain.review import REJECTION_REASONS
 from forms.calendar_texts import CALENDAR_TEXTS
 from forms.clerk_texts import CLERK_TEXTS
 from forms.labels import LABELS
+from forms.stop_texts import STOP_TEXTS
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -277,6 +278,7 @@ _M: dict[str, tuple[str, str]] = {
 _M.update(LABELS)
 _M.update(CLERK_TEXTS)
 _M.update(CALENDAR_TEXTS)
+_M.update(STOP_TEXTS)
 for _code, (_zh, _en) in REJECTION_REASONS.items():
     _M[f"rejection.{_code}"] = (_zh, _en)
 

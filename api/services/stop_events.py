@@ -11,7 +11,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.services import ActionError
 from api.services.cases import update_error
-from db.models import User
+from db.models import CaseRecord, User
 from domain.identifiers import InvalidIdentifier, validate_card_number, validate_uscc
 from domain.stops import STOP_TYPES
 from payloads.stops import EventData, StopEventInput, StopEventResult
@@ -19,6 +19,12 @@ from workflows import ids
 from workflows.claim import ClaimWorkflow
 
 EVENT_ROLES = frozenset({"clerk", "supervisor"})
+
+
+def offers_stop_event(user: User, case: CaseRecord) -> bool:
+    """Whether to offer `user` the stop-event form: a clerk or supervisor, a case receiving
+    benefits (the workflow has the last word)."""
+    return bool(user.role_set & EVENT_ROLES and case.status == "active")
 
 
 def check_data(type_: str, data: EventData) -> None:
