@@ -10,15 +10,18 @@ from decimal import Decimal
 from typing import Any, cast
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.ledger import LedgerActivities
     from activities.rules import AmountActivities
+    from domain.identifiers import InvalidIdentifier, validate_card_number, validate_uscc
     from domain.stops import StopTerms, death_grants, lump_sum
     from payloads.case_state import CasePolicy
+    from payloads.errors import INVALID_OUTCOME
     from payloads.records import ObligationInput
     from payloads.rules import MonthAmountInput
-    from payloads.stops import StopEvent
+    from payloads.stops import EventData, StopEvent
     from payloads.submissions import BankAccount
     from workflows.claim.benefit_months import Payee
     from workflows.claim.services import CaseServices
@@ -36,6 +39,36 @@ def terms_of(policy: CasePolicy) -> StopTerms:
         survivor_months_three_or_more=policy.survivor_months_three_or_more,
         public_service_factor=policy.public_service_factor,
     )
+
+
+def invalid(message: str, field: str) -> ApplicationError:
+    """A 422 naming the field (api/services/cases.update_error)."""
+    return ApplicationError(message, field, type=INVALID_OUTCOME)
+
+
+def check_death(data: EventData) -> None:
+    """Dependents 0 or more; the survivor's account (Luhn) unless no grant is due."""
+    if data.dependents is None or data.dependents < 0:
+        raise invalid("dependents must be 0 or more", "data.dependents")
+    if data.unlawful:
+        return
+    acct = data.survivor_account
+    if acct is None:
+        raise invalid("give the survivor's bank account", "data.survivor_account")
+    try:
+        validate_card_number(acct.account_number)
+    except InvalidIdentifier as err:
+        raise invalid(str(err), "data.survivor_account.account_number") from None
+
+
+def check_licence(data: EventData) -> None:
+    """The business licence's unified social credit code (GB 32100)."""
+    if not data.uscc:
+        raise invalid("give the business licence's USCC", "data.uscc")
+    try:
+        validate_uscc(data.uscc)
+    except InvalidIdentifier as err:
+        raise invalid(str(err), "data.uscc") from None
 
 
 class Grants:

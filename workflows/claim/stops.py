@@ -20,7 +20,6 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.stops import StopActivities
-    from domain.identifiers import InvalidIdentifier, validate_card_number, validate_uscc
     from domain.review import APPEAL_NOTICE_ZH
     from domain.stops import (
         REFUSALS_TO_STOP,
@@ -30,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
         remaining_months,
     )
     from payloads.case_state import BenefitState, ClosureReason, MonthState
-    from payloads.errors import INVALID_OUTCOME, TASK_CLOSED
+    from payloads.errors import TASK_CLOSED
     from payloads.stops import (
         OverpaymentInput,
         Refusal,
@@ -40,12 +39,8 @@ with workflow.unsafe.imports_passed_through():
         StopEventResult,
     )
     from workflows.claim.benefit_months import PAYABLE, Payee
-    from workflows.claim.grants import Grants, terms_of
+    from workflows.claim.grants import Grants, check_death, check_licence, invalid, terms_of
     from workflows.claim.services import CaseServices
-
-
-def _invalid(message: str, field: str) -> ApplicationError:
-    return ApplicationError(message, field, type=INVALID_OUTCOME)
 
 
 class StopEvents:
@@ -70,7 +65,7 @@ class StopEvents:
         if self.case.closed:
             raise ApplicationError("the case is closed", type=TASK_CLOSED)
         if inp.type not in STOP_TYPES:
-            raise _invalid(f"no stop event type {inp.type!r}", "type")
+            raise invalid(f"no stop event type {inp.type!r}", "type")
         if b.event is not None or b.stop is not None:
             raise ApplicationError("the case already has a stop recorded", type=TASK_CLOSED)
         if any(r.status == "pending" for r in b.refusals) and inp.type == "refused_offer":
@@ -81,38 +76,19 @@ class StopEvents:
             inp.effective_date, b.months[0].start, self.case.today(), terms_of(self.case.policy)
         )
         if problem:
-            raise _invalid(problem, "effective_date")
+            raise invalid(problem, "effective_date")
         data = inp.data
         if not data.evidence.strip():
-            raise _invalid("name the evidence (a document reference)", "data.evidence")
+            raise invalid("name the evidence (a document reference)", "data.evidence")
         if inp.type == "died":
-            self._validate_death(inp)
+            check_death(inp.data)
         if inp.type == "self_employed":
-            if not data.uscc:
-                raise _invalid("give the business licence's USCC", "data.uscc")
-            try:
-                validate_uscc(data.uscc)
-            except InvalidIdentifier as err:
-                raise _invalid(str(err), "data.uscc") from None
+            check_licence(data)
             if not self._remaining(inp.effective_date):
-                raise _invalid(
+                raise invalid(
                     f"no benefit month is left from {inp.effective_date} (nothing to pay at once)",
                     "effective_date",
                 )
-
-    def _validate_death(self, inp: StopEventInput) -> None:
-        data = inp.data
-        if data.dependents is None or data.dependents < 0:
-            raise _invalid("dependents must be 0 or more", "data.dependents")
-        if data.unlawful:
-            return
-        acct = data.survivor_account
-        if acct is None:
-            raise _invalid("give the survivor's bank account", "data.survivor_account")
-        try:
-            validate_card_number(acct.account_number)
-        except InvalidIdentifier as err:
-            raise _invalid(str(err), "data.survivor_account.account_number") from None
 
     async def report(self, inp: StopEventInput) -> StopEventResult:
         b = self.state
@@ -232,6 +208,11 @@ class StopEvents:
         policy = self.case.policy
         d = ev.effective_date
         remaining = self._remaining(d)
+        self.cancel_waiters()  # a refusal still to confirm no longer matters
+        for task in self.case.tasks.open_ones("refused_offer_review"):
+            await self.case.tasks.close_by_system(
+                task.task_id, "case_stopped", f"benefits stopped ({ev.type}): not judged"
+            )
         for ms in self.state.months:  # what was payable before the day is owed first
             if ms.start < d and not ms.owed and (ms.status in PAYABLE or ms.status == "open"):
                 await self.owe(ms)
