@@ -26,5 +26,9 @@ STOP_TEXTS: dict[str, tuple[str, str]] = {
     "stop.uscc": ("营业执照统一社会信用代码（自谋职业）", "Business licence USCC (self-employed)"),
     "stop.submit": ("记录事项", "Record the event"),
     "stop.ok": ("已记录：{type}（{day} 起）", "Recorded: {type} (from {day})"),
+    "kind.refused_offer_review": ("拒绝介绍就业待确认", "Refused offer to confirm"),
+    "kind.death_grants_review": ("丧葬补助金和抚恤金审批", "Death grants to approve"),
+    "kind.lump_sum_review": ("一次性领取审批", "Lump sum to approve"),
     **{f"stop_type.{k}": (STOP_LABELS_ZH[k], STOP_LABELS_EN[k]) for k in STOP_TYPES},
+    **{f"closure.{k}": (STOP_LABELS_ZH[k], STOP_LABELS_EN[k]) for k in STOP_TYPES},
 }

@@ -322,3 +322,34 @@ async def test_self_employment_lump_sum_paid_once_and_the_case_closes(
     assert det.result["lump_sum"] == f"{MONTHLY * left:.2f}"
     closed = await office.event(case_id, "reemployed", on)
     assert closed.status_code == 409, closed.text
+
+
+async def test_an_unconfirmed_refusal_does_not_count_and_a_stop_closes_one_pending(
+    api: httpx.AsyncClient, env: WorkflowEnvironment, engine: Engine
+) -> None:
+    """Seed 000 art. 26(4) counts refusals without good reason: one the reviewer does not
+    confirm neither warns nor counts; a refusal still awaiting confirmation when the case
+    stops for another reason is closed unjudged."""
+    office = await Office(api, env).sign_in()
+    case_id = await office.active_case(*PEOPLE[4])
+    day = await today(env)
+    resp = await office.event(case_id, "refused_offer", day)
+    assert resp.status_code == 201, resp.text
+    await office.complete(case_id, "refused_offer_review", "reject")
+    await advance(env, 2)
+    resp = await office.event(case_id, "refused_offer", await today(env))
+    assert resp.status_code == 201, resp.text
+    await office.complete(case_id, "refused_offer_review", "confirm")
+    await determined(engine, f"{case_id}:refused_offer_warning")  # the first one counted
+    case = (await api.get(f"/api/v1/cases/{case_id}", headers=office.h)).json()
+    assert case["status"] == "active"
+    resp = await office.event(case_id, "refused_offer", await today(env))
+    assert resp.status_code == 201, resp.text
+    resp = await office.event(case_id, "emigrated", await today(env))
+    assert resp.status_code == 201, resp.text
+    case = await case_when(api, office.h, case_id, "stopped")
+    assert case["closure_reason"] == "emigrated"
+    reviews = [t for t in case["tasks"] if t["kind"] == "refused_offer_review"]
+    assert [t["status"] for t in reviews] == ["completed"] * 3
+    assert sorted(t["outcome"] for t in reviews) == ["case_stopped", "confirm", "reject"]
+    assert determination(engine, f"{case_id}:stop_event") is not None
