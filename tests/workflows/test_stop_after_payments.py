@@ -138,7 +138,7 @@ async def test_a_late_death_after_three_paid_months_overpays_and_the_grants_go_o
         assert det.result["last_paid_day"] == (died - timedelta(days=1)).isoformat()
         actions = {m["month"]: m["action"] for m in det.result["months"]}
         assert actions == {1: "keep", 2: "overpaid", 3: "overpaid"}
-        hook = _determination(engine, f"{case_id}:overpayment:stop_event")
+        hook = await eventually(lambda: _determination(engine, f"{case_id}:overpayment:stop_event"))
         assert hook is not None and hook.result["overpayment"] == f"{overpaid:.2f}"
         benefit = [p for p in _payments(engine, case_id) if p.category == "benefit"]
         assert [(p.status, p.amount) for p in benefit] == [("settled", MONTHLY)] * 3
