@@ -20,9 +20,18 @@ from db.queries import add_audit_once
 from domain.stops import PaidMonth, settle
 from payloads.stops import OverpaymentInput, SettleStopInput, SettleStopResult
 
-# what the fund has let go of: sent to the bank, settled, returned (re-issued or not), or
-# gathered into a run that is awaiting release (the run's totals are fixed)
-NOT_GONE = "pending"
+
+def gone_out(p: Payment) -> bool:
+    """Whether the fund has let the month's money go: not when pending in no run yet, nor
+    when returned by the bank and awaiting finance's decision (the money came back; a
+    re-issue pays what the row says then, a cancelled row is not re-issued:
+    activities/payments.reissue_or_cancel). Sent, settled, or gathered into a run awaiting
+    release (its totals fixed): gone."""
+    if p.status == "returned":
+        return False
+    return p.status != "pending" or p.run_id is not None
+
+
 _DAY = timedelta(days=1)
 
 
@@ -60,7 +69,7 @@ class StopActivities:
             if done is not None:
                 return _result(done)
             rows = _benefit_rows(session, inp.case_id)
-            gone = {r.month: r.status != NOT_GONE or r.run_id is not None for r in rows}
+            gone = {r.month: gone_out(r) for r in rows}
             months = [
                 PaidMonth(
                     month=r.month,
