@@ -26,6 +26,7 @@ from activities.reconciliation import ReconciliationActivities
 from activities.recovery import RecoveryActivities
 from activities.rules import AmountActivities, PayoutCalendarActivities, RuleActivities
 from activities.starts import WorkflowStartActivities
+from activities.stops import StopActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
 from core.bytecode import keep_bytecode
 from core.codec import data_converter
@@ -87,6 +88,7 @@ def create_worker(
     notices = TaskNoticeActivities(engine, outbox)
     determinations = DeterminationActivities(engine)
     ledger = LedgerActivities(engine)
+    stops = StopActivities(engine)
     amounts = AmountActivities(book)
     payments = PaymentActivities(engine, settings, book, tell_case=ClaimWorkflow.payment_update)
     calendar = PayoutCalendarActivities(book)
@@ -117,6 +119,8 @@ def create_worker(
             determinations.record_determination,
             ledger.create_obligation,
             recovery.open_recovery,
+            stops.settle_stop,
+            stops.record_overpayment,
             amounts.month_amount,
             calendar.next_payout_day,
             reconciliation.reconcile_day,

@@ -106,6 +106,13 @@ class RuleActivities:
             task_reminder_days_before=period.task_reminder_days_before,
             min_contribution_months=period.min_contribution_months,
             check_in_reminder_days=period.check_in_reminder_days,
+            proration=period.proration,
+            rounding=period.rounding,
+            stop_future_limit_days=period.stops.future_limit_days,
+            funeral_grant_months=period.stops.funeral_grant_months,
+            survivor_months_per_dependent=period.stops.survivor_months_per_dependent,
+            survivor_months_three_or_more=period.stops.survivor_months_three_or_more,
+            public_service_factor=period.stops.public_service_factor,
         )
 
     @activity.defn

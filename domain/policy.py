@@ -78,6 +78,13 @@ def _percent(value: object) -> Decimal:
     return d
 
 
+def _percent_factor(value: object) -> Decimal:
+    d = _decimal(value, 'must be a decimal string like "1.8"')
+    if not 1 <= d <= 10:
+        raise ValueError("must be a factor from 1 to 10")
+    return d
+
+
 def _card_number(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError('must be a string of digits like "6222020200880000019"')
@@ -184,6 +191,19 @@ class MedicalRule(BaseModel):
         return v
 
 
+class StopRule(BaseModel):
+    """Stop events (domain/stops.py): how far ahead an effective date may be (local
+    practice), the death grants in months of benefit (seed 000 art. 23: funeral 7, survivors
+    5 per dependent, 15 for three or more, +80% for a death in public service)."""
+
+    model_config = _FROZEN
+    future_limit_days: Days = 30
+    funeral_grant_months: Days = 7
+    survivor_months_per_dependent: Days = 5
+    survivor_months_three_or_more: Days = 15
+    public_service_factor: Annotated[Decimal, BeforeValidator(_percent_factor)] = Decimal("1.8")
+
+
 class _BandIn(BaseModel):
     model_config = _FROZEN
     min_months: Annotated[int, Strict(), Field(ge=0)]
@@ -212,6 +232,7 @@ class PolicyPeriod(BaseModel):
     release_approval_threshold: Decimal
     medical: MedicalRule
     women_retirement_group: WomenGroup
+    stops: StopRule = StopRule()
 
 
 class _PeriodIn(BaseModel):
@@ -236,6 +257,7 @@ class _PeriodIn(BaseModel):
     medical: MedicalRule
     # which original retirement age the pre-check assumes for a woman (domain/retirement.py)
     women_retirement_group: WomenGroup
+    stops: StopRule = StopRule()  # seed 000 art. 23 when a region does not say
 
     @field_validator("deadlines")
     @classmethod

@@ -134,6 +134,9 @@ PlainKind = Literal[
     "medical_line_rejected",
     "medical_refund_review",
     "medical_refund_approval",
+    "refused_offer_review",
+    "death_grants_review",
+    "lump_sum_review",
 ]
 PLAIN_KINDS: tuple[str, ...] = get_args(PlainKind)
 

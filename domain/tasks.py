@@ -65,6 +65,11 @@ TASK_KINDS: dict[str, TaskKind] = {
         _kind("medical_line_rejected", "clerk", 60, "redeclare withdraw", "withdraw"),
         _kind("medical_refund_review", "finance", 55, "approve reject", "reject"),
         _kind("medical_refund_approval", "finance", 55, "approve reject", "reject", "supervisor"),
+        # stop events (issue 11): a reviewer confirms each refused offer (seed 000 art. 26(4)),
+        # approves the death grants (art. 23) and the self-employment lump sum (art. 35)
+        _kind("refused_offer_review", "reviewer", 55, "confirm reject", "reject"),
+        _kind("death_grants_review", "reviewer", 60, "approve reject", "reject"),
+        _kind("lump_sum_review", "reviewer", 55, "approve reject", "reject"),
     )
 }
 

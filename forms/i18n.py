@@ -14,6 +14,7 @@ from forms.calendar_texts import CALENDAR_TEXTS
 from forms.clerk_texts import CLERK_TEXTS
 from forms.labels import LABELS
 from forms.recovery_texts import RECOVERY_TEXTS
+from forms.stop_texts import STOP_TEXTS
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -279,6 +280,7 @@ _M.update(LABELS)
 _M.update(CLERK_TEXTS)
 _M.update(CALENDAR_TEXTS)
 _M.update(RECOVERY_TEXTS)
+_M.update(STOP_TEXTS)
 for _code, (_zh, _en) in REJECTION_REASONS.items():
     _M[f"rejection.{_code}"] = (_zh, _en)
 

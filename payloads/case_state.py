@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import JsonValue
 
 from domain.deadlines import consulted_years
+from payloads.stops import Refusal, StopEvent
 from payloads.submissions import EmployerReport, Registration
 from payloads.tasks import TaskState
 
@@ -30,7 +31,19 @@ CLOSED_STATUSES: frozenset[str] = frozenset(
 )
 Stage = Literal["intake", "review", "benefits", "closed"]
 ClosureReason = Literal[
-    "registration_deadline_missed", "review_rejected", "missed_check_ins", "entitlement_exhausted"
+    "registration_deadline_missed",
+    "review_rejected",
+    "missed_check_ins",
+    "entitlement_exhausted",
+    # stop events (domain/stops.py; workflows/claim/stops.py)
+    "reemployed",
+    "military_service",
+    "emigrated",
+    "pension_started",
+    "imprisoned",
+    "refused_offer",
+    "self_employed",
+    "died",
 ]
 DeadlineKind = Literal["employer_report", "registration", "review"]
 # waived: no check-in, but the month ended before the eligibility decision (never a miss,
@@ -50,6 +63,14 @@ class CasePolicy:
     task_reminder_days_before: int = 1
     min_contribution_months: int = 12
     check_in_reminder_days: int = 5
+    # stop events (domain/stops.py StopTerms; policy [periods.stops]); older cases: defaults
+    proration: str = "daily"
+    rounding: str = "half_up"
+    stop_future_limit_days: int = 30
+    funeral_grant_months: int = 7
+    survivor_months_per_dependent: int = 5
+    survivor_months_three_or_more: int = 15
+    public_service_factor: Decimal = Decimal("1.8")
 
 
 @dataclass(kw_only=True)
@@ -248,6 +269,8 @@ class BenefitState:
     months: list[MonthState]
     current: int = 1  # the running month (1-based); len(months) + 1 when all have ended
     stop: CheckInStop | None = None  # two consecutive unexcused misses (seed 000 art. 33)
+    event: StopEvent | None = None  # a stop event (workflows/claim/stops.py)
+    refusals: list[Refusal] = field(default_factory=list)  # refused offers (seed 000 art. 26)
 
 
 @dataclass(kw_only=True)

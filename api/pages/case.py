@@ -20,8 +20,10 @@ from api.pages.task_forms import FormErrors
 from api.pages.web import PageError, PageUser, lang_of, render
 from api.runtime import Runtime
 from api.services.cases import offers_check_in
+from api.services.stop_events import offers_stop_event
 from db.models import User
 from domain.review import REJECTION_REASONS
+from domain.stops import STOP_TYPES
 from workflows import ids
 
 router = APIRouter()
@@ -50,6 +52,7 @@ async def case_page(
     case_id: str,
     *,
     check_in: dict[str, Any] | None = None,
+    stop_event: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -76,11 +79,13 @@ async def case_page(
             "view": view,
             "rejection_reasons": REJECTION_REASONS,
             "notices": module_available(NOTICES) and view.case.decision is not None,
-            "stop_notice": module_available(NOTICES)
-            and view.case.closure_reason == "missed_check_ins",
+            "stop_notice": module_available(NOTICES) and view.case.status == "stopped",
             "is_supervisor": "supervisor" in user.role_set,
             "can_check_in": offers_check_in(user, view.case),
             "check_in": check_in,  # None: the date defaults to today on the system clock
+            "can_report_stop": offers_stop_event(user, view.case),
+            "stop_event": stop_event or {},
+            "stop_types": STOP_TYPES,
             "errors": errs.fields,
             "form_error": errs.general,
             **recovery,

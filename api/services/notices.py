@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from db.models import CaseRecord, Determination
 from domain.calendar import AGENCY_TZ
 from domain.review import APPEAL_NOTICE_EN, APPEAL_NOTICE_ZH, REJECTION_REASONS
+from domain.stops import STOP_LABELS_EN, STOP_LABELS_ZH
 from forms import TEMPLATE_DIR
 from policy import PolicyBook, UnknownRegion, default_policy_book
 
@@ -211,6 +212,8 @@ def build_stop_notice(
     case = session.get(CaseRecord, case_id)
     key = stop_key(case_id)
     det = session.exec(select(Determination).where(Determination.key == key)).first()
+    if case is not None and det is None:
+        return _stop_event_notice(session, case, lang, book)
     if case is None or det is None:
         return None
     effective = date.fromisoformat(str(det.result["effective_date"]))
@@ -234,6 +237,45 @@ def build_stop_notice(
         "code_version": det.code_version,
     }
     return Notice(case.case_id, "stop", number, decided_on, "notices/stop.html", context)
+
+
+def _stop_event_notice(
+    session: Session, case: CaseRecord, lang: Lang, book: PolicyBook | None
+) -> Notice | None:
+    """The stop notice of a stop event (workflows/claim/stops.py): the reason, the last paid
+    day, the amount to repay, the appeal rights."""
+    key = f"{case.case_id}:stop_event"
+    det = session.exec(select(Determination).where(Determination.key == key)).first()
+    if det is None:
+        return None
+    type_ = str(det.inputs.get("type", ""))
+    effective = date.fromisoformat(str(det.result["effective_date"]))
+    last = det.result.get("last_paid_day")
+    overpayment = Decimal(str(det.result.get("overpayment", "0.00")))
+    decided_on = _local_day(det.at)
+    number = notice_number(case.case_id, decided_on, "UI-STOP")
+    months = det.result.get("months")
+    context: dict[str, Any] = {
+        **_common(case, lang, _region_name(case, book), "stop"),
+        "number": number,
+        "decided_on": decided_on,
+        "decided_by": det.actor,
+        "contribution_months": None,
+        "corrected_from": None,
+        "type": type_,
+        "reason_zh": STOP_LABELS_ZH.get(type_, type_),
+        "reason_en": STOP_LABELS_EN.get(type_, type_),
+        "evidence": det.inputs.get("evidence", ""),
+        "effective_date": effective,
+        "last_paid_day": date.fromisoformat(str(last)) if last else None,
+        "overpayment": f"{overpayment:.2f}",
+        "overpayment_words": amount_in_words(overpayment),
+        "months": [m for m in months if isinstance(m, dict)] if isinstance(months, list) else [],
+        "policy_version": det.policy_version,
+        "determination_key": det.key,
+        "code_version": det.code_version,
+    }
+    return Notice(case.case_id, "stop", number, decided_on, "notices/stop_event.html", context)
 
 
 def build_notice_of_kind(

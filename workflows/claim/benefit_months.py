@@ -74,7 +74,8 @@ class BenefitMonths:
         return b.months[b.current - 1] if b.current <= len(b.months) else None
 
     def stopped(self) -> bool:
-        return self.state.stop is not None
+        """Stopped by two unexcused misses or by a stop event (workflows/claim/stops.py)."""
+        return self.state.stop is not None or self.state.event is not None
 
     def opened(self) -> None:
         """On approval: the timeline shows what the approval found (months_of)."""
@@ -200,12 +201,13 @@ class BenefitMonths:
         """Seed 000 art. 33: the stop kept as evidence and told to the claimant, with the
         reason and the right of appeal (the notice: api/services/notices.py)."""
         stop = self.state.stop
-        assert stop is not None
         self.cancel_waiters()  # the months still awaiting a decision are not judged now
         for task in self.case.tasks.open_ones("missed_check_in"):
             await self.case.tasks.close_by_system(
                 task.task_id, "case_stopped", "benefits stopped (seed 000 art. 33): not judged"
             )
+        if stop is None:  # a stop event: settled by workflows/claim/stops.py
+            return "stopped"
         periods = [self.state.months[m - 1] for m in stop.months]
         await self.case.determine(
             "check_in_stop",
@@ -237,6 +239,10 @@ class BenefitMonths:
             )
         )
         return "stopped"
+
+    async def owe(self, ms: MonthState) -> None:
+        """Owe a payable month now (a stop event settles what was payable before its day)."""
+        await self._owe(ms)
 
     async def _owe(self, ms: MonthState) -> None:
         """A month to pay: its amount is the policy's on the month's first day."""

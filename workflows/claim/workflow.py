@@ -12,6 +12,7 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
@@ -25,10 +26,12 @@ with workflow.unsafe.imports_passed_through():
         ClaimResult,
         ExtendDeadlineInput,
     )
-    from payloads.case_state import CaseState, DeadlineInfo
+    from payloads.case_state import CaseState, ClosureReason, DeadlineInfo
+    from payloads.errors import TASK_CLOSED
     from payloads.payments import AppliedChange
     from payloads.records import SyncCaseInput
     from payloads.rules import CasePolicyInput
+    from payloads.stops import StopEventInput, StopEventResult
     from payloads.submissions import EmployerReport, Registration, Submission
     from payloads.tasks import CompleteTaskInput, TaskCompletion, TaskState
     from workflows.claim.benefit_months import BenefitMonths, MonthEnd, Payee, months_of
@@ -37,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.claim.intake import Intake
     from workflows.claim.review import Review
     from workflows.claim.services import CaseServices
+    from workflows.claim.stops import StopEvents
     from workflows.human_tasks import TaskOwner
     from workflows.system_errors import until_fixed
 
@@ -55,6 +59,7 @@ class ClaimWorkflow(TaskOwner):
         self.intake = Intake(self.case, s.intake, self.deadlines)
         self.review = Review(self.case, self.deadlines)
         self.months = self._benefit_months() if s.benefit is not None else None
+        self.stops = self._stop_events() if self.months is not None else None
         self.early_check_ins = EarlyCheckIns(self.case, s.intake, s.early_check_ins)
         self._syncing = False
         self._calendar_lock = asyncio.Lock()  # one recomputation at a time
@@ -154,6 +159,22 @@ class ClaimWorkflow(TaskOwner):
             lambda: self.tasks.in_flight.idle and not s.unsynced_events and not self._syncing
         )
 
+    @workflow.update
+    async def report_event(self, inp: StopEventInput) -> StopEventResult:
+        """A stop event (reemployed, died, ...) recorded by a clerk: workflows/claim/stops.py."""
+        assert self.stops is not None
+        done = await self.stops.report(inp)
+        await self.written()
+        return done
+
+    @report_event.validator
+    def validate_event(self, inp: StopEventInput) -> None:
+        if self.stops is None:
+            raise ApplicationError(
+                "stop events are recorded once the benefit months run", type=TASK_CLOSED
+            )
+        self.stops.validate(inp)
+
     @workflow.query
     def state(self) -> CaseState:
         return self.s
@@ -167,6 +188,8 @@ class ClaimWorkflow(TaskOwner):
         if self.months is not None:  # continued as new at a month boundary
             self.tasks.resume()
             self.months.resume()
+            assert self.stops is not None
+            self.stops.resume()
         else:
             await self._until_benefits()
         if self.months is not None and s.stage == "benefits":
@@ -175,7 +198,10 @@ class ClaimWorkflow(TaskOwner):
                 await self._settle()
                 syncer.cancel()
                 workflow.continue_as_new(ClaimInput(case_id=s.case_id, state=s))
-            self._close_benefits(end)
+            closure = None
+            if end == "stopped" and self.stops is not None and self.stops.state.event:
+                closure = await self.stops.settle()
+            self._close_benefits(end, closure)
         await self._settle()
         syncer.cancel()
         return ClaimResult(case_id=s.case_id, status=s.status, closure_reason=s.closure_reason)
@@ -198,6 +224,7 @@ class ClaimWorkflow(TaskOwner):
         if entitlement is not None:
             s.benefit = months_of(entitlement, s.early_check_ins, self.case.today())
             self.months = self._benefit_months()
+            self.stops = self._stop_events()
             self.months.opened()
 
     def _benefit_months(self) -> BenefitMonths:
@@ -206,10 +233,14 @@ class ClaimWorkflow(TaskOwner):
         payee = Payee(region_code=self.case.region_code, account=registration.bank_account)
         return BenefitMonths(self.case, self.s.benefit, payee)
 
-    def _close_benefits(self, end: MonthEnd) -> None:
+    def _stop_events(self) -> StopEvents:
+        assert self.s.benefit is not None and self.months is not None
+        return StopEvents(self.case, self.s.benefit, self.months.payee, self.months.owe)
+
+    def _close_benefits(self, end: MonthEnd, closure: ClosureReason | None = None) -> None:
         self.case.enter("closed")
         if end == "stopped":
-            self.case.set_status("stopped", "missed_check_ins")
+            self.case.set_status("stopped", closure or "missed_check_ins")
         else:
             self.case.set_status("exhausted", "entitlement_exhausted")
 
@@ -218,6 +249,8 @@ class ClaimWorkflow(TaskOwner):
         self.tasks.cancel_watchers()
         if self.months is not None:
             self.months.cancel_waiters()
+        if self.stops is not None:
+            self.stops.cancel_waiters()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await asyncio.gather(*self.case.background)
         await workflow.wait_condition(lambda: not self.s.unsynced_events and not self._syncing)

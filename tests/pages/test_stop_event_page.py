@@ -1,0 +1,75 @@
+"""The clerk's stop-event form on the staff case page (issue 11 §1): a refusal comes back
+beside its field with what was typed, nothing recorded; a good event stops the case, whose
+page then links the stop notice (HTML and PDF)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.pages.helpers import case_in_review, csrf_of, page_login
+from tests.utils.api import case_when, login
+from tests.utils.temporal import today
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_clerk_records_a_reemployment_on_the_case_page(
+    api: httpx.AsyncClient, env: WorkflowEnvironment
+) -> None:
+    clerk, rev = await login(api, "clerk"), await login(api, "reviewer")
+    case_id, _, task_id = await case_in_review(api, env, clerk)
+    done = await api.post(
+        f"/api/v1/tasks/{task_id}/complete", json={"outcome": "approve"}, headers=rev
+    )
+    assert done.status_code == 200, done.text
+    await case_when(api, clerk, case_id, "active")
+    url = f"/staff/cases/{case_id}"
+
+    await page_login(api, "reviewer")
+    page = await api.get(url)
+    assert page.status_code == 200 and 'id="stop-event-form"' not in page.text
+
+    api.cookies.clear()
+    await page_login(api, "clerk")
+    page = await api.get(url)
+    assert 'id="stop-event-form"' in page.text and "重新就业" in page.text
+    token = csrf_of(page.text)
+    day = await today(env)
+    far = (day + timedelta(days=90)).isoformat()
+    ahead = await api.post(
+        f"{url}/events",
+        data={
+            "csrf_token": token,
+            "type": "reemployed",
+            "effective_date": far,
+            "data__evidence": "劳动合同 2026-17",
+        },
+    )
+    assert ahead.status_code == 422 and 'id="err-effective_date"' in ahead.text
+    assert f'value="{far}"' in ahead.text and 'value="劳动合同 2026-17"' in ahead.text
+    no_evidence = await api.post(
+        f"{url}/events",
+        data={"csrf_token": token, "type": "reemployed", "effective_date": day.isoformat()},
+    )
+    assert no_evidence.status_code == 422 and 'id="err-data__evidence"' in no_evidence.text
+    case = (await api.get(f"/api/v1/cases/{case_id}", headers=clerk)).json()
+    assert case["status"] == "active"
+    assert not [e for e in case["events"] if e["type"] == "stop_event_reported"]
+
+    ok = await api.post(
+        f"{url}/events",
+        data={
+            "csrf_token": token,
+            "type": "reemployed",
+            "effective_date": (day + timedelta(days=5)).isoformat(),
+            "data__evidence": "劳动合同 2026-17",
+        },
+    )
+    assert ok.status_code == 303 and ok.headers["location"] == url, ok.text
+    await case_when(api, clerk, case_id, "stopped")
+    shown = await api.get(url)
+    assert 'id="stop-notice"' in shown.text and 'id="stop-event-form"' not in shown.text
