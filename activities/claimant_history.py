@@ -27,18 +27,24 @@ class CarriedMonths:
 
 
 def used_months(s: CaseState) -> int:
-    """The benefit months a closed case used: every month that began its course (checked
-    in, missed, excused, waived) and, after a stop, every month that started before the
-    stop's day. An exhausted entitlement used them all; months never reached are unused."""
+    """The benefit months a closed case used. After a stop (two unexcused misses, or a stop
+    event: workflows/claim/stops.py), every month that started before the stop's day, checked
+    in or not; months from the day on are unused (their obligations were cancelled). Without
+    a stop, every month that began its course (checked in, missed, excused, waived). An
+    exhausted entitlement used them all; months never reached are unused."""
     b = s.benefit
     if b is None:
         return 0
-    stop_day = b.stop.effective_date if b.stop else None
-    return sum(
-        1
-        for ms in b.months
-        if ms.status != "open" or ms.owed or (stop_day is not None and ms.start < stop_day)
-    )
+    stop_day = b.stop.effective_date if b.stop else (b.event.effective_date if b.event else None)
+    if stop_day is not None:
+        return sum(1 for ms in b.months if ms.start < stop_day)
+    return sum(1 for ms in b.months if ms.status != "open" or ms.owed)
+
+
+def _paid_as_lump_sum(s: CaseState) -> bool:
+    """Self-employment: the months not begun were paid at once (seed 000 art. 35)."""
+    ev = s.benefit.event if s.benefit else None
+    return ev is not None and ev.type == "self_employed" and ev.status != "refused"
 
 
 def record_if_closed(session: Session, s: CaseState, keys: IdentityKeys, at: datetime) -> None:
@@ -54,7 +60,8 @@ def record_if_closed(session: Session, s: CaseState, keys: IdentityKeys, at: dat
     months = ent.months if ent else 0
     # exhausted: all used; transferred out: the rest goes on with the destination agency's
     # case (DOMAIN.md stage 9), so nothing is left here for a later case to add
-    used = months if s.status in ("exhausted", "transferred_out") else used_months(s)
+    all_used = s.status in ("exhausted", "transferred_out") or _paid_as_lump_sum(s)
+    used = months if all_used else used_months(s)
     record_closure(
         session,
         case_id=s.case_id,

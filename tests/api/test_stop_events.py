@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import Determination, Payment
+from db.recovery import ClaimantHistory
 from domain.amounts import prorated_amount
 from tests.utils import factories as f
 from tests.utils.api import case_when, login
@@ -127,6 +129,13 @@ def months_owed(engine: Engine, case_id: str) -> list[int]:
     return [p.month for p in payments(engine, case_id)]
 
 
+def _history(engine: Engine, case_id: str) -> ClaimantHistory | None:
+    with Session(engine) as session:
+        return session.exec(
+            select(ClaimantHistory).where(ClaimantHistory.case_id == case_id)
+        ).first()
+
+
 async def test_each_stop_event_prorates_its_month_and_cancels_the_later_obligations(
     api: httpx.AsyncClient, env: WorkflowEnvironment, engine: Engine
 ) -> None:
@@ -169,6 +178,10 @@ async def test_each_stop_event_prorates_its_month_and_cancels_the_later_obligati
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         again = await office.event(case_id, "reemployed", day)
         assert again.status_code == 409, again.text
+        # month 2 began after the day: checked in, cancelled, and left for a later case
+        history = await eventually(partial(_history, engine, case_id))
+        assert history is not None
+        assert (history.used_months, history.unused_months) == (1, history.entitlement_months - 1)
     await eventually(lambda: notified(engine, cases[0], "stop_event"))
 
 
