@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.deps import RuntimeDep, SessionDep
-from api.pages.web import PageError, PageUser, now, render
+from api.pages.web import PageError, StaffPageUser, now, render
 from db.models import Payment, PaymentRun, Task, User
 from domain.calendar import AGENCY_TZ
 from domain.redaction import tail_digits
@@ -131,7 +131,7 @@ def _ctx_common() -> dict[str, Any]:
 
 @router.get("/finance", response_class=HTMLResponse)
 async def runs(
-    request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """Payment runs, newest first, and today's settled totals per category."""
     require_finance(user)
@@ -161,7 +161,7 @@ async def runs(
 
 @router.get("/finance/runs/{run_id}", response_class=HTMLResponse)
 async def run(
-    request: Request, run_id: str, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, run_id: str, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """One run: its totals, its open tasks and every transaction with its status."""
     require_finance(user)
@@ -186,7 +186,7 @@ async def run(
 
 @router.get("/finance/returns", response_class=HTMLResponse)
 async def returns(
-    request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """Returned payments, each with its open payment_returned task."""
     require_finance(user)

@@ -17,12 +17,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
+from api.access import region_refusal
 from api.deps import RuntimeDep, authenticate, session_claims
 from api.pages.session_refresh import SESSION_COOKIE
 from api.runtime import Runtime
 from api.security import create_token
 from api.services import task_reads as reads
-from db.models import User
+from api.threads import in_thread
+from db.models import CaseRecord, Task, User
+from domain.access import regions_of, sees_region, works_cases
 from domain.calendar import AGENCY_TZ
 from forms import TEMPLATE_DIR
 from forms.i18n import normalize, translate, translator
@@ -129,6 +132,52 @@ async def page_user(request: Request, runtime: RuntimeDep) -> User:
 
 
 PageUser = Annotated[User, Depends(page_user)]
+
+
+async def staff_page_user(user: PageUser) -> User:
+    """A signed-in user of a case-working role: the admin role sees no case data."""
+    if not works_cases(user.role_set):
+        raise PageError(403, "error.forbidden")
+    return user
+
+
+StaffPageUser = Annotated[User, Depends(staff_page_user)]
+
+
+async def intake_page_user(user: PageUser) -> User:
+    """Clerks and supervisors: filing intake and recording check-ins."""
+    if not user.role_set & {"clerk", "supervisor"}:
+        raise PageError(403, "error.forbidden")
+    return user
+
+
+IntakePageUser = Annotated[User, Depends(intake_page_user)]
+
+
+async def region_guard(request: Request, runtime: RuntimeDep) -> None:
+    """A page of a case or of a task of a case (path parameter case_id or task_id) is
+    refused to staff whose regions do not include the case's (domain/access.py). A request
+    without a valid session passes on to the page's own sign-in check."""
+    case_id, task_id = request.path_params.get("case_id"), request.path_params.get("task_id")
+    if not case_id and not task_id:
+        return
+    user = await authenticate(runtime, request.cookies.get(SESSION_COOKIE))
+    if user is None or regions_of(user.regions) is None:
+        return
+
+    def region() -> tuple[str, str] | None:
+        with Session(runtime.reads) as session:
+            cid: str | None = case_id
+            if cid is None:
+                task = session.get(Task, task_id)
+                cid = task.case_id if task is not None else None
+            case = session.get(CaseRecord, cid) if cid else None
+            return (case.case_id, case.region_code) if case is not None else None
+
+    found = await in_thread(region)
+    if found is not None and not sees_region(user.regions, found[1]):
+        refusal = region_refusal(user, found[0], found[1])
+        raise PageError(403, "error.forbidden", str(refusal.detail))
 
 
 def require_role(user: User, role: str) -> None:

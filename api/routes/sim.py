@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from api.deps import CurrentUser, RuntimeDep, TemporalClientDep
+from api.deps import AdminUser, CurrentUser, RuntimeDep, TemporalClientDep
 from api.schemas import AdvanceClockIn, ClockOut
 from domain.calendar import AGENCY_TZ
 
@@ -26,9 +26,10 @@ async def read_clock(runtime: RuntimeDep, user: CurrentUser, client: TemporalCli
 
 @router.post("/advance", response_model=ClockOut)
 async def advance_clock(
-    body: AdvanceClockIn, runtime: RuntimeDep, user: CurrentUser, client: TemporalClientDep
+    body: AdvanceClockIn, runtime: RuntimeDep, user: AdminUser, client: TemporalClientDep
 ) -> ClockOut:
-    """Move simulated time forward by `days`; every timer due on the way fires in order."""
+    """Move simulated time forward by `days`; every timer due on the way fires in order.
+    Admins only (it moves every case's deadlines at once)."""
     _only_simulated(runtime)
     now = await runtime.clock.advance(client, body.days * 86400)
     return ClockOut(now=now, today=now.astimezone(AGENCY_TZ).date())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -19,7 +19,8 @@ from api.services import ActionError
 from api.services.cases import update_error
 from db.audit import record as record_audit
 from db.engine import session_scope
-from db.models import AuditEntry, CaseRecord, Task, User
+from db.models import AuditEntry, CaseEvent, CaseRecord, Task, User
+from domain.access import describe_regions, may_decide_review, payee_name_matches, sees_region
 from domain.task_data import check_completion, parse_task_data
 from domain.tasks import OutcomeError, may_complete
 from payloads.notify import NotifyInput
@@ -40,6 +41,9 @@ class TaskFilters:
     due_before: datetime | None = None
     due_after: datetime | None = None
     sort: str = "due"  # due | priority
+    # the regions of the user's cases (domain/access.py); None: every region. Tasks of no
+    # case (payment runs, reconciliations) are not region-bound.
+    regions: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -64,6 +68,7 @@ def filter_shape(f: TaskFilters) -> tuple[Any, ...]:
         f.due_before is not None,
         f.due_after is not None,
         f.sort,
+        f.regions is not None,
     )
 
 
@@ -76,6 +81,8 @@ def task_params(f: TaskFilters) -> dict[str, Any]:
         params["due_before"] = f.due_before
     if f.due_after is not None:
         params["due_after"] = f.due_after
+    if f.regions is not None:
+        params["regions"] = list(f.regions)
     return params
 
 
@@ -94,6 +101,11 @@ def task_conditions(f: TaskFilters) -> list[ColumnElement[bool]]:
         conds.append(col(Task.due_at) < bindparam("due_before"))
     if f.due_after:
         conds.append(col(Task.due_at) >= bindparam("due_after"))
+    if f.regions is not None:
+        in_regions = sa_select(col(CaseRecord.case_id)).where(
+            col(CaseRecord.region_code).in_(bindparam("regions", expanding=True))
+        )
+        conds.append(or_(col(Task.case_id).is_(None), col(Task.case_id).in_(in_regions)))
     return conds
 
 
@@ -141,6 +153,14 @@ def get_task(session: Session, task_id: str) -> Task:
     return task
 
 
+def _check_completer(
+    runtime: Runtime, user: User, task: Task, outcome: str, data: dict[str, Any]
+) -> None:
+    with Session(runtime.engine) as session:
+        check_task_region(session, user, task)
+        check_separation_and_payee(session, user, task, outcome, data)
+
+
 def _reload(runtime: Runtime, task_id: str) -> Task:
     with Session(runtime.engine) as session:
         return get_task(session, task_id)
@@ -172,6 +192,71 @@ def audit(
     )
 
 
+def check_task_region(session: Session, user: User, task: Task) -> None:
+    """A task of a case follows the case's region (domain/access.py): 403 outside the
+    user's regions."""
+    if not task.case_id:
+        return
+    case = session.get(CaseRecord, task.case_id)
+    if case is not None and not sees_region(user.regions, case.region_code):
+        raise ActionError(
+            403,
+            f"task {task.task_id} is of a case of region {case.region_code}; "
+            f"{user.username} works {describe_regions(user.regions)}",
+        )
+
+
+# the case events that record who filed (the intake of) a case
+FILING_EVENTS = (
+    "employer_report_received",
+    "employer_report_resubmitted",
+    "registration_received",
+    "registration_resubmitted",
+)
+
+
+def filers_of(session: Session, case_id: str) -> set[str]:
+    """The users who recorded the case's intake (its employer report or registration)."""
+    rows = session.exec(
+        select(CaseEvent.actor).where(
+            CaseEvent.case_id == case_id, col(CaseEvent.type).in_(FILING_EVENTS)
+        )
+    ).all()
+    return {a for a in rows if a}
+
+
+def check_separation_and_payee(
+    session: Session, user: User, task: Task, outcome: str, data: dict[str, Any]
+) -> None:
+    """Issue 13 §4 at the API: the filer of a case does not decide its review; a re-issue to
+    a named account holder pays the claimant's own account (or a survivor's with the
+    reference of the document that shows it)."""
+    case_id = task.case_id or str(task.details.get("case_id") or "")
+    if task.kind == "review_claim" and case_id:
+        if not may_decide_review(filers_of(session, case_id), user.username):
+            raise ActionError(
+                403,
+                f"separation of duties: {user.username} filed case {case_id} (recorded its "
+                "intake) and cannot decide its review; another reviewer must",
+            )
+    if task.kind == "payment_returned" and outcome == "reissue":
+        account = data.get("bank_account") or {}
+        name = account.get("account_name") if isinstance(account, dict) else None
+        if not name:
+            return  # the holder's name stays the one on the returned payment
+        case = session.get(CaseRecord, case_id) if case_id else None
+        claimant = case.claimant_name if case is not None else None
+        if payee_name_matches(name, claimant) or account.get("survivor_document"):
+            return
+        raise ActionError(
+            422,
+            "must be the claimant's own name (benefits are paid to the claimant's account), "
+            "or give survivor_document: the reference of the document naming the holder as "
+            "the claimant's survivor",
+            ["body", "data", "bank_account", "account_name"],
+        )
+
+
 def _may_work(user: User, task: Task) -> bool:
     return may_complete(user.role_set, task.group, task.escalated, task.original_group, task.kind)
 
@@ -185,6 +270,7 @@ async def claim(runtime: Runtime, client: Client, user: User, task_id: str) -> T
             task = get_task(session, task_id)
             if not _may_work(user, task):
                 raise ActionError(403, f"task {task_id} is for the {task.group} group")
+            check_task_region(session, user, task)
             result = session.execute(
                 update(Task)
                 .where(
@@ -211,6 +297,7 @@ async def unclaim(runtime: Runtime, client: Client, user: User, task_id: str) ->
     def run() -> Task:
         with session_scope(runtime.engine) as session:
             task = get_task(session, task_id)
+            check_task_region(session, user, task)
             if task.status != "claimed":
                 raise ActionError(409, f"task {task_id} is {task.status}, not claimed")
             if task.assignee != user.username and "supervisor" not in user.role_set:
@@ -239,6 +326,7 @@ async def assign(
             task = get_task(session, task_id)
             if task.status == "completed":
                 raise ActionError(409, f"task {task_id} is already completed")
+            check_task_region(session, user, task)
             target = session.exec(select(User).where(User.username == to)).first()
             if target is None or not target.active:
                 raise ActionError(422, f"no active user {to!r}", ["body", "assignee"])
@@ -285,6 +373,7 @@ async def complete(
         check_completion(task.kind, outcome, reason, parse_task_data(task.kind, data))
     except OutcomeError as err:
         raise ActionError(422, str(err), ["body", *err.field.split(".")]) from err
+    await asyncio.to_thread(_check_completer, runtime, user, task, outcome, data)
     handle = client.get_workflow_handle(task.workflow_id)
     try:
         await handle.execute_update(

@@ -40,7 +40,8 @@ async def test_late_registration_decided_by_supervisor_with_every_error_mapped(
     )
     case_id = r.json()["case_id"]
     await case_when(api, clerk, case_id, "awaiting_registration")
-    adv = await api.post("/api/v1/sim/clock/advance", json={"days": 35}, headers=clerk)
+    admin = await login(api, "admin")  # only admins move the simulated clock
+    adv = await api.post("/api/v1/sim/clock/advance", json={"days": 35}, headers=admin)
     assert adv.status_code == 200, adv.text
     await case_when(api, clerk, case_id, "lapsed")
     r = await api.post("/api/v1/registrations", json=f.registration_json(nid, sep), headers=clerk)

@@ -37,8 +37,9 @@ async def _case_in_review(http: httpx.AsyncClient, h: dict[str, str]) -> dict[st
     raise AssertionError(f"no review task for {case_id}")
 
 
-async def _advance(http: httpx.AsyncClient, h: dict[str, str], days: float) -> None:
-    r = await http.post("/api/v1/sim/clock/advance", json={"days": days}, headers=h)
+async def _advance(http: httpx.AsyncClient, _h: dict[str, str], days: float) -> None:
+    admin = await api_token(http, "admin")  # only admins move the simulated clock
+    r = await http.post("/api/v1/sim/clock/advance", json={"days": days}, headers=admin)
     assert r.status_code == 200, r.text
 
 

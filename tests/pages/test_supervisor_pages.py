@@ -16,7 +16,8 @@ async def test_supervisor_reassigns_an_escalated_review_to_a_reviewer(
 ) -> None:
     clerk = await login(api, "clerk")
     case_id, nid, task_id = await case_in_review(api, env, clerk)
-    adv = await api.post("/api/v1/sim/clock/advance", json={"days": 25}, headers=clerk)
+    admin = await login(api, "admin")  # only admins move the simulated clock
+    adv = await api.post("/api/v1/sim/clock/advance", json={"days": 25}, headers=admin)
     assert adv.status_code == 200, adv.text
     for _ in range(200):
         task = (await api.get(f"/api/v1/tasks/{task_id}", headers=clerk)).json()
