@@ -6,6 +6,7 @@ cannot be taken or decided, and the user who filed a case cannot decide its revi
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,8 +20,10 @@ from api.pages.web import SESSION_COOKIE
 from api.services import ActionError
 from api.services.tasks import check_separation_and_payee
 from core.passwords import hash_password
+from core.settings import get_settings
 from db.engine import session_scope
 from db.models import AuditEntry, CaseRecord, Task, User
+from db.users import main as users_cli
 from domain.access import payee_name_matches, regions_of, sees_region
 from tests.pages.helpers import case_in_review
 from tests.utils import factories as f
@@ -238,3 +241,26 @@ def test_payee_names_compare_as_a_bank_compares_them() -> None:
     assert payee_name_matches("艾力·买买提", "艾力买买提")
     assert not payee_name_matches("刘测", "刘测试")
     assert not payee_name_matches("", "刘测试") and not payee_name_matches("刘测试", None)
+
+
+def test_admins_give_users_their_regions_from_the_command_line(
+    engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """python -m db.users add --regions: a list of codes or "*"; a new user without it works
+    every region, an existing one keeps theirs."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    name = f"cli{uuid.uuid4().hex[:8]}"
+    try:
+        for argv, expect in (
+            (["--regions", "330100, 220100,330100"], "220100,330100"),
+            ([], "220100,330100"),  # kept
+            (["--regions", "*"], "*"),
+        ):
+            monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
+            assert users_cli(["add", name, "--roles", "clerk", *argv]) == 0
+            with Session(engine) as session:
+                user = session.exec(select(User).where(User.username == name)).one()
+            assert user.regions == expect
+    finally:
+        get_settings.cache_clear()
