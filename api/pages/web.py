@@ -144,14 +144,14 @@ async def staff_page_user(user: PageUser) -> User:
 StaffPageUser = Annotated[User, Depends(staff_page_user)]
 
 
-async def intake_page_user(user: PageUser) -> User:
-    """Clerks and supervisors: filing intake and recording check-ins."""
+async def check_in_page_user(user: PageUser) -> User:
+    """Clerks and supervisors record check-ins (api/services/cases.CHECK_IN_ROLES)."""
     if not user.role_set & {"clerk", "supervisor"}:
-        raise PageError(403, "error.forbidden")
+        raise PageError(403, "error.forbidden", "check-ins are recorded by clerks")
     return user
 
 
-IntakePageUser = Annotated[User, Depends(intake_page_user)]
+CheckInPageUser = Annotated[User, Depends(check_in_page_user)]
 
 
 async def region_guard(request: Request, runtime: RuntimeDep) -> None:
