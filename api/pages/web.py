@@ -17,15 +17,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
-from api.access import region_refusal
 from api.deps import RuntimeDep, authenticate, session_claims
 from api.pages.session_refresh import SESSION_COOKIE
 from api.runtime import Runtime
 from api.security import create_token
 from api.services import task_reads as reads
+from api.services.tasks import task_region
 from api.threads import in_thread
-from db.models import CaseRecord, Task, User
-from domain.access import regions_of, sees_region, works_cases
+from db.models import CaseRecord, PaymentRun, Task, User
+from domain.access import describe_regions, regions_of, sees_region, works_cases
 from domain.calendar import AGENCY_TZ
 from forms import TEMPLATE_DIR
 from forms.i18n import normalize, translate, translator
@@ -158,26 +158,32 @@ async def region_guard(request: Request, runtime: RuntimeDep) -> None:
     """A page of a case or of a task of a case (path parameter case_id or task_id) is
     refused to staff whose regions do not include the case's (domain/access.py). A request
     without a valid session passes on to the page's own sign-in check."""
-    case_id, task_id = request.path_params.get("case_id"), request.path_params.get("task_id")
-    if not case_id and not task_id:
+    params = request.path_params
+    case_id, task_id, run_id = params.get("case_id"), params.get("task_id"), params.get("run_id")
+    if not case_id and not task_id and not run_id:
         return
     user = await authenticate(runtime, request.cookies.get(SESSION_COOKIE))
     if user is None or regions_of(user.regions) is None:
         return
 
-    def region() -> tuple[str, str] | None:
+    def region() -> tuple[str, str | None]:
+        """(what, its region): a case, a task (its case's or run's), a payment run."""
         with Session(runtime.reads) as session:
-            cid: str | None = case_id
-            if cid is None:
+            if case_id:
+                case = session.get(CaseRecord, case_id)
+                return f"case {case_id}", case.region_code if case is not None else None
+            if task_id:
                 task = session.get(Task, task_id)
-                cid = task.case_id if task is not None else None
-            case = session.get(CaseRecord, cid) if cid else None
-            return (case.case_id, case.region_code) if case is not None else None
+                return f"task {task_id}", task_region(session, task) if task else None
+            run = session.get(PaymentRun, run_id)
+            return f"payment run {run_id}", run.region_code if run is not None else None
 
-    found = await in_thread(region)
-    if found is not None and not sees_region(user.regions, found[1]):
-        refusal = region_refusal(user, found[0], found[1])
-        raise PageError(403, "error.forbidden", str(refusal.detail))
+    what, found = await in_thread(region)
+    if found is not None and not sees_region(user.regions, found):
+        message = f"{what} is of region {found}; {user.username} works " + describe_regions(
+            user.regions
+        )
+        raise PageError(403, "error.forbidden", message)
 
 
 def require_role(user: User, role: str) -> None:

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, or_, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -19,15 +30,24 @@ from api.services import ActionError
 from api.services.cases import update_error
 from db.audit import record as record_audit
 from db.engine import session_scope
-from db.models import AuditEntry, CaseEvent, CaseRecord, Task, User
-from domain.access import describe_regions, may_decide_review, payee_name_matches, sees_region
+from db.models import AuditEntry, CaseEvent, CaseRecord, PaymentRun, Task, User
+from domain.access import (
+    describe_regions,
+    may_decide_review,
+    payee_name_matches,
+    regions_of,
+    sees_region,
+)
 from domain.task_data import check_completion, parse_task_data
 from domain.tasks import OutcomeError, may_complete
 from payloads.notify import NotifyInput
 from payloads.tasks import CompleteTaskInput
+from workflows import ids
 from workflows.human_tasks import TaskOwner
 
 ACTIVE = ("open", "claimed")
+
+PAYMENT_RUN_PREFIX = ids.payment_run("")  # a payment run's workflow ID is this + run ID
 
 
 @dataclass
@@ -41,8 +61,8 @@ class TaskFilters:
     due_before: datetime | None = None
     due_after: datetime | None = None
     sort: str = "due"  # due | priority
-    # the regions of the user's cases (domain/access.py); None: every region. Tasks of no
-    # case (payment runs, reconciliations) are not region-bound.
+    # the regions of the user's cases and payment runs (domain/access.py); None: every
+    # region. Tasks of neither (reconciliations, system errors) are not region-bound.
     regions: tuple[str, ...] | None = None
 
 
@@ -102,10 +122,18 @@ def task_conditions(f: TaskFilters) -> list[ColumnElement[bool]]:
     if f.due_after:
         conds.append(col(Task.due_at) >= bindparam("due_after"))
     if f.regions is not None:
-        in_regions = sa_select(col(CaseRecord.case_id)).where(
-            col(CaseRecord.region_code).in_(bindparam("regions", expanding=True))
+        regions: BindParameter[Any] = bindparam("regions", expanding=True)
+        cases = sa_select(col(CaseRecord.case_id)).where(col(CaseRecord.region_code).in_(regions))
+        runs = sa_select(literal(PAYMENT_RUN_PREFIX) + col(PaymentRun.run_id)).where(
+            col(PaymentRun.region_code).in_(regions)
         )
-        conds.append(or_(col(Task.case_id).is_(None), col(Task.case_id).in_(in_regions)))
+        of_no_run = col(Task.workflow_id).not_like(PAYMENT_RUN_PREFIX + "%")
+        conds.append(
+            or_(
+                col(Task.case_id).in_(cases),
+                and_(col(Task.case_id).is_(None), or_(of_no_run, col(Task.workflow_id).in_(runs))),
+            )
+        )
     return conds
 
 
@@ -192,16 +220,27 @@ def audit(
     )
 
 
+def task_region(session: Session, task: Task) -> str | None:
+    """The region a task belongs to: its case's, or its payment run's; None for neither."""
+    if task.case_id:
+        case = session.get(CaseRecord, task.case_id)
+        return case.region_code if case is not None else None
+    if task.workflow_id.startswith(PAYMENT_RUN_PREFIX):
+        run = session.get(PaymentRun, task.workflow_id.removeprefix(PAYMENT_RUN_PREFIX))
+        return run.region_code if run is not None else None
+    return None
+
+
 def check_task_region(session: Session, user: User, task: Task) -> None:
-    """A task of a case follows the case's region (domain/access.py): 403 outside the
-    user's regions."""
-    if not task.case_id:
+    """A task of a case or of a payment run follows that region (domain/access.py): 403
+    outside the user's regions."""
+    if regions_of(user.regions) is None:
         return
-    case = session.get(CaseRecord, task.case_id)
-    if case is not None and not sees_region(user.regions, case.region_code):
+    region = task_region(session, task)
+    if region is not None and not sees_region(user.regions, region):
         raise ActionError(
             403,
-            f"task {task.task_id} is of a case of region {case.region_code}; "
+            f"task {task.task_id} is of region {region}; "
             f"{user.username} works {describe_regions(user.regions)}",
         )
 

@@ -9,8 +9,10 @@ import asyncio
 import io
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import httpx
+import pyotp
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -22,13 +24,15 @@ from api.services.tasks import check_separation_and_payee
 from core.passwords import hash_password
 from core.settings import get_settings
 from db.engine import session_scope
-from db.models import AuditEntry, CaseRecord, Task, User
+from db.models import AuditEntry, CaseRecord, PaymentRun, Task, User
+from db.seed import DEMO_TOTP_SECRET
 from db.users import main as users_cli
 from domain.access import payee_name_matches, regions_of, sees_region
 from tests.pages.helpers import case_in_review
 from tests.utils import factories as f
 from tests.utils.api import case_when, login
 from tests.utils.temporal import today
+from workflows import ids
 
 
 def _user(engine: Engine, roles: str, regions: str = "*") -> dict[str, str]:
@@ -264,3 +268,57 @@ def test_admins_give_users_their_regions_from_the_command_line(
             assert user.regions == expect
     finally:
         get_settings.cache_clear()
+
+
+async def test_finance_of_one_region_neither_see_nor_release_another_regions_runs(
+    api: httpx.AsyncClient, env: WorkflowEnvironment, engine: Engine
+) -> None:
+    """A payment run (and its tasks) belongs to its region: finance staff of 杭州 neither
+    read nor take the release of a 吉林 run, nor see it listed; every-region finance do.
+    (The rows are written as the payment run's activities write them.)"""
+    run_id = f"R220200-scoped-{uuid.uuid4().hex[:8]}"
+    task_id = f"payment_run_release-{run_id}"
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        session.add(
+            PaymentRun(
+                run_id=run_id,
+                region_code="220200",
+                status="awaiting_release",
+                count=1,
+                total=Decimal("755.00"),
+                created_at=now,
+            )
+        )
+        session.add(
+            Task(
+                task_id=task_id,
+                kind="payment_run_release",
+                workflow_id=ids.payment_run(run_id),
+                group="finance",
+                title=f"Release run {run_id}",
+                created_at=now,
+            )
+        )
+    form = _user(engine, "finance", regions="330100")
+    with session_scope(engine) as session:  # finance signs in with a second factor
+        user = session.exec(select(User).where(User.username == form["username"])).one()
+        user.totp_secret = DEMO_TOTP_SECRET
+    hz_finance = await _token(api, {**form, "otp": pyotp.TOTP(DEMO_TOTP_SECRET).now()})
+    finance = await login(api, "finance")
+    mine = await api.get(f"/api/v1/tasks/{task_id}", headers=hz_finance)
+    assert mine.status_code == 403 and "220200" in mine.json()["detail"], mine.text
+    claim = await api.post(f"/api/v1/tasks/{task_id}/claim", headers=hz_finance)
+    assert claim.status_code == 403, claim.text
+    page = await _page(api, hz_finance, f"/staff/finance/runs/{run_id}")
+    assert page.status_code == 403
+    runs = await _page(api, hz_finance, "/staff/finance")
+    assert runs.status_code == 200 and run_id not in runs.text
+    params: dict[str, str | int] = {"kind": "payment_run_release", "limit": 500}
+    listed = await api.get("/api/v1/tasks", params=params, headers=hz_finance)
+    assert task_id not in [t["task_id"] for t in listed.json()]
+    # finance of every region
+    assert (await api.get(f"/api/v1/tasks/{task_id}", headers=finance)).status_code == 200
+    listed = await api.get("/api/v1/tasks", params=params, headers=finance)
+    assert task_id in [t["task_id"] for t in listed.json()]
+    assert run_id in (await _page(api, finance, "/staff/finance")).text
