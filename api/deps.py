@@ -102,5 +102,6 @@ IntakeUser = Annotated[User, Depends(require_roles("clerk", "supervisor"))]
 # admin role manages users, regions, calendars and policy files only (domain/access.py)
 StaffUser = Annotated[User, Depends(require_roles(*sorted(CASE_ROLES)))]
 AdminUser = Annotated[User, Depends(require_roles(ADMIN_ROLE))]
+FinanceUser = Annotated[User, Depends(require_roles("finance"))]
 MoneyUser = Annotated[User, Depends(require_roles("finance", "supervisor"))]
 SupervisorUser = Annotated[User, Depends(require_roles("supervisor"))]

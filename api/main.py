@@ -30,6 +30,7 @@ from api.routes import (
     intake,
     medical_webhook,
     notices,
+    payment_runs,
     ping,
     reconciliations,
     sim,
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bank_webhook,
         medical_webhook,
         reconciliations,
+        payment_runs,
         calendar,
         codec,
     ):

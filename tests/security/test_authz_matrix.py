@@ -46,6 +46,7 @@ STAFF = row(401, OK, OK, OK, OK, 403)  # case data: no admin
 INTAKE = row(401, OK, 403, OK, 403, 403)  # clerks and supervisors file and check in
 SUPERVISOR = row(401, 403, 403, OK, 403, 403)
 MONEY = row(401, 403, 403, OK, OK, 403)  # finance, and supervisors
+FINANCE = row(401, 403, 403, 403, OK, 403)
 ADMIN = row(401, 403, 403, 403, 403, OK)
 PAGE_ANY = row(LOGIN, OK, OK, OK, OK, OK)
 PAGE_STAFF = row(LOGIN, OK, OK, OK, OK, 403)
@@ -92,6 +93,7 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/tasks/{task_id}/assign"): SUPERVISOR,
     ("POST", "/api/v1/tasks/{task_id}/complete"): STAFF,
     ("POST", "/api/v1/reconciliations"): MONEY,
+    ("POST", "/api/v1/payment-runs"): FINANCE,
     ("GET", "/api/v1/reconciliations/{day}"): MONEY,
     ("GET", "/api/v1/calendar/years"): SIGNED_IN,
     ("GET", "/api/v1/calendar/years/{year}"): SIGNED_IN,

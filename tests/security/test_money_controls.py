@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import httpx
 import pytest
 from sqlalchemy import Engine, insert
 from sqlmodel import Session, col, select
@@ -28,6 +29,7 @@ from db.models import Payment, Task
 from payloads.payments import PaymentRunInput, ReissueInput
 from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
+from tests.utils.api import login
 from workflows import ids
 from workflows.claim import ClaimWorkflow
 from workflows.medical_declaration import MedicalDeclarationWorkflow
@@ -183,3 +185,25 @@ async def test_a_payment_run_is_started_once(
     again = await ActivityEnvironment().run(starts.start_payment_run, inp)
     assert again.already
     assert (await handle.describe()).run_id == finished  # no second execution
+
+
+async def test_a_started_or_finished_run_answers_409(
+    api: httpx.AsyncClient, env: WorkflowEnvironment, engine: Engine
+) -> None:
+    """POST /api/v1/payment-runs starts a region's run of a payout day once: again, while it
+    runs or after it finished, is a 409; only finance of the region start one."""
+    finance, clerk = await login(api, "finance"), await login(api, "clerk")
+    body = {"region_code": REGION, "day": "2019-01-01"}  # nothing owed that early: "empty"
+    assert (await api.post("/api/v1/payment-runs", json=body, headers=clerk)).status_code == 403
+    first = await api.post("/api/v1/payment-runs", json=body, headers=finance)
+    assert first.status_code == 202, first.text
+    run_id = first.json()["run_id"]
+    assert run_id == f"R{REGION}-20190101"
+    handle = env.client.get_workflow_handle(first.json()["workflow_id"])
+    assert (await handle.result())["status"] == "empty"
+    again = await api.post("/api/v1/payment-runs", json=body, headers=finance)
+    assert again.status_code == 409 and run_id in again.json()["detail"], again.text
+    future = await api.post(
+        "/api/v1/payment-runs", json={**body, "day": "2999-01-01"}, headers=finance
+    )
+    assert future.status_code == 422 and future.json()["detail"][0]["loc"] == ["body", "day"]
