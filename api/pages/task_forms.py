@@ -29,6 +29,7 @@ class CompleteForm(BaseModel):
     bank_code: str = ""
     account_number: str = ""
     account_name: str = ""
+    survivor_document: str = ""  # a re-issue to a survivor's account (domain/access.py)
     csrf_token: str = ""
 
 
@@ -86,6 +87,8 @@ def _data(kind: str, outcome: str, form: CompleteForm, errs: FormErrors, t: Any)
         for name, value in account.items():
             if not value:
                 errs.add(name, t("error.required"))
+        if form.survivor_document.strip():
+            account["survivor_document"] = form.survivor_document.strip()
         data["bank_account"] = account
     elif kind == "employer_report_overdue" and outcome == "resolved":
         if form.reason_code:

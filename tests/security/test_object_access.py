@@ -18,11 +18,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
-from api.pages.web import SESSION_COOKIE
+from api.pages.web import CSRF_FIELD, SESSION_COOKIE, csrf_token
+from api.security import check_token
 from api.services import ActionError
 from api.services.tasks import check_separation_and_payee
 from core.passwords import hash_password
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 from db.engine import session_scope
 from db.models import AuditEntry, CaseRecord, PaymentRun, Task, User
 from db.seed import DEMO_TOTP_SECRET
@@ -322,3 +323,62 @@ async def test_finance_of_one_region_neither_see_nor_release_another_regions_run
     listed = await api.get("/api/v1/tasks", params=params, headers=finance)
     assert task_id in [t["task_id"] for t in listed.json()]
     assert run_id in (await _page(api, finance, "/staff/finance")).text
+
+
+async def test_the_finance_page_refuses_a_reissue_to_someone_else_beside_the_name(
+    api: httpx.AsyncClient, env: WorkflowEnvironment, engine: Engine, settings: Settings
+) -> None:
+    """The returned-payment form: another holder's name is refused beside the name field;
+    with a survivor's document reference the name check passes (the run here has no
+    workflow behind it, so the completion itself then ends in a 409)."""
+    case_id = f"sv{uuid.uuid4().hex[:12]}"
+    now = datetime.now(UTC)
+    task_id = f"payment_returned-{case_id}-1"
+    with session_scope(engine) as session:
+        session.add(
+            CaseRecord(
+                case_id=case_id,
+                region_code="220100",
+                status="active",
+                stage="benefit",
+                claimant_name="刘测试",
+                opened_at=now,
+                updated_at=now,
+            )
+        )
+        session.add(
+            Task(
+                task_id=task_id,
+                kind="payment_returned",
+                case_id=case_id,
+                workflow_id=ids.payment_run(f"R220100-sv-{case_id}"),
+                group="finance",
+                title="Payment returned",
+                created_at=now,
+                details={"case_id": case_id, "month": 1, "reason": "AC04"},
+            )
+        )
+    finance = await login(api, "finance")
+    token = finance["Authorization"].removeprefix("Bearer ")
+    claims = check_token(token, settings.secret_key)
+    assert claims is not None
+    api.cookies.clear()
+    api.cookies.set(SESSION_COOKIE, token)
+    form = {
+        CSRF_FIELD: csrf_token(settings.secret_key, claims.session_id),
+        "form": "reissue",
+        "outcome": "reissue",
+        "bank_code": "ICBC",
+        "account_number": "6222020200112233446",
+        "account_name": "王某某",
+    }
+    try:
+        refused = await api.post(f"/staff/tasks/{task_id}/complete", data=form)
+        assert refused.status_code == 422 and 'id="err-account_name"' in refused.text
+        survivor = await api.post(
+            f"/staff/tasks/{task_id}/complete",
+            data={**form, "survivor_document": "死亡证明 2026-0042"},
+        )
+        assert survivor.status_code == 409, survivor.text[:300]
+    finally:
+        api.cookies.clear()
