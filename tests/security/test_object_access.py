@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
+from api import access
 from api.pages.web import CSRF_FIELD, SESSION_COOKIE, csrf_token
 from api.security import check_token
 from api.services import ActionError
@@ -66,6 +67,10 @@ async def _page(api: httpx.AsyncClient, headers: dict[str, str], path: str) -> h
         return await api.get(path)
     finally:
         api.cookies.clear()
+
+
+def test_the_refusal_audit_reads_the_pages_session_cookie() -> None:
+    assert access.SESSION_COOKIE == SESSION_COOKIE  # a copy (importing the pages would cycle)
 
 
 def test_region_rules() -> None:
