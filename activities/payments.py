@@ -89,6 +89,11 @@ class PaymentActivities:
                 .group_by(col(Payment.category))
             ).all()
             totals = {cat: f"{Decimal(total or 0):.2f}" for cat, _, total in rows}
+            changed = session.exec(
+                select(func.count())
+                .select_from(Payment)
+                .where(Payment.run_id == inp.run_id, col(Payment.payee_changed_by).is_not(None))
+            ).one()
             run.count = sum(int(n) for _, n, _ in rows)
             run.total = sum((Decimal(t) for t in totals.values()), Decimal("0.00"))
             run.totals = totals
@@ -101,6 +106,7 @@ class PaymentActivities:
                 totals,
                 period.release_approval_threshold,
                 period.bank_unavailable_alert_hours,
+                changed_payees=int(changed),
             )
 
     @activity.defn
@@ -268,9 +274,13 @@ class PaymentActivities:
             else:
                 p.attempt += 1
                 p.end_to_end_id = end_to_end_id(p.case_id, p.month, p.category, p.attempt)
+                before = (p.bank_code, p.account_number, p.account_name)
                 p.bank_code = inp.bank_code or p.bank_code
                 p.account_number = inp.account_number or p.account_number
                 p.account_name = inp.account_name or p.account_name
+                if (p.bank_code, p.account_number, p.account_name) != before:
+                    # a new payee: the run that pays it needs a second approval (issue 13 §4)
+                    p.payee_changed_by = inp.actor
                 p.status, p.run_id, p.returned_reason = "pending", None, None
                 action = "payment_reissued"
             p.updated_at = inp.at

@@ -62,7 +62,14 @@ class WorkflowStartActivities:
 
     @activity.defn
     async def start_payment_run(self, inp: PaymentRunInput) -> Started:
-        return await self._start(self.payment_run, inp, ids.payment_run(inp.run_id))
+        """A run is started once: a finished (or failed, or terminated) run of the ID is never
+        started again, so its obligations cannot be released and paid a second time."""
+        return await self._start(
+            self.payment_run,
+            inp,
+            ids.payment_run(inp.run_id),
+            WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
 
     @activity.defn
     async def start_day_reconciliation(self, inp: ReconcileDayInput) -> Started:

@@ -16,6 +16,7 @@ from api.runtime import Runtime
 from api.security import Claims
 from api.threads import in_thread
 from db.models import User
+from domain.access import ADMIN_ROLE, CASE_ROLES
 
 log = logging.getLogger("api")
 UNAVAILABLE = "the workflow service is unavailable; try again later"
@@ -97,3 +98,10 @@ def require_roles(*roles: str) -> Callable[[User], Awaitable[User]]:
 
 
 IntakeUser = Annotated[User, Depends(require_roles("clerk", "supervisor"))]
+# case data (cases, tasks, notices, check-ins, payments) is for the case-working roles; the
+# admin role manages users, regions, calendars and policy files only (domain/access.py)
+StaffUser = Annotated[User, Depends(require_roles(*sorted(CASE_ROLES)))]
+AdminUser = Annotated[User, Depends(require_roles(ADMIN_ROLE))]
+FinanceUser = Annotated[User, Depends(require_roles("finance"))]
+MoneyUser = Annotated[User, Depends(require_roles("finance", "supervisor"))]
+SupervisorUser = Annotated[User, Depends(require_roles("supervisor"))]

@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
 from api import pages
+from api.access import http_error_audited
 from api.clock import SystemClock
 from api.cors import CodecCORS
 from api.deps import UNAVAILABLE
@@ -29,6 +31,7 @@ from api.routes import (
     intake,
     medical_webhook,
     notices,
+    payment_runs,
     ping,
     reconciliations,
     recoveries,
@@ -126,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         medical_webhook,
         reconciliations,
         recoveries,
+        payment_runs,
         calendar,
         codec,
     ):
@@ -139,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SessionRefresh, secure=production)
     app.add_middleware(SecurityHeaders, production=production)
     app.add_exception_handler(RPCError, _temporal_unavailable)
+    app.add_exception_handler(StarletteHTTPException, http_error_audited)  # 403s audited
     pages.mount(app)  # staff web pages under /staff, their CSS under /static
     # compiled templates are kept; only development looks for edited template files per render
     pages.web.templates.env.auto_reload = settings.app_env == "development"

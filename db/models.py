@@ -42,6 +42,9 @@ class User(SQLModel, table=True):
     token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # base32 TOTP secret (RFC 6238) once enrolled; required of finance and supervisors
     totp_secret: str | None = Field(default=None, max_length=64)
+    # the regions whose cases the user works: comma-separated region codes, or "*" for all
+    # regions (explicit: an empty value sees no region at all); domain/access.py
+    regions: str = Field(default="*", max_length=256, sa_column_kwargs={"server_default": "*"})
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -277,6 +280,9 @@ class Payment(SQLModel, table=True):
     account_number: str | None = Field(default=None, max_length=34)
     account_name: str | None = Field(default=None, max_length=128)
     returned_reason: str | None = Field(default=None, max_length=64)
+    # who re-issued it to a payee other than the one before (a new account or name): a run
+    # holding any such payment needs a second person's approval whatever its total
+    payee_changed_by: str | None = Field(default=None, max_length=64)
     settled_on: date | None = None
     created_at: datetime | None = _ts()
     updated_at: datetime | None = _ts()

@@ -14,6 +14,7 @@ from core.passwords import hash_password
 from core.settings import Settings, get_settings
 from db.engine import make_engine, session_scope
 from db.models import Region, User
+from domain.access import ALL_REGIONS
 from policy import POLICY_DIR, PolicyBook, load_policy_book
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,12 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
     ("finance", "赵财务 (demo finance)", "finance"),
     ("finance2", "钱复核 (demo finance, second pair of eyes)", "finance"),
     ("admin", "系统管理员 (demo admin)", "admin"),
+    ("clerk_hz", "孙经办 (demo clerk, 杭州 only)", "clerk"),
+    ("reviewer_hz", "周审核 (demo reviewer, 杭州 only)", "reviewer"),
 )
+# the regions each demo user works (users.regions, domain/access.py): "*" is every region,
+# given explicitly; the *_hz users work 杭州市 (330100) only
+DEMO_REGIONS: dict[str, str] = {"clerk_hz": "330100", "reviewer_hz": "330100"}
 
 
 DEMO_USERNAMES = frozenset(name for name, _, _ in DEMO_USERS)
@@ -64,10 +70,14 @@ def seed_demo_users(engine: Engine) -> int:
     with session_scope(engine) as session:
         for username, full_name, roles in DEMO_USERS:
             totp = DEMO_TOTP_SECRET if set(roles.split(",")) & DEMO_TOTP_ROLES else None
+            regions = DEMO_REGIONS.get(username, ALL_REGIONS)
             user = session.exec(select(User).where(User.username == username)).first()
             if user is not None:
                 if user.totp_secret is None and totp is not None:
                     user.totp_secret = totp
+                    session.add(user)
+                if user.regions != regions:
+                    user.regions = regions
                     session.add(user)
                 continue
             session.add(
@@ -78,6 +88,7 @@ def seed_demo_users(engine: Engine) -> int:
                     roles=roles,
                     email=f"{username}@ui-agency.example",
                     totp_secret=totp,
+                    regions=regions,
                 )
             )
             created += 1

@@ -1,6 +1,7 @@
 """Manage staff users from the command line (production has no demo users).
 
     python -m db.users add USERNAME --roles reviewer,supervisor [--name "Full Name"] [--email E]
+                             [--regions 220100,220200 | --regions "*"]  (default: every region)
     python -m db.users deactivate USERNAME   (revokes their sessions at once)
     python -m db.users list
 The password is read from the terminal (or from stdin when piped)."""
@@ -18,7 +19,15 @@ from core.passwords import hash_password
 from core.settings import get_settings
 from db.engine import make_engine, session_scope
 from db.models import User
+from domain.access import ALL_REGIONS
 from domain.tasks import ROLES
+
+
+def normal_regions(value: str) -> str:
+    """A --regions value as stored: "*" (every region) or sorted, de-duplicated codes."""
+    if value.strip() == ALL_REGIONS:
+        return ALL_REGIONS
+    return ",".join(sorted({code.strip() for code in value.split(",") if code.strip()}))
 
 
 def revoke_tokens(engine: Engine, username: str) -> None:
@@ -50,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--roles", required=True, help=f"comma-separated: {', '.join(sorted(ROLES))}")
     add.add_argument("--name", default="")
     add.add_argument("--email", default=None)
+    add.add_argument(
+        "--regions",
+        default=None,
+        help='comma-separated region codes whose cases the user works, or "*" for every region '
+        "(a new user's default; an existing user keeps theirs unless given)",
+    )
     sub.add_parser("list", help="list users and roles")
     off = sub.add_parser("deactivate", help="deactivate a user and revoke their sessions")
     off.add_argument("username")
@@ -58,9 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "list":
         with session_scope(engine) as session:
             for u in session.exec(select(User).order_by(User.username)).all():
-                sys.stdout.write(
-                    f"{u.username}\t{u.roles}\t{'active' if u.active else 'inactive'}\n"
-                )
+                state = "active" if u.active else "inactive"
+                sys.stdout.write(f"{u.username}\t{u.roles}\t{u.regions}\t{state}\n")
         return 0
     if args.cmd == "deactivate":
         if not deactivate(engine, args.username):
@@ -71,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(roles) - ROLES
     if not roles or unknown:
         parser.error(f"unknown roles: {', '.join(sorted(unknown)) or '(none given)'}")
+    regions = None if args.regions is None else normal_regions(args.regions)
+    if regions == "":
+        parser.error('no region given: name region codes, or "*" for every region')
     password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
     if len(password) < 10:
         parser.error("the password must have at least 10 characters")
@@ -81,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         user.password_hash = hash_password(password)
         user.roles = ",".join(roles)
         user.email = args.email or user.email
+        user.regions = regions if regions is not None else (user.regions or ALL_REGIONS)
         session.add(user)
     sys.stdout.write(f"user {args.username} saved with roles {','.join(roles)}\n")
     return 0

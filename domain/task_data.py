@@ -86,6 +86,9 @@ class CorrectedAccount(_Data):
     account_number: str = Field(min_length=8, max_length=34)
     bank_code: str | None = Field(default=None, min_length=2, max_length=16)
     account_name: str | None = Field(default=None, min_length=1, max_length=128)
+    # an account in another name than the claimant's is a survivor's (遗属: the claimant has
+    # died): the reference of the document showing it (death certificate, kinship proof)
+    survivor_document: str | None = Field(default=None, min_length=4, max_length=64)
 
     @field_validator("account_number")
     @classmethod

@@ -239,6 +239,10 @@ _M: dict[str, tuple[str, str]] = {
     "fin.bank_code": ("银行代码", "Bank code"),
     "fin.account_number": ("银行账号", "Account number"),
     "fin.account_name": ("户名", "Account name"),
+    "fin.survivor_document": (
+        "遗属证明编号（户名非申领人本人时）",
+        "Survivor's document no. (when the holder is not the claimant)",
+    ),
     # reconciliation page
     "recon.title": ("对账", "Reconciliation"),
     "recon.day": ("{day} 银行对账单与账务核对", "{day}: bank statement against the ledger"),

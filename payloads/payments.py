@@ -31,6 +31,9 @@ class RunSummary:
     totals: dict[str, str]
     approval_threshold: Decimal
     bank_alert_hours: int = 4
+    # payments re-issued to another payee (a new account or name) in the run: any needs a
+    # second person's approval of the run whatever its total (issue 13 §4)
+    changed_payees: int = 0
 
 
 @dataclass

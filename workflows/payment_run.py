@@ -1,7 +1,8 @@
 """PaymentRunWorkflow: one credit-transfer run `payment-run-<run_id>` (DOMAIN.md "Money").
 
 Gather the region's pending obligations, have finance release them (a second, different
-finance user approves a run above the policy amount: four eyes), submit one pain.001 to the
+finance user approves a run above the policy amount, or one holding a payment re-issued to a
+changed payee whatever its total: four eyes), submit one pain.001 to the
 bank (retried with backoff; finance is told if the bank stays down past the policy limit),
 then apply the bank's per-transaction statuses (a report kept by the webhook, statuses by
 signal, polling as the fallback). A returned payment becomes a `payment_returned` task:
@@ -124,14 +125,18 @@ class PaymentRunWorkflow(TaskOwner):
             return False
         st.released_by = done.actor
         await self._set("released", released_by=done.actor)
-        if summary.total <= summary.approval_threshold:
-            return True
+        if summary.total <= summary.approval_threshold and not summary.changed_payees:
+            return True  # a changed payee needs the second pair of eyes whatever the total
         st.status = "awaiting_approval"
         approval = await self.tasks.open(
             "payment_run_approval",
             task_id=f"payment_run_approval-{st.run_id}",
             title=f"大额代发批次复核 / Second approval of run {st.run_id}: {summary.total:.2f} 元",
-            details={**totals, "released_by": done.actor},
+            details={
+                **totals,
+                "released_by": done.actor,
+                **({"changed_payees": summary.changed_payees} if summary.changed_payees else {}),
+            },
         )
         second = await self.tasks.decided(approval.task_id)
         if second.outcome != "approve":

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from api.access import audit_refusal
 from api.pages import (
     auth,
     calendar,
@@ -26,11 +27,23 @@ from api.pages import (
     task,
     worklist,
 )
-from api.pages.web import LOGIN_PATH, LoginRequired, PageError, csrf_guard, redirect, render
+from api.pages.web import (
+    LOGIN_PATH,
+    LoginRequired,
+    PageError,
+    csrf_guard,
+    redirect,
+    region_guard,
+    render,
+)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "forms" / "static"
 
-router = APIRouter(prefix="/staff", include_in_schema=False, dependencies=[Depends(csrf_guard)])
+router = APIRouter(
+    prefix="/staff",
+    include_in_schema=False,
+    dependencies=[Depends(csrf_guard), Depends(region_guard)],
+)
 PAGES = (
     auth,
     worklist,
@@ -65,6 +78,8 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 async def _page_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     runtime = request.app.state.runtime
+    if exc.status == 403:  # every refusal is audited (api/access.py)
+        await audit_refusal(request, exc.message or exc.key)
     return await render(
         request,
         "staff/error.html",

@@ -17,7 +17,7 @@ from api.deps import RuntimeDep, SessionDep
 from api.pages.case_recovery import recovery_parts
 from api.pages.casedata import load_case, module_available
 from api.pages.task_forms import FormErrors
-from api.pages.web import PageError, PageUser, lang_of, render
+from api.pages.web import PageError, StaffPageUser, lang_of, render
 from api.runtime import Runtime
 from api.services.cases import offers_check_in
 from api.services.stop_events import offers_stop_event
@@ -99,7 +99,7 @@ async def case_page(
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 async def show_case(
-    request: Request, case_id: str, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, case_id: str, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """Everything about one case."""
     return await case_page(request, session, runtime, user, case_id)
@@ -113,7 +113,7 @@ def _notices() -> Any:
 
 @router.get("/cases/{case_id}/notice", response_class=HTMLResponse)
 def notice_html(
-    request: Request, case_id: str, session: SessionDep, user: PageUser
+    request: Request, case_id: str, session: SessionDep, user: StaffPageUser
 ) -> HTMLResponse:
     """The decision notice, to read or print."""
     html = _notices().render_notice_html(session, case_id, lang_of(request))
@@ -123,7 +123,9 @@ def notice_html(
 
 
 @router.get("/cases/{case_id}/notice.pdf")
-def notice_pdf(request: Request, case_id: str, session: SessionDep, user: PageUser) -> Response:
+def notice_pdf(
+    request: Request, case_id: str, session: SessionDep, user: StaffPageUser
+) -> Response:
     """The decision notice as a PDF download."""
     pdf = _notices().render_notice_pdf(session, case_id, lang_of(request))
     if pdf is None:
@@ -138,7 +140,7 @@ def notice_pdf(request: Request, case_id: str, session: SessionDep, user: PageUs
 
 @router.get("/cases/{case_id}/notices/{kind}.pdf")
 def notice_of_kind_pdf(
-    request: Request, case_id: str, kind: str, session: SessionDep, user: PageUser
+    request: Request, case_id: str, kind: str, session: SessionDep, user: StaffPageUser
 ) -> Response:
     """One notice of the case (`decision`, `stop`) as a PDF download."""
     notices = _notices()
@@ -157,7 +159,7 @@ def notice_of_kind_pdf(
 
 @router.get("/cases/{case_id}/notices/{kind}", response_class=HTMLResponse)
 def notice_of_kind_html(
-    request: Request, case_id: str, kind: str, session: SessionDep, user: PageUser
+    request: Request, case_id: str, kind: str, session: SessionDep, user: StaffPageUser
 ) -> HTMLResponse:
     """One notice of the case (`decision`, `stop`), to read or print."""
     notices = _notices()

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from api.pages.case import case_page
 from api.pages.form_model import field_name, read_form
-from api.pages.web import PageUser, redirect, text
+from api.pages.web import CheckInPageUser, redirect, text
 from api.schemas import CheckInIn
 from api.services import ActionError
 from api.services import cases as actions
@@ -35,7 +35,7 @@ async def check_in(
     session: SessionDep,
     runtime: RuntimeDep,
     client: TemporalClientDep,
-    user: PageUser,
+    user: CheckInPageUser,
 ) -> Response:
     """Check the claimant in for the running benefit month; then back to the case page."""
     body, values, errs = read_form(CheckInIn, form, lambda key: text(request, key))

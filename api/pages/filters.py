@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from api.deps import RuntimeDep
-from api.pages.web import PageError, PageUser, now, redirect, text
+from api.pages.web import PageError, StaffPageUser, now, redirect, text
 from api.pages.worklist import parse_query, saved_filter_link
 from db.engine import session_scope
 from db.models import SavedFilter
@@ -56,7 +56,7 @@ async def save_filter(
     request: Request,
     form: Annotated[SaveFilterForm, Form()],
     runtime: RuntimeDep,
-    user: PageUser,
+    user: StaffPageUser,
 ) -> RedirectResponse:
     """Save (or replace) the current filter under a name."""
     name = form.name.strip()[:64]
@@ -84,7 +84,7 @@ async def save_filter(
 
 @router.post("/filters/{filter_id}/delete")
 def delete_filter(
-    request: Request, filter_id: int, runtime: RuntimeDep, user: PageUser
+    request: Request, filter_id: int, runtime: RuntimeDep, user: StaffPageUser
 ) -> RedirectResponse:
     """Delete one of my saved filters."""
     with session_scope(runtime.engine) as session:

@@ -14,8 +14,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from api.access import region_filter
 from api.deps import RuntimeDep, SessionDep
-from api.pages.web import PageError, PageUser, now, render
+from api.pages.web import PageError, StaffPageUser, now, render
 from db.models import Payment, PaymentRun, Task, User
 from domain.calendar import AGENCY_TZ
 from domain.redaction import tail_digits
@@ -63,10 +64,15 @@ def day_totals(session: Session, day: date) -> DayTotals:
     return DayTotals(day, {c: (int(n), Decimal(str(s or 0))) for c, n, s in rows})
 
 
-def list_runs(session: Session, page: int) -> tuple[list[PaymentRun], int]:
-    total = session.exec(select(func.count()).select_from(PaymentRun)).one()
+def list_runs(
+    session: Session, page: int, regions: tuple[str, ...] | None = None
+) -> tuple[list[PaymentRun], int]:
+    """A page of the runs (of `regions` only, when given: region-scoped finance staff)."""
+    mine = [] if regions is None else [col(PaymentRun.region_code).in_(regions)]
+    total = session.exec(select(func.count()).select_from(PaymentRun).where(*mine)).one()
     runs = session.exec(
         select(PaymentRun)
+        .where(*mine)
         .order_by(col(PaymentRun.created_at).desc(), col(PaymentRun.run_id).desc())
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
@@ -101,11 +107,14 @@ def run_detail(
     return run, payments, tasks, by_status
 
 
-def returned_payments(session: Session) -> list[tuple[Payment, Task | None]]:
+def returned_payments(
+    session: Session, regions: tuple[str, ...] | None = None
+) -> list[tuple[Payment, Task | None]]:
+    mine = [] if regions is None else [col(Payment.region_code).in_(regions)]
     payments = list(
         session.exec(
             select(Payment)
-            .where(col(Payment.status) == "returned")
+            .where(col(Payment.status) == "returned", *mine)
             .order_by(col(Payment.updated_at).desc(), col(Payment.id))
         )
     )
@@ -131,12 +140,12 @@ def _ctx_common() -> dict[str, Any]:
 
 @router.get("/finance", response_class=HTMLResponse)
 async def runs(
-    request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """Payment runs, newest first, and today's settled totals per category."""
     require_finance(user)
     page = _page(request.query_params.get("page"))
-    rows, total = await asyncio.to_thread(list_runs, session, page)
+    rows, total = await asyncio.to_thread(list_runs, session, page, region_filter(user))
     today = (await now(runtime)).astimezone(AGENCY_TZ).date()
     totals = await asyncio.to_thread(day_totals, session, today)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -161,7 +170,7 @@ async def runs(
 
 @router.get("/finance/runs/{run_id}", response_class=HTMLResponse)
 async def run(
-    request: Request, run_id: str, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, run_id: str, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """One run: its totals, its open tasks and every transaction with its status."""
     require_finance(user)
@@ -186,11 +195,11 @@ async def run(
 
 @router.get("/finance/returns", response_class=HTMLResponse)
 async def returns(
-    request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """Returned payments, each with its open payment_returned task."""
     require_finance(user)
-    rows = await asyncio.to_thread(returned_payments, session)
+    rows = await asyncio.to_thread(returned_payments, session, region_filter(user))
     return await render(
         request,
         "staff/finance_returns.html",

@@ -17,7 +17,7 @@ from temporalio.client import Client
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from api.pages.form_model import M, field_name, read_form
 from api.pages.task_forms import FormErrors
-from api.pages.web import PageError, PageUser, redirect, render, templates, text
+from api.pages.web import PageError, StaffPageUser, redirect, render, templates, text
 from api.runtime import Runtime
 from api.schemas import EmployerReportIn, RegistrationIn
 from api.services import ActionError, intake
@@ -155,7 +155,7 @@ async def _submit(
 
 @router.get("/intake/{which}", response_class=HTMLResponse)
 async def show(
-    request: Request, which: str, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, which: str, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """The empty employer-report or registration form."""
     if which not in FORMS:
@@ -171,7 +171,7 @@ async def file_employer_report(
     session: SessionDep,
     runtime: RuntimeDep,
     client: TemporalClientDep,
-    user: PageUser,
+    user: StaffPageUser,
 ) -> Response:
     """File the employer's report; on success, the case page."""
     return await _submit(
@@ -187,7 +187,7 @@ async def file_registration(
     session: SessionDep,
     runtime: RuntimeDep,
     client: TemporalClientDep,
-    user: PageUser,
+    user: StaffPageUser,
 ) -> Response:
     """File the claimant's registration; on success, the case page."""
     return await _submit(

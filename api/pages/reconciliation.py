@@ -16,7 +16,7 @@ from sqlmodel import Session
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from api.pages.finance import require_finance
 from api.pages.task_forms import FormErrors
-from api.pages.web import PageUser, now, redirect, render, text
+from api.pages.web import StaffPageUser, now, redirect, render, text
 from api.runtime import Runtime
 from api.services import ActionError
 from api.services.reconciliations import day_view, recent_days, start_day
@@ -73,7 +73,7 @@ async def reconciliation_page(
 
 @router.get("/finance/reconciliation", response_class=HTMLResponse)
 async def show(
-    request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """A day (`?day=YYYY-MM-DD`, else the latest reconciled one) against the bank statement."""
     require_finance(user)
@@ -95,7 +95,7 @@ async def reconcile(
     session: SessionDep,
     runtime: RuntimeDep,
     client: TemporalClientDep,
-    user: PageUser,
+    user: StaffPageUser,
 ) -> Response:
     """Reconcile a past day now (once: a day already started is not started again)."""
     require_finance(user)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from api.deps import RuntimeDep, SessionDep
 from api.pages.task_forms import FormErrors
-from api.pages.web import PageUser, render, text
+from api.pages.web import StaffPageUser, render, text
 from api.runtime import Runtime
 from api.services import ActionError
 from api.services import case_search as search
@@ -64,7 +64,7 @@ async def search_page(
 
 @router.get("/cases", response_class=HTMLResponse)
 async def show(
-    request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """The search form."""
     return await search_page(request, session, runtime, user)
@@ -76,7 +76,7 @@ async def find(
     form: Annotated[SearchForm, Form()],
     session: SessionDep,
     runtime: RuntimeDep,
-    user: PageUser,
+    user: StaffPageUser,
 ) -> HTMLResponse:
     """The cases found; an identity number is matched whole, through its keyed hash."""
     q = form.q.strip()

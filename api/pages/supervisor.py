@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from api.pages.casedata import DEADLINE_KINDS
 from api.pages.task_forms import FormErrors, field_of
-from api.pages.web import PageUser, redirect, render, require_role, text
+from api.pages.web import StaffPageUser, redirect, render, require_role, text
 from api.runtime import Runtime
 from api.services import ActionError
 from api.services import tasks as actions
@@ -90,7 +90,7 @@ async def supervisor_page(
 
 @router.get("/supervisor", response_class=HTMLResponse)
 async def show(
-    request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """Escalated tasks, oldest due first, each with whom it can be given to."""
     require_role(user, "supervisor")
@@ -104,7 +104,7 @@ async def assign(
     session: SessionDep,
     runtime: RuntimeDep,
     client: TemporalClientDep,
-    user: PageUser,
+    user: StaffPageUser,
 ) -> Response:
     """Give an escalated task to a named user, who is notified."""
     require_role(user, "supervisor")
@@ -134,7 +134,7 @@ async def extend(
     session: SessionDep,
     runtime: RuntimeDep,
     client: TemporalClientDep,
-    user: PageUser,
+    user: StaffPageUser,
 ) -> Response:
     """Move a running deadline of a case by some days, with a reason."""
     require_role(user, "supervisor")

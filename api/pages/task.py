@@ -14,7 +14,7 @@ from temporalio.client import Client
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from api.pages.casedata import CaseView, load_case
 from api.pages.task_forms import CompleteForm, FormErrors, field_of, to_outcome
-from api.pages.web import PageError, PageUser, nav_counts, redirect, render, text
+from api.pages.web import PageError, StaffPageUser, nav_counts, redirect, render, text
 from api.runtime import Runtime
 from api.services import ActionError
 from api.services import tasks as actions
@@ -104,7 +104,7 @@ async def task_page(
 
 @router.get("/tasks/{task_id}", response_class=HTMLResponse)
 async def show_task(
-    request: Request, task_id: str, runtime: RuntimeDep, user: PageUser
+    request: Request, task_id: str, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """One task with its case and the form to decide it."""
 
@@ -125,7 +125,7 @@ async def _hold(
     session: SessionDep,
     runtime: RuntimeDep,
     client: TemporalClientDep,
-    user: PageUser,
+    user: StaffPageUser,
     act: Callable[[Runtime, Client, User, str], Awaitable[object]],
     done_key: str,
 ) -> Response:
@@ -148,7 +148,7 @@ async def claim(
     session: SessionDep,
     runtime: RuntimeDep,
     client: TemporalClientDep,
-    user: PageUser,
+    user: StaffPageUser,
 ) -> Response:
     """Take the task into my queue."""
     return await _hold(
@@ -163,7 +163,7 @@ async def unclaim(
     session: SessionDep,
     runtime: RuntimeDep,
     client: TemporalClientDep,
-    user: PageUser,
+    user: StaffPageUser,
 ) -> Response:
     """Put the task back into its group's queue."""
     return await _hold(
@@ -179,7 +179,7 @@ async def complete(
     session: SessionDep,
     runtime: RuntimeDep,
     client: TemporalClientDep,
-    user: PageUser,
+    user: StaffPageUser,
 ) -> Response:
     """Decide the task; on error the form comes back with my input and the message."""
     task = _task(session, task_id)

@@ -30,6 +30,7 @@ class CompleteForm(BaseModel):
     account_number: str = ""
     account_name: str = ""
     separation_date: str = ""
+    survivor_document: str = ""  # a re-issue to a survivor's account (domain/access.py)
     csrf_token: str = ""
 
 
@@ -87,6 +88,8 @@ def _data(kind: str, outcome: str, form: CompleteForm, errs: FormErrors, t: Any)
         for name, value in account.items():
             if not value:
                 errs.add(name, t("error.required"))
+        if form.survivor_document.strip():
+            account["survivor_document"] = form.survivor_document.strip()
         data["bank_account"] = account
     elif kind == "separation_date_mismatch":
         if form.separation_date:

@@ -22,7 +22,10 @@ from api.pages.session_refresh import SESSION_COOKIE
 from api.runtime import Runtime
 from api.security import create_token
 from api.services import task_reads as reads
-from db.models import User
+from api.services.tasks import task_region
+from api.threads import in_thread
+from db.models import CaseRecord, PaymentRun, Task, User
+from domain.access import describe_regions, regions_of, sees_region, works_cases
 from domain.calendar import AGENCY_TZ
 from forms import TEMPLATE_DIR
 from forms.i18n import normalize, translate, translator
@@ -129,6 +132,58 @@ async def page_user(request: Request, runtime: RuntimeDep) -> User:
 
 
 PageUser = Annotated[User, Depends(page_user)]
+
+
+async def staff_page_user(user: PageUser) -> User:
+    """A signed-in user of a case-working role: the admin role sees no case data."""
+    if not works_cases(user.role_set):
+        raise PageError(403, "error.forbidden")
+    return user
+
+
+StaffPageUser = Annotated[User, Depends(staff_page_user)]
+
+
+async def check_in_page_user(user: PageUser) -> User:
+    """Clerks and supervisors record check-ins (api/services/cases.CHECK_IN_ROLES)."""
+    if not user.role_set & {"clerk", "supervisor"}:
+        raise PageError(403, "error.forbidden", "check-ins are recorded by clerks")
+    return user
+
+
+CheckInPageUser = Annotated[User, Depends(check_in_page_user)]
+
+
+async def region_guard(request: Request, runtime: RuntimeDep) -> None:
+    """A page of a case or of a task of a case (path parameter case_id or task_id) is
+    refused to staff whose regions do not include the case's (domain/access.py). A request
+    without a valid session passes on to the page's own sign-in check."""
+    params = request.path_params
+    case_id, task_id, run_id = params.get("case_id"), params.get("task_id"), params.get("run_id")
+    if not case_id and not task_id and not run_id:
+        return
+    user = await authenticate(runtime, request.cookies.get(SESSION_COOKIE))
+    if user is None or regions_of(user.regions) is None:
+        return
+
+    def region() -> tuple[str, str | None]:
+        """(what, its region): a case, a task (its case's or run's), a payment run."""
+        with Session(runtime.reads) as session:
+            if case_id:
+                case = session.get(CaseRecord, case_id)
+                return f"case {case_id}", case.region_code if case is not None else None
+            if task_id:
+                task = session.get(Task, task_id)
+                return f"task {task_id}", task_region(session, task) if task else None
+            run = session.get(PaymentRun, run_id)
+            return f"payment run {run_id}", run.region_code if run is not None else None
+
+    what, found = await in_thread(region)
+    if found is not None and not sees_region(user.regions, found):
+        message = f"{what} is of region {found}; {user.username} works " + describe_regions(
+            user.regions
+        )
+        raise PageError(403, "error.forbidden", message)
 
 
 def require_role(user: User, role: str) -> None:

@@ -9,13 +9,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
+from api.access import region_filter
 from api.deps import RuntimeDep, SessionDep
-from api.pages.web import PageUser, render
+from api.pages.web import PageUser, StaffPageUser, redirect, render
 from api.services.tasks import TaskFilters, list_tasks
 from db.models import SavedFilter, User
+from domain.access import works_cases
 from domain.calendar import AGENCY_TZ
 from domain.tasks import TASK_KINDS
 
@@ -102,6 +104,7 @@ async def _list_page(
     groups = sorted(user.role_set)
     asked = params.get("group", "")
     group = asked if asked in groups else (groups[0] if groups else "")
+    q.filters.regions = region_filter(user)
     if scope == "my":
         q.filters.assignee = user.username
     else:
@@ -145,17 +148,20 @@ async def _list_page(
     )
 
 
-@router.get("/my", response_class=HTMLResponse)
+@router.get("/my", response_class=HTMLResponse, response_model=None)
 async def my_tasks(
     request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser
-) -> HTMLResponse:
-    """Tasks assigned to me (active by default)."""
+) -> Response:
+    """Tasks assigned to me (active by default); an admin (no case work) lands on the
+    calendars instead."""
+    if not works_cases(user.role_set):
+        return redirect("/staff/calendar")
     return await _list_page(request, session, runtime, user, "my")
 
 
 @router.get("/group", response_class=HTMLResponse)
 async def group_tasks(
-    request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
 ) -> HTMLResponse:
     """Tasks of my group (one of my roles; active by default)."""
     return await _list_page(request, session, runtime, user, "group")

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep, TemporalClientDep
+from api.access import check_case_region, check_case_region_off_loop, only_user_regions
+from api.deps import RuntimeDep, SessionDep, StaffUser, SupervisorUser, TemporalClientDep
 from api.errors import http_error
 from api.schemas import (
     AuditOut,
@@ -78,7 +79,7 @@ def _page(
 @router.get("", response_model=list[CaseSummary])
 def list_cases(
     session: SessionDep,
-    user: CurrentUser,
+    user: StaffUser,
     response: Response,
     stage: str | None = None,
     status: str | None = None,
@@ -88,7 +89,9 @@ def list_cases(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[CaseSummary]:
     """Cases, newest activity first; identity numbers masked. Total in `X-Total-Count`."""
-    stmt = search.cases_filtered(stage=stage, status=status, region_code=region_code)
+    stmt = only_user_regions(
+        search.cases_filtered(stage=stage, status=status, region_code=region_code), user
+    )
     if q:
         try:
             stmt = search.by_name_or_case_id(stmt, q, ["query", "q"])
@@ -106,7 +109,7 @@ def search_cases(
     body: CaseSearchIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    user: CurrentUser,
+    user: StaffUser,
     response: Response,
 ) -> list[CaseSummary]:
     """Find a person's cases by identity number (in the body, so it stays out of URLs)."""
@@ -114,13 +117,13 @@ def search_cases(
         stmt = search.by_national_id(runtime, body.national_id, ["body", "national_id"])
     except ActionError as err:
         raise http_error(err) from err
-    return _page(session, stmt, response, 500, 0)
+    return _page(session, only_user_regions(stmt, user), response, 500, 0)
 
 
 @router.get("/{case_id}", response_model=CaseDetail)
-def get_case(case_id: str, session: SessionDep, user: CurrentUser) -> CaseDetail:
+def get_case(case_id: str, session: SessionDep, user: StaffUser) -> CaseDetail:
     """One case: status, deadlines, proposal, entitlement, tasks and its timeline."""
-    row = session.get(CaseRecord, case_id)
+    row = check_case_region(session, user, case_id)
     if row is None:
         raise HTTPException(404, f"no case {case_id}")
     events = session.exec(
@@ -189,11 +192,12 @@ async def extend_deadline(
     case_id: str,
     kind: str,
     body: ExtendDeadlineIn,
-    user: CurrentUser,
+    user: SupervisorUser,
     runtime: RuntimeDep,
     client: TemporalClientDep,
 ) -> DeadlineOut:
     """Supervisors: move a running deadline (employer_report, registration, review)."""
+    await check_case_region_off_loop(runtime, user, case_id)
     try:
         dl = await cases_actions.extend_deadline(
             runtime, client, user, case_id, kind, body.days, body.reason

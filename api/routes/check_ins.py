@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, TemporalClientDep
+from api.access import check_case_region_off_loop
+from api.deps import IntakeUser, RuntimeDep, TemporalClientDep
 from api.errors import http_error
 from api.schemas import CheckInIn, CheckInOut
 from api.services import ActionError
@@ -15,9 +16,14 @@ router = APIRouter(prefix="/cases", tags=["check-ins"])
 
 @router.post("/{case_id}/check-ins", status_code=201, response_model=CheckInOut)
 async def check_in(
-    case_id: str, body: CheckInIn, user: CurrentUser, client: TemporalClientDep
+    case_id: str,
+    body: CheckInIn,
+    user: IntakeUser,
+    runtime: RuntimeDep,
+    client: TemporalClientDep,
 ) -> CheckInOut:
     """Check the claimant in for the running benefit month (once per month)."""
+    await check_case_region_off_loop(runtime, user, case_id)
     try:
         res = await actions.check_in(client, user, case_id, body.date, body.channel)
     except ActionError as err:

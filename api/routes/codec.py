@@ -54,6 +54,15 @@ async def codec_user(
 
 
 CodecUser = Annotated[User, Depends(codec_user)]
+
+
+async def codec_admin(user: CodecUser) -> User:
+    if "admin" not in user.role_set:
+        raise HTTPException(403, "only admins encode payloads")
+    return user
+
+
+CodecAdmin = Annotated[User, Depends(codec_admin)]
 Namespace = Annotated[str, Header(alias="X-Namespace")]
 
 
@@ -75,11 +84,9 @@ async def decode(
 
 @router.post("/encode", response_model=CodecPayloads)
 async def encode(
-    body: CodecPayloads, namespace: Namespace, user: CodecUser, runtime: RuntimeDep
+    body: CodecPayloads, namespace: Namespace, user: CodecAdmin, runtime: RuntimeDep
 ) -> CodecPayloads:
     """Encrypt payloads (for a signal or a start from the UI); admins only."""
-    if "admin" not in user.role_set:
-        raise HTTPException(403, "only admins encode payloads")
     codec = _codec(runtime, namespace)
     payloads = _from_json(body)
     encoded = await codec.encode(payloads)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, RuntimeDep, TemporalClientDep
+from api.deps import IntakeUser, RuntimeDep, TemporalClientDep
 from api.errors import http_error
 from api.schemas import CaseRef, EmployerReportIn, RegistrationIn
 from api.services import ActionError, intake
@@ -15,7 +15,7 @@ router = APIRouter(tags=["intake"])
 
 @router.post("/employer-reports", status_code=201, response_model=CaseRef)
 async def file_employer_report(
-    body: EmployerReportIn, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
+    body: EmployerReportIn, user: IntakeUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:
     """File an employer's termination report; opens or joins the claimant's case (409 naming
     the person's open case when the report is not about it: domain/open_cases.py)."""
@@ -27,7 +27,7 @@ async def file_employer_report(
 
 @router.post("/registrations", status_code=201, response_model=CaseRef)
 async def file_registration(
-    body: RegistrationIn, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
+    body: RegistrationIn, user: IntakeUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:
     """Register a claimant as unemployed and apply for benefits; opens or joins the case (409
     naming the person's open case when the registration is not about it)."""

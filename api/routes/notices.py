@@ -10,7 +10,8 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.access import check_case_region
+from api.deps import RuntimeDep, SessionDep, StaffUser
 from api.services.notices import (
     TITLES,
     Lang,
@@ -22,15 +23,17 @@ from api.services.notices import (
     list_notices,
     notice_html,
 )
-from db.models import CaseRecord
+from db.models import User
 
 router = APIRouter(prefix="/cases", tags=["notices"])
 
 LangQuery = Annotated[Lang, Query(description="zh (default), or en for a bilingual notice")]
 
 
-def _notice(session: SessionDep, runtime: RuntimeDep, case_id: str, lang: Lang) -> Notice:
-    if session.get(CaseRecord, case_id) is None:
+def _notice(
+    session: SessionDep, runtime: RuntimeDep, user: User, case_id: str, lang: Lang
+) -> Notice:
+    if check_case_region(session, user, case_id) is None:
         raise HTTPException(404, f"no case {case_id}")
     notice = build_notice(session, case_id, lang, book=runtime.book)
     if notice is None:
@@ -47,11 +50,11 @@ def notice_page(
     case_id: str,
     session: SessionDep,
     runtime: RuntimeDep,
-    user: CurrentUser,
+    user: StaffUser,
     lang: LangQuery = "zh",
 ) -> HTMLResponse:
     """The decision notice (approval or refusal) as printable HTML."""
-    return HTMLResponse(notice_html(_notice(session, runtime, case_id, lang)))
+    return HTMLResponse(notice_html(_notice(session, runtime, user, case_id, lang)))
 
 
 @router.get(
@@ -66,11 +69,11 @@ def notice_pdf(
     case_id: str,
     session: SessionDep,
     runtime: RuntimeDep,
-    user: CurrentUser,
+    user: StaffUser,
     lang: LangQuery = "zh",
 ) -> Response:
     """The decision notice as an A4 PDF download."""
-    notice = _notice(session, runtime, case_id, lang)
+    notice = _notice(session, runtime, user, case_id, lang)
     pdf = html_to_pdf(notice_html(notice))
     return Response(
         pdf,
@@ -91,10 +94,10 @@ class NoticeOut(BaseModel):
 
 @router.get("/{case_id}/notices", response_model=list[NoticeOut])
 def notices_of_case(
-    case_id: str, session: SessionDep, runtime: RuntimeDep, user: CurrentUser
+    case_id: str, session: SessionDep, runtime: RuntimeDep, user: StaffUser
 ) -> list[NoticeOut]:
     """Every notice of the case: the review decision's, the stop for missed check-ins'."""
-    if session.get(CaseRecord, case_id) is None:
+    if check_case_region(session, user, case_id) is None:
         raise HTTPException(404, f"no case {case_id}")
     return [
         NoticeOut(
@@ -111,9 +114,14 @@ def notices_of_case(
 
 
 def _notice_of_kind(
-    session: SessionDep, runtime: RuntimeDep, case_id: str, kind: NoticeKind, lang: Lang
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: User,
+    case_id: str,
+    kind: NoticeKind,
+    lang: Lang,
 ) -> Notice:
-    if session.get(CaseRecord, case_id) is None:
+    if check_case_region(session, user, case_id) is None:
         raise HTTPException(404, f"no case {case_id}")
     notice = build_notice_of_kind(session, case_id, kind, lang, book=runtime.book)
     if notice is None:
@@ -134,11 +142,11 @@ def notice_of_kind_pdf(
     kind: NoticeKind,
     session: SessionDep,
     runtime: RuntimeDep,
-    user: CurrentUser,
+    user: StaffUser,
     lang: LangQuery = "zh",
 ) -> Response:
     """One notice of the case as an A4 PDF download."""
-    notice = _notice_of_kind(session, runtime, case_id, kind, lang)
+    notice = _notice_of_kind(session, runtime, user, case_id, kind, lang)
     return Response(
         html_to_pdf(notice_html(notice)),
         media_type="application/pdf",
@@ -156,8 +164,8 @@ def notice_of_kind_page(
     kind: NoticeKind,
     session: SessionDep,
     runtime: RuntimeDep,
-    user: CurrentUser,
+    user: StaffUser,
     lang: LangQuery = "zh",
 ) -> HTMLResponse:
     """One notice of the case (`decision` or `stop`) as printable HTML."""
-    return HTMLResponse(notice_html(_notice_of_kind(session, runtime, case_id, kind, lang)))
+    return HTMLResponse(notice_html(_notice_of_kind(session, runtime, user, case_id, kind, lang)))

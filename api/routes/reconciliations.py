@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep, TemporalClientDep
+from api.deps import MoneyUser, RuntimeDep, SessionDep, TemporalClientDep
 from api.errors import field_error
 from api.services import ActionError
 from api.services.reconciliations import start_day
@@ -31,7 +31,7 @@ class ReconciliationOut(BaseModel):
 
 @router.post("", status_code=202)
 async def reconcile_day(
-    body: ReconcileIn, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
+    body: ReconcileIn, user: MoneyUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> dict[str, str]:
     """Start (once) the reconciliation of a past day (the daily timer does each day at 06:00)."""
     try:
@@ -43,7 +43,7 @@ async def reconcile_day(
 
 
 @router.get("/{day}", response_model=ReconciliationOut)
-def reconciliation(day: Date, session: SessionDep, user: CurrentUser) -> ReconciliationRecord:
+def reconciliation(day: Date, session: SessionDep, user: MoneyUser) -> ReconciliationRecord:
     """A day's result: matched count, paid totals per category, open mismatches."""
     row = session.get(ReconciliationRecord, day)
     if row is None:

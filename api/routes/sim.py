@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from api.clock_jobs import AdvanceJob, AdvanceRunning, ClockJobs
-from api.deps import CurrentUser, RuntimeDep, TemporalClientDep
+from api.deps import AdminUser, CurrentUser, RuntimeDep, TemporalClientDep
 from api.schemas import AdvanceClockIn, ClockJobOut, ClockOut
 from domain.calendar import AGENCY_TZ
 
@@ -66,13 +66,14 @@ async def advance_clock(
     body: AdvanceClockIn,
     response: Response,
     jobs: JobsDep,
-    user: CurrentUser,
+    user: AdminUser,
     client: TemporalClientDep,
     wait: Annotated[float, Query(ge=0, le=300)] = DEFAULT_WAIT,
 ) -> ClockJobOut:
     """Move simulated time forward by `days`, a simulated day per step; every timer due on
     the way fires in order. 200 when time has arrived within `wait` seconds (real time), else
-    202 with the job (`Location`: where to poll it). 409 while another advance runs."""
+    202 with the job (`Location`: where to poll it). 409 while another advance runs. Admins
+    only (it moves every case's deadlines at once)."""
     try:
         job = await jobs.start(client, body.days)
     except AdvanceRunning as busy:
@@ -87,7 +88,7 @@ async def advance_clock(
 
 
 @router.get("/jobs/{job_id}", response_model=ClockJobOut)
-async def read_job(job_id: str, jobs: JobsDep, user: CurrentUser) -> ClockJobOut:
+async def read_job(job_id: str, jobs: JobsDep, user: AdminUser) -> ClockJobOut:
     """An advance's progress: status (running, done, failed), days done of the total, and
     the simulated time after its last step (read without calling the test server)."""
     job = jobs.get(job_id)

@@ -9,9 +9,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep, TemporalClientDep
+from api.access import region_filter
+from api.deps import RuntimeDep, SessionDep, StaffUser, SupervisorUser, TemporalClientDep
 from api.errors import field_error
 from api.schemas import CompleteTaskIn, TaskOut
 from api.services import ActionError
@@ -48,7 +49,7 @@ class TaskQuery(BaseModel):
 
 @router.get("", response_model=list[TaskOut])
 async def list_tasks(
-    user: CurrentUser, runtime: RuntimeDep, q: Annotated[TaskQuery, Query()]
+    user: StaffUser, runtime: RuntimeDep, q: Annotated[TaskQuery, Query()]
 ) -> Response:
     """Tasks by due date then priority (or `sort=priority`); total in `X-Total-Count`.
     `assignee=me` means the signed-in user; identity numbers are masked."""
@@ -62,6 +63,7 @@ async def list_tasks(
         due_before=q.due_before,
         due_after=q.due_after,
         sort=q.sort,
+        regions=region_filter(user),
     )
     limit, offset = q.limit, q.offset
 
@@ -85,7 +87,7 @@ class SavedFilterOut(SavedFilterIn):
 
 
 @router.get("/filters", response_model=list[SavedFilterOut])
-def my_saved_filters(session: SessionDep, user: CurrentUser) -> list[SavedFilter]:
+def my_saved_filters(session: SessionDep, user: StaffUser) -> list[SavedFilter]:
     """Your saved worklist filters (kept on the server, so they follow you to any desk)."""
     stmt = select(SavedFilter).where(SavedFilter.username == user.username)
     return list(session.exec(stmt.order_by(col(SavedFilter.name))).all())
@@ -96,7 +98,7 @@ _FILTER_KEYS = set(actions.TaskFilters.__dataclass_fields__)
 
 @router.put("/filters", response_model=SavedFilterOut)
 async def save_filter(
-    body: SavedFilterIn, runtime: RuntimeDep, user: CurrentUser, client: TemporalClientDep
+    body: SavedFilterIn, runtime: RuntimeDep, user: StaffUser, client: TemporalClientDep
 ) -> SavedFilter:
     """Save (or replace) a named filter of yours."""
     unknown = set(body.filters) - _FILTER_KEYS
@@ -122,7 +124,7 @@ async def save_filter(
 
 
 @router.delete("/filters/{filter_id}", status_code=204)
-def delete_filter(filter_id: int, runtime: RuntimeDep, user: CurrentUser) -> None:
+def delete_filter(filter_id: int, runtime: RuntimeDep, user: StaffUser) -> None:
     """Delete one of your saved filters."""
     with session_scope(runtime.engine) as session:
         row = session.get(SavedFilter, filter_id)
@@ -132,7 +134,7 @@ def delete_filter(filter_id: int, runtime: RuntimeDep, user: CurrentUser) -> Non
 
 
 @router.get("/{task_id}", response_model=TaskOut)
-async def get_task(task_id: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
+async def get_task(task_id: str, user: StaffUser, runtime: RuntimeDep) -> Response:
     """One task."""
 
     def read(conn: Connection) -> bytes | None:
@@ -142,12 +144,24 @@ async def get_task(task_id: str, user: CurrentUser, runtime: RuntimeDep) -> Resp
     body = await in_thread(read_with_retry, runtime.reads, read)
     if body is None:
         raise HTTPException(404, f"no task {task_id}")
+    if region_filter(user) is not None:  # a task of another region's case or run: 403
+
+        def check() -> None:
+            with Session(runtime.reads) as session:
+                task = session.get(Task, task_id)
+                if task is not None:
+                    actions.check_task_region(session, user, task)
+
+        try:
+            await in_thread(check)
+        except ActionError as err:
+            raise _http(err) from err
     return Response(body, media_type="application/json")
 
 
 @router.post("/{task_id}/claim", response_model=TaskOut)
 async def claim_task(
-    task_id: str, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
+    task_id: str, user: StaffUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> Task:
     """Take an open task into your own queue; someone else's claim is a 409."""
     try:
@@ -158,7 +172,7 @@ async def claim_task(
 
 @router.post("/{task_id}/unclaim", response_model=TaskOut)
 async def unclaim_task(
-    task_id: str, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
+    task_id: str, user: StaffUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> Task:
     """Put a claimed task back into its group's queue (the holder, or a supervisor)."""
     try:
@@ -176,7 +190,7 @@ class AssignIn(BaseModel):
 async def assign_task(
     task_id: str,
     body: AssignIn,
-    user: CurrentUser,
+    user: SupervisorUser,
     runtime: RuntimeDep,
     client: TemporalClientDep,
 ) -> Task:
@@ -195,7 +209,7 @@ async def assign_task(
 async def complete_task(
     task_id: str,
     body: CompleteTaskIn,
-    user: CurrentUser,
+    user: StaffUser,
     runtime: RuntimeDep,
     client: TemporalClientDep,
 ) -> Task:

@@ -47,7 +47,7 @@ def dumps(value: Any) -> bytes:
 def _statements(shape: tuple[Any, ...]) -> tuple[Select[Any], Select[Any]]:
     """The count and the page statement of one filter shape, built once: SQLAlchemy then
     finds their compiled form by a key it memoises on the statement objects themselves."""
-    columns, status, before, after, sort = shape
+    columns, status, before, after, sort, regional = shape
     given: dict[str, Any] = dict.fromkeys(columns, "set")  # only "is it set" matters here
     f = TaskFilters(
         **given,
@@ -55,6 +55,7 @@ def _statements(shape: tuple[Any, ...]) -> tuple[Select[Any], Select[Any]]:
         due_before=_ANY_TIME if before else None,
         due_after=_ANY_TIME if after else None,
         sort=sort,
+        regions=("set",) if regional else None,
     )
     count = select(func.count()).select_from(_TASKS).where(*task_conditions(f))
     page = _LIST.where(*task_conditions(f)).order_by(*task_order(f))

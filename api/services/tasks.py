@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -19,14 +30,24 @@ from api.services import ActionError
 from api.services.cases import update_error
 from db.audit import record as record_audit
 from db.engine import session_scope
-from db.models import AuditEntry, CaseRecord, Task, User
+from db.models import AuditEntry, CaseEvent, CaseRecord, PaymentRun, Task, User
+from domain.access import (
+    describe_regions,
+    may_decide_review,
+    payee_name_matches,
+    regions_of,
+    sees_region,
+)
 from domain.task_data import check_completion, parse_task_data
 from domain.tasks import OutcomeError, may_complete
 from payloads.notify import NotifyInput
 from payloads.tasks import CompleteTaskInput
+from workflows import ids
 from workflows.human_tasks import TaskOwner
 
 ACTIVE = ("open", "claimed")
+
+PAYMENT_RUN_PREFIX = ids.payment_run("")  # a payment run's workflow ID is this + run ID
 
 
 @dataclass
@@ -40,6 +61,9 @@ class TaskFilters:
     due_before: datetime | None = None
     due_after: datetime | None = None
     sort: str = "due"  # due | priority
+    # the regions of the user's cases and payment runs (domain/access.py); None: every
+    # region. Tasks of neither (reconciliations, system errors) are not region-bound.
+    regions: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -64,6 +88,7 @@ def filter_shape(f: TaskFilters) -> tuple[Any, ...]:
         f.due_before is not None,
         f.due_after is not None,
         f.sort,
+        f.regions is not None,
     )
 
 
@@ -76,6 +101,8 @@ def task_params(f: TaskFilters) -> dict[str, Any]:
         params["due_before"] = f.due_before
     if f.due_after is not None:
         params["due_after"] = f.due_after
+    if f.regions is not None:
+        params["regions"] = list(f.regions)
     return params
 
 
@@ -94,6 +121,19 @@ def task_conditions(f: TaskFilters) -> list[ColumnElement[bool]]:
         conds.append(col(Task.due_at) < bindparam("due_before"))
     if f.due_after:
         conds.append(col(Task.due_at) >= bindparam("due_after"))
+    if f.regions is not None:
+        regions: BindParameter[Any] = bindparam("regions", expanding=True)
+        cases = sa_select(col(CaseRecord.case_id)).where(col(CaseRecord.region_code).in_(regions))
+        runs = sa_select(literal(PAYMENT_RUN_PREFIX) + col(PaymentRun.run_id)).where(
+            col(PaymentRun.region_code).in_(regions)
+        )
+        of_no_run = col(Task.workflow_id).not_like(PAYMENT_RUN_PREFIX + "%")
+        conds.append(
+            or_(
+                col(Task.case_id).in_(cases),
+                and_(col(Task.case_id).is_(None), or_(of_no_run, col(Task.workflow_id).in_(runs))),
+            )
+        )
     return conds
 
 
@@ -141,6 +181,14 @@ def get_task(session: Session, task_id: str) -> Task:
     return task
 
 
+def _check_completer(
+    runtime: Runtime, user: User, task: Task, outcome: str, data: dict[str, Any]
+) -> None:
+    with Session(runtime.engine) as session:
+        check_task_region(session, user, task)
+        check_separation_and_payee(session, user, task, outcome, data)
+
+
 def _reload(runtime: Runtime, task_id: str) -> Task:
     with Session(runtime.engine) as session:
         return get_task(session, task_id)
@@ -172,6 +220,82 @@ def audit(
     )
 
 
+def task_region(session: Session, task: Task) -> str | None:
+    """The region a task belongs to: its case's, or its payment run's; None for neither."""
+    if task.case_id:
+        case = session.get(CaseRecord, task.case_id)
+        return case.region_code if case is not None else None
+    if task.workflow_id.startswith(PAYMENT_RUN_PREFIX):
+        run = session.get(PaymentRun, task.workflow_id.removeprefix(PAYMENT_RUN_PREFIX))
+        return run.region_code if run is not None else None
+    return None
+
+
+def check_task_region(session: Session, user: User, task: Task) -> None:
+    """A task of a case or of a payment run follows that region (domain/access.py): 403
+    outside the user's regions."""
+    if regions_of(user.regions) is None:
+        return
+    region = task_region(session, task)
+    if region is not None and not sees_region(user.regions, region):
+        raise ActionError(
+            403,
+            f"task {task.task_id} is of region {region}; "
+            f"{user.username} works {describe_regions(user.regions)}",
+        )
+
+
+# the case events that record who filed (the intake of) a case
+FILING_EVENTS = (
+    "employer_report_received",
+    "employer_report_resubmitted",
+    "registration_received",
+    "registration_resubmitted",
+)
+
+
+def filers_of(session: Session, case_id: str) -> set[str]:
+    """The users who recorded the case's intake (its employer report or registration)."""
+    rows = session.exec(
+        select(CaseEvent.actor).where(
+            CaseEvent.case_id == case_id, col(CaseEvent.type).in_(FILING_EVENTS)
+        )
+    ).all()
+    return {a for a in rows if a}
+
+
+def check_separation_and_payee(
+    session: Session, user: User, task: Task, outcome: str, data: dict[str, Any]
+) -> None:
+    """Issue 13 §4 at the API: the filer of a case does not decide its review; a re-issue to
+    a named account holder pays the claimant's own account (or a survivor's with the
+    reference of the document that shows it)."""
+    case_id = task.case_id or str(task.details.get("case_id") or "")
+    if task.kind == "review_claim" and case_id:
+        if not may_decide_review(filers_of(session, case_id), user.username):
+            raise ActionError(
+                403,
+                f"separation of duties: {user.username} filed case {case_id} (recorded its "
+                "intake) and cannot decide its review; another reviewer must",
+            )
+    if task.kind == "payment_returned" and outcome == "reissue":
+        account = data.get("bank_account") or {}
+        name = account.get("account_name") if isinstance(account, dict) else None
+        if not name:
+            return  # the holder's name stays the one on the returned payment
+        case = session.get(CaseRecord, case_id) if case_id else None
+        claimant = case.claimant_name if case is not None else None
+        if payee_name_matches(name, claimant) or account.get("survivor_document"):
+            return
+        raise ActionError(
+            422,
+            "must be the claimant's own name (benefits are paid to the claimant's account), "
+            "or give survivor_document: the reference of the document naming the holder as "
+            "the claimant's survivor",
+            ["body", "data", "bank_account", "account_name"],
+        )
+
+
 def _may_work(user: User, task: Task) -> bool:
     return may_complete(user.role_set, task.group, task.escalated, task.original_group, task.kind)
 
@@ -185,6 +309,7 @@ async def claim(runtime: Runtime, client: Client, user: User, task_id: str) -> T
             task = get_task(session, task_id)
             if not _may_work(user, task):
                 raise ActionError(403, f"task {task_id} is for the {task.group} group")
+            check_task_region(session, user, task)
             result = session.execute(
                 update(Task)
                 .where(
@@ -211,6 +336,7 @@ async def unclaim(runtime: Runtime, client: Client, user: User, task_id: str) ->
     def run() -> Task:
         with session_scope(runtime.engine) as session:
             task = get_task(session, task_id)
+            check_task_region(session, user, task)
             if task.status != "claimed":
                 raise ActionError(409, f"task {task_id} is {task.status}, not claimed")
             if task.assignee != user.username and "supervisor" not in user.role_set:
@@ -239,6 +365,7 @@ async def assign(
             task = get_task(session, task_id)
             if task.status == "completed":
                 raise ActionError(409, f"task {task_id} is already completed")
+            check_task_region(session, user, task)
             target = session.exec(select(User).where(User.username == to)).first()
             if target is None or not target.active:
                 raise ActionError(422, f"no active user {to!r}", ["body", "assignee"])
@@ -285,6 +412,7 @@ async def complete(
         check_completion(task.kind, outcome, reason, parse_task_data(task.kind, data))
     except OutcomeError as err:
         raise ActionError(422, str(err), ["body", *err.field.split(".")]) from err
+    await asyncio.to_thread(_check_completer, runtime, user, task, outcome, data)
     handle = client.get_workflow_handle(task.workflow_id)
     try:
         await handle.execute_update(

@@ -37,7 +37,7 @@ async def test_health_503_without_worker_or_temporal(
 async def test_sim_clock_moves_time_and_is_404_in_real_mode(
     api: httpx.AsyncClient, env: WorkflowEnvironment, settings: Settings
 ) -> None:
-    h = await login(api, "clerk")
+    h = await login(api, "admin")  # only admins move the simulated clock (issue 13 §3)
     before = (await api.get("/api/v1/sim/clock", headers=h)).json()
     after = (await api.post("/api/v1/sim/clock/advance", json={"days": 2}, headers=h)).json()
     assert after["today"] > before["today"]

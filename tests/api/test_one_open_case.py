@@ -236,7 +236,8 @@ async def test_a_lapsed_case_is_open_until_its_late_registration_is_refused(
     sep = await today(env)
     case_id = (await _file(api, clerk, "report", nid, sep)).json()["case_id"]
     await case_when(api, clerk, case_id, "awaiting_registration")
-    adv = await api.post("/api/v1/sim/clock/advance", json={"days": 35}, headers=clerk)
+    admin = await login(api, "admin")  # only admins move the simulated clock
+    adv = await api.post("/api/v1/sim/clock/advance", json={"days": 35}, headers=admin)
     assert adv.status_code == 200, adv.text
     await case_when(api, clerk, case_id, "lapsed")
     other = await _file(api, clerk, "report", nid, sep + timedelta(days=20))

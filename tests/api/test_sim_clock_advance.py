@@ -75,7 +75,8 @@ async def test_a_year_advances_as_a_job_with_progress_on_a_few_dozen_cases(
             assert done.status_code == 200, done.text
 
         seen: list[dict[str, Any]] = []
-        job = await advance_clock(web, clerk, 365, wait=0, seen=seen)
+        admin = await login(web, "admin")  # only admins move the simulated clock
+        job = await advance_clock(web, admin, 365, wait=0, seen=seen)
 
         # answered at once with a job, polled to its end: progress moved forward, day by day
         assert seen[0]["status"] == "running" and seen[0]["days_total"] == 365
@@ -88,9 +89,9 @@ async def test_a_year_advances_as_a_job_with_progress_on_a_few_dozen_cases(
         clock = (await web.get("/api/v1/sim/clock", headers=clerk)).json()
         assert clock["today"] == job["today"]
         # the job stays readable; an unknown one is 404
-        again = await web.get(f"/api/v1/sim/clock/jobs/{job['job_id']}", headers=clerk)
+        again = await web.get(f"/api/v1/sim/clock/jobs/{job['job_id']}", headers=admin)
         assert again.status_code == 200 and again.json()["status"] == "done"
-        assert (await web.get("/api/v1/sim/clock/jobs/nope", headers=clerk)).status_code == 404
+        assert (await web.get("/api/v1/sim/clock/jobs/nope", headers=admin)).status_code == 404
         # every case still answers
         for case_id in cases:
             resp = await web.get(f"/api/v1/cases/{case_id}", headers=clerk)
@@ -101,26 +102,26 @@ async def test_a_short_advance_answers_when_done_and_a_second_one_meanwhile_is_4
     env: WorkflowEnvironment, stack: Stack, task_queue: str
 ) -> None:
     async with stack.worker(), httpx.AsyncClient(base_url=stack.api_url, timeout=120) as web:
-        clerk = await login(web, "clerk")
-        before = (await web.get("/api/v1/sim/clock", headers=clerk)).json()
-        short = await web.post("/api/v1/sim/clock/advance", json={"days": 2}, headers=clerk)
+        admin = await login(web, "admin")  # only admins move the simulated clock
+        before = (await web.get("/api/v1/sim/clock", headers=admin)).json()
+        short = await web.post("/api/v1/sim/clock/advance", json={"days": 2}, headers=admin)
         assert short.status_code == 200, short.text
         assert short.json()["status"] == "done" and short.json()["today"] > before["today"]
         # a fraction of a day as a client computes it (the bench's "until 09:30 on the 10th"):
         # its last step is not a sleep of a few microseconds the test server never ends
-        odd = await advance_clock(web, clerk, 23.104166215277775)
+        odd = await advance_clock(web, admin, 23.104166215277775)
         assert odd["days_done"] == odd["days_total"] == 23.104166215277775
 
         first = await web.post(
-            "/api/v1/sim/clock/advance", params={"wait": 0}, json={"days": 30}, headers=clerk
+            "/api/v1/sim/clock/advance", params={"wait": 0}, json={"days": 30}, headers=admin
         )
         assert first.status_code == 202, first.text
         assert first.headers["location"] == f"/api/v1/sim/clock/jobs/{first.json()['job_id']}"
-        second = await web.post("/api/v1/sim/clock/advance", json={"days": 1}, headers=clerk)
+        second = await web.post("/api/v1/sim/clock/advance", json={"days": 1}, headers=admin)
         assert second.status_code == 409 and first.json()["job_id"] in second.text
         seen: list[dict[str, Any]] = []
         for _ in range(100_000):
-            job = (await web.get(first.headers["location"], headers=clerk)).json()
+            job = (await web.get(first.headers["location"], headers=admin)).json()
             seen.append(job)
             if job["status"] != "running":
                 break

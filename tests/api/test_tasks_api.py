@@ -40,7 +40,8 @@ async def test_late_registration_decided_by_supervisor_with_every_error_mapped(
     )
     case_id = r.json()["case_id"]
     await case_when(api, clerk, case_id, "awaiting_registration")
-    await advance_clock(api, clerk, 35)
+    admin = await login(api, "admin")  # only admins move the simulated clock
+    await advance_clock(api, admin, 35)
     await case_when(api, clerk, case_id, "lapsed")
     r = await api.post("/api/v1/registrations", json=f.registration_json(nid, sep), headers=clerk)
     assert r.status_code == 201 and r.json()["case_id"] == case_id

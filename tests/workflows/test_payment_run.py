@@ -383,6 +383,23 @@ async def _start_released_run(
             task_id=release, outcome="release", actor="finance", actor_roles=["finance"]
         ),
     )
+    # a run holding a payment re-issued to a changed payee (an earlier test's return) needs
+    # a second person's approval whatever its total (issue 13 §4): gathered before the
+    # release task opened, so the ledger knows now
+    with Session(engine) as session:
+        changed = session.exec(
+            select(func.count())
+            .select_from(Payment)
+            .where(Payment.run_id == run_id, col(Payment.payee_changed_by).is_not(None))
+        ).one()
+    if changed:
+        approval = await _task_id(engine, run_id, "payment_run_approval")
+        await run.execute_update(
+            PaymentRunWorkflow.complete_task,
+            CompleteTaskInput(
+                task_id=approval, outcome="approve", actor="finance2", actor_roles=["finance"]
+            ),
+        )
     return run_id, run
 
 
