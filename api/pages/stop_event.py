@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from api.pages.case import case_page
 from api.pages.form_model import field_name, read_form
-from api.pages.web import PageUser, redirect, text
+from api.pages.web import IntakePageUser, redirect, text
 from api.routes.events import StopEventIn, event_data
 from api.services import ActionError
 from api.services import stop_events as actions
@@ -48,7 +48,7 @@ async def report_event(
     session: SessionDep,
     runtime: RuntimeDep,
     client: TemporalClientDep,
-    user: PageUser,
+    user: IntakePageUser,
 ) -> Response:
     """Record the stop event; then back to the case page."""
     blank_account = not any(getattr(form, name).strip() for name in SURVIVOR)

@@ -154,6 +154,16 @@ async def check_in_page_user(user: PageUser) -> User:
 CheckInPageUser = Annotated[User, Depends(check_in_page_user)]
 
 
+async def intake_page_user(user: PageUser) -> User:
+    """Clerks and supervisors record what happens to a case (a stop event)."""
+    if not user.role_set & {"clerk", "supervisor"}:
+        raise PageError(403, "error.forbidden")
+    return user
+
+
+IntakePageUser = Annotated[User, Depends(intake_page_user)]
+
+
 async def region_guard(request: Request, runtime: RuntimeDep) -> None:
     """A page of a case or of a task of a case (path parameter case_id or task_id) is
     refused to staff whose regions do not include the case's (domain/access.py). A request

@@ -10,7 +10,7 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CurrentUser, TemporalClientDep
+from api.deps import IntakeUser, TemporalClientDep
 from api.errors import http_error
 from api.services import ActionError
 from api.services import stop_events as actions
@@ -66,7 +66,7 @@ def event_data(body: EventDataIn) -> EventData:
 
 @router.post("/{case_id}/events", status_code=201, response_model=StopEventOut)
 async def report_event(
-    case_id: str, body: StopEventIn, user: CurrentUser, client: TemporalClientDep
+    case_id: str, body: StopEventIn, user: IntakeUser, client: TemporalClientDep
 ) -> StopEventOut:
     """Record a stop event on a case receiving benefits (clerks and supervisors)."""
     try:

@@ -54,6 +54,7 @@ PAGE_INTAKE = row(LOGIN, OK, 403, OK, 403, 403)
 PAGE_SUPERVISOR = row(LOGIN, 403, 403, OK, 403, 403)
 PAGE_MONEY = row(LOGIN, 403, 403, OK, OK, 403)
 PAGE_ADMIN = row(LOGIN, 403, 403, 403, 403, OK)
+PAGE_FINANCE = row(LOGIN, 403, 403, 403, OK, 403)
 
 # (method, path) → expected, for every route of the app (the test settings: simulated clock)
 MATRIX: dict[tuple[str, str], dict[str, Any]] = {
@@ -105,7 +106,23 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/staff/codec/encode"): ADMIN,
     ("GET", "/api/v1/sim/clock"): SIGNED_IN,
     ("POST", "/api/v1/sim/clock/advance"): ADMIN,
+    ("GET", "/api/v1/sim/clock/jobs/{job_id}"): ADMIN,
+    ("POST", "/api/v1/cases/{case_id}/events"): INTAKE,
+    # overpayment recovery (issue 11 §4): staff record and read, finance takes repayments,
+    # a supervisor decides an offset
+    ("GET", "/api/v1/recoveries"): STAFF,
+    ("POST", "/api/v1/recoveries"): STAFF,
+    ("GET", "/api/v1/cases/{case_id}/recoveries"): STAFF,
+    ("POST", "/api/v1/recoveries/{recovery_id}/repayments"): FINANCE,
+    ("POST", "/api/v1/recoveries/{recovery_id}/offsets"): STAFF,
+    ("POST", "/api/v1/recovery-offsets/{offset_id}/decision"): SUPERVISOR,
     # pages
+    ("POST", "/staff/cases/{case_id}/events"): PAGE_INTAKE,
+    ("GET", "/staff/recoveries"): PAGE_MONEY,
+    ("POST", "/staff/recoveries/{recovery_id}/repay"): PAGE_FINANCE,
+    ("POST", "/staff/recoveries/{recovery_id}/offset"): PAGE_MONEY,
+    ("POST", "/staff/recovery-offsets/{offset_id}/decide"): PAGE_SUPERVISOR,
+    ("GET", "/staff/supervisor/fraud"): PAGE_SUPERVISOR,
     ("GET", "/staff"): PUBLIC,  # a redirect to /staff/my
     ("GET", "/staff/"): PUBLIC,
     ("GET", "/staff/login"): PUBLIC,
@@ -154,6 +171,9 @@ SAMPLE = {
     "run_id": "no-such-run",
     "code": "en",
     "which": "registration",
+    "job_id": "no-such-job",
+    "recovery_id": "999999",
+    "offset_id": "999999",
 }
 DEADLINE_KIND = "registration"
 
