@@ -15,6 +15,7 @@ class ModeChange(BaseModel):
 
     slow_ms: int | None = Field(default=None, ge=0)
     down: bool | None = None
+    hold: bool | None = None
     answer_twice: bool | None = None
     closed_accounts: list[str] | None = None
     blocked_accounts: list[str] | None = None
@@ -29,7 +30,8 @@ async def get_mode(request: Request) -> dict[str, Any]:
 
 @router.post("/mode")
 async def set_mode(change: ModeChange, request: Request) -> dict[str, Any]:
-    """Change test modes: slow_ms, down, answer_twice, closed_accounts, blocked_accounts,
+    """Change test modes: slow_ms, down, hold (answer, but settle and send nothing),
+    answer_twice, closed_accounts, blocked_accounts,
     refuse (a reason: every pain.001 is refused with a 400; "" accepts again)."""
     mode = request.app.state.bank.mode
     for name, value in change.model_dump(exclude_none=True).items():

@@ -36,6 +36,7 @@ class Mode:
 
     slow_ms: int = 0  # every non-admin answer waits this long
     down: bool = False  # every non-admin call answers 503; nothing settles or is sent
+    hold: bool = False  # calls are answered, but nothing settles and no webhook is sent
     answer_twice: bool = False  # every webhook is sent twice
     closed_accounts: set[str] = field(default_factory=set)  # returned with AC04
     blocked_accounts: set[str] = field(default_factory=set)  # returned with AC06
@@ -131,6 +132,8 @@ class Bank:
 
     async def settle(self) -> int:
         """Settle or return what is due on the bank's clock; queue the status webhooks."""
+        if self.mode.hold:
+            return 0
         now = await self.now()
 
         def report(original: str, statuses: list[TransactionStatus]) -> tuple[str, bytes]:

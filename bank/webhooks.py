@@ -17,7 +17,7 @@ log = logging.getLogger("bank.webhooks")
 
 async def deliver_pending(bank: Bank, client: httpx.AsyncClient) -> int:
     """Send every webhook whose time has come; the number of webhooks tried."""
-    if bank.mode.down or not bank.config.webhook_url:
+    if bank.mode.down or bank.mode.hold or not bank.config.webhook_url:
         return 0
     hooks = await asyncio.to_thread(bank.store.pending_webhooks, time.time())
     for hook in hooks:

@@ -179,6 +179,22 @@ def test_down_answers_503_except_admin_and_recovers(
     eventually(lambda: len(webhook_statuses(receiver)) == 2)
 
 
+def test_hold_answers_but_settles_and_sends_nothing_until_lifted(
+    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    submit(http, build_pain001(make_run("RUN-HOLD")))
+    assert http.post("/admin/mode", json={"hold": True}).json()["hold"] is True
+    clock.advance(DAY)
+    assert http.get("/health").status_code == 200
+    assert http.get("/statements/2024-01-15").status_code == 200
+    assert http.post("/admin/settle").json() == {"settled": 0}
+    assert receiver.received == []  # nothing settled, nothing sent
+
+    http.post("/admin/mode", json={"hold": False})
+    eventually(lambda: len(webhook_statuses(receiver)) == 2)
+    assert {s.status for s in webhook_statuses(receiver)} == {"ACSC"}
+
+
 def test_answer_twice_sends_each_webhook_twice_identically(
     http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
 ) -> None:

@@ -482,7 +482,8 @@ async def test_worker_process_killed_mid_run_pays_every_obligation_once(
     The clock is never moved after the kill: the time-skipping server hands tasks to the dead
     process's long polls until their deadline, and an activity started so holds its
     time-skipping lock until the start-to-close timeout passes in real time (sleeps then time
-    out). So the clock passes the settlement time first, the bank holding its statuses."""
+    out). So the clock passes the settlement time first, the bank holding its statuses (it
+    answers the daily reconciliation's statement meanwhile)."""
     mode = f"{stack.bank_url}/admin/mode"
     async with httpx.AsyncClient() as http:
         await http.post(mode, json={"answer_twice": True})
@@ -493,7 +494,7 @@ async def test_worker_process_killed_mid_run_pays_every_obligation_once(
         run_id, run = await _start_released_run(env, engine, task_queue, case_id)
         await state_when_run(engine, run, lambda st: st.status == "submitted", timeout=60)
         async with httpx.AsyncClient() as http:
-            await http.post(mode, json={"down": True})  # nothing settles or is sent
+            await http.post(mode, json={"hold": True})  # nothing settles or is sent
         await advance(env, 0.1)  # past the bank's settlement time (1 h)
         # kill between activities (the calendars and the daily reconciliation are started by
         # that worker process): one it had started would hold the time-skipping lock
@@ -517,7 +518,7 @@ async def test_worker_process_killed_mid_run_pays_every_obligation_once(
     second = _worker_process(stack, task_queue, env)
     try:
         async with httpx.AsyncClient() as http:
-            await http.post(mode, json={"down": False})  # the bank settles; its webhook signals
+            await http.post(mode, json={"hold": False})  # the bank settles; its webhook signals
         await state_when_run(engine, run, lambda st: st.status == "completed", timeout=90)
     finally:
         second.terminate()
