@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.ledger import ObligationInput, add_obligation, end_to_end_id
+from activities.ledger import add_obligation, end_to_end_id
 from activities.medical_wire import AnswerRefused, check_answer
 from db.engine import session_scope
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
@@ -34,6 +34,7 @@ from payloads.medical import (
     RefundRef,
     RejectedCase,
 )
+from payloads.records import ObligationInput
 from policy import PolicySource
 
 PREMIUM, REFUND = "medical_premium", "refund"

@@ -43,7 +43,7 @@ def _result(det: Determination) -> SettleStopResult:
     return SettleStopResult(
         last_paid_day=date.fromisoformat(str(last)) if last else None,
         overpayment=Decimal(str(r.get("overpayment", "0.00"))),
-        months=list(months) if isinstance(months, list) else [],  # type: ignore[arg-type]
+        months=list(months) if isinstance(months, list) else [],
     )
 
 
@@ -121,7 +121,7 @@ class StopActivities:
                         "effective_date": inp.effective_date.isoformat(),
                         "evidence": inp.evidence,
                     },
-                    result={**data, "effective_date": inp.effective_date.isoformat()},  # type: ignore[dict-item]
+                    result={**data, "effective_date": inp.effective_date.isoformat()},
                     reasons=[inp.type],
                     reason_text=None,
                 )

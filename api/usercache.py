@@ -106,10 +106,10 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_change(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
-        if state.bind_mapper.class_ is User:
-            state.session.info["users_changed"] = True
-            users_changed()
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ is User:
+        state.session.info["users_changed"] = True
+        users_changed()
 
 
 @event.listens_for(Session, "after_commit")

@@ -31,9 +31,11 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
         bank = Bank(config, clock or clock_from_spec(config.clock), store)
         app.state.bank = bank
         try:
-            async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
-                async with loops_running(bank.settle_forever(), deliver_forever(bank, client)):
-                    yield
+            async with (
+                httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client,
+                loops_running(bank.settle_forever(), deliver_forever(bank, client)),
+            ):
+                yield
         finally:
             store.close()
 

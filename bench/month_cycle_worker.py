@@ -31,6 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import contextlib
+
 from empty_workflow import EmptyWorkflow, noop  # noqa: E402
 from temporalio import activity  # noqa: E402
 from temporalio import client as temporal_client  # noqa: E402
@@ -149,10 +151,8 @@ async def main() -> None:
     async with worker:
         write_stats(args.stats, {**counter.snapshot(), "ready": True})
         while not stop.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=0.5)
-            except TimeoutError:
-                pass
             now = counter.snapshot()
             if now != last:
                 write_stats(args.stats, {**now, "ready": True})

@@ -94,7 +94,7 @@ def open_recovery(
         amount=value,
         evidence=evidence.strip(),
         created_by=created_by,
-        referred=refers_to_labour_department(cause),  # type: ignore[arg-type]
+        referred=refers_to_labour_department(cause),
         created_at=at,
     )
     session.add(row)

@@ -33,7 +33,7 @@ def normal_regions(value: str) -> str:
 def revoke_tokens(engine: Engine, username: str) -> None:
     """Bump the user's token version: every token issued before is refused from now on."""
     with session_scope(engine) as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(User)
             .where(col(User.username) == username)
             .values(token_version=col(User.token_version) + 1)

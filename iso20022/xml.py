@@ -49,7 +49,7 @@ def extended(rendered: bytes, parent_tag: str, extend: Callable[[etree._Element]
     parent = next(root.iter(parent_tag))
     extend(parent)
     declaration, _, _ = rendered.partition(b"?>")
-    body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    body: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
     return declaration + b"?>\n" + body
 
 

@@ -28,9 +28,11 @@ def create_agency_app(config: AgencyConfig, clock: BankClock | None = None) -> F
         agency = Agency(config, clock or clock_from_spec(config.clock), store)
         app.state.agency = agency
         try:
-            async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client:
-                async with loops_running(agency.process_forever(), deliver_forever(agency, client)):
-                    yield
+            async with (
+                httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client,
+                loops_running(agency.process_forever(), deliver_forever(agency, client)),
+            ):
+                yield
         finally:
             store.close()
 

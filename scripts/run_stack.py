@@ -8,6 +8,7 @@ them dies or on Ctrl-C / SIGTERM.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import secrets
@@ -105,10 +106,8 @@ class Stack:
 
 
 def _killpg(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def run_step(what: str, cmd: list[str], env: dict[str, str]) -> None:

@@ -6,6 +6,7 @@ sleeps past the window and continues as new, so its history stays a few events l
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, time, timedelta
 
 from temporalio import workflow
@@ -49,12 +50,10 @@ class MedicalCalendarWorkflow:
 async def ensure_medical_calendars(client: Client, regions: list[str], task_queue: str) -> None:
     """Start each region's calendar unless it runs already (called when a worker starts)."""
     for code in regions:
-        try:
+        with contextlib.suppress(WorkflowAlreadyStartedError):
             await client.start_workflow(
                 MedicalCalendarWorkflow.run,
                 MedicalCalendarInput(region_code=code),
                 id=ids.medical_calendar(code),
                 task_queue=task_queue,
             )
-        except WorkflowAlreadyStartedError:
-            pass

@@ -104,7 +104,7 @@ class MedicalDeclarationWorkflow(TaskOwner):
             retry_policy=DECLARE_RETRY,
         )
         limit = timedelta(hours=batch.alert_hours).total_seconds()
-        done, _ = await workflow.wait([declaring], timeout=limit)  # type: ignore[call-overload]
+        done, _ = await workflow.wait([declaring], timeout=limit)
         alert: TaskState | None = None
         if not done:
             alert = await self.tasks.open(

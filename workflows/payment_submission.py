@@ -57,7 +57,7 @@ class Submission:
             retry_policy=SUBMIT_RETRY,
         )
         limit = timedelta(hours=summary.bank_alert_hours).total_seconds()
-        done, _ = await workflow.wait([submit], timeout=limit)  # type: ignore[call-overload]
+        done, _ = await workflow.wait([submit], timeout=limit)
         if not done:
             await self.tasks.open(
                 "bank_unavailable",

@@ -6,6 +6,7 @@ stays a few events long."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, time, timedelta
 
 from temporalio import workflow
@@ -54,12 +55,10 @@ class PayoutCalendarWorkflow:
 async def ensure_payout_calendars(client: Client, regions: list[str], task_queue: str) -> None:
     """Start each region's calendar unless it runs already (called when a worker starts)."""
     for code in regions:
-        try:
+        with contextlib.suppress(WorkflowAlreadyStartedError):
             await client.start_workflow(
                 PayoutCalendarWorkflow.run,
                 PayoutCalendarInput(region_code=code),
                 id=ids.payout_calendar(code),
                 task_queue=task_queue,
             )
-        except WorkflowAlreadyStartedError:
-            pass

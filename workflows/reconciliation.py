@@ -7,6 +7,7 @@ reconciled by hand, POST /reconciliations, is such a workflow too)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
@@ -123,12 +124,10 @@ class DailyReconciliationWorkflow:
 
 
 async def ensure_daily_reconciliation(client: Client, task_queue: str) -> None:
-    try:
+    with contextlib.suppress(WorkflowAlreadyStartedError):
         await client.start_workflow(
             DailyReconciliationWorkflow.run,
             DailyReconciliationInput(),
             id=ids.DAILY_RECONCILIATION,
             task_queue=task_queue,
         )
-    except WorkflowAlreadyStartedError:
-        pass

@@ -3,6 +3,7 @@ REST route and the finance page; and what the page shows of a reconciled day."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -31,15 +32,13 @@ async def start_day(runtime: Runtime, client: Client, user: User, day: date) -> 
     if day >= await runtime.clock.today(client):
         raise ActionError(422, "only a past day", ["body", "day"])
     workflow_id = ids.day_reconciliation(day)
-    try:
+    with contextlib.suppress(WorkflowAlreadyStartedError):
         await client.start_workflow(
             ReconciliationWorkflow.run,
             ReconcileDayInput(day=day),
             id=workflow_id,
             task_queue=runtime.settings.task_queue,
         )
-    except WorkflowAlreadyStartedError:
-        pass
     return workflow_id
 
 

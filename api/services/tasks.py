@@ -271,13 +271,16 @@ def check_separation_and_payee(
     a named account holder pays the claimant's own account (or a survivor's with the
     reference of the document that shows it)."""
     case_id = task.case_id or str(task.details.get("case_id") or "")
-    if task.kind == "review_claim" and case_id:
-        if not may_decide_review(filers_of(session, case_id), user.username):
-            raise ActionError(
-                403,
-                f"separation of duties: {user.username} filed case {case_id} (recorded its "
-                "intake) and cannot decide its review; another reviewer must",
-            )
+    if (
+        task.kind == "review_claim"
+        and case_id
+        and not may_decide_review(filers_of(session, case_id), user.username)
+    ):
+        raise ActionError(
+            403,
+            f"separation of duties: {user.username} filed case {case_id} (recorded its "
+            "intake) and cannot decide its review; another reviewer must",
+        )
     if task.kind == "payment_returned" and outcome == "reissue":
         account = data.get("bank_account") or {}
         name = account.get("account_name") if isinstance(account, dict) else None

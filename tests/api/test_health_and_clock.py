@@ -25,11 +25,13 @@ async def test_health_503_without_worker_or_temporal(
         ({"temporal_address": "127.0.0.1:1"}, "temporal"),
     ):
         app = create_app(settings.model_copy(update=update))
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://api"
-            ) as client:
-                resp = await client.get("/api/v1/health")
+            ) as client,
+        ):
+            resp = await client.get("/api/v1/health")
         assert resp.status_code == 503, resp.text
         assert resp.json()[part] != "ok"
 
@@ -44,10 +46,10 @@ async def test_sim_clock_moves_time_and_is_404_in_real_mode(
     bad = await api.post("/api/v1/sim/clock/advance", json={"days": -1}, headers=h)
     assert bad.status_code == 422
     real = create_app(settings.model_copy(update={"clock": "real"}))
-    async with real.router.lifespan_context(real):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=real), base_url="http://api"
-        ) as client:
-            assert (await client.get("/api/v1/sim/clock")).status_code == 404
-            resp = await client.post("/api/v1/sim/clock/advance", json={"days": 1})
-            assert resp.status_code == 404
+    async with (
+        real.router.lifespan_context(real),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=real), base_url="http://api") as client,
+    ):
+        assert (await client.get("/api/v1/sim/clock")).status_code == 404
+        resp = await client.post("/api/v1/sim/clock/advance", json={"days": 1})
+        assert resp.status_code == 404

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import logging
 import secrets
 from collections.abc import Iterator
@@ -60,10 +61,8 @@ def _texts(node: Any) -> Iterator[str]:
             yield from _texts(value)
     elif isinstance(node, str):
         yield node
-        try:
+        with contextlib.suppress(binascii.Error, ValueError):
             yield base64.b64decode(node, validate=True).decode("utf-8", errors="replace")
-        except (binascii.Error, ValueError):
-            pass
 
 
 def _sealed_payloads(node: Any) -> Iterator[dict[str, Any]]:
@@ -159,9 +158,9 @@ async def _case_through_a_payment_run(
 def _remove(engine: Engine, case_id: str, run_id: str) -> None:
     """This test's ledger rows go: the reconciliation tests compare a day's ledger with a bank."""
     with Session(engine) as session:
-        session.exec(delete(Payment).where(col(Payment.case_id) == case_id))  # type: ignore[call-overload]
-        session.exec(delete(Task).where(col(Task.workflow_id) == ids.payment_run(run_id)))  # type: ignore[call-overload]
-        session.exec(delete(PaymentRun).where(col(PaymentRun.run_id) == run_id))  # type: ignore[call-overload]
+        session.exec(delete(Payment).where(col(Payment.case_id) == case_id))
+        session.exec(delete(Task).where(col(Task.workflow_id) == ids.payment_run(run_id)))
+        session.exec(delete(PaymentRun).where(col(PaymentRun.run_id) == run_id))
         session.commit()
 
 

@@ -26,7 +26,7 @@ def _clean(engine: Engine) -> Iterator[None]:
         yield
 
 
-def _load(engine: Engine, text: str, actor: str = "admin"):  # type: ignore[no-untyped-def]
+def _load(engine: Engine, text: str, actor: str = "admin"):
     return store_year(
         engine, parse_year_document(text), document=text, document_format="toml", actor=actor, at=AT
     )

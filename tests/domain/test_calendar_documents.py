@@ -22,7 +22,7 @@ WORKED = [date(2031, 9, 27)]  # a Saturday
 
 
 @pytest.mark.parametrize("render", [fixture_toml, fixture_json])
-def test_a_year_in_toml_or_json_gives_the_same_schedule(render) -> None:  # type: ignore[no-untyped-def]
+def test_a_year_in_toml_or_json_gives_the_same_schedule(render) -> None:
     """DOMAIN.md Stages and deadlines: TOML (as policy/holidays/) or JSON, the same data."""
     text = render(2031, BLOCK, WORKED)
     schedule = parse_year_document(text)

@@ -61,7 +61,7 @@ def test_every_non_voluntary_reason_passes(reason: str) -> None:
 def test_reason_lists_match_the_rest_contract() -> None:
     """ARCHITECTURE.md REST contract: seven non-voluntary codes plus voluntary_resignation."""
     assert len(NON_VOLUNTARY_REASONS) == 7
-    assert ALL_REASONS - NON_VOLUNTARY_REASONS == {"voluntary_resignation"}
+    assert {"voluntary_resignation"} == ALL_REASONS - NON_VOLUNTARY_REASONS
 
 
 def test_not_registered_or_not_seeking_work_fails() -> None:

@@ -23,7 +23,7 @@ from policy import default_policy_book
 CALENDAR = default_calendar()
 
 
-def _rule(region: str = "220100", on: date = date(2026, 11, 1)):  # type: ignore[no-untyped-def]
+def _rule(region: str = "220100", on: date = date(2026, 11, 1)):
     return default_policy_book().region(region).at(on).medical
 
 

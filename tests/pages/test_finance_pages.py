@@ -112,10 +112,10 @@ Seed = Callable[[date], tuple[str, Payment, Task]]
 def _remove(engine: Engine, run_ids: list[str]) -> None:
     """Seeded rows go again: the reconciliation tests compare a day's ledger with the bank."""
     with Session(engine) as session:
-        session.exec(delete(Payment).where(col(Payment.run_id).in_(run_ids)))  # type: ignore[call-overload]
+        session.exec(delete(Payment).where(col(Payment.run_id).in_(run_ids)))
         flows = [ids.payment_run(r) for r in run_ids]
-        session.exec(delete(Task).where(col(Task.workflow_id).in_(flows)))  # type: ignore[call-overload]
-        session.exec(delete(PaymentRun).where(col(PaymentRun.run_id).in_(run_ids)))  # type: ignore[call-overload]
+        session.exec(delete(Task).where(col(Task.workflow_id).in_(flows)))
+        session.exec(delete(PaymentRun).where(col(PaymentRun.run_id).in_(run_ids)))
         session.commit()
 
 
@@ -293,6 +293,6 @@ async def test_returned_payment_form_shows_the_workflows_refusal_beside_the_fiel
         with Session(engine) as session:
             row = session.exec(select(Payment).where(Payment.case_id == bad)).one()
             assert row.status == "cancelled"
-            session.exec(delete(Payment).where(col(Payment.case_id) == bad))  # type: ignore[call-overload]
+            session.exec(delete(Payment).where(col(Payment.case_id) == bad))
             session.commit()
         _remove(engine, [run_id])

@@ -28,9 +28,9 @@ def day(engine: Engine) -> Iterator[date]:
     picked = date(1990, 1, 1) + timedelta(days=random.randrange(3650))
     yield picked
     with Session(engine) as session:
-        session.exec(delete(Payment).where(col(Payment.settled_on).in_([picked])))  # type: ignore[call-overload]
-        session.exec(delete(Task).where(col(Task.workflow_id) == ids.day_reconciliation(picked)))  # type: ignore[call-overload]
-        session.exec(delete(ReconciliationRecord).where(col(ReconciliationRecord.day) == picked))  # type: ignore[call-overload]
+        session.exec(delete(Payment).where(col(Payment.settled_on).in_([picked])))
+        session.exec(delete(Task).where(col(Task.workflow_id) == ids.day_reconciliation(picked)))
+        session.exec(delete(ReconciliationRecord).where(col(ReconciliationRecord.day) == picked))
         session.commit()
 
 

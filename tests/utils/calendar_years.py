@@ -49,13 +49,13 @@ def fixture_json(year: int, days_off: list[date], workdays: Sequence[date] = ())
 def no_loaded_years(engine: Engine) -> Iterator[None]:
     """The test database keeps no loaded year before or after (it is shared by the session)."""
     with Session(engine) as session:
-        session.exec(delete(CalendarYear))  # type: ignore[call-overload]
+        session.exec(delete(CalendarYear))
         session.commit()
     try:
         yield
     finally:
         with Session(engine) as session:
-            session.exec(delete(CalendarYear))  # type: ignore[call-overload]
+            session.exec(delete(CalendarYear))
             session.commit()
 
 

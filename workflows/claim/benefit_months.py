@@ -145,18 +145,21 @@ class BenefitMonths:
         checked = lambda: ms.status == "checked_in" or self.stopped()  # noqa: E731
         reminder_days = self.case.policy.check_in_reminder_days
         remind_at = reminder_instant(ms.end - timedelta(days=reminder_days))
-        if not ms.reminded and remind_at > workflow.now():
-            if not await wait_until(checked, fixed(remind_at)):
-                ms.reminded = True
-                self.case.event("check_in_reminder_sent", None, month=ms.month)
-                self.case.spawn(
-                    self.case.notify_claimant(
-                        f"check_in_reminder:{ms.month}",
-                        "check_in_reminder",
-                        month=ms.month,
-                        last_day=ms.end - timedelta(days=1),
-                    )
+        if (
+            not ms.reminded
+            and remind_at > workflow.now()
+            and not await wait_until(checked, fixed(remind_at))
+        ):
+            ms.reminded = True
+            self.case.event("check_in_reminder_sent", None, month=ms.month)
+            self.case.spawn(
+                self.case.notify_claimant(
+                    f"check_in_reminder:{ms.month}",
+                    "check_in_reminder",
+                    month=ms.month,
+                    last_day=ms.end - timedelta(days=1),
                 )
+            )
         end_at = month_end_instant(ms)
         if await wait_until(checked, fixed(end_at)) and not self.stopped():
             await self._owe(ms)
