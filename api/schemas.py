@@ -287,6 +287,21 @@ class CheckInOut(BaseModel):
     on: Date
 
 
+class CashOptionIn(Strict):
+    requested_on: Date = Field(description="the day of the claimant's written request")
+    insured_elsewhere: str = Field(
+        min_length=1,
+        max_length=32,
+        description="rural_cooperative | urban_resident | flexible_employment (范文1 §4.6)",
+    )
+    written_request: bool = True
+
+
+class CashOptionOut(BaseModel):
+    months_left: int
+    cash_option: bool
+
+
 class CompleteTaskIn(Strict):
     outcome: str = Field(min_length=1, max_length=32)
     reason: str | None = Field(default=None, max_length=2000)

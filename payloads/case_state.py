@@ -245,6 +245,20 @@ class BenefitState:
 
 
 @dataclass(kw_only=True)
+class MedicalState:
+    """Stage 6, from the case becoming active: the claimant's medical and maternity cover,
+    exactly as long as the benefit (DOMAIN.md stage 6, seed 000 范文1; the rows and the
+    declarations: activities/medical_*.py)."""
+
+    start_date: date
+    enrolled: bool = False  # the coverage row is written (declared in the next window)
+    cash_option: bool = False  # 范文1 §4.6: the premium paid to the claimant (written request)
+    stop_date: date | None = None  # the first day without benefit (停保)
+    stop_reason: str | None = None
+    stopped: bool = False  # the stop is recorded (declared in that month's window)
+
+
+@dataclass(kw_only=True)
 class CaseEventRecord:
     seq: int
     at: datetime
@@ -266,6 +280,7 @@ class CaseState:
     deadlines: dict[DeadlineKind, DeadlineInfo] = field(default_factory=dict)
     review: ReviewState | None = None
     benefit: BenefitState | None = None
+    medical: MedicalState | None = None  # stage 6, from the case becoming active
     # check-ins recorded from the registration on, before the eligibility decision: they
     # become the benefit months' check-ins on approval (workflows/claim/check_ins.py)
     early_check_ins: list[date] = field(default_factory=list)

@@ -1,4 +1,5 @@
-"""Case actions through validated Updates: extend a running deadline, check in."""
+"""Case actions through validated Updates: extend a running deadline, check in, record the
+medical cash option."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from api.services import ActionError
 from db.models import CaseRecord, User
 from payloads.case_io import (
     CHECK_IN_CHANNELS,
+    CashOptionRequest,
+    CashOptionResult,
     CheckInChannel,
     CheckInInput,
     CheckInResult,
@@ -91,6 +94,37 @@ async def check_in(
         return await handle.execute_update(
             ClaimWorkflow.check_in,
             CheckInInput(on=on, actor=user.username, channel=cast(CheckInChannel, channel)),
+        )
+    except WorkflowUpdateFailedError as err:
+        raise update_error(err) from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise ActionError(409, f"case {case_id} is closed or unknown") from err
+        raise
+
+
+async def record_cash_option(
+    client: Client,
+    user: User,
+    case_id: str,
+    requested_on: date,
+    insured_elsewhere: str,
+    written_request: bool,
+) -> CashOptionResult:
+    """Record the claimant's written request for the ≤ 3-month cash option (a clerk or a
+    supervisor; the case's medical stage checks it)."""
+    if not user.role_set & CHECK_IN_ROLES:
+        raise ActionError(403, "the cash option is recorded by clerks")
+    handle = client.get_workflow_handle(ids.case(case_id))
+    try:
+        return await handle.execute_update(
+            ClaimWorkflow.record_cash_option,
+            CashOptionRequest(
+                requested_on=requested_on,
+                insured_elsewhere=insured_elsewhere,
+                actor=user.username,
+                written_request=written_request,
+            ),
         )
     except WorkflowUpdateFailedError as err:
         raise update_error(err) from err

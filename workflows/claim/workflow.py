@@ -9,7 +9,7 @@ activity whenever the case records events."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 
 from temporalio import workflow
 
@@ -19,6 +19,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.task_data import TaskData
     from payloads.case_io import (
         CalendarChanged,
+        CashOptionRequest,
+        CashOptionResult,
         CheckInInput,
         CheckInResult,
         ClaimInput,
@@ -35,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.claim.check_ins import EarlyCheckIns
     from workflows.claim.deadlines import Deadlines
     from workflows.claim.intake import Intake
+    from workflows.claim.medical import MedicalStage
     from workflows.claim.review import Review
     from workflows.claim.services import CaseServices
     from workflows.human_tasks import TaskOwner
@@ -55,6 +58,7 @@ class ClaimWorkflow(TaskOwner):
         self.review = Review(self.case, self.deadlines)
         self.months = self._benefit_months() if s.benefit is not None else None
         self.early_check_ins = EarlyCheckIns(self.case, s.intake, s.early_check_ins)
+        self.medical = MedicalStage(self.case, s.medical)
         self._syncing = False
         self._calendar_lock = asyncio.Lock()  # one recomputation at a time
 
@@ -132,6 +136,16 @@ class ClaimWorkflow(TaskOwner):
         else:
             self.months.validate_check_in(inp)
 
+    @workflow.update
+    async def record_cash_option(self, req: CashOptionRequest) -> CashOptionResult:
+        """A clerk records the claimant's written request for the ≤ 3-month cash option."""
+        assert self.s.benefit is not None
+        return await self.medical.cash_option(self.s.benefit, req)
+
+    @record_cash_option.validator
+    def validate_cash_option(self, req: CashOptionRequest) -> None:
+        self.medical.validate_cash_option(self.s.benefit, req)
+
     @workflow.query
     def state(self) -> CaseState:
         return self.s
@@ -154,6 +168,7 @@ class ClaimWorkflow(TaskOwner):
                 syncer.cancel()
                 workflow.continue_as_new(ClaimInput(case_id=s.case_id, state=s))
             self._close_benefits(end)
+            await self.medical.stop(self._benefit_end(end), s.closure_reason or end)
         await self._settle()
         syncer.cancel()
         return ClaimResult(case_id=s.case_id, status=s.status, closure_reason=s.closure_reason)
@@ -177,6 +192,8 @@ class ClaimWorkflow(TaskOwner):
             s.benefit = months_of(entitlement, s.early_check_ins, self.case.today())
             self.months = self._benefit_months()
             self.months.opened()
+            if self.medical.starts():
+                s.medical = await self.medical.enrol(entitlement.start_date, registration)
 
     def _benefit_months(self) -> BenefitMonths:
         assert self.s.benefit is not None
@@ -190,6 +207,14 @@ class ClaimWorkflow(TaskOwner):
             self.case.set_status("stopped", "missed_check_ins")
         else:
             self.case.set_status("exhausted", "entitlement_exhausted")
+
+    def _benefit_end(self, end: MonthEnd) -> date:
+        """The first day without benefit: the stop's effective day, or the last month's end."""
+        b = self.s.benefit
+        assert b is not None
+        if end == "stopped" and b.stop is not None:
+            return b.stop.effective_date
+        return b.months[-1].end
 
     async def _settle(self) -> None:
         """Before finishing or continuing as new: nothing in flight, the read model current."""
