@@ -33,6 +33,7 @@ from api.routes import (
     reconciliations,
     sim,
     tasks,
+    transfers,
 )
 from api.runtime import Runtime, TemporalGateway
 from api.throttle import LoginThrottle
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cases,
         check_ins,
         medical_cases,
+        transfers,
         tasks,
         notices,
         ping,

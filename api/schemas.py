@@ -302,6 +302,19 @@ class CashOptionOut(BaseModel):
     cash_option: bool
 
 
+class TransferIn(Strict):
+    to_region_code: str = Field(min_length=1, max_length=16)
+
+
+class TransferOut(BaseModel):
+    case_id: str
+    kind: str  # in_province | cross_province
+    from_region_code: str
+    to_region_code: str
+    months_left: int
+    destination_case_id: str | None = None
+
+
 class CompleteTaskIn(Strict):
     outcome: str = Field(min_length=1, max_length=32)
     reason: str | None = Field(default=None, max_length=2000)

@@ -153,6 +153,14 @@ class AgencyAccount(BaseModel):
     account_name: Annotated[str, Strict(), Field(min_length=1, max_length=128)]
 
 
+class FundAccount(AgencyAccount):
+    """The region's unemployment-insurance fund: its ledger code, name and bank account (a
+    cross-province transfer pays the remaining months' money into it)."""
+
+    code: Annotated[str, Strict(), Field(pattern=r"^[A-Z]{2}-\d{6}$")]
+    name: Annotated[str, Strict(), Field(min_length=1, max_length=128)]
+
+
 MonthDay = Annotated[int, Strict(), Field(ge=1, le=28)]
 
 
@@ -301,6 +309,7 @@ class _FileIn(BaseModel):
     province_code: Annotated[str, Strict(), Field(pattern=r"^\d{2}$")]
     sources: list[Annotated[str, Strict()]] = Field(min_length=1)
     illustrative: Annotated[bool, Strict()] = False
+    fund: FundAccount | None = None
     periods: list[dict[str, Any]] = Field(min_length=1)
 
 
@@ -314,6 +323,12 @@ class RegionPolicy(BaseModel):
     sources: tuple[str, ...]
     illustrative: bool
     periods: tuple[PolicyPeriod, ...]
+    fund: FundAccount | None = None
+
+    @property
+    def fund_code(self) -> str:
+        """The fund the region's ledger entries belong to (its policy's, else `UI-<code>`)."""
+        return self.fund.code if self.fund is not None else f"UI-{self.region_code}"
 
     def at(self, on: date) -> PolicyPeriod:
         """The period in force on ``on`` (NoPolicyInForce before the first)."""
@@ -395,4 +410,5 @@ def parse_region_policy(data: Mapping[str, Any], file: str) -> RegionPolicy:
         sources=tuple(head.sources),
         illustrative=head.illustrative,
         periods=tuple(periods),
+        fund=head.fund,
     )

@@ -118,6 +118,12 @@ CLERK_TEXTS: dict[str, tuple[str, str]] = {
         "month ended before the decision: not counted missed",
     ),
     "event.benefits_stopped": ("停止享受失业保险待遇", "benefits stopped"),
+    "event.transfer_requested": ("申请转移", "transfer asked"),
+    "event.transferred": ("省内转移", "moved within the province"),
+    "event.transferred_out": ("已转出", "transferred out to"),
+    "event.transferred_in": ("转入", "transferred in from"),
+    "event.transfer_accepted": ("转入已受理", "transfer accepted"),
+    "event.transfer_cancelled": ("转移取消", "transfer cancelled"),
     "event.medical_enrolled": ("职工基本医疗保险参保", "medical insurance enrolled"),
     "event.medical_stopped": ("职工基本医疗保险停保", "medical insurance stopped"),
     "event.medical_cash_option": ("医疗保险费按月发给本人", "medical premium paid in cash"),
@@ -129,4 +135,5 @@ CLERK_TEXTS: dict[str, tuple[str, str]] = {
     "event.payment_returned": ("支付退回", "payment returned"),
     "event.payment_cancelled": ("支付取消", "payment cancelled"),
     "closure.missed_check_ins": ("连续两次未按时报到", "two missed check-ins"),
+    "closure.transferred": ("失业保险关系已转出", "transferred to another region"),
 }

@@ -74,3 +74,20 @@ class CashOptionRequest:
 class CashOptionResult:
     months_left: int
     cash_option: bool
+
+
+@dataclass(kw_only=True)
+class TransferRequest:
+    """A clerk moves an active case to another pooling region (DOMAIN.md stage 9)."""
+
+    to_region_code: str
+    actor: str
+
+
+@dataclass(kw_only=True)
+class TransferResult:
+    kind: str
+    from_region_code: str
+    to_region_code: str
+    months_left: int
+    destination_case_id: str | None = None

@@ -30,7 +30,11 @@ CLOSED_STATUSES: frozenset[str] = frozenset(
 )
 Stage = Literal["intake", "review", "benefits", "closed"]
 ClosureReason = Literal[
-    "registration_deadline_missed", "review_rejected", "missed_check_ins", "entitlement_exhausted"
+    "registration_deadline_missed",
+    "review_rejected",
+    "missed_check_ins",
+    "entitlement_exhausted",
+    "transferred",
 ]
 DeadlineKind = Literal["employer_report", "registration", "review"]
 # waived: no check-in, but the month ended before the eligibility decision (never a miss,
@@ -259,6 +263,36 @@ class MedicalState:
 
 
 @dataclass(kw_only=True)
+class TransferState:
+    """Stage 9 at the source: a transfer asked by a clerk (DOMAIN.md stage 9, 范文1 §4.4)."""
+
+    to_region_code: str
+    kind: Literal["in_province", "cross_province"]
+    requested_by: str
+    requested_on: date
+    from_region_code: str = ""
+    status: Literal["requested", "done"] = "requested"
+    months_left: int = 0
+    destination_case_id: str | None = None  # cross-province: the destination's case
+    funds: Decimal | None = None  # moved to the destination fund (cross-province)
+
+
+@dataclass(kw_only=True)
+class TransferIn:
+    """Stage 9 at the destination: what the source moved (its months still to be paid, at
+    their periods, and the premium transferred), awaiting a clerk's acceptance."""
+
+    source_case_id: str
+    from_region_code: str
+    months: list[MonthState]
+    premium: Decimal
+    funds: Decimal
+    accepted_by: str | None = None
+    accepted_on: date | None = None
+    topup: Decimal | None = None
+
+
+@dataclass(kw_only=True)
 class CaseEventRecord:
     seq: int
     at: datetime
@@ -281,6 +315,10 @@ class CaseState:
     review: ReviewState | None = None
     benefit: BenefitState | None = None
     medical: MedicalState | None = None  # stage 6, from the case becoming active
+    transfer: TransferState | None = None  # stage 9 at the source (the latest transfer)
+    transfer_in: TransferIn | None = None  # stage 9 at the destination (cross-province)
+    # the region whose fund pays the months (an in-province transfer keeps the source's)
+    paying_region_code: str | None = None
     # check-ins recorded from the registration on, before the eligibility decision: they
     # become the benefit months' check-ins on approval (workflows/claim/check_ins.py)
     early_check_ins: list[date] = field(default_factory=list)

@@ -21,6 +21,8 @@ from payloads.case_io import (
     CheckInInput,
     CheckInResult,
     ExtendDeadlineInput,
+    TransferRequest,
+    TransferResult,
 )
 from payloads.case_state import CLOSED_STATUSES, DeadlineInfo, DeadlineKind
 from payloads.errors import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
@@ -125,6 +127,29 @@ async def record_cash_option(
                 actor=user.username,
                 written_request=written_request,
             ),
+        )
+    except WorkflowUpdateFailedError as err:
+        raise update_error(err) from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise ActionError(409, f"case {case_id} is closed or unknown") from err
+        raise
+
+
+async def transfer(
+    runtime: Runtime, client: Client, user: User, case_id: str, to_region_code: str
+) -> TransferResult:
+    """Move an active case to another region (a clerk or a supervisor; the case checks the
+    rest: active, no transfer running, another region)."""
+    if not user.role_set & CHECK_IN_ROLES:
+        raise ActionError(403, "transfers are made by clerks")
+    if to_region_code not in runtime.book.regions:
+        raise ActionError(422, f"no region {to_region_code!r} is known", ["body", "to_region_code"])
+    handle = client.get_workflow_handle(ids.case(case_id))
+    try:
+        return await handle.execute_update(
+            ClaimWorkflow.request_transfer,
+            TransferRequest(to_region_code=to_region_code, actor=user.username),
         )
     except WorkflowUpdateFailedError as err:
         raise update_error(err) from err

@@ -26,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
         ClaimInput,
         ClaimResult,
         ExtendDeadlineInput,
+        TransferRequest,
+        TransferResult,
     )
     from payloads.case_state import CaseState, DeadlineInfo
     from payloads.payments import AppliedChange
@@ -40,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.claim.medical import MedicalStage
     from workflows.claim.review import Review
     from workflows.claim.services import CaseServices
+    from workflows.claim.transfer import TransferStage
     from workflows.human_tasks import TaskOwner
     from workflows.system_errors import until_fixed
 
@@ -56,6 +59,7 @@ class ClaimWorkflow(TaskOwner):
         self.deadlines = Deadlines(self.case, s.deadlines)
         self.intake = Intake(self.case, s.intake, self.deadlines)
         self.review = Review(self.case, self.deadlines)
+        self.transfer = TransferStage(self.case, s)
         self.months = self._benefit_months() if s.benefit is not None else None
         self.early_check_ins = EarlyCheckIns(self.case, s.intake, s.early_check_ins)
         self.medical = MedicalStage(self.case, s.medical)
@@ -146,6 +150,15 @@ class ClaimWorkflow(TaskOwner):
     def validate_cash_option(self, req: CashOptionRequest) -> None:
         self.medical.validate_cash_option(self.s.benefit, req)
 
+    @workflow.update
+    async def request_transfer(self, req: TransferRequest) -> TransferResult:
+        """A clerk moves the active case to another pooling region (DOMAIN.md stage 9)."""
+        return await self.transfer.request(req)
+
+    @request_transfer.validator
+    def validate_transfer(self, req: TransferRequest) -> None:
+        self.transfer.validate(req)
+
     @workflow.query
     def state(self) -> CaseState:
         return self.s
@@ -159,16 +172,24 @@ class ClaimWorkflow(TaskOwner):
         if self.months is not None:  # continued as new at a month boundary
             self.tasks.resume()
             self.months.resume()
+        elif s.transfer_in is not None:
+            await self._transferred_in()
         else:
             await self._until_benefits()
         if self.months is not None and s.stage == "benefits":
-            end = await self.months.run_month()
-            if end == "next":
+            end = self.transfer.settle_end(await self.months.run_month())
+            if end == "transferred":
+                cover_until = await self.transfer.move_out()
+                self.case.enter("closed")
+                self.case.set_status("transferred_out", "transferred")
+                await self.medical.stop(cover_until, "transferred")
+            elif end == "next":
                 await self._settle()
                 syncer.cancel()
                 workflow.continue_as_new(ClaimInput(case_id=s.case_id, state=s))
-            self._close_benefits(end)
-            await self.medical.stop(self._benefit_end(end), s.closure_reason or end)
+            else:
+                self._close_benefits(end)
+                await self.medical.stop(self._benefit_end(end), s.closure_reason or end)
         await self._settle()
         syncer.cancel()
         return ClaimResult(case_id=s.case_id, status=s.status, closure_reason=s.closure_reason)
@@ -195,11 +216,33 @@ class ClaimWorkflow(TaskOwner):
             if self.medical.starts():
                 s.medical = await self.medical.enrol(entitlement.start_date, registration)
 
-    def _benefit_months(self) -> BenefitMonths:
-        assert self.s.benefit is not None
+    async def _transferred_in(self) -> None:
+        """The destination of a cross-province transfer: its clerks accept, then the moved
+        months continue here at this region's amount, with its medical insurance."""
+        s = self.s
+        s.opened_at = workflow.now()
+        self.case.event("case_opened", None)
+        s.policy = await self.case.activity(
+            RuleActivities.case_policy,
+            CasePolicyInput(region_code=self.case.region_code, on=self.case.today()),
+        )
+        s.benefit = await self.transfer.accept_in()
+        self.months = self._benefit_months()
+        self.case.enter("benefits")
+        self.case.set_status("active")
         registration, _ = self.intake.registration()
-        payee = Payee(region_code=self.case.region_code, account=registration.bank_account)
-        return BenefitMonths(self.case, self.s.benefit, payee)
+        if s.benefit.months:
+            s.medical = await self.medical.enrol(s.benefit.months[0].start, registration)
+
+    def _benefit_months(self) -> BenefitMonths:
+        s = self.s
+        assert s.benefit is not None
+        registration, _ = self.intake.registration()
+        payee = Payee(
+            region_code=s.paying_region_code or self.case.region_code,
+            account=registration.bank_account,
+        )
+        return BenefitMonths(self.case, s.benefit, payee, self.transfer.cross_province_pending)
 
     def _close_benefits(self, end: MonthEnd) -> None:
         self.case.enter("closed")
