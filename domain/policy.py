@@ -153,6 +153,11 @@ class AgencyAccount(BaseModel):
     account_name: Annotated[str, Strict(), Field(min_length=1, max_length=128)]
 
 
+def fund_code(region_code: str) -> str:
+    """The ledger's name of a region's unemployment-insurance fund (issue 12 §3)."""
+    return f"UI-{region_code}"
+
+
 class FundAccount(AgencyAccount):
     """The region's unemployment-insurance fund: its ledger code, name and bank account (a
     cross-province transfer pays the remaining months' money into it)."""
@@ -328,7 +333,7 @@ class RegionPolicy(BaseModel):
     @property
     def fund_code(self) -> str:
         """The fund the region's ledger entries belong to (its policy's, else `UI-<code>`)."""
-        return self.fund.code if self.fund is not None else f"UI-{self.region_code}"
+        return self.fund.code if self.fund is not None else fund_code(self.region_code)
 
     def at(self, on: date) -> PolicyPeriod:
         """The period in force on ``on`` (NoPolicyInForce before the first)."""

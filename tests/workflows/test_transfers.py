@@ -172,6 +172,8 @@ async def test_a_cross_province_transfer_moves_the_funds_once_and_the_months_con
     )
     assert out[0].amount == (Decimal("755.00") + p_src) * 10
     assert out[0].region_code == "220100" and into[0].region_code == "330100"
+    assert (out[0].fund, into[0].fund) == ("UI-220100", "UI-330100")  # both funds' ledgers
+    assert {p.fund for p in src} == {"UI-220100"} and {p.fund for p in dst} == {"UI-330100"}
     assert out[0].account_number == book.region("330100").fund.account_number  # type: ignore[union-attr]
     assert [p.month for p in src if p.category == "benefit"] == [1, 2]  # no month twice
     benefit_dst = [p for p in dst if p.category == "benefit"]
