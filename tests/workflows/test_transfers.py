@@ -14,6 +14,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from db.medical import MedicalCoverage
 from db.models import Payment
@@ -22,6 +23,7 @@ from tests.utils.temporal import state_when, today
 from tests.workflows import medical_stack
 from tests.workflows.medical_stack import MedicalStack, advance, found, login, task_of
 from tests.workflows.test_medical_stage import _approved_case, _check_in_through
+from worker import create_worker
 from workflows import ids
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
@@ -31,6 +33,20 @@ def _ledger(engine: Engine, *case_ids: str) -> list[Payment]:
     with Session(engine) as session:
         stmt = select(Payment).where(col(Payment.case_id).in_(case_ids))
         return list(session.exec(stmt.order_by(col(Payment.id))).all())
+
+
+def _uncached(env: WorkflowEnvironment, stack: MedicalStack, task_queue: str) -> Worker:
+    """A worker keeping no workflow in its cache: the time-skipping server never gives a
+    stopped worker's sticky tasks to another one (as tests/workflows/test_payment_run.py)."""
+    return create_worker(
+        env.client,
+        settings=stack.settings,
+        engine=stack.engine,
+        book=stack.book,
+        task_queue=task_queue,
+        fail_fast=True,
+        max_cached_workflows=0,
+    )
 
 
 def _cover(engine: Engine, case_id: str) -> MedicalCoverage | None:
@@ -96,7 +112,7 @@ async def test_bad_transfers_are_refused_and_an_in_province_one_keeps_the_months
 
 
 async def test_a_cross_province_transfer_moves_the_funds_once_and_the_months_continue(
-    env: WorkflowEnvironment, stack: MedicalStack
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
 ) -> None:
     """220100 → 330100 after month 2 was owed: the source books the 10 months left and their
     premium at its rates as one transfer_out (paid to the Hangzhou fund's account), 330100's
@@ -106,7 +122,7 @@ async def test_a_cross_province_transfer_moves_the_funds_once_and_the_months_con
     while the transfer is under way and another one finishes it."""
     nid = f.national_id_of("man", date(1979, 11, 30))  # 47
     web = httpx.AsyncClient(base_url=stack.api_url, timeout=120)
-    async with stack.worker():
+    async with _uncached(env, stack, task_queue):
         case_id, s = await _approved_case(env, stack, web, nid)
         months = s.benefit.months
         await _check_in_through(env, stack, web, case_id, months, 2)
@@ -124,6 +140,7 @@ async def test_a_cross_province_transfer_moves_the_funds_once_and_the_months_con
                 [p for p in _ledger(stack.engine, case_id) if p.category == "transfer_out"] or None
             )
         )
+    async with _uncached(env, stack, task_queue):  # the first is gone mid-way; this one ends it
         resp = await asked
         assert resp.status_code == 201, resp.text
         body = resp.json()
