@@ -22,6 +22,7 @@ from api.pages import (
     search,
     supervisor,
     task,
+    transfer,
     worklist,
 )
 from api.pages.web import LOGIN_PATH, LoginRequired, PageError, csrf_guard, redirect, render
@@ -37,6 +38,7 @@ PAGES = (
     search,
     case,
     check_in,
+    transfer,
     intake,
     supervisor,
     finance,

@@ -49,6 +49,7 @@ async def case_page(
     case_id: str,
     *,
     check_in: dict[str, Any] | None = None,
+    transfer: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -79,6 +80,13 @@ async def case_page(
             "is_supervisor": "supervisor" in user.role_set,
             "can_check_in": offers_check_in(user, view.case),
             "check_in": check_in,  # None: the date defaults to today on the system clock
+            "can_transfer": offers_check_in(user, view.case) and view.case.status == "active",
+            "transfer": transfer or {},
+            "regions": sorted(
+                (code, r.name)
+                for code, r in runtime.book.regions.items()
+                if code != view.case.region_code
+            ),
             "errors": errs.fields,
             "form_error": errs.general,
         },

@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 
 from db.medical import MedicalCoverage
 from db.models import Payment
+from tests.pages.helpers import csrf_of, page_login
 from tests.utils import factories as f
 from tests.utils.temporal import state_when, today
 from tests.workflows import medical_stack
@@ -90,6 +91,16 @@ async def test_bad_transfers_are_refused_and_an_in_province_one_keeps_the_months
         resp = await web.post(url, json={"to_region_code": "220200"}, headers=reviewer)
         assert resp.status_code == 403
 
+        # the clerk's form on the case page: the same refusal, beside the field
+        async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as browser:
+            await page_login(browser, "clerk")
+            page = await browser.get(f"/staff/cases/{case_id}")
+            assert 'id="transfer-form"' in page.text and 'value="330100"' in page.text
+            sent = await browser.post(
+                f"/staff/cases/{case_id}/transfers",
+                data={"to_region_code": "220100", "csrf_token": csrf_of(page.text)},
+            )
+            assert sent.status_code == 422 and "another region" in sent.text
         resp = await web.post(url, json={"to_region_code": "220200"}, headers=clerk)
         assert resp.status_code == 201, resp.text
         assert (
@@ -166,6 +177,12 @@ async def test_a_cross_province_transfer_moves_the_funds_once_and_the_months_con
         checked = await web.post(f"/api/v1/cases/{dest}/check-ins", json={}, headers=clerk)
         assert checked.status_code == 201, checked.text
         await found(lambda: [p for p in _ledger(stack.engine, dest) if p.month == 1] or None)
+        async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as browser:
+            await page_login(browser, "clerk")  # both case pages link to each other
+            src_page = await browser.get(f"/staff/cases/{case_id}")
+            dst_page = await browser.get(f"/staff/cases/{dest}")
+        assert f'href="/staff/cases/{dest}"' in src_page.text
+        assert f'href="/staff/cases/{case_id}"' in dst_page.text
         src_cover = await found(
             lambda: c if (c := _cover(stack.engine, case_id)) and c.stop_date else None
         )
