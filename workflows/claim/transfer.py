@@ -157,10 +157,11 @@ class TransferStage:
         months = months_to_move(s.benefit)
         t.months_left = len(months)
         on = t.requested_on
+        payer = s.paying_region_code or t.from_region_code  # an earlier in-province move
         plan = await self.case.activity(
             TransferActivities.plan_transfer,
             TransferPlanInput(
-                from_region_code=t.from_region_code,
+                from_region_code=payer,
                 to_region_code=t.to_region_code,
                 on=on,
                 months_left=len(months),
@@ -173,7 +174,7 @@ class TransferStage:
                 TransferLedgerInput(
                     source_case_id=s.case_id,
                     destination_case_id=t.destination_case_id,
-                    from_region_code=t.from_region_code,
+                    from_region_code=payer,
                     to_region_code=t.to_region_code,
                     on=on,
                     at=workflow.now(),
