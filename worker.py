@@ -27,6 +27,7 @@ from activities.recovery import RecoveryActivities
 from activities.rules import AmountActivities, PayoutCalendarActivities, RuleActivities
 from activities.starts import WorkflowStartActivities
 from activities.stops import StopActivities
+from activities.transfers import TransferActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
 from core.bytecode import keep_bytecode
 from core.codec import data_converter
@@ -105,6 +106,7 @@ def create_worker(
     batches = MedicalBatchActivities(engine, book, calendars)
     agency = MedicalAgencyActivities(engine, settings)
     medical_ledger = MedicalLedgerActivities(engine, book)
+    transfers = TransferActivities(engine, book)
     return Worker(
         client,
         task_queue=queue,
@@ -138,6 +140,10 @@ def create_worker(
             agency.poll_batch,
             medical_ledger.apply_answer,
             medical_ledger.decide_refund,
+            transfers.plan_transfer,
+            transfers.record_transfer,
+            transfers.record_topup,
+            transfers.move_coverage,
             payments.gather_run,
             payments.set_run_status,
             payments.submit_run,

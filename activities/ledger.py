@@ -19,7 +19,12 @@ CATEGORY_CODES = {
     "survivor_pension": "SP",
     "lump_sum": "LS",
     "refund": "RF",
+    "transfer_out": "TO",  # a cross-province transfer paid to the destination fund
+    "transfer_in": "TI",  # the same money received by the destination fund (no bank payment)
+    "premium_topup": "PT",  # the destination fund's premium shortfall (no bank payment)
 }
+# Entries of the fund's own books, never paid out by a payment run.
+BOOKED_ONLY = ("transfer_in", "premium_topup")
 
 
 def end_to_end_id(case_id: str, month: int, category: str, attempt: int) -> str:

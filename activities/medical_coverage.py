@@ -97,7 +97,12 @@ class MedicalCoverageActivities:
             raise refused(str(err), "national_id") from None
         except UnknownRegion as err:
             raise refused(str(err), "region_code") from None
-        account = _account(inp.account_number)
+        # the account is only where a cash-option premium would go (that request checks it
+        # again and may give another): one that is not a valid card number never stops cover
+        try:
+            account = _account(inp.account_number)
+        except ApplicationError:
+            account = None
         with session_scope(self.engine) as session:
             found = session.exec(
                 select(MedicalCoverage).where(MedicalCoverage.case_id == inp.case_id)

@@ -29,6 +29,7 @@ from api.routes import (
     events,
     health,
     intake,
+    medical_cases,
     medical_webhook,
     notices,
     payment_runs,
@@ -37,6 +38,7 @@ from api.routes import (
     recoveries,
     sim,
     tasks,
+    transfers,
 )
 from api.runtime import Runtime, TemporalGateway
 from api.throttle import LoginThrottle
@@ -122,6 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cases,
         check_ins,
         events,
+        medical_cases,
+        transfers,
         tasks,
         notices,
         ping,

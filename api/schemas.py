@@ -286,6 +286,34 @@ class CheckInOut(BaseModel):
     on: Date
 
 
+class CashOptionIn(Strict):
+    requested_on: Date = Field(description="the day of the claimant's written request")
+    insured_elsewhere: str = Field(
+        min_length=1,
+        max_length=32,
+        description="rural_cooperative | urban_resident | flexible_employment (范文1 §4.6)",
+    )
+    written_request: bool = True
+
+
+class CashOptionOut(BaseModel):
+    months_left: int
+    cash_option: bool
+
+
+class TransferIn(Strict):
+    to_region_code: str = Field(min_length=1, max_length=16)
+
+
+class TransferOut(BaseModel):
+    case_id: str
+    kind: str  # in_province | cross_province
+    from_region_code: str
+    to_region_code: str
+    months_left: int
+    destination_case_id: str | None = None
+
+
 class CompleteTaskIn(Strict):
     outcome: str = Field(min_length=1, max_length=32)
     reason: str | None = Field(default=None, max_length=2000)

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime
+from domain.policy import fund_code
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Any:
@@ -262,11 +263,15 @@ class Payment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("case_id", "month", "category", name="uq_payments_case_month_category"),
         Index("ix_payments_status_region", "status", "region_code"),
+        Index("ix_payments_fund_category", "fund", "category"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(max_length=32, index=True)
     region_code: str = Field(max_length=6)
+    # the region's unemployment-insurance fund the entry belongs to (`UI-<region>`, the policy
+    # files' [fund] code): filled from region_code on insert when not given
+    fund: str = Field(default="", max_length=16)
     month: int
     period_start: date
     period_end: date
@@ -286,6 +291,13 @@ class Payment(SQLModel, table=True):
     settled_on: date | None = None
     created_at: datetime | None = _ts()
     updated_at: datetime | None = _ts()
+
+
+@event.listens_for(Payment, "before_insert")
+def _name_the_fund(_mapper: Any, _conn: Any, target: Payment) -> None:
+    """Every ledger entry names its region's fund (issue 12 §3), whichever code wrote it."""
+    if not target.fund:
+        target.fund = fund_code(target.region_code)
 
 
 class PaymentRun(SQLModel, table=True):

@@ -160,6 +160,19 @@ class AgencyAccount(BaseModel):
     account_name: Annotated[str, Strict(), Field(min_length=1, max_length=128)]
 
 
+def fund_code(region_code: str) -> str:
+    """The ledger's name of a region's unemployment-insurance fund (issue 12 §3)."""
+    return f"UI-{region_code}"
+
+
+class FundAccount(AgencyAccount):
+    """The region's unemployment-insurance fund: its ledger code, name and bank account (a
+    cross-province transfer pays the remaining months' money into it)."""
+
+    code: Annotated[str, Strict(), Field(pattern=r"^[A-Z]{2}-\d{6}$")]
+    name: Annotated[str, Strict(), Field(min_length=1, max_length=128)]
+
+
 MonthDay = Annotated[int, Strict(), Field(ge=1, le=28)]
 
 
@@ -323,6 +336,7 @@ class _FileIn(BaseModel):
     province_code: Annotated[str, Strict(), Field(pattern=r"^\d{2}$")]
     sources: list[Annotated[str, Strict()]] = Field(min_length=1)
     illustrative: Annotated[bool, Strict()] = False
+    fund: FundAccount | None = None
     periods: list[dict[str, Any]] = Field(min_length=1)
 
 
@@ -336,6 +350,12 @@ class RegionPolicy(BaseModel):
     sources: tuple[str, ...]
     illustrative: bool
     periods: tuple[PolicyPeriod, ...]
+    fund: FundAccount | None = None
+
+    @property
+    def fund_code(self) -> str:
+        """The fund the region's ledger entries belong to (its policy's, else `UI-<code>`)."""
+        return self.fund.code if self.fund is not None else fund_code(self.region_code)
 
     def at(self, on: date) -> PolicyPeriod:
         """The period in force on ``on`` (NoPolicyInForce before the first)."""
@@ -417,4 +437,5 @@ def parse_region_policy(data: Mapping[str, Any], file: str) -> RegionPolicy:
         sources=tuple(head.sources),
         illustrative=head.illustrative,
         periods=tuple(periods),
+        fund=head.fund,
     )

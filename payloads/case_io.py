@@ -57,3 +57,37 @@ class ExtendDeadlineInput:
     reason: str
     actor: str
     actor_roles: list[str]
+
+
+@dataclass(kw_only=True)
+class CashOptionRequest:
+    """A clerk records the claimant's written request to receive the medical premium in cash
+    with the benefit (seed 000 范文1 §4.6; workflows/claim/medical.py)."""
+
+    requested_on: date
+    insured_elsewhere: str  # a key of domain.medical.INSURED_ELSEWHERE
+    actor: str
+    written_request: bool = True
+
+
+@dataclass(kw_only=True)
+class CashOptionResult:
+    months_left: int
+    cash_option: bool
+
+
+@dataclass(kw_only=True)
+class TransferRequest:
+    """A clerk moves an active case to another pooling region (DOMAIN.md stage 9)."""
+
+    to_region_code: str
+    actor: str
+
+
+@dataclass(kw_only=True)
+class TransferResult:
+    kind: str
+    from_region_code: str
+    to_region_code: str
+    months_left: int
+    destination_case_id: str | None = None

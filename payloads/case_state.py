@@ -44,6 +44,7 @@ ClosureReason = Literal[
     "refused_offer",
     "self_employed",
     "died",
+    "transferred",
 ]
 DeadlineKind = Literal["employer_report", "registration", "review"]
 # waived: no check-in, but the month ended before the eligibility decision (never a miss,
@@ -274,6 +275,50 @@ class BenefitState:
 
 
 @dataclass(kw_only=True)
+class MedicalState:
+    """Stage 6, from the case becoming active: the claimant's medical and maternity cover,
+    exactly as long as the benefit (DOMAIN.md stage 6, seed 000 范文1; the rows and the
+    declarations: activities/medical_*.py)."""
+
+    start_date: date
+    enrolled: bool = False  # the coverage row is written (declared in the next window)
+    cash_option: bool = False  # 范文1 §4.6: the premium paid to the claimant (written request)
+    stop_date: date | None = None  # the first day without benefit (停保)
+    stop_reason: str | None = None
+    stopped: bool = False  # the stop is recorded (declared in that month's window)
+
+
+@dataclass(kw_only=True)
+class TransferState:
+    """Stage 9 at the source: a transfer asked by a clerk (DOMAIN.md stage 9, 范文1 §4.4)."""
+
+    to_region_code: str
+    kind: Literal["in_province", "cross_province"]
+    requested_by: str
+    requested_on: date
+    from_region_code: str = ""
+    status: Literal["requested", "done"] = "requested"
+    months_left: int = 0
+    destination_case_id: str | None = None  # cross-province: the destination's case
+    funds: Decimal | None = None  # moved to the destination fund (cross-province)
+
+
+@dataclass(kw_only=True)
+class TransferIn:
+    """Stage 9 at the destination: what the source moved (its months still to be paid, at
+    their periods, and the premium transferred), awaiting a clerk's acceptance."""
+
+    source_case_id: str
+    from_region_code: str
+    months: list[MonthState]
+    premium: Decimal
+    funds: Decimal
+    accepted_by: str | None = None
+    accepted_on: date | None = None
+    topup: Decimal | None = None
+
+
+@dataclass(kw_only=True)
 class CaseEventRecord:
     seq: int
     at: datetime
@@ -295,6 +340,11 @@ class CaseState:
     deadlines: dict[DeadlineKind, DeadlineInfo] = field(default_factory=dict)
     review: ReviewState | None = None
     benefit: BenefitState | None = None
+    medical: MedicalState | None = None  # stage 6, from the case becoming active
+    transfer: TransferState | None = None  # stage 9 at the source (the latest transfer)
+    transfer_in: TransferIn | None = None  # stage 9 at the destination (cross-province)
+    # the region whose fund pays the months (an in-province transfer keeps the source's)
+    paying_region_code: str | None = None
     # check-ins recorded from the registration on, before the eligibility decision: they
     # become the benefit months' check-ins on approval (workflows/claim/check_ins.py)
     early_check_ins: list[date] = field(default_factory=list)

@@ -2,8 +2,6 @@
 workflows' inputs and state, the agency's answer signal, and the inputs and answers of the
 medical activities (activities/medical_*.py). One dataclass each; new fields get defaults."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal

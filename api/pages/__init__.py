@@ -25,6 +25,7 @@ from api.pages import (
     stop_event,
     supervisor,
     task,
+    transfer,
     worklist,
 )
 from api.pages.web import (
@@ -53,6 +54,7 @@ PAGES = (
     case,
     check_in,
     stop_event,
+    transfer,
     intake,
     supervisor,
     finance,

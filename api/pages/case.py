@@ -53,6 +53,7 @@ async def case_page(
     *,
     check_in: dict[str, Any] | None = None,
     stop_event: dict[str, Any] | None = None,
+    transfer: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -86,6 +87,13 @@ async def case_page(
             "can_report_stop": offers_stop_event(user, view.case),
             "stop_event": stop_event or {},
             "stop_types": STOP_TYPES,
+            "can_transfer": offers_check_in(user, view.case) and view.case.status == "active",
+            "transfer": transfer or {},
+            "regions": sorted(
+                (code, r.name)
+                for code, r in runtime.book.regions.items()
+                if code != view.case.region_code
+            ),
             "errors": errs.fields,
             "form_error": errs.general,
             **recovery,

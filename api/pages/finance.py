@@ -1,5 +1,6 @@
 """The finance pages: payment runs (totals, release and approval tasks, status per
-transaction), returned payments with their open tasks, and today's settled totals."""
+transaction), returned payments with their open tasks, today's settled totals, and each
+fund's ledger totals by category per month."""
 
 from __future__ import annotations
 
@@ -127,6 +128,44 @@ def returned_payments(
     return [(p, tasks.get(f"payment_returned-{p.end_to_end_id}")) for p in payments]
 
 
+FUND_CATEGORIES = (
+    "benefit",
+    "medical_premium",
+    "transfer_in",
+    "transfer_out",
+    "premium_topup",
+    "refund",
+)
+
+
+@dataclass
+class FundMonth:
+    fund: str
+    month: str  # YYYY-MM of the entries' period start
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+
+def fund_totals(session: Session) -> tuple[list[FundMonth], list[str]]:
+    """Each fund's ledger totals by category per month (cancelled entries left out), and the
+    categories shown (the usual ones, then any other present)."""
+    fund, category, start = col(Payment.fund), col(Payment.category), col(Payment.period_start)
+    stmt = (
+        select(fund, category, start, func.sum(Payment.amount))
+        .where(col(Payment.status) != "cancelled")
+        .group_by(fund, category, start)
+    )
+    rows: dict[tuple[str, str], FundMonth] = {}
+    seen: set[str] = set()
+    for name, cat, day, amount in session.exec(stmt).all():
+        key = (name, f"{day:%Y-%m}")
+        fm = rows.setdefault(key, FundMonth(name, key[1]))
+        fm.totals[cat] = fm.totals.get(cat, Decimal("0.00")) + Decimal(str(amount or 0))
+        seen.add(cat)
+    categories = [c for c in FUND_CATEGORIES if c in seen or c in ("benefit", "medical_premium")]
+    categories += sorted(seen - set(categories))
+    return [rows[k] for k in sorted(rows)], categories
+
+
 def _page(raw: str | None) -> int:
     try:
         return max(1, int(raw or 1))
@@ -204,6 +243,24 @@ async def returns(
         request,
         "staff/finance_returns.html",
         {**_ctx_common(), "rows": rows},
+        runtime=runtime,
+        session=session,
+        user=user,
+    )
+
+
+@router.get("/finance/funds", response_class=HTMLResponse)
+async def funds(
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: StaffPageUser
+) -> HTMLResponse:
+    """Each fund's totals by category (benefit, medical premium, transfers in and out,
+    refunds) per month."""
+    require_finance(user)
+    rows, categories = await asyncio.to_thread(fund_totals, session)
+    return await render(
+        request,
+        "staff/finance_funds.html",
+        {**_ctx_common(), "rows": rows, "categories": categories},
         runtime=runtime,
         session=session,
         user=user,

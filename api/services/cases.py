@@ -1,4 +1,5 @@
-"""Case actions through validated Updates: extend a running deadline, check in."""
+"""Case actions through validated Updates: extend a running deadline, check in, record the
+medical cash option."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from api.services import ActionError
 from db.models import CaseRecord, User
 from payloads.case_io import (
     CHECK_IN_CHANNELS,
+    CashOptionRequest,
+    CashOptionResult,
     CheckInChannel,
     CheckInInput,
     CheckInResult,
     ExtendDeadlineInput,
+    TransferRequest,
+    TransferResult,
 )
 from payloads.case_state import CLOSED_STATUSES, DeadlineInfo, DeadlineKind
 from payloads.errors import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
@@ -91,6 +96,60 @@ async def check_in(
         return await handle.execute_update(
             ClaimWorkflow.check_in,
             CheckInInput(on=on, actor=user.username, channel=cast(CheckInChannel, channel)),
+        )
+    except WorkflowUpdateFailedError as err:
+        raise update_error(err) from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise ActionError(409, f"case {case_id} is closed or unknown") from err
+        raise
+
+
+async def record_cash_option(
+    client: Client,
+    user: User,
+    case_id: str,
+    requested_on: date,
+    insured_elsewhere: str,
+    written_request: bool,
+) -> CashOptionResult:
+    """Record the claimant's written request for the ≤ 3-month cash option (a clerk or a
+    supervisor; the case's medical stage checks it)."""
+    if not user.role_set & CHECK_IN_ROLES:
+        raise ActionError(403, "the cash option is recorded by clerks")
+    handle = client.get_workflow_handle(ids.case(case_id))
+    try:
+        return await handle.execute_update(
+            ClaimWorkflow.record_cash_option,
+            CashOptionRequest(
+                requested_on=requested_on,
+                insured_elsewhere=insured_elsewhere,
+                actor=user.username,
+                written_request=written_request,
+            ),
+        )
+    except WorkflowUpdateFailedError as err:
+        raise update_error(err) from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise ActionError(409, f"case {case_id} is closed or unknown") from err
+        raise
+
+
+async def transfer(
+    runtime: Runtime, client: Client, user: User, case_id: str, to_region_code: str
+) -> TransferResult:
+    """Move an active case to another region (a clerk or a supervisor; the case checks the
+    rest: active, no transfer running, another region)."""
+    if not user.role_set & CHECK_IN_ROLES:
+        raise ActionError(403, "transfers are made by clerks")
+    if to_region_code not in runtime.book.regions:
+        raise ActionError(422, f"no region {to_region_code!r} is known", ["body", "to_region_code"])
+    handle = client.get_workflow_handle(ids.case(case_id))
+    try:
+        return await handle.execute_update(
+            ClaimWorkflow.request_transfer,
+            TransferRequest(to_region_code=to_region_code, actor=user.username),
         )
     except WorkflowUpdateFailedError as err:
         raise update_error(err) from err

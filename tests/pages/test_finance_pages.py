@@ -296,3 +296,23 @@ async def test_returned_payment_form_shows_the_workflows_refusal_beside_the_fiel
             session.exec(delete(Payment).where(col(Payment.case_id) == bad))
             session.commit()
         _remove(engine, [run_id])
+
+
+async def test_the_funds_page_shows_each_funds_totals_by_category_per_month(
+    api: httpx.AsyncClient, seed: Seed, env: WorkflowEnvironment, engine: Engine
+) -> None:
+    """Issue 12 §3: every ledger entry names its region's fund (filled on insert), and the
+    finance page totals each fund's categories per month (cancelled entries left out)."""
+    run_id, returned, _ = seed(await today(env))
+    with Session(engine) as session:
+        funds = set(session.exec(select(Payment.fund).where(Payment.run_id == run_id)).all())
+    assert funds == {"UI-229900"}
+    await page_login(api, "supervisor")
+    page = await api.get("/staff/finance/funds")
+    assert page.status_code == 200, page.text
+    row = page.text.split('class="fund-UI-229900"')[1].split("</tr>")[0]
+    assert "2026-01" in row
+    assert 'data-category="benefit">1510.00' in row
+    assert 'data-category="medical_premium">120.50' in row
+    await page_login(api, "reviewer")
+    assert (await api.get("/staff/finance/funds")).status_code == 403

@@ -108,6 +108,8 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/sim/clock/advance"): ADMIN,
     ("GET", "/api/v1/sim/clock/jobs/{job_id}"): ADMIN,
     ("POST", "/api/v1/cases/{case_id}/events"): INTAKE,
+    ("POST", "/api/v1/cases/{case_id}/transfers"): INTAKE,
+    ("POST", "/api/v1/cases/{case_id}/medical/cash-option"): INTAKE,
     # overpayment recovery (issue 11 §4): staff record and read, finance takes repayments,
     # a supervisor decides an offset
     ("GET", "/api/v1/recoveries"): STAFF,
@@ -118,6 +120,8 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/recovery-offsets/{offset_id}/decision"): SUPERVISOR,
     # pages
     ("POST", "/staff/cases/{case_id}/events"): PAGE_INTAKE,
+    ("POST", "/staff/cases/{case_id}/transfers"): PAGE_INTAKE,
+    ("GET", "/staff/finance/funds"): PAGE_MONEY,
     ("GET", "/staff/recoveries"): PAGE_MONEY,
     ("POST", "/staff/recoveries/{recovery_id}/repay"): PAGE_FINANCE,
     ("POST", "/staff/recoveries/{recovery_id}/offset"): PAGE_MONEY,

@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.services.notices import build_stop_notice, list_notices, notice_html
+from db.medical import MedicalCoverage
 from db.models import Determination, Payment
 from db.recovery import ClaimantHistory
 from domain.entitlement import add_months
@@ -279,3 +280,17 @@ async def test_two_unexcused_misses_stop_the_case_with_a_notice_of_reason_and_ap
     assert "停止享受失业保险待遇决定书" in html and APPEAL_NOTICE_ZH in html
     assert "第三十三条" in html and "第2个月" in html and "第3个月" in html
     assert f"{stopped_on.year}年{stopped_on.month}月{stopped_on.day}日" in html
+    assert "不设等待期" in html  # 范文1 §4.3: flexible-employment insurance at once
+
+    # the medical cover (stage 6) stops with the benefits, from the stop's day (停保), and
+    # the claimant is told they may continue at once without a waiting period
+    s = await state_when(h, lambda s: s.medical is not None and s.medical.stopped)
+    with Session(engine) as session:
+        cover = session.exec(
+            select(MedicalCoverage).where(MedicalCoverage.case_id == s.case_id)
+        ).one()
+    assert (cover.status, cover.stop_date) == ("stopping", stopped_on)
+    medical = await eventually(
+        lambda: [n for n in notifications_of(engine, s.case_id) if "medical_stopped" in n.key]
+    )
+    assert "无等待期" in medical[0].body

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -25,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.claim.services import CaseServices
     from workflows.waiting import fixed, wait_until
 
-MonthEnd = Literal["next", "stopped", "exhausted"]
+MonthEnd = Literal["next", "stopped", "exhausted", "transferred"]
 PAYABLE = ("checked_in", "excused", "waived")
 
 
@@ -63,10 +64,17 @@ def months_of(ent: Entitlement, check_ins: list[date], decided_on: date) -> Bene
 
 
 class BenefitMonths:
-    def __init__(self, case: CaseServices, state: BenefitState, payee: Payee) -> None:
+    def __init__(
+        self,
+        case: CaseServices,
+        state: BenefitState,
+        payee: Payee,
+        interrupted: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.case = case
         self.state = state
         self.payee = payee
+        self.interrupted = interrupted  # a cross-province transfer cuts the month's wait
         self.waiters: list[asyncio.Task[None]] = []
 
     def current(self) -> MonthState | None:
@@ -142,7 +150,8 @@ class BenefitMonths:
                 lambda: self.stopped() or all(m.status != "missed" for m in b.months)
             )
             return await self._stop() if self.stopped() else "exhausted"
-        checked = lambda: ms.status == "checked_in" or self.stopped()  # noqa: E731
+        cut: Callable[[], bool] = lambda: self.stopped() or self.interrupted()  # noqa: E731
+        checked = lambda: ms.status == "checked_in" or cut()  # noqa: E731
         reminder_days = self.case.policy.check_in_reminder_days
         remind_at = reminder_instant(ms.end - timedelta(days=reminder_days))
         if (
@@ -161,9 +170,11 @@ class BenefitMonths:
                 )
             )
         end_at = month_end_instant(ms)
-        if await wait_until(checked, fixed(end_at)) and not self.stopped():
+        if await wait_until(checked, fixed(end_at)) and not cut():
             await self._owe(ms)
-            await wait_until(self.stopped, fixed(end_at))
+            await wait_until(cut, fixed(end_at))
+        if self.interrupted() and not self.stopped():
+            return "transferred"
         if self.stopped():
             return await self._stop()
         if ms.status != "checked_in":

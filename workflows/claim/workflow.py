@@ -2,17 +2,16 @@
 
 It owns the case's state and the order of its stages: intake (workflows/claim/intake.py),
 review (review.py), then the benefit months (benefit_months.py), one month per run: at each
-month boundary the case continues as new carrying its state. Signals and Updates are served
-here and handed to the stage they belong to; the read model is kept current by a local
-activity whenever the case records events."""
+month boundary the case continues as new carrying its state. Signals are served here, the
+Updates in case_updates.py, each handed to the stage it belongs to; the read model is kept
+current by a local activity whenever the case records events."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.cases import CaseActivities
@@ -20,28 +19,25 @@ with workflow.unsafe.imports_passed_through():
     from domain.task_data import TaskData
     from payloads.case_io import (
         CalendarChanged,
-        CheckInInput,
-        CheckInResult,
         ClaimInput,
         ClaimResult,
-        ExtendDeadlineInput,
     )
-    from payloads.case_state import CaseState, ClosureReason, DeadlineInfo
-    from payloads.errors import TASK_CLOSED
+    from payloads.case_state import CaseState, ClosureReason
     from payloads.payments import AppliedChange
     from payloads.records import SyncCaseInput
     from payloads.rules import CasePolicyInput
-    from payloads.stops import StopEventInput, StopEventResult
-    from payloads.submissions import EmployerReport, Registration, Submission
+    from payloads.submissions import EmployerReport, Registration
     from payloads.tasks import CompleteTaskInput, TaskCompletion, TaskState
     from workflows.claim.benefit_months import BenefitMonths, MonthEnd, Payee, months_of
+    from workflows.claim.case_updates import CaseUpdates
     from workflows.claim.check_ins import EarlyCheckIns
     from workflows.claim.deadlines import Deadlines
     from workflows.claim.intake import Intake
+    from workflows.claim.medical import MedicalStage
     from workflows.claim.review import Review
     from workflows.claim.services import CaseServices
     from workflows.claim.stops import StopEvents
-    from workflows.human_tasks import TaskOwner
+    from workflows.claim.transfer import TransferStage
     from workflows.system_errors import until_fixed
 
 SYNC_TIMEOUT = timedelta(seconds=30)
@@ -49,7 +45,7 @@ SYNC_TIMEOUT = timedelta(seconds=30)
 
 
 @workflow.defn
-class ClaimWorkflow(TaskOwner):
+class ClaimWorkflow(CaseUpdates):
     @workflow.init
     def __init__(self, inp: ClaimInput) -> None:
         self.s = s = inp.state or CaseState(case_id=inp.case_id)
@@ -58,9 +54,11 @@ class ClaimWorkflow(TaskOwner):
         self.deadlines = Deadlines(self.case, s.deadlines)
         self.intake = Intake(self.case, s.intake, self.deadlines)
         self.review = Review(self.case, self.deadlines)
+        self.transfer = TransferStage(self.case, s)
         self.months = self._benefit_months() if s.benefit is not None else None
         self.stops = self._stop_events() if self.months is not None else None
         self.early_check_ins = EarlyCheckIns(self.case, s.intake, s.early_check_ins)
+        self.medical = MedicalStage(self.case, s.medical)
         self._syncing = False
         self._calendar_lock = asyncio.Lock()  # one recomputation at a time
 
@@ -114,67 +112,6 @@ class ClaimWorkflow(TaskOwner):
             reason=done.reason,
         )
 
-    @workflow.update
-    async def extend_deadline(self, inp: ExtendDeadlineInput) -> DeadlineInfo:
-        """A supervisor moves a running deadline; its timers and its task follow."""
-        dl = await self.deadlines.extend(inp)
-        await self.written()
-        return dl
-
-    @extend_deadline.validator
-    def validate_extension(self, inp: ExtendDeadlineInput) -> None:
-        self.deadlines.validate_extension(inp)
-
-    @workflow.update
-    async def check_in(self, inp: CheckInInput) -> CheckInResult:
-        """The claimant's monthly check-in (报到), once inside each benefit month, from the
-        registration on (before the approval: workflows/claim/check_ins.py)."""
-        if self.months is None:
-            done = self.early_check_ins.check_in(inp)
-        else:
-            done = self.months.check_in(inp)
-        await self.written()
-        return done
-
-    @check_in.validator
-    def validate_check_in(self, inp: CheckInInput) -> None:
-        if self.months is None:
-            self.early_check_ins.validate(inp)
-        else:
-            self.months.validate_check_in(inp)
-
-    @workflow.update
-    async def written_through(self, submission: Submission) -> None:
-        """The barrier after signal-with-start (api/services/intake.py): answers once the
-        submission is recorded and the read model shows what the case made of it."""
-        await workflow.wait_condition(lambda: self.intake.received(submission))
-        await self.written()
-
-    async def written(self) -> None:
-        """Before an Update answers: every step the write set off has run (no case or worklist
-        activity in flight; the main flow waits for time or people again) and the read model
-        holds all events so far."""
-        s = self.s
-        await workflow.wait_condition(
-            lambda: self.tasks.in_flight.idle and not s.unsynced_events and not self._syncing
-        )
-
-    @workflow.update
-    async def report_event(self, inp: StopEventInput) -> StopEventResult:
-        """A stop event (reemployed, died, ...) recorded by a clerk: workflows/claim/stops.py."""
-        assert self.stops is not None
-        done = await self.stops.report(inp)
-        await self.written()
-        return done
-
-    @report_event.validator
-    def validate_event(self, inp: StopEventInput) -> None:
-        if self.stops is None:
-            raise ApplicationError(
-                "stop events are recorded once the benefit months run", type=TASK_CLOSED
-            )
-        self.stops.validate(inp)
-
     @workflow.query
     def state(self) -> CaseState:
         return self.s
@@ -190,18 +127,27 @@ class ClaimWorkflow(TaskOwner):
             self.months.resume()
             assert self.stops is not None
             self.stops.resume()
+        elif s.transfer_in is not None:
+            await self._transferred_in()
         else:
             await self._until_benefits()
         if self.months is not None and s.stage == "benefits":
-            end = await self.months.run_month()
-            if end == "next":
+            end = self.transfer.settle_end(await self.months.run_month())
+            if end == "transferred":
+                cover_until = await self.transfer.move_out()
+                self.case.enter("closed")
+                self.case.set_status("transferred_out", "transferred")
+                await self.medical.stop(cover_until, "transferred")
+            elif end == "next":
                 await self._settle()
                 syncer.cancel()
                 workflow.continue_as_new(ClaimInput(case_id=s.case_id, state=s))
-            closure = None
-            if end == "stopped" and self.stops is not None and self.stops.state.event:
-                closure = await self.stops.settle()
-            self._close_benefits(end, closure)
+            else:
+                closure = None
+                if end == "stopped" and self.stops is not None and self.stops.state.event:
+                    closure = await self.stops.settle()
+                self._close_benefits(end, closure)
+                await self.medical.stop(self._benefit_end(end), s.closure_reason or end)
         await self._settle()
         syncer.cancel()
         return ClaimResult(case_id=s.case_id, status=s.status, closure_reason=s.closure_reason)
@@ -226,12 +172,37 @@ class ClaimWorkflow(TaskOwner):
             self.months = self._benefit_months()
             self.stops = self._stop_events()
             self.months.opened()
+            if self.medical.starts():
+                s.medical = await self.medical.enrol(entitlement.start_date, registration)
+
+    async def _transferred_in(self) -> None:
+        """The destination of a cross-province transfer: its clerks accept, then the moved
+        months continue here at this region's amount, with its medical insurance."""
+        s = self.s
+        s.opened_at = workflow.now()
+        self.case.event("case_opened", None)
+        s.policy = await self.case.activity(
+            RuleActivities.case_policy,
+            CasePolicyInput(region_code=self.case.region_code, on=self.case.today()),
+        )
+        s.benefit = await self.transfer.accept_in()
+        self.months = self._benefit_months()
+        self.stops = self._stop_events()
+        self.case.enter("benefits")
+        self.case.set_status("active")
+        registration, _ = self.intake.registration()
+        if s.benefit.months:
+            s.medical = await self.medical.enrol(s.benefit.months[0].start, registration)
 
     def _benefit_months(self) -> BenefitMonths:
-        assert self.s.benefit is not None
+        s = self.s
+        assert s.benefit is not None
         registration, _ = self.intake.registration()
-        payee = Payee(region_code=self.case.region_code, account=registration.bank_account)
-        return BenefitMonths(self.case, self.s.benefit, payee)
+        payee = Payee(
+            region_code=s.paying_region_code or self.case.region_code,
+            account=registration.bank_account,
+        )
+        return BenefitMonths(self.case, s.benefit, payee, self.transfer.cross_province_pending)
 
     def _stop_events(self) -> StopEvents:
         assert self.s.benefit is not None and self.months is not None
@@ -243,6 +214,16 @@ class ClaimWorkflow(TaskOwner):
             self.case.set_status("stopped", closure or "missed_check_ins")
         else:
             self.case.set_status("exhausted", "entitlement_exhausted")
+
+    def _benefit_end(self, end: MonthEnd) -> date:
+        """The first day without benefit: the stop's effective day, or the last month's end."""
+        b = self.s.benefit
+        assert b is not None
+        if end == "stopped" and b.stop is not None:
+            return b.stop.effective_date
+        if end == "stopped" and b.event is not None:  # a stop event (workflows/claim/stops.py)
+            return b.event.effective_date
+        return b.months[-1].end
 
     async def _settle(self) -> None:
         """Before finishing or continuing as new: nothing in flight, the read model current."""
