@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
 from api import pages
@@ -15,6 +16,7 @@ from api.clock import SystemClock
 from api.cors import CodecCORS
 from api.deps import UNAVAILABLE
 from api.docs import add_staff_docs
+from api.errors import body_not_parsed
 from api.headers import SecurityHeaders
 from api.pages.session_refresh import SessionRefresh
 from api.routes import (
@@ -137,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SessionRefresh, secure=production)
     app.add_middleware(SecurityHeaders, production=production)
     app.add_exception_handler(RPCError, _temporal_unavailable)
+    app.add_exception_handler(StarletteHTTPException, body_not_parsed)
     pages.mount(app)  # staff web pages under /staff, their CSS under /static
     # compiled templates are kept; only development looks for edited template files per render
     pages.web.templates.env.auto_reload = settings.app_env == "development"

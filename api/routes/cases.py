@@ -9,7 +9,15 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep, TemporalClientDep
+from api.deps import (
+    NOT_FOUND,
+    REFUSED,
+    STAFF,
+    CurrentUser,
+    RuntimeDep,
+    SessionDep,
+    TemporalClientDep,
+)
 from api.errors import http_error
 from api.schemas import (
     AuditOut,
@@ -29,7 +37,7 @@ from api.services import case_search as search
 from api.services import cases as cases_actions
 from db.models import AuditEntry, CaseEvent, CaseRecord, Determination, Payment, Task
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(prefix="/cases", tags=["cases"], responses=STAFF)
 
 
 def summary_of(row: CaseRecord) -> CaseSummary:
@@ -117,7 +125,7 @@ def search_cases(
     return _page(session, stmt, response, 500, 0)
 
 
-@router.get("/{case_id}", response_model=CaseDetail)
+@router.get("/{case_id}", response_model=CaseDetail, responses=NOT_FOUND)
 def get_case(case_id: str, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """One case: status, deadlines, proposal, entitlement, tasks and its timeline."""
     row = session.get(CaseRecord, case_id)
@@ -184,7 +192,7 @@ def get_case(case_id: str, session: SessionDep, user: CurrentUser) -> CaseDetail
     )
 
 
-@router.post("/{case_id}/deadlines/{kind}/extend", response_model=DeadlineOut)
+@router.post("/{case_id}/deadlines/{kind}/extend", response_model=DeadlineOut, responses=REFUSED)
 async def extend_deadline(
     case_id: str,
     kind: str,

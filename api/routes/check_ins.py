@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, TemporalClientDep
+from api.deps import REFUSED, STAFF, CurrentUser, TemporalClientDep
 from api.errors import http_error
 from api.schemas import CheckInIn, CheckInOut
 from api.services import ActionError
 from api.services import cases as actions
 
-router = APIRouter(prefix="/cases", tags=["check-ins"])
+router = APIRouter(prefix="/cases", tags=["check-ins"], responses=STAFF)
 
 
-@router.post("/{case_id}/check-ins", status_code=201, response_model=CheckInOut)
+@router.post("/{case_id}/check-ins", status_code=201, response_model=CheckInOut, responses=REFUSED)
 async def check_in(
     case_id: str, body: CheckInIn, user: CurrentUser, client: TemporalClientDep
 ) -> CheckInOut:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep
+from api.deps import NOT_FOUND, STAFF, CurrentUser, RuntimeDep, SessionDep
 from api.services.notices import (
     TITLES,
     Lang,
@@ -24,7 +24,7 @@ from api.services.notices import (
 )
 from db.models import CaseRecord
 
-router = APIRouter(prefix="/cases", tags=["notices"])
+router = APIRouter(prefix="/cases", tags=["notices"], responses=STAFF)
 
 LangQuery = Annotated[Lang, Query(description="zh (default), or en for a bilingual notice")]
 
@@ -89,7 +89,7 @@ class NoticeOut(BaseModel):
     pdf: str
 
 
-@router.get("/{case_id}/notices", response_model=list[NoticeOut])
+@router.get("/{case_id}/notices", response_model=list[NoticeOut], responses=NOT_FOUND)
 def notices_of_case(
     case_id: str, session: SessionDep, runtime: RuntimeDep, user: CurrentUser
 ) -> list[NoticeOut]:

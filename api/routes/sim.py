@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from api.deps import CurrentUser, RuntimeDep, TemporalClientDep
+from api.deps import STAFF, CurrentUser, RuntimeDep, TemporalClientDep
 from api.schemas import AdvanceClockIn, ClockOut
 from domain.calendar import AGENCY_TZ
 
-router = APIRouter(prefix="/sim/clock", tags=["simulated clock"])
+router = APIRouter(prefix="/sim/clock", tags=["simulated clock"], responses=STAFF)
 
 
 def _only_simulated(runtime: RuntimeDep) -> None:

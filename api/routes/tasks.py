@@ -11,7 +11,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 from sqlmodel import col, select
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep, TemporalClientDep
+from api.deps import (
+    NOT_FOUND,
+    REFUSED,
+    STAFF,
+    CurrentUser,
+    RuntimeDep,
+    SessionDep,
+    TemporalClientDep,
+)
 from api.errors import field_error
 from api.schemas import CompleteTaskIn, TaskOut
 from api.services import ActionError
@@ -21,7 +29,7 @@ from api.threads import in_thread
 from db.engine import read_with_retry, session_scope
 from db.models import SavedFilter, Task
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = APIRouter(prefix="/tasks", tags=["tasks"], responses=STAFF)
 
 
 def _http(err: ActionError) -> HTTPException:
@@ -121,7 +129,7 @@ async def save_filter(
     return await asyncio.to_thread(save)
 
 
-@router.delete("/filters/{filter_id}", status_code=204)
+@router.delete("/filters/{filter_id}", status_code=204, responses=NOT_FOUND)
 def delete_filter(filter_id: int, runtime: RuntimeDep, user: CurrentUser) -> None:
     """Delete one of your saved filters."""
     with session_scope(runtime.engine) as session:
@@ -131,7 +139,7 @@ def delete_filter(filter_id: int, runtime: RuntimeDep, user: CurrentUser) -> Non
         session.delete(row)
 
 
-@router.get("/{task_id}", response_model=TaskOut)
+@router.get("/{task_id}", response_model=TaskOut, responses=NOT_FOUND)
 async def get_task(task_id: str, user: CurrentUser, runtime: RuntimeDep) -> Response:
     """One task."""
 
@@ -145,7 +153,7 @@ async def get_task(task_id: str, user: CurrentUser, runtime: RuntimeDep) -> Resp
     return Response(body, media_type="application/json")
 
 
-@router.post("/{task_id}/claim", response_model=TaskOut)
+@router.post("/{task_id}/claim", response_model=TaskOut, responses=REFUSED)
 async def claim_task(
     task_id: str, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> Task:
@@ -156,7 +164,7 @@ async def claim_task(
         raise _http(err) from err
 
 
-@router.post("/{task_id}/unclaim", response_model=TaskOut)
+@router.post("/{task_id}/unclaim", response_model=TaskOut, responses=REFUSED)
 async def unclaim_task(
     task_id: str, user: CurrentUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> Task:
@@ -172,7 +180,7 @@ class AssignIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-@router.post("/{task_id}/assign", response_model=TaskOut)
+@router.post("/{task_id}/assign", response_model=TaskOut, responses=REFUSED)
 async def assign_task(
     task_id: str,
     body: AssignIn,
@@ -191,7 +199,7 @@ async def assign_task(
     return task
 
 
-@router.post("/{task_id}/complete", response_model=TaskOut)
+@router.post("/{task_id}/complete", response_model=TaskOut, responses=REFUSED)
 async def complete_task(
     task_id: str,
     body: CompleteTaskIn,
