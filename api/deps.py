@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
@@ -29,6 +29,10 @@ STAFF: dict[int | str, dict[str, Any]] = {
     **SIGNED_IN,
     403: {"description": "the signed-in user lacks a role this needs"},
 }
+# the largest integer a database key or offset holds (SQLite INTEGER, PostgreSQL BIGINT): a larger
+# one in a path was an OverflowError in the driver, a 500 (found by tests/fuzz)
+MAX_DB_INT = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="a record's number")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such record"}}
 # an action refused: nothing to act on (404), or its state forbids it (409)
 REFUSED: dict[int | str, dict[str, Any]] = {

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from api.deps import (
+    MAX_DB_INT,
     NOT_FOUND,
     REFUSED,
     STAFF,
@@ -93,7 +94,7 @@ def list_cases(
     region_code: str | None = None,
     q: Annotated[str | None, Query(description="claimant name or case ID prefix")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
 ) -> list[CaseSummary]:
     """Cases, newest activity first; identity numbers masked. Total in `X-Total-Count`."""
     stmt = search.cases_filtered(stage=stage, status=status, region_code=region_code)

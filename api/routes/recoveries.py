@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from api.deps import REFUSED, STAFF, RuntimeDep, TemporalClientDep, require_roles
+from api.deps import REFUSED, STAFF, RowId, RuntimeDep, TemporalClientDep, require_roles
 from api.errors import http_error
 from api.services import ActionError
 from api.services.recoveries import balance_out, run
@@ -130,7 +130,7 @@ async def recoveries_of_case(
 
 @router.post("/recoveries/{recovery_id}/repayments", status_code=201, responses=REFUSED)
 async def repay(
-    recovery_id: int,
+    recovery_id: RowId,
     body: RepaymentIn,
     user: Finance,
     runtime: RuntimeDep,
@@ -163,7 +163,7 @@ async def repay(
 
 @router.post("/recoveries/{recovery_id}/offsets", status_code=201, responses=REFUSED)
 async def ask_offset(
-    recovery_id: int,
+    recovery_id: RowId,
     body: OffsetIn,
     user: Staff,
     runtime: RuntimeDep,
@@ -191,7 +191,7 @@ async def ask_offset(
 
 @router.post("/recovery-offsets/{offset_id}/decision", responses=REFUSED)
 async def decide(
-    offset_id: int,
+    offset_id: RowId,
     body: OffsetDecisionIn,
     user: Supervisor,
     runtime: RuntimeDep,

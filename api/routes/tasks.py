@@ -16,6 +16,7 @@ from api.deps import (
     REFUSED,
     STAFF,
     CurrentUser,
+    RowId,
     RuntimeDep,
     SessionDep,
     TemporalClientDep,
@@ -130,7 +131,7 @@ async def save_filter(
 
 
 @router.delete("/filters/{filter_id}", status_code=204, responses=NOT_FOUND)
-def delete_filter(filter_id: int, runtime: RuntimeDep, user: CurrentUser) -> None:
+def delete_filter(filter_id: RowId, runtime: RuntimeDep, user: CurrentUser) -> None:
     """Delete one of your saved filters."""
     with session_scope(runtime.engine) as session:
         row = session.get(SavedFilter, filter_id)
