@@ -5,7 +5,7 @@ every answer must be no 5xx, with a documented status code, a declared content t
 matching the schema.
 
 Bounded here (FUZZ_EXAMPLES per operation, 6 by default, derandomized: the same requests every
-run); `make soak` runs many randomized examples (FUZZ_EXAMPLES=300 FUZZ_RANDOM=1)."""
+run); `make soak` runs 500 randomized examples per operation (FUZZ_EXAMPLES=500 FUZZ_RANDOM=1)."""
 
 from __future__ import annotations
 
