@@ -4,13 +4,14 @@ real app (time-skipping Temporal server, a worker, the SQLite/PostgreSQL test da
 every answer must be no 5xx, with a documented status code, a declared content type and a body
 matching the schema.
 
-Bounded here (FUZZ_EXAMPLES per operation, 6 by default, derandomized: the same requests every
+Bounded here (FUZZ_EXAMPLES per operation, 12 by default, derandomized: the same requests every
 run); `make soak` runs 500 randomized examples per operation (FUZZ_EXAMPLES=500 FUZZ_RANDOM=1)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,15 +20,17 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis import checks
-from sqlalchemy import Engine
+from sqlalchemy import create_engine, make_url, text
 
 from api.main import create_app
 from core.settings import Settings
 from db.seed import demo_credentials
+from notifications.smtp_sink import SinkHandle
 from policy import PolicyBook
+from tests.conftest import migrated, seeded_settings
 from tests.fuzz.live_stack import live_stack
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 RANDOM = os.environ.get("FUZZ_RANDOM", "") == "1"
 # anonymous, then one user of each role (finance and supervisor sign in with TOTP)
 IDENTITIES = ("anonymous", "clerk", "reviewer", "supervisor", "finance", "admin")
@@ -61,16 +64,43 @@ class Tokens:
         return {"Authorization": f"Bearer {self._tokens[identity]}"}
 
 
+def fuzz_database_url(database_url: str, folder: Path) -> str:
+    """A database of the fuzz run's own: what the fuzzer writes (a calendar year loaded by the
+    admin, saved filters, logouts, cases) stays out of the other tests' database. SQLite: a
+    file; PostgreSQL: the tests' database name + "_fuzz" on the same server."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        return f"sqlite:///{folder / 'fuzz.db'}"
+    name = f"{url.database}_fuzz"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        known = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if known.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="module")
-def fuzz_base_url(settings: Settings, engine: Engine, book: PolicyBook) -> Iterator[str]:
+def fuzz_base_url(
+    database_url: str,
+    smtp_sink: SinkHandle,
+    book: PolicyBook,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    url = fuzz_database_url(database_url, tmp_path_factory.mktemp("fuzz"))
+    engine = migrated(url)
     # the fuzzer's wrong passwords (POST /auth/token) would otherwise throttle the sign-ins
     # this test needs (every request comes from 127.0.0.1); throttling has its own tests
     # (tests/security/test_login.py)
-    unthrottled = settings.model_copy(
+    settings = seeded_settings(engine, url, smtp_sink).model_copy(
         update={"login_failures_per_account": 1_000_000, "login_failures_per_ip": 1_000_000}
     )
-    with live_stack(unthrottled, engine, book) as base_url:
-        yield base_url
+    try:
+        with live_stack(settings, engine, book) as base_url:
+            yield base_url
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
