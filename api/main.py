@@ -18,6 +18,7 @@ from api.deps import UNAVAILABLE
 from api.docs import add_staff_docs
 from api.errors import body_not_parsed
 from api.headers import SecurityHeaders
+from api.nul import RefuseNul
 from api.pages.session_refresh import SessionRefresh
 from api.routes import (
     auth,
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(v1)
     # the codec again where the staff session cookie (path /staff) reaches it, for the UI
     app.include_router(codec.router, prefix="/staff", include_in_schema=False)
+    app.add_middleware(RefuseNul)  # innermost: the others still wrap its 422
     app.add_middleware(CodecCORS, origins=settings.temporal_ui_origins)
     app.add_middleware(SessionRefresh, secure=production)
     app.add_middleware(SecurityHeaders, production=production)
