@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from sqlmodel import col, select
 
 from api.deps import (
+    MAX_DB_INT,
     NOT_FOUND,
     REFUSED,
     STAFF,
@@ -52,7 +53,7 @@ class TaskQuery(BaseModel):
     due_after: datetime | None = None
     sort: Literal["due", "priority"] = "due"
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_DB_INT)
 
 
 @router.get("", response_model=list[TaskOut])

@@ -23,6 +23,7 @@ HUGE = 435759219591620605611220727234560  # the fuzzer's number, > 2**63 - 1
         ("supervisor", "POST", f"/api/v1/recovery-offsets/{HUGE}/decision",
          {"outcome": "refuse"}, ["path", "offset_id"]),
         ("clerk", "GET", f"/api/v1/cases?offset={HUGE}", None, ["query", "offset"]),
+        ("clerk", "GET", f"/api/v1/tasks?offset={HUGE}", None, ["query", "offset"]),
     ],
 )  # fmt: skip
 async def test_a_number_past_the_database_integers_is_a_422_naming_it(
