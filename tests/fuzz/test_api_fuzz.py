@@ -1,8 +1,8 @@
 """The REST API fuzzed against its own OpenAPI schema with Schemathesis (issue 13 §7):
 every operation gets generated requests, anonymous and with each role's bearer token, on the
-real app (time-skipping Temporal server, a worker, the SQLite/PostgreSQL test database), and
+real app over HTTP (time-skipping Temporal server, a worker, a database of the run's own), and
 every answer must be no 5xx, with a documented status code, a declared content type and a body
-matching the schema.
+matching the schema. The staff web pages (/staff) are not in the schema, so not fuzzed here.
 
 Bounded here (FUZZ_EXAMPLES per operation, 12 by default, derandomized: the same requests every
 run); `make soak` runs 500 randomized examples per operation (FUZZ_EXAMPLES=500 FUZZ_RANDOM=1)."""
