@@ -56,3 +56,6 @@ async def test_an_escaped_backslash_before_u0000_is_no_nul(api: httpx.AsyncClien
     saved = await api.put("/api/v1/tasks/filters", json=body, headers=headers)
     assert saved.status_code == 200, saved.text
     assert saved.json()["name"] == body["name"]
+    # the session's database is shared: leave the reviewer's filters as they were
+    gone = await api.delete(f"/api/v1/tasks/filters/{saved.json()['id']}", headers=headers)
+    assert gone.status_code == 204
