@@ -1,4 +1,4 @@
-# Entry points: make run | test | lint | migrate | seed | clean-data | lock | image.
+# Entry points: make run | test | soak | lint | migrate | seed | clean-data | lock | image.
 # The first target that needs it creates .venv from requirements-dev.lock (and brings it up to
 # date when the lock or pyproject.toml changes). `make lock` recompiles the locks from
 # pyproject.toml (pins kept where they still fit; `make lock LOCK_ARGS=--upgrade` takes the newest).
@@ -17,7 +17,7 @@ ifdef CLOCK
 export CLOCK
 endif
 
-.PHONY: venv run test lint migrate seed clean-data lock image
+.PHONY: venv run test soak lint migrate seed clean-data lock image
 
 venv: $(STAMP)
 
@@ -53,6 +53,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	APP_ENV=$${APP_ENV:-test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The long API fuzz run (issue 13 §7, tests/fuzz): randomized, FUZZ_EXAMPLES requests per REST
+# operation (make test runs the same test bounded and derandomized); no per-test time limit.
+FUZZ_EXAMPLES ?= 500
+soak: $(STAMP)
+	APP_ENV=$${APP_ENV:-test} FUZZ_RANDOM=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(BIN)/python -m pytest --timeout=0 tests/fuzz $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from sqlmodel.sql.expression import SelectOfScalar
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.errors import body_not_parsed
 from api.runtime import Runtime
 from api.threads import in_thread
 from db.audit import record
@@ -115,8 +116,10 @@ async def audit_refusal(request: Request, detail: object) -> None:
 
 
 async def http_error_audited(request: Request, exc: Exception) -> Response:
-    """FastAPI's own answer for an HTTPException, a 403 audited first."""
+    """FastAPI's own answer for an HTTPException, a 403 audited first (a body that cannot be
+    read answered as a 422 at `body`: api/errors.body_not_parsed)."""
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 403:
         await audit_refusal(request, exc.detail)
-    return await http_exception_handler(request, exc)
+        return await http_exception_handler(request, exc)
+    return await body_not_parsed(request, exc)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
@@ -21,6 +21,25 @@ from domain.access import ADMIN_ROLE, CASE_ROLES
 log = logging.getLogger("api")
 UNAVAILABLE = "the workflow service is unavailable; try again later"
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+# What a route behind a bearer token may answer besides its own codes (its `responses=` in the
+# OpenAPI schema: the fuzz test, tests/fuzz, holds every answer to the documented codes)
+SIGNED_IN: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no valid bearer token (signed out, expired or revoked)"},
+}
+STAFF: dict[int | str, dict[str, Any]] = {
+    **SIGNED_IN,
+    403: {"description": "the signed-in user lacks a role this needs"},
+}
+# the largest integer a database key or offset holds (SQLite INTEGER, PostgreSQL BIGINT): a larger
+# one in a path was an OverflowError in the driver, a 500 (found by tests/fuzz)
+MAX_DB_INT = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="a record's number")]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such record"}}
+# an action refused: nothing to act on (404), or its state forbids it (409)
+REFUSED: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    409: {"description": "the record's state does not allow this (nothing written)"},
+}
 
 
 async def get_runtime(request: Request) -> Runtime:  # async: no thread-pool hop

@@ -18,6 +18,7 @@ from api.cors import CodecCORS
 from api.deps import UNAVAILABLE
 from api.docs import add_staff_docs
 from api.headers import SecurityHeaders
+from api.nul import RefuseNul
 from api.pages.session_refresh import SessionRefresh
 from api.routes import (
     auth,
@@ -143,11 +144,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(v1)
     # the codec again where the staff session cookie (path /staff) reaches it, for the UI
     app.include_router(codec.router, prefix="/staff", include_in_schema=False)
+    app.add_middleware(RefuseNul)  # innermost: the others still wrap its 422
     app.add_middleware(CodecCORS, origins=settings.temporal_ui_origins)
     app.add_middleware(SessionRefresh, secure=production)
     app.add_middleware(SecurityHeaders, production=production)
     app.add_exception_handler(RPCError, _temporal_unavailable)
-    app.add_exception_handler(StarletteHTTPException, http_error_audited)  # 403s audited
+    # 403s audited; a body that cannot be read is a 422 (api/access.py, api/errors.py)
+    app.add_exception_handler(StarletteHTTPException, http_error_audited)
     pages.mount(app)  # staff web pages under /staff, their CSS under /static
     # compiled templates are kept; only development looks for edited template files per render
     pages.web.templates.env.auto_reload = settings.app_env == "development"

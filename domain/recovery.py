@@ -19,6 +19,9 @@ from typing import Literal
 RecoveryCause = Literal["late_stop_event", "fraud_finding", "error"]
 RECOVERY_CAUSES: tuple[RecoveryCause, ...] = ("late_stop_event", "fraud_finding", "error")
 CENT = Decimal("0.01")
+# the largest amount the ledger holds (NUMERIC(12, 2), DOMAIN.md "Money"): anything larger is
+# a typing error, refused before it reaches the database (or overflows Decimal's quantize)
+MAX_AMOUNT = Decimal("9999999999.99")
 
 
 class RecoveryRuleError(ValueError):
@@ -33,6 +36,8 @@ def check_amount(amount: Decimal, field: str = "amount") -> Decimal:
     """A positive amount in yuan with at most 2 decimals (DOMAIN.md "Money")."""
     if not amount.is_finite() or amount <= 0:
         raise RecoveryRuleError(field, "must be a positive amount")
+    if amount > MAX_AMOUNT:
+        raise RecoveryRuleError(field, f"at most {MAX_AMOUNT} yuan")
     if amount != amount.quantize(CENT):
         raise RecoveryRuleError(field, "at most 2 decimals (fen)")
     return amount.quantize(CENT)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, RuntimeDep
+from api.deps import SIGNED_IN, CurrentUser, RuntimeDep
 from api.login import sign_in
 from api.runtime import Runtime
 from api.security import create_token
@@ -69,20 +69,20 @@ def new_token(runtime: Runtime, user: User) -> str:
     return create_token(user.username, s.secret_key, s.token_minutes, user.token_version)
 
 
-@router.post("/refresh", response_model=Token)
+@router.post("/refresh", response_model=Token, responses=SIGNED_IN)
 async def refresh_token(user: CurrentUser, runtime: RuntimeDep) -> Token:
     """A fresh token for a valid one (the idle timeout counts from the last refresh)."""
     return Token(access_token=new_token(runtime, user))
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, responses=SIGNED_IN)
 async def logout(user: CurrentUser, runtime: RuntimeDep) -> Response:
     """Revoke every token of the user (all their sessions, at once)."""
     await in_login_thread(revoke_tokens, runtime.engine, user.username)
     return Response(status_code=204)
 
 
-@router.get("/me", response_model=Me)
+@router.get("/me", response_model=Me, responses=SIGNED_IN)
 def who_am_i(user: CurrentUser) -> Me:
     """The signed-in user and their roles."""
     return Me(username=user.username, full_name=user.full_name, roles=sorted(user.role_set))

@@ -29,7 +29,14 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Bank-Signature"
 
 
-@router.post("/webhook", status_code=202)
+@router.post(
+    "/webhook",
+    status_code=202,
+    responses={
+        401: {"description": "bad or missing signature"},
+        422: {"description": "a malformed pain.002 or one naming unknown payments"},
+    },
+)
 async def bank_webhook(
     request: Request, runtime: RuntimeDep, session: SessionDep, client: TemporalClientDep
 ) -> dict[str, int]:

@@ -8,14 +8,22 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, RuntimeDep, SessionDep, TemporalClientDep, require_roles
+from api.deps import (
+    NOT_FOUND,
+    STAFF,
+    CurrentUser,
+    RuntimeDep,
+    SessionDep,
+    TemporalClientDep,
+    require_roles,
+)
 from api.errors import field_error
 from api.services import ActionError
 from api.services import calendar as service
 from db.models import User
 from domain.calendar_documents import MAX_DOCUMENT_BYTES, DocumentFormat
 
-router = APIRouter(prefix="/calendar", tags=["calendar"])
+router = APIRouter(prefix="/calendar", tags=["calendar"], responses=STAFF)
 AdminUser = Annotated[User, Depends(require_roles("admin"))]
 YearParam = Annotated[int, Path(ge=1900, le=2999, description="e.g. 2027")]
 
@@ -63,7 +71,7 @@ def list_years(session: SessionDep, runtime: RuntimeDep, user: CurrentUser) -> l
     return [_out(i) for i in service.list_years(session, runtime.book.calendar)]
 
 
-@router.get("/years/{year}", response_model=CalendarYearDetail)
+@router.get("/years/{year}", response_model=CalendarYearDetail, responses=NOT_FOUND)
 def get_year(year: YearParam, session: SessionDep, runtime: RuntimeDep, user: CurrentUser) -> dict:
     """One known year: its days off and adjusted working days."""
     info = service.year_info(session, runtime.book.calendar, year)

@@ -10,7 +10,17 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from api.access import check_case_region, check_case_region_off_loop, only_user_regions
-from api.deps import RuntimeDep, SessionDep, StaffUser, SupervisorUser, TemporalClientDep
+from api.deps import (
+    MAX_DB_INT,
+    NOT_FOUND,
+    REFUSED,
+    STAFF,
+    RuntimeDep,
+    SessionDep,
+    StaffUser,
+    SupervisorUser,
+    TemporalClientDep,
+)
 from api.errors import http_error
 from api.schemas import (
     AuditOut,
@@ -30,7 +40,7 @@ from api.services import case_search as search
 from api.services import cases as cases_actions
 from db.models import AuditEntry, CaseEvent, CaseRecord, Determination, Payment, Task
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(prefix="/cases", tags=["cases"], responses=STAFF)
 
 
 def summary_of(row: CaseRecord) -> CaseSummary:
@@ -86,7 +96,7 @@ def list_cases(
     region_code: str | None = None,
     q: Annotated[str | None, Query(description="claimant name or case ID prefix")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
 ) -> list[CaseSummary]:
     """Cases, newest activity first; identity numbers masked. Total in `X-Total-Count`."""
     stmt = only_user_regions(
@@ -120,7 +130,7 @@ def search_cases(
     return _page(session, only_user_regions(stmt, user), response, 500, 0)
 
 
-@router.get("/{case_id}", response_model=CaseDetail)
+@router.get("/{case_id}", response_model=CaseDetail, responses=NOT_FOUND)
 def get_case(case_id: str, session: SessionDep, user: StaffUser) -> CaseDetail:
     """One case: status, deadlines, proposal, entitlement, tasks and its timeline."""
     row = check_case_region(session, user, case_id)
@@ -187,7 +197,7 @@ def get_case(case_id: str, session: SessionDep, user: StaffUser) -> CaseDetail:
     )
 
 
-@router.post("/{case_id}/deadlines/{kind}/extend", response_model=DeadlineOut)
+@router.post("/{case_id}/deadlines/{kind}/extend", response_model=DeadlineOut, responses=REFUSED)
 async def extend_deadline(
     case_id: str,
     kind: str,

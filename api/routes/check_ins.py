@@ -5,16 +5,22 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.access import check_case_region_off_loop
-from api.deps import IntakeUser, RuntimeDep, TemporalClientDep
+from api.deps import (
+    REFUSED,
+    STAFF,
+    IntakeUser,
+    RuntimeDep,
+    TemporalClientDep,
+)
 from api.errors import http_error
 from api.schemas import CheckInIn, CheckInOut
 from api.services import ActionError
 from api.services import cases as actions
 
-router = APIRouter(prefix="/cases", tags=["check-ins"])
+router = APIRouter(prefix="/cases", tags=["check-ins"], responses=STAFF)
 
 
-@router.post("/{case_id}/check-ins", status_code=201, response_model=CheckInOut)
+@router.post("/{case_id}/check-ins", status_code=201, response_model=CheckInOut, responses=REFUSED)
 async def check_in(
     case_id: str,
     body: CheckInIn,

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payload
 
-from api.deps import RuntimeDep, authenticate, oauth2
+from api.deps import STAFF, RuntimeDep, authenticate, oauth2
 from api.errors import field_error
 from api.pages.web import SESSION_COOKIE
 from api.runtime import Runtime
@@ -27,7 +27,7 @@ from core.codec import EncryptionCodec, PayloadDecryptionError
 from db.engine import session_scope
 from db.models import User
 
-router = APIRouter(prefix="/codec", tags=["codec"])
+router = APIRouter(prefix="/codec", tags=["codec"], responses=STAFF)
 
 MAX_PAYLOADS = 10_000  # a history page's worth, with room
 

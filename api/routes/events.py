@@ -10,14 +10,14 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import IntakeUser, TemporalClientDep
+from api.deps import REFUSED, STAFF, IntakeUser, TemporalClientDep
 from api.errors import http_error
 from api.services import ActionError
 from api.services import stop_events as actions
 from payloads.stops import EventData
 from payloads.submissions import BankAccount
 
-router = APIRouter(prefix="/cases", tags=["events"])
+router = APIRouter(prefix="/cases", tags=["events"], responses={**STAFF, **REFUSED})
 
 
 class _Strict(BaseModel):

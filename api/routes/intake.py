@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import IntakeUser, RuntimeDep, TemporalClientDep
+from api.deps import (
+    REFUSED,
+    STAFF,
+    IntakeUser,
+    RuntimeDep,
+    TemporalClientDep,
+)
 from api.errors import http_error
 from api.schemas import CaseRef, EmployerReportIn, RegistrationIn
 from api.services import ActionError, intake
 
-router = APIRouter(tags=["intake"])
+router = APIRouter(tags=["intake"], responses=STAFF)
 
 
-@router.post("/employer-reports", status_code=201, response_model=CaseRef)
+@router.post("/employer-reports", status_code=201, response_model=CaseRef, responses=REFUSED)
 async def file_employer_report(
     body: EmployerReportIn, user: IntakeUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:
@@ -25,7 +31,7 @@ async def file_employer_report(
         raise http_error(err) from err
 
 
-@router.post("/registrations", status_code=201, response_model=CaseRef)
+@router.post("/registrations", status_code=201, response_model=CaseRef, responses=REFUSED)
 async def file_registration(
     body: RegistrationIn, user: IntakeUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> CaseRef:

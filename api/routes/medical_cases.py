@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import IntakeUser, TemporalClientDep
+from api.deps import REFUSED, STAFF, IntakeUser, TemporalClientDep
 from api.errors import http_error
 from api.schemas import CashOptionIn, CashOptionOut
 from api.services import ActionError
 from api.services import cases as actions
 
-router = APIRouter(prefix="/cases", tags=["medical"])
+router = APIRouter(prefix="/cases", tags=["medical"], responses={**STAFF, **REFUSED})
 
 
 @router.post("/{case_id}/medical/cash-option", status_code=201, response_model=CashOptionOut)

@@ -22,7 +22,14 @@ router = APIRouter(prefix="/medical", tags=["medical"])
 log = logging.getLogger(__name__)
 
 
-@router.post("/webhook", status_code=202)
+@router.post(
+    "/webhook",
+    status_code=202,
+    responses={
+        401: {"description": "bad or missing signature"},
+        422: {"description": "a malformed notification"},
+    },
+)
 async def medical_agency_webhook(
     request: Request, runtime: RuntimeDep, client: TemporalClientDep
 ) -> dict[str, int]:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from api.access import check_case_region
-from api.deps import RuntimeDep, SessionDep, StaffUser
+from api.deps import NOT_FOUND, STAFF, RuntimeDep, SessionDep, StaffUser
 from api.services.notices import (
     TITLES,
     Lang,
@@ -25,7 +25,7 @@ from api.services.notices import (
 )
 from db.models import User
 
-router = APIRouter(prefix="/cases", tags=["notices"])
+router = APIRouter(prefix="/cases", tags=["notices"], responses=STAFF)
 
 LangQuery = Annotated[Lang, Query(description="zh (default), or en for a bilingual notice")]
 
@@ -92,7 +92,7 @@ class NoticeOut(BaseModel):
     pdf: str
 
 
-@router.get("/{case_id}/notices", response_model=list[NoticeOut])
+@router.get("/{case_id}/notices", response_model=list[NoticeOut], responses=NOT_FOUND)
 def notices_of_case(
     case_id: str, session: SessionDep, runtime: RuntimeDep, user: StaffUser
 ) -> list[NoticeOut]:

@@ -14,14 +14,14 @@ from pydantic import BaseModel, Field
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.deps import FinanceUser, RuntimeDep, TemporalClientDep
+from api.deps import REFUSED, STAFF, FinanceUser, RuntimeDep, TemporalClientDep
 from api.errors import field_error
 from domain.access import describe_regions, sees_region
 from payloads.payments import PaymentRunInput
 from workflows import ids
 from workflows.payment_run import PaymentRunWorkflow
 
-router = APIRouter(prefix="/payment-runs", tags=["payments"])
+router = APIRouter(prefix="/payment-runs", tags=["payments"], responses={**STAFF, **REFUSED})
 
 
 class PaymentRunIn(BaseModel):

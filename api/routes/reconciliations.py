@@ -8,13 +8,20 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from api.deps import MoneyUser, RuntimeDep, SessionDep, TemporalClientDep
+from api.deps import (
+    NOT_FOUND,
+    STAFF,
+    MoneyUser,
+    RuntimeDep,
+    SessionDep,
+    TemporalClientDep,
+)
 from api.errors import field_error
 from api.services import ActionError
 from api.services.reconciliations import start_day
 from db.models import ReconciliationRecord
 
-router = APIRouter(prefix="/reconciliations", tags=["reconciliation"])
+router = APIRouter(prefix="/reconciliations", tags=["reconciliation"], responses=STAFF)
 
 
 class ReconcileIn(BaseModel):
@@ -42,7 +49,7 @@ async def reconcile_day(
         raise HTTPException(err.status, err.message) from None
 
 
-@router.get("/{day}", response_model=ReconciliationOut)
+@router.get("/{day}", response_model=ReconciliationOut, responses=NOT_FOUND)
 def reconciliation(day: Date, session: SessionDep, user: MoneyUser) -> ReconciliationRecord:
     """A day's result: matched count, paid totals per category, open mismatches."""
     row = session.get(ReconciliationRecord, day)

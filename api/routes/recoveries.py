@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from api.deps import RuntimeDep, TemporalClientDep, require_roles
+from api.deps import REFUSED, STAFF, RowId, RuntimeDep, TemporalClientDep, require_roles
 from api.errors import http_error
 from api.services import ActionError
 from api.services.recoveries import balance_out, run
@@ -30,7 +30,7 @@ from db.recoveries import (
 )
 from db.recovery import RecoveryOffset
 
-router = APIRouter(tags=["recoveries"])
+router = APIRouter(tags=["recoveries"], responses=STAFF)
 Staff = Annotated[User, Depends(require_roles("clerk", "reviewer", "supervisor", "finance"))]
 Finance = Annotated[User, Depends(require_roles("finance"))]
 Supervisor = Annotated[User, Depends(require_roles("supervisor"))]
@@ -80,7 +80,7 @@ async def _now(runtime: RuntimeDep, client: TemporalClientDep) -> Any:
     return await runtime.clock.now(client if runtime.clock.simulated else None)
 
 
-@router.post("/recoveries", status_code=201)
+@router.post("/recoveries", status_code=201, responses=REFUSED)
 async def create_recovery(
     body: RecoveryIn, user: Staff, runtime: RuntimeDep, client: TemporalClientDep
 ) -> dict[str, Any]:
@@ -128,9 +128,9 @@ async def recoveries_of_case(
     return await run(runtime.engine, lambda s: [balance_out(b) for b in case_balances(s, case_id)])
 
 
-@router.post("/recoveries/{recovery_id}/repayments", status_code=201)
+@router.post("/recoveries/{recovery_id}/repayments", status_code=201, responses=REFUSED)
 async def repay(
-    recovery_id: int,
+    recovery_id: RowId,
     body: RepaymentIn,
     user: Finance,
     runtime: RuntimeDep,
@@ -161,9 +161,9 @@ async def repay(
         raise http_error(err) from err
 
 
-@router.post("/recoveries/{recovery_id}/offsets", status_code=201)
+@router.post("/recoveries/{recovery_id}/offsets", status_code=201, responses=REFUSED)
 async def ask_offset(
-    recovery_id: int,
+    recovery_id: RowId,
     body: OffsetIn,
     user: Staff,
     runtime: RuntimeDep,
@@ -189,9 +189,9 @@ async def ask_offset(
         raise http_error(err) from err
 
 
-@router.post("/recovery-offsets/{offset_id}/decision")
+@router.post("/recovery-offsets/{offset_id}/decision", responses=REFUSED)
 async def decide(
-    offset_id: int,
+    offset_id: RowId,
     body: OffsetDecisionIn,
     user: Supervisor,
     runtime: RuntimeDep,

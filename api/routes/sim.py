@@ -11,11 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from api.clock_jobs import AdvanceJob, AdvanceRunning, ClockJobs
-from api.deps import AdminUser, CurrentUser, RuntimeDep, TemporalClientDep
+from api.deps import STAFF, AdminUser, CurrentUser, RuntimeDep, TemporalClientDep
 from api.schemas import AdvanceClockIn, ClockJobOut, ClockOut
 from domain.calendar import AGENCY_TZ
 
-router = APIRouter(prefix="/sim/clock", tags=["simulated clock"])
+router = APIRouter(prefix="/sim/clock", tags=["simulated clock"], responses=STAFF)
 DEFAULT_WAIT = 15.0  # seconds of real time an advance may take before it answers 202
 
 

@@ -12,7 +12,18 @@ from sqlalchemy import Connection
 from sqlmodel import Session, col, select
 
 from api.access import region_filter
-from api.deps import RuntimeDep, SessionDep, StaffUser, SupervisorUser, TemporalClientDep
+from api.deps import (
+    MAX_DB_INT,
+    NOT_FOUND,
+    REFUSED,
+    STAFF,
+    RowId,
+    RuntimeDep,
+    SessionDep,
+    StaffUser,
+    SupervisorUser,
+    TemporalClientDep,
+)
 from api.errors import field_error
 from api.schemas import CompleteTaskIn, TaskOut
 from api.services import ActionError
@@ -22,7 +33,7 @@ from api.threads import in_thread
 from db.engine import read_with_retry, session_scope
 from db.models import SavedFilter, Task
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = APIRouter(prefix="/tasks", tags=["tasks"], responses=STAFF)
 
 
 def _http(err: ActionError) -> HTTPException:
@@ -44,7 +55,7 @@ class TaskQuery(BaseModel):
     due_after: datetime | None = None
     sort: Literal["due", "priority"] = "due"
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_DB_INT)
 
 
 @router.get("", response_model=list[TaskOut])
@@ -123,8 +134,8 @@ async def save_filter(
     return await asyncio.to_thread(save)
 
 
-@router.delete("/filters/{filter_id}", status_code=204)
-def delete_filter(filter_id: int, runtime: RuntimeDep, user: StaffUser) -> None:
+@router.delete("/filters/{filter_id}", status_code=204, responses=NOT_FOUND)
+def delete_filter(filter_id: RowId, runtime: RuntimeDep, user: StaffUser) -> None:
     """Delete one of your saved filters."""
     with session_scope(runtime.engine) as session:
         row = session.get(SavedFilter, filter_id)
@@ -133,7 +144,7 @@ def delete_filter(filter_id: int, runtime: RuntimeDep, user: StaffUser) -> None:
         session.delete(row)
 
 
-@router.get("/{task_id}", response_model=TaskOut)
+@router.get("/{task_id}", response_model=TaskOut, responses=NOT_FOUND)
 async def get_task(task_id: str, user: StaffUser, runtime: RuntimeDep) -> Response:
     """One task."""
 
@@ -159,7 +170,7 @@ async def get_task(task_id: str, user: StaffUser, runtime: RuntimeDep) -> Respon
     return Response(body, media_type="application/json")
 
 
-@router.post("/{task_id}/claim", response_model=TaskOut)
+@router.post("/{task_id}/claim", response_model=TaskOut, responses=REFUSED)
 async def claim_task(
     task_id: str, user: StaffUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> Task:
@@ -170,7 +181,7 @@ async def claim_task(
         raise _http(err) from err
 
 
-@router.post("/{task_id}/unclaim", response_model=TaskOut)
+@router.post("/{task_id}/unclaim", response_model=TaskOut, responses=REFUSED)
 async def unclaim_task(
     task_id: str, user: StaffUser, runtime: RuntimeDep, client: TemporalClientDep
 ) -> Task:
@@ -186,7 +197,7 @@ class AssignIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-@router.post("/{task_id}/assign", response_model=TaskOut)
+@router.post("/{task_id}/assign", response_model=TaskOut, responses=REFUSED)
 async def assign_task(
     task_id: str,
     body: AssignIn,
@@ -205,7 +216,7 @@ async def assign_task(
     return task
 
 
-@router.post("/{task_id}/complete", response_model=TaskOut)
+@router.post("/{task_id}/complete", response_model=TaskOut, responses=REFUSED)
 async def complete_task(
     task_id: str,
     body: CompleteTaskIn,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import IntakeUser, RuntimeDep, TemporalClientDep
+from api.deps import REFUSED, STAFF, IntakeUser, RuntimeDep, TemporalClientDep
 from api.errors import http_error
 from api.schemas import TransferIn, TransferOut
 from api.services import ActionError
 from api.services import cases as actions
 
-router = APIRouter(prefix="/cases", tags=["transfers"])
+router = APIRouter(prefix="/cases", tags=["transfers"], responses={**STAFF, **REFUSED})
 
 
 @router.post("/{case_id}/transfers", status_code=201, response_model=TransferOut)
