@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from api.clock_jobs import AdvanceJob, AdvanceRunning, ClockJobs
-from api.deps import STAFF, AdminUser, CurrentUser, RuntimeDep, TemporalClientDep
+from api.deps import NOT_FOUND, STAFF, AdminUser, CurrentUser, RuntimeDep, TemporalClientDep
 from api.schemas import AdvanceClockIn, ClockJobOut, ClockOut
 from domain.calendar import AGENCY_TZ
 
@@ -60,7 +60,11 @@ async def read_clock(runtime: RuntimeDep, user: CurrentUser, client: TemporalCli
 @router.post(
     "/advance",
     response_model=ClockJobOut,
-    responses={202: {"model": ClockJobOut, "description": "still moving: poll the job"}},
+    responses={
+        202: {"model": ClockJobOut, "description": "still moving: poll the job"},
+        409: {"description": "another advance is still running"},
+        503: {"description": "the test server stopped answering during the advance"},
+    },
 )
 async def advance_clock(
     body: AdvanceClockIn,
@@ -87,7 +91,7 @@ async def advance_clock(
     return _job_out(job)
 
 
-@router.get("/jobs/{job_id}", response_model=ClockJobOut)
+@router.get("/jobs/{job_id}", response_model=ClockJobOut, responses=NOT_FOUND)
 async def read_job(job_id: str, jobs: JobsDep, user: AdminUser) -> ClockJobOut:
     """An advance's progress: status (running, done, failed), days done of the total, and
     the simulated time after its last step (read without calling the test server)."""
