@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import bank_answers as answers
 from activities import payment_ledger as ledger
 from activities.bank_http import bank_client
 from activities.ledger import end_to_end_id
@@ -27,7 +28,7 @@ from domain.redaction import tail_digits
 from iso20022.errors import MessageError
 from iso20022.pain001 import PaymentRun as Pain001Run
 from iso20022.pain001 import build_pain001
-from iso20022.pain002 import parse_pain002
+from iso20022.pain002 import StatusReport, parse_pain002
 from payloads.errors import BANK_REJECTED, INVALID_MESSAGE
 from payloads.payments import (
     AppliedChange,
@@ -184,13 +185,22 @@ class PaymentActivities:
     async def poll_run(self, inp: RunInput) -> ApplyResult:
         """The fallback for a lost webhook: ask the bank for the run's statuses, apply them
         here and answer counts (returns bounded: `more` asks again)."""
-        bank = bank_client(self.settings.bank_url)
-        resp = await asyncio.to_thread(bank.get, f"/status/{inp.run_id}")
-        if resp.status_code == 404:
+        activity.heartbeat("asking the bank")
+        status, body, headers = await answers.get(self.settings, f"/status/{inp.run_id}")
+        if status == 404:
             return ApplyResult(outstanding=-1)
-        resp.raise_for_status()
-        updates = await asyncio.to_thread(status_updates, resp.content)
-        return await self._apply(inp.run_id, inp.at, updates, bound=MAX_RETURNED)
+        if not 200 <= status < 300:  # 5xx: the bank is down or busy; retried
+            raise RuntimeError(f"bank answered {status}: {body[:MAX_BANK_TEXT]!r}")
+        await answers.verify(self.settings, body, headers, inp.at)  # before a byte of it is parsed
+        try:
+            report = await asyncio.to_thread(parse_pain002, body)
+        except MessageError as err:
+            raise answers.unverified(f"malformed pain.002: {err}") from None
+        if report.original_msg_id != inp.run_id:
+            raise answers.unverified(f"a pain.002 of {report.original_msg_id}, not {inp.run_id}")
+        await asyncio.to_thread(answers.take_nonce, self.engine, report.msg_id, "pain.002", inp.at)
+        activity.heartbeat("applying")
+        return await self._apply(inp.run_id, inp.at, updates_of(report), bound=MAX_RETURNED)
 
     @activity.defn
     async def apply_report(self, inp: ApplyReportInput) -> ApplyResult:
@@ -198,6 +208,7 @@ class PaymentActivities:
         a poll's are: counts back, returns bounded (`more`: ask again; a status applied
         already changes nothing). Each call reads and parses the whole report again (~3 s for
         100,000); only runs with more than 1,000 returns need a second call."""
+        activity.heartbeat("reading the report")
         body = await asyncio.to_thread(self._report_body, inp)
         updates = await asyncio.to_thread(status_updates, body)
         return await self._apply(inp.run_id, inp.at, updates, bound=MAX_RETURNED)
@@ -241,6 +252,7 @@ class PaymentActivities:
             applied = [as_applied(ch) for ch in changes]
             await tell_cases(applied, self.tell_case)
             await asyncio.to_thread(ledger.record, self.engine, run_id, at, changes)
+            activity.heartbeat(result.settled)  # a page done: the worker is alive
             result.settled += sum(1 for ch in changes if ch.status == "settled")
             result.returned += [ch for ch in applied if ch.status == "returned"]
             if bound is not None and len(result.returned) >= bound:
@@ -314,5 +326,8 @@ def _reissue_data(inp: ReissueInput, p: Payment) -> dict[str, Any]:
 
 def status_updates(pain002: bytes) -> list[StatusUpdate]:
     """The per-transaction statuses of a pain.002."""
-    report = parse_pain002(pain002)
+    return updates_of(parse_pain002(pain002))
+
+
+def updates_of(report: StatusReport) -> list[StatusUpdate]:
     return [StatusUpdate(s.end_to_end_id, s.status, s.reason, s.booked_at) for s in report.statuses]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -9,13 +10,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio import activity
 
-from activities.bank_http import bank_client
+from activities import bank_answers as answers
 from core.settings import Settings
 from db.engine import session_scope
 from db.models import AuditEntry, Payment, ReconciliationRecord
 from domain.calendar import AGENCY_TZ
 from domain.reconciliation import BankEntry, LedgerItem, reconcile
-from iso20022.camt053 import parse_camt053
+from iso20022.camt053 import Statement, parse_camt053
+from iso20022.errors import MessageError
 from payloads.reconciliation import Mismatch, ReconcileInput, ReconcileResult
 
 
@@ -25,14 +27,29 @@ class ReconciliationActivities:
         self.settings = settings
 
     @activity.defn
-    def reconcile_day(self, inp: ReconcileInput) -> ReconcileResult:
-        """Match the day's statement against the ledger and keep the result (idempotent)."""
-        resp = bank_client(self.settings.bank_url).get(
+    async def reconcile_day(self, inp: ReconcileInput) -> ReconcileResult:
+        """Match the day's statement against the ledger and keep the result (idempotent).
+        The statement is the bank's signed camt.053, fresh, its message ID never seen."""
+        activity.heartbeat("asking the bank")
+        status, body, headers = await answers.get(
+            self.settings,
             f"/statements/{inp.day.isoformat()}",
-            params={"account": self.settings.fund_account_number},
+            account=self.settings.fund_account_number,
         )
-        resp.raise_for_status()  # 404: the bank's day is not over yet; retried
-        statement = parse_camt053(resp.content)
+        if not 200 <= status < 300:  # 404: the bank's day is not over yet; retried
+            raise RuntimeError(f"bank answered {status}: {body[:300]!r}")
+        await answers.verify(self.settings, body, headers, inp.at)  # before it is parsed
+        try:
+            statement = await asyncio.to_thread(parse_camt053, body)
+        except MessageError as err:
+            raise answers.unverified(f"malformed camt.053: {err}") from None
+        await asyncio.to_thread(
+            answers.take_nonce, self.engine, statement.msg_id, "camt.053", inp.at
+        )
+        activity.heartbeat("matching")
+        return await asyncio.to_thread(self._match, inp, statement)
+
+    def _match(self, inp: ReconcileInput, statement: Statement) -> ReconcileResult:
         bank = [
             BankEntry(e.end_to_end_id, e.amount, e.credit_debit, e.booking_date)
             for e in statement.entries

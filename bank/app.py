@@ -18,6 +18,7 @@ from bank.store import BankStore
 from bank.webhooks import deliver_forever
 from core.simservice import add_test_modes, loops_running
 from iso20022 import MessageError
+from iso20022.bank_signature import signed_headers
 
 XML = "application/xml"
 
@@ -81,7 +82,7 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
                 },
                 409,
             )
-        return Response(acceptance, 202, media_type=XML)
+        return await signed(request, acceptance, 202)
 
     @app.get("/status/{msg_id}", responses={200: {"content": {XML: {}}}})
     async def status(msg_id: str, request: Request) -> Response:
@@ -89,7 +90,7 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
         report = await request.app.state.bank.status(msg_id)
         if report is None:
             raise HTTPException(404, f"no message {msg_id!r}")
-        return Response(report, media_type=XML)
+        return await signed(request, report)
 
     @app.get("/statements/{day}", responses={200: {"content": {XML: {}}}})
     async def statement(day: date, request: Request, account: str | None = None) -> Response:
@@ -98,6 +99,13 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
             body = await request.app.state.bank.statement(day, account)
         except StatementNotReady as exc:
             raise HTTPException(404, str(exc)) from None
-        return Response(body, media_type=XML)
+        return await signed(request, body)
+
+    async def signed(request: Request, body: bytes, status: int = 200) -> Response:
+        """Every answer signed the same way as the webhooks: timestamp (the bank's clock) and
+        body under the shared secret."""
+        bank: Bank = request.app.state.bank
+        headers = signed_headers(body, config.webhook_secret, await bank.now())
+        return Response(body, status, headers=headers, media_type=XML)
 
     return app

@@ -16,7 +16,9 @@ DEFAULT_ACCOUNT = "0000000000000000001"
 class BankConfig:
     db_path: Path = Path("data/bank.db")
     webhook_url: str = ""  # where pain.002 status reports go; empty: polling only
-    webhook_secret: str = ""
+    # signs every answer (pushed or polled): the same default as BANK_WEBHOOK_SECRET in
+    # core/settings.py (development only; production refuses it there)
+    webhook_secret: str = "dev-only-bank-webhook-secret"
     settle_hours: float = 24.0  # from acceptance to settlement, on the bank's clock
     clock: str = "real"  # "real" or "temporal:<host:port>" (the time-skipping test server)
     account: str = DEFAULT_ACCOUNT  # the account statements are for unless asked otherwise
@@ -29,8 +31,8 @@ class BankConfig:
     retry_max_seconds: float = 30.0
 
     def __post_init__(self) -> None:
-        if self.webhook_url and not self.webhook_secret:
-            raise ValueError("BANK_WEBHOOK_SECRET must be set when WEBHOOK_URL is")
+        if not self.webhook_secret:
+            raise ValueError("BANK_WEBHOOK_SECRET must be set: the bank signs every answer")
         if self.clock != "real" and not self.clock.startswith("temporal:"):
             raise ValueError(f"BANK_CLOCK must be 'real' or 'temporal:<address>': {self.clock!r}")
         if self.settle_hours < 0:
@@ -46,7 +48,7 @@ class BankConfig:
         values: dict[str, object] = {
             "db_path": Path(env.get("BANK_DB") or data_dir / "bank.db"),
             "webhook_url": env.get("WEBHOOK_URL", ""),
-            "webhook_secret": env.get("BANK_WEBHOOK_SECRET", ""),
+            "webhook_secret": env.get("BANK_WEBHOOK_SECRET") or "dev-only-bank-webhook-secret",
             "settle_hours": float(env.get("BANK_SETTLE_HOURS", "24")),
             "clock": env.get("BANK_CLOCK", "real"),
             "account": env.get("BANK_ACCOUNT") or DEFAULT_ACCOUNT,

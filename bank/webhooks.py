@@ -1,4 +1,5 @@
-"""Delivering queued pain.002 status reports to our webhook, signed, retried with backoff."""
+"""Delivering queued pain.002 status reports to our webhook, signed (timestamp and body),
+retried with backoff."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import time
 
 import httpx
 
-from bank.service import Bank
+from bank.service import Bank, ClockUnavailable
 from bank.store import Webhook
-from iso20022.signing import HEADER, sign
+from iso20022.bank_signature import signed_headers
 
 log = logging.getLogger("bank.webhooks")
 
@@ -26,21 +27,21 @@ async def deliver_pending(bank: Bank, client: httpx.AsyncClient) -> int:
 
 
 async def _deliver(bank: Bank, client: httpx.AsyncClient, hook: Webhook) -> None:
-    headers = {
-        "Content-Type": "application/xml",
-        HEADER: sign(hook.body, bank.config.webhook_secret),
-        "X-Bank-Message-Id": hook.msg_id,
-    }
     copies = 2 if bank.mode.answer_twice else 1
     delivered, error, sends = False, None, 0
     for _ in range(copies):
         sends += 1
-        try:
+        try:  # signed as sent: over the bank's time of sending and the body
+            headers = {
+                "Content-Type": "application/xml",
+                "X-Bank-Message-Id": hook.msg_id,
+                **signed_headers(hook.body, bank.config.webhook_secret, await bank.now()),
+            }
             resp = await client.post(bank.config.webhook_url, content=hook.body, headers=headers)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, ClockUnavailable) as exc:
             error = f"{type(exc).__name__}: {exc}"
             break
-        if resp.is_success:
+        if resp.is_success or resp.status_code == 409:  # 409: taken already (message ID seen)
             delivered = True
         else:
             error = f"HTTP {resp.status_code}: {resp.text[:200]}"

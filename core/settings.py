@@ -55,7 +55,15 @@ class Settings(BaseSettings):
     # seconds between looks for edited policy files (policy/store.py); 0 = on every use
     policy_check_seconds: float = 2.0
     bank_url: str = "http://127.0.0.1:8900"
+    # production refuses a plain-http BANK_URL unless this says otherwise, for the simulated
+    # bank on docker-compose's internal network only (docker-compose.yml)
+    bank_plain_http_ok: bool = False
     bank_webhook_secret: str = "dev-only-bank-webhook-secret"
+    # the largest pain.002 / camt.053 taken from the bank (webhook body or polled answer), read
+    # no further before the signature is checked: the webhook answers 413 past it
+    bank_message_max_bytes: int = 64 * 1024 * 1024
+    # how far the bank's signed timestamp may be from our clock (simulated clock aware)
+    bank_signature_window_seconds: int = 300
     fund_account_name: str = "失业保险基金支出户"
     fund_account_number: str = "0000000000000000001"
     fund_bank_code: str = "102100099996"
@@ -78,6 +86,11 @@ class Settings(BaseSettings):
                 raise ValueError("BANK_WEBHOOK_SECRET must be set outside development")
             if self.medagency_webhook_secret.startswith("dev-only"):
                 raise ValueError("MEDAGENCY_WEBHOOK_SECRET must be set outside development")
+            if not self.bank_url.lower().startswith("https://") and not self.bank_plain_http_ok:
+                raise ValueError(
+                    f"BANK_URL must be https:// in production (got {self.bank_url!r}): payment"
+                    " files and the bank's statuses never travel in clear text"
+                )
             if self.clock == "simulated":
                 raise ValueError("CLOCK=simulated is for development and training only")
             for name in ("secret_key", "case_id_key", "bank_webhook_secret"):

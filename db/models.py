@@ -333,6 +333,17 @@ class BankStatusReport(SQLModel, table=True):
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # the bytes received
 
 
+class BankMessageSeen(SQLModel, table=True):
+    """The message ID of every signed answer taken from the bank (pain.002 pushed or polled,
+    camt.053): a nonce, so the same message presented again is refused as a replay."""
+
+    __tablename__ = "bank_messages_seen"
+
+    msg_id: str = Field(primary_key=True, max_length=64)  # the bank's GrpHdr/MsgId
+    kind: str = Field(max_length=16)  # pain.002 | camt.053
+    received_at: datetime | None = _ts()
+
+
 class CalendarYear(SQLModel, table=True):
     """A year's official holiday schedule (the State Council's notice) loaded by an
     administrator, laid over the years the chinese-calendar package ships. Every API process

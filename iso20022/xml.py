@@ -26,9 +26,10 @@ CENT = Decimal("0.01")
 MAX_ID = 35  # Max35Text: message, payment-information and end-to-end IDs
 MAX_TEXT = 140  # Max140Text: names, unstructured remittance
 
-# No DTDs, no entities, no network: a message is data, never instructions to fetch more.
+# No DTDs, no entities, no network, libxml2's size limits kept (no huge_tree): a message is
+# data, never instructions to fetch more.
 _SAFE = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True, remove_comments=True
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
 )
 _PARSER = XmlParser(
     config=ParserConfig(fail_on_unknown_properties=True, fail_on_converter_warnings=True),
@@ -76,7 +77,7 @@ def iterparse(xml: bytes, tag: str, kind: str) -> Any:
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
-        huge_tree=True,
+        huge_tree=False,  # libxml2's limits (text nodes, depth) stay on for what we receive
         remove_comments=True,
     )
 

@@ -16,6 +16,9 @@ NO_POLICY = "NoPolicy"  # no policy in force on the date asked (or no such regio
 CONSTRAINT_VIOLATION = "ConstraintViolation"  # the database refused a write
 BANK_REJECTED = "BankRejected"  # the bank refused the message (a 4xx other than a duplicate)
 INVALID_MESSAGE = "InvalidMessage"  # the run's pain.001 cannot be built (the data is wrong)
+# an answer from the bank that is not verifiably its own and fresh (bad or missing signature,
+# timestamp outside the window, a message ID seen before): never applied, never retried
+BANK_UNVERIFIED = "BankUnverified"
 PERMANENT: frozenset[str] = frozenset(
-    {NO_POLICY, CONSTRAINT_VIOLATION, BANK_REJECTED, INVALID_MESSAGE}
+    {NO_POLICY, CONSTRAINT_VIOLATION, BANK_REJECTED, INVALID_MESSAGE, BANK_UNVERIFIED}
 )

@@ -4,8 +4,8 @@ Gather the region's pending obligations, have finance release them (a second, di
 finance user approves a run above the policy amount, or one holding a payment re-issued to a
 changed payee whatever its total: four eyes), submit one pain.001 to the
 bank (retried with backoff; finance is told if the bank stays down past the policy limit),
-then apply the bank's per-transaction statuses (a report kept by the webhook, statuses by
-signal, polling as the fallback). A returned payment becomes a `payment_returned` task:
+then apply the bank's per-transaction statuses (a signed report kept by the webhook, polling
+as the fallback; no unsigned way in). A returned payment becomes a `payment_returned` task:
 re-issue to a corrected account as a new transaction of the same obligation, or cancel with
 a reason.
 
@@ -27,7 +27,6 @@ with workflow.unsafe.imports_passed_through():
     from payloads.errors import FORBIDDEN
     from payloads.payments import (
         AppliedChange,
-        ApplyInput,
         ApplyReportInput,
         ApplyResult,
         GatherInput,
@@ -38,7 +37,6 @@ with workflow.unsafe.imports_passed_through():
         RunStatusInput,
         RunSummary,
         StatusReportRef,
-        StatusUpdate,
     )
     from payloads.tasks import CompleteTaskInput, Detail, TaskState
     from workflows.human_tasks import HumanTasks, TaskOwner, data_of
@@ -47,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
 
 SHORT = timedelta(seconds=30)
 POLL_EVERY = timedelta(hours=6)
-APPLY_PAGE = 2000  # statuses per apply_statuses call: inputs and answers stay small
+HEARTBEAT = timedelta(minutes=2)  # long activities heartbeat per page of statuses
 SUBMIT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
@@ -63,14 +61,8 @@ class PaymentRunWorkflow(TaskOwner):
         self.st = PaymentRunStatus(run_id=inp.run_id, status="gathering")
         self.task_states: dict[str, TaskState] = {}
         self.tasks = HumanTasks(workflow.info().workflow_id, None, self.task_states)
-        self.inbox: list[StatusUpdate] = []
         self.reports: list[StatusReportRef] = []
         self.decisions: list[asyncio.Task[None]] = []
-
-    @workflow.signal
-    def bank_status(self, updates: list[StatusUpdate]) -> None:
-        """Per-transaction statuses (as a bank that signals them would send them)."""
-        self.inbox.extend(updates)
 
     @workflow.signal
     def bank_report(self, ref: StatusReportRef) -> None:
@@ -152,24 +144,13 @@ class PaymentRunWorkflow(TaskOwner):
         st = self.st
         while st.outstanding_count > 0:
             try:
-                await workflow.wait_condition(
-                    lambda: bool(self.inbox) or bool(self.reports), timeout=POLL_EVERY
-                )
+                await workflow.wait_condition(lambda: bool(self.reports), timeout=POLL_EVERY)
             except TimeoutError:
                 await self._poll()
                 continue
             reports, self.reports = self.reports, []
             for ref in reports:
                 await self._apply_report(ref)
-            updates, self.inbox = self.inbox, []
-            for start in range(0, len(updates), APPLY_PAGE):
-                self._took(
-                    await workflow.execute_activity_method(
-                        PaymentActivities.apply_statuses,
-                        ApplyInput(st.run_id, workflow.now(), updates[start : start + APPLY_PAGE]),
-                        start_to_close_timeout=timedelta(minutes=2),
-                    )
-                )
         missed = await workflow.execute_activity_method(
             PaymentActivities.returns_awaiting_decision,
             RunInput(st.run_id, workflow.now()),
@@ -181,10 +162,17 @@ class PaymentRunWorkflow(TaskOwner):
     async def _poll(self) -> None:
         more = True
         while more:  # a poll applies at the activity: counts back, returns paged
-            polled = await workflow.execute_activity_method(
-                PaymentActivities.poll_run,
-                RunInput(self.st.run_id, workflow.now()),
-                start_to_close_timeout=timedelta(minutes=10),
+            # an answer that is not the bank's (signature, window, nonce) fails permanently:
+            # a system_error task, not an endless retry
+            polled = await until_fixed(
+                self.tasks,
+                "poll_run",
+                lambda: workflow.execute_activity_method(
+                    PaymentActivities.poll_run,
+                    RunInput(self.st.run_id, workflow.now()),
+                    start_to_close_timeout=timedelta(minutes=10),
+                    heartbeat_timeout=HEARTBEAT,
+                ),
             )
             more = polled.more
             if polled.outstanding >= 0:  # -1: the bank does not know the run (yet)
@@ -198,6 +186,7 @@ class PaymentRunWorkflow(TaskOwner):
                     PaymentActivities.apply_report,
                     ApplyReportInput(self.st.run_id, ref.report_id, workflow.now()),
                     start_to_close_timeout=timedelta(minutes=10),
+                    heartbeat_timeout=HEARTBEAT,
                 )
             except ActivityError as err:  # the kept report cannot be read: ask the bank instead
                 workflow.logger.warning("report %s not applied (%s): polling", ref.report_id, err)

@@ -55,6 +55,7 @@ class ReconciliationWorkflow(TaskOwner):
                 ReconciliationActivities.reconcile_day,
                 ReconcileInput(day=inp.day, at=workflow.now()),
                 start_to_close_timeout=timedelta(minutes=5),
+                heartbeat_timeout=timedelta(minutes=2),
             ),
         )
         self.st.matched, self.st.mismatches = result.matched, result.mismatches

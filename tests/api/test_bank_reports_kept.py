@@ -31,8 +31,9 @@ def _rows(engine: Engine, ref: StatusReportRef) -> list[BankStatusReport]:
 def test_a_report_delivered_twice_is_kept_once_as_received(engine: Engine) -> None:
     body = BODY + b"<!-- twice -->"
     ref, at = _ref(body), datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-    for _ in range(2):
-        keep_report(engine, ref, "R220100-20261125-0001", "BANK-STS-1", body, at)
+    taken = [keep_report(engine, ref, "R220100-20261125-0001", "BANK-STS-1", body, at)]
+    taken.append(keep_report(engine, ref, "R220100-20261125-0001", "BANK-STS-1", body, at))
+    assert taken == [True, False]  # the second: its message ID taken already (a replay)
     rows = _rows(engine, ref)
     assert len(rows) == 1
     kept = rows[0]
@@ -57,8 +58,8 @@ def test_two_deliveries_at_once_keep_one_row_and_neither_fails(
             return row
 
     monkeypatch.setattr(bank_webhook, "Session", Racing)
-    keep_report(engine, ref, "R220100-20261125-0002", "BANK-STS-2", body, at)
-    assert len(seen) == 2 and seen[1] is not None  # the conflict path ran and found the row
+    assert not keep_report(engine, ref, "R220100-20261125-0002", "BANK-STS-2", body, at)
+    assert seen[0] is None and seen[-1] is not None  # the conflict path ran and found it
     assert len(_rows(engine, ref)) == 1
 
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import httpx
+import pytest
 
 from bank.clock import ManualClock
 from bank.config import BankConfig
 from bank.testing import RunningBank, serve_bank
-from iso20022 import build_pain001, parse_camt053, parse_pain002, verify
+from iso20022 import build_pain001, parse_camt053, parse_pain002
+from iso20022.bank_signature import BadSignature, check
 from iso20022.pain002 import TransactionStatus
 from tests.bank.helpers import (
     BAD_LUHN,
     GOOD_ACCOUNTS,
     SECRET,
+    START,
     WebhookReceiver,
     eventually,
     make_run,
@@ -53,8 +56,14 @@ def test_accepts_then_settles_after_the_delay_and_sends_a_signed_webhook(
     clock.advance(timedelta(minutes=1))
     eventually(lambda: len(webhook_statuses(receiver)) == 2)
     hook = receiver.received[0]
-    assert verify(hook.body, SECRET, hook.headers["X-Bank-Signature"])
-    assert not verify(hook.body, "another-secret", hook.headers["X-Bank-Signature"])
+    sent_at = check(hook.body, SECRET, hook.headers, START + DAY, 300)
+    assert sent_at == (START + DAY).replace(microsecond=0)  # the bank's clock, signed
+    with pytest.raises(BadSignature):
+        check(hook.body, "another-secret", hook.headers, START + DAY, 300)
+    # every answer is signed the same way: the acceptance, a polled status, a statement
+    assert check(resp.content, SECRET, resp.headers, START, 300) == START  # the acceptance
+    for answer in (http.get("/status/RUN-1"), http.get(f"/statements/{date(2024, 1, 16)}")):
+        assert check(answer.content, SECRET, answer.headers, START + DAY, 300)
     report = parse_pain002(hook.body)
     assert report.original_msg_id == "RUN-1"
     assert hook.headers["X-Bank-Message-Id"] == report.msg_id

@@ -66,7 +66,6 @@ def test_config_from_env() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"WEBHOOK_URL": "http://x/hook"}, "BANK_WEBHOOK_SECRET"),
         ({"BANK_CLOCK": "simulated"}, "BANK_CLOCK"),
         ({"BANK_SETTLE_HOURS": "-1"}, "BANK_SETTLE_HOURS"),
     ],
@@ -74,6 +73,11 @@ def test_config_from_env() -> None:
 def test_config_refuses(env: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         BankConfig.from_env(env)
+
+
+def test_config_refuses_no_secret_the_bank_signs_every_answer_with_it() -> None:
+    with pytest.raises(ValueError, match="BANK_WEBHOOK_SECRET"):
+        BankConfig(webhook_secret="")
 
 
 def test_python_m_bank_serves_health(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ LONG = {
     "bank_webhook_secret": "b" + uuid.uuid4().hex + uuid.uuid4().hex,
     "medagency_webhook_secret": "m" + uuid.uuid4().hex + uuid.uuid4().hex,
     "payload_keys": "p1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU=",
+    "bank_url": "https://bank.example.cn",
 }
 # the app in production (settings copied, not re-validated: the test database, a real clock)
 PRODUCTION: dict[str, Any] = {"app_env": "production", "clock": "real", **LONG}
@@ -138,3 +139,15 @@ async def test_a_503_never_shows_temporals_error_text(app_client: AppFactory) ->
             body = resp.text.lower()
             for leak in ("127.0.0.1:1", "connection refused", "tcp connect", "transport"):
                 assert leak not in body, body
+
+
+def test_production_refuses_a_plain_http_bank_url() -> None:
+    """Issue 13 §5: payment files and the bank's statuses never travel in clear text."""
+    with pytest.raises(ValidationError, match="BANK_URL must be https"):
+        Settings(app_env="production", **{**LONG, "bank_url": "http://bank.example.cn"})  # type: ignore[arg-type]
+    Settings(app_env="development", bank_url="http://127.0.0.1:8900")
+    # only when said so explicitly (docker-compose's simulated bank on its internal network)
+    Settings(
+        app_env="production",
+        **{**LONG, "bank_url": "http://bank:8900", "bank_plain_http_ok": True},  # type: ignore[arg-type]
+    )

@@ -44,6 +44,7 @@ from db.models import (
     Task,
 )
 from domain.calendar import AGENCY_TZ
+from iso20022.bank_signature import signed_headers
 from iso20022.pain002 import StatusReport, TransactionStatus, build_pain002
 from iso20022.signing import sign
 from payloads.case_io import CheckInInput
@@ -72,6 +73,7 @@ SECRET = "test-webhook-secret"
 HISTORIES = ROOT / "tests" / "histories" / "payment_run"  # apart: test_replay.py has ClaimWorkflow
 REGION = "220200"  # no other test owes money there: the run gathers only this test's
 CLOSED = "6222020200998877665"  # a closed account at the bank: returned with AC04
+MAX_BYTES = 8 * 1024 * 1024  # the webhook's body cap here (a report on 3,000 is ~1.5 MB)
 
 
 @dataclass
@@ -99,6 +101,7 @@ async def stack(
             "task_queue": task_queue,
             "temporal_address": target,
             "bank_webhook_secret": SECRET,
+            "bank_message_max_bytes": MAX_BYTES,
         }
     )
     config = BankConfig(
@@ -324,15 +327,19 @@ async def _released_run_settles_and_return_is_reissued(
         session.commit()
 
 
-async def test_webhook_refuses_bad_signature_malformed_xml_and_unknown_ids(stack: Stack) -> None:
+async def test_webhook_refuses_bad_signature_malformed_xml_and_unknown_ids(
+    env: WorkflowEnvironment, stack: Stack
+) -> None:
     url = f"{stack.api_url}/api/v1/bank/webhook"
+    now = await env.get_current_time()
     async with httpx.AsyncClient() as http:
         body = b"<Document/>"
         bad_sig = await http.post(url, content=body, headers={"X-Bank-Signature": "sha256=00"})
         assert bad_sig.status_code == 401
-        malformed = await http.post(
-            url, content=body, headers={"X-Bank-Signature": sign(body, SECRET)}
-        )
+        # the old scheme (a MAC of the body alone, no timestamp) is no longer enough
+        old = await http.post(url, content=body, headers={"X-Bank-Signature": sign(body, SECRET)})
+        assert old.status_code == 401
+        malformed = await http.post(url, content=body, headers=signed_headers(body, SECRET, now))
         assert malformed.status_code == 422 and "malformed" in malformed.text
         report = build_pain002(
             StatusReport(
@@ -342,9 +349,7 @@ async def test_webhook_refuses_bad_signature_malformed_xml_and_unknown_ids(stack
                 statuses=[TransactionStatus("x-001-BE-1", "ACSC")],
             )
         )
-        unknown = await http.post(
-            url, content=report, headers={"X-Bank-Signature": sign(report, SECRET)}
-        )
+        unknown = await http.post(url, content=report, headers=signed_headers(report, SECRET, now))
         assert unknown.status_code == 422 and "unknown original message" in unknown.text
 
 
@@ -695,11 +700,14 @@ async def test_settled_before_midnight_applied_after_it_reconciles_on_the_bookin
     assert {a.astimezone(AGENCY_TZ).date() for a in applied} == {day + timedelta(days=1)}
     ours = {p.end_to_end_id for p in paid.values()}
     recon = ReconciliationActivities(engine, stack.settings)
-    booked = ActivityEnvironment().run(recon.reconcile_day, ReconcileInput(day=day, at=submitted))
+    at = await env.get_current_time()  # the bank's signed statement is judged at this time
+    booked = await ActivityEnvironment(env.client).run(
+        recon.reconcile_day, ReconcileInput(day=day, at=at)
+    )
     assert booked.matched >= 2  # the settlement; the return with its reversal
     assert not [m for m in booked.mismatches if m.end_to_end_id in ours], booked.mismatches
-    after = ActivityEnvironment().run(
-        recon.reconcile_day, ReconcileInput(day=day + timedelta(days=1), at=submitted)
+    after = await ActivityEnvironment(env.client).run(
+        recon.reconcile_day, ReconcileInput(day=day + timedelta(days=1), at=at)
     )
     assert not [m for m in after.mismatches if m.end_to_end_id in ours], after.mismatches
 
@@ -800,3 +808,100 @@ def _payments_by_e2e(engine: Engine, e2e_ids: list[str]) -> list[Payment]:
         return list(
             session.exec(select(Payment).where(col(Payment.end_to_end_id).in_(e2e_ids))).all()
         )
+
+
+async def test_a_kept_report_replayed_stale_or_re_signed_or_too_large_is_refused(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str
+) -> None:
+    """Issue 13 §5: the webhook checks the body's size before anything (413), the bank's
+    timestamp against our (simulated) clock (401 outside ±5 minutes), and the report's
+    message ID as a nonce (409 the second time): a report the run has applied, presented
+    again, changes nothing."""
+    prefix = f"rply{task_queue[-6:]}"
+    e2e_ids = _seed_obligations(engine, prefix, 2, await today(env), 0)
+    async with stack.worker():
+        run_id, run = await _start_released_run(env, engine, task_queue, prefix)
+        await state_when_run(engine, run, lambda st: st.status == "submitted")
+        await advance(env, 0.1)  # past the bank's settlement delay: its signed webhook
+        await state_when_run(engine, run, lambda st: st.status == "completed", timeout=120)
+    with Session(engine) as session:
+        kept = session.exec(select(BankStatusReport).where(BankStatusReport.run_id == run_id)).one()
+    url = f"{stack.api_url}/api/v1/bank/webhook"
+    now = await env.get_current_time()
+    async with httpx.AsyncClient() as http:
+        stale = await http.post(
+            url,
+            content=kept.body,
+            headers=signed_headers(kept.body, SECRET, now - timedelta(minutes=6)),
+        )
+        assert stale.status_code == 401 and "window" in stale.text
+        again = await http.post(
+            url, content=kept.body, headers=signed_headers(kept.body, SECRET, now)
+        )
+        assert again.status_code == 409 and "replay" in again.text
+        big = b"<" * (MAX_BYTES + 1)
+        too_large = await http.post(url, content=big, headers=signed_headers(big, SECRET, now))
+        assert too_large.status_code == 413
+    with Session(engine) as session:
+        assert (
+            len(
+                session.exec(
+                    select(BankStatusReport).where(BankStatusReport.run_id == run_id)
+                ).all()
+            )
+            == 1
+        )
+    assert {p.status for p in _payments_by_e2e(engine, e2e_ids)} == {"settled"}
+
+
+async def test_a_polled_answer_with_a_bad_signature_opens_a_system_error_not_endless_retries(
+    env: WorkflowEnvironment,
+    stack: Stack,
+    engine: Engine,
+    book: PolicyBook,
+    task_queue: str,
+) -> None:
+    """Issue 13 §5: on the polling path too, an answer the bank did not sign (here: a worker
+    whose secret is not the bank's) is never applied; poll_run fails once, permanently, and
+    the run opens a system_error task for someone to look at."""
+    prefix = f"unsg{task_queue[-6:]}"
+    e2e_ids = _seed_obligations(engine, prefix, 2, await today(env), 0)
+    wrong = stack.settings.model_copy(update={"bank_webhook_secret": "not-the-banks-secret"})
+    worker = create_worker(
+        env.client,
+        settings=wrong,
+        engine=engine,
+        book=book,
+        task_queue=task_queue,
+        fail_fast=True,
+        max_cached_workflows=0,  # no sticky queue: the next worker takes the run at once
+    )
+    async with worker:
+        run_id, run = await _start_released_run(env, engine, task_queue, prefix)
+        await state_when_run(engine, run, lambda st: st.status == "submitted")
+        # a report the database does not have: the run asks the bank at once
+        await run.signal(PaymentRunWorkflow.bank_report, StatusReportRef("0" * 64, 2))
+        task_id = await _task_id(engine, run_id, "system_error")
+        with Session(engine) as session:
+            task = session.get(Task, task_id)
+            assert task is not None and task.details["error_type"] == "BankUnverified", task
+            assert task.details["activity"] == "poll_run"
+        history = await run.fetch_history()
+    assert {p.status for p in _payments_by_e2e(engine, e2e_ids)} == {"sent"}  # nothing applied
+    async with stack.worker():  # the secret put right, a supervisor retries: the run completes
+        await run.execute_update(
+            PaymentRunWorkflow.complete_task,
+            CompleteTaskInput(
+                task_id=task_id,
+                outcome="retry",
+                reason="worker secret fixed",
+                actor="supervisor",
+                actor_roles=["supervisor"],
+            ),
+        )
+        await advance(env, 0.1)  # past the bank's settlement delay
+        await state_when_run(engine, run, lambda st: st.status == "completed", timeout=120)
+    events = _activity_events(history)
+    # a failed event at all: the default retry policy never gives up on a retryable error
+    assert events.count(("poll_run", "failed")) == 1, events
+    assert {p.status for p in _payments_by_e2e(engine, e2e_ids)} == {"settled"}
