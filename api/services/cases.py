@@ -4,11 +4,12 @@ medical cash option."""
 from __future__ import annotations
 
 from datetime import date
-from typing import cast
+from typing import TypeVar, cast
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from api.runtime import Runtime
 from api.services import ActionError
@@ -28,6 +29,10 @@ from payloads.case_state import CLOSED_STATUSES, DeadlineInfo, DeadlineKind
 from payloads.errors import FORBIDDEN, INVALID_OUTCOME, TASK_CLOSED, TASK_NOT_FOUND
 from workflows import ids
 from workflows.claim import ClaimWorkflow
+from workflows.claim.case_updates import CaseUpdates
+
+P = TypeVar("P")
+R = TypeVar("R")
 
 DEADLINE_KINDS: tuple[DeadlineKind, ...] = ("employer_report", "registration", "review")
 CHECK_IN_ROLES = frozenset({"clerk", "supervisor"})
@@ -45,6 +50,25 @@ def update_error(err: WorkflowUpdateFailedError) -> ActionError:
     return ActionError(409, f"refused: {cause}")
 
 
+async def case_update(
+    client: Client,
+    case_id: str,
+    update: UpdateMethodMultiParam[[CaseUpdates, P], R],
+    arg: P,
+) -> R:
+    """Send one of the case's Updates (it answers once the read model shows it); a refusal
+    becomes an ActionError, a closed or unknown case a 409."""
+    handle = client.get_workflow_handle(ids.case(case_id))
+    try:
+        return await handle.execute_update(update, arg)
+    except WorkflowUpdateFailedError as err:
+        raise update_error(err) from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise ActionError(409, f"case {case_id} is closed or unknown") from err
+        raise
+
+
 async def extend_deadline(
     runtime: Runtime, client: Client, user: User, case_id: str, kind: str, days: int, reason: str
 ) -> DeadlineInfo:
@@ -52,24 +76,18 @@ async def extend_deadline(
     if kind not in DEADLINE_KINDS:
         raise ActionError(404, f"no deadline kind {kind!r}")
     deadline = cast(DeadlineKind, kind)
-    handle = client.get_workflow_handle(ids.case(case_id))
-    try:
-        return await handle.execute_update(
-            ClaimWorkflow.extend_deadline,
-            ExtendDeadlineInput(
-                kind=deadline,
-                days=days,
-                reason=reason,
-                actor=user.username,
-                actor_roles=sorted(user.role_set),
-            ),
-        )
-    except WorkflowUpdateFailedError as err:
-        raise update_error(err) from err
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise ActionError(409, f"case {case_id} is closed or unknown") from err
-        raise
+    return await case_update(
+        client,
+        case_id,
+        ClaimWorkflow.extend_deadline,
+        ExtendDeadlineInput(
+            kind=deadline,
+            days=days,
+            reason=reason,
+            actor=user.username,
+            actor_roles=sorted(user.role_set),
+        ),
+    )
 
 
 def offers_check_in(user: User, case: CaseRecord) -> bool:
@@ -91,18 +109,12 @@ async def check_in(
         raise ActionError(403, "check-ins are recorded by clerks")
     if channel not in CHECK_IN_CHANNELS:
         raise ActionError(422, f"no check-in channel {channel!r}", ["body", "channel"])
-    handle = client.get_workflow_handle(ids.case(case_id))
-    try:
-        return await handle.execute_update(
-            ClaimWorkflow.check_in,
-            CheckInInput(on=on, actor=user.username, channel=cast(CheckInChannel, channel)),
-        )
-    except WorkflowUpdateFailedError as err:
-        raise update_error(err) from err
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise ActionError(409, f"case {case_id} is closed or unknown") from err
-        raise
+    return await case_update(
+        client,
+        case_id,
+        ClaimWorkflow.check_in,
+        CheckInInput(on=on, actor=user.username, channel=cast(CheckInChannel, channel)),
+    )
 
 
 async def record_cash_option(
@@ -117,23 +129,17 @@ async def record_cash_option(
     supervisor; the case's medical stage checks it)."""
     if not user.role_set & CHECK_IN_ROLES:
         raise ActionError(403, "the cash option is recorded by clerks")
-    handle = client.get_workflow_handle(ids.case(case_id))
-    try:
-        return await handle.execute_update(
-            ClaimWorkflow.record_cash_option,
-            CashOptionRequest(
-                requested_on=requested_on,
-                insured_elsewhere=insured_elsewhere,
-                actor=user.username,
-                written_request=written_request,
-            ),
-        )
-    except WorkflowUpdateFailedError as err:
-        raise update_error(err) from err
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise ActionError(409, f"case {case_id} is closed or unknown") from err
-        raise
+    return await case_update(
+        client,
+        case_id,
+        ClaimWorkflow.record_cash_option,
+        CashOptionRequest(
+            requested_on=requested_on,
+            insured_elsewhere=insured_elsewhere,
+            actor=user.username,
+            written_request=written_request,
+        ),
+    )
 
 
 async def transfer(
@@ -145,15 +151,9 @@ async def transfer(
         raise ActionError(403, "transfers are made by clerks")
     if to_region_code not in runtime.book.regions:
         raise ActionError(422, f"no region {to_region_code!r} is known", ["body", "to_region_code"])
-    handle = client.get_workflow_handle(ids.case(case_id))
-    try:
-        return await handle.execute_update(
-            ClaimWorkflow.request_transfer,
-            TransferRequest(to_region_code=to_region_code, actor=user.username),
-        )
-    except WorkflowUpdateFailedError as err:
-        raise update_error(err) from err
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise ActionError(409, f"case {case_id} is closed or unknown") from err
-        raise
+    return await case_update(
+        client,
+        case_id,
+        ClaimWorkflow.request_transfer,
+        TransferRequest(to_region_code=to_region_code, actor=user.username),
+    )

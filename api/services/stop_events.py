@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
 from api.services import ActionError
-from api.services.cases import update_error
+from api.services.cases import case_update
 from db.models import CaseRecord, User
 from domain.identifiers import InvalidIdentifier, validate_card_number, validate_uscc
 from domain.stops import STOP_TYPES
 from payloads.stops import EventData, StopEventInput, StopEventResult
-from workflows import ids
 from workflows.claim import ClaimWorkflow
 
 EVENT_ROLES = frozenset({"clerk", "supervisor"})
@@ -55,21 +53,15 @@ async def report_event(
     if not user.role_set & EVENT_ROLES:
         raise ActionError(403, "stop events are recorded by clerks")
     check_data(type_, data)
-    handle = client.get_workflow_handle(ids.case(case_id))
-    try:
-        return await handle.execute_update(
-            ClaimWorkflow.report_event,
-            StopEventInput(
-                type=type_,
-                effective_date=effective,
-                data=data,
-                actor=user.username,
-                actor_roles=sorted(user.role_set),
-            ),
-        )
-    except WorkflowUpdateFailedError as err:
-        raise update_error(err) from err
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise ActionError(409, f"case {case_id} is closed or unknown") from err
-        raise
+    return await case_update(
+        client,
+        case_id,
+        ClaimWorkflow.report_event,
+        StopEventInput(
+            type=type_,
+            effective_date=effective,
+            data=data,
+            actor=user.username,
+            actor_roles=sorted(user.role_set),
+        ),
+    )
