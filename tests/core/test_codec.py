@@ -141,6 +141,7 @@ def test_production_refuses_the_development_payload_key_current_or_previous() ->
         "case_id_key": "c" * 40,
         "bank_webhook_secret": "w" * 40,
         "medagency_webhook_secret": "m" * 40,
+        "bank_url": "https://bank.example.cn",  # production refuses plain http
     }
     with pytest.raises(ValueError, match="PAYLOAD_KEYS"):
         Settings(**secrets)  # type: ignore[arg-type]
