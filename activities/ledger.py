@@ -10,6 +10,7 @@ from db.engine import session_scope
 from db.models import AuditEntry, Payment
 from db.queries import add_audit_once
 from db.recoveries import apply_offsets
+from domain.recovery import may_offset
 from payloads.records import ObligationInput
 
 CATEGORY_CODES = {
@@ -86,7 +87,7 @@ class LedgerActivities:
         """Owe one month once: a retry, a replay or a duplicate signal finds the row."""
         with session_scope(self.engine) as session:
             e2e = add_obligation(session, inp)
-            if inp.category == "benefit":  # a supervisor-approved offset takes its share
+            if may_offset(inp.category):  # a supervisor-approved offset takes its share
                 session.flush()
                 apply_offsets(session, case_id=inp.case_id, at=inp.at)
             return e2e

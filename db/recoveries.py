@@ -24,6 +24,7 @@ from domain.recovery import (
     RecoveryRuleError,
     balance,
     check_amount,
+    OFFSET_CATEGORIES,
     check_repayment,
     offset_of,
     refers_to_labour_department,
@@ -320,7 +321,8 @@ def decide_offset(
 
 def apply_offsets(session: Session, *, case_id: str, at: datetime) -> Decimal:
     """Reduce the case's unsent benefit obligations by its approved offsets (each obligation
-    once per recovery); an obligation taken whole is marked `offset` (nothing to send).
+    once per recovery; never another category: domain/recovery.OFFSET_CATEGORIES); an
+    obligation taken whole is marked `offset` (nothing to send).
     Idempotent: a second call finds every obligation already taken. The total taken."""
     offsets = session.exec(
         select(RecoveryOffset)
@@ -337,7 +339,7 @@ def apply_offsets(session: Session, *, case_id: str, at: datetime) -> Decimal:
             select(Payment)
             .where(
                 Payment.case_id == case_id,
-                Payment.category == "benefit",
+                col(Payment.category).in_(OFFSET_CATEGORIES),
                 Payment.status == "pending",
                 col(Payment.run_id).is_(None),
             )

@@ -62,6 +62,19 @@ def offset_of(obligation: Decimal, remaining: Decimal) -> Decimal:
     return max(Decimal("0.00"), min(obligation, remaining)).quantize(CENT)
 
 
+# The only obligations of a later case an approved offset may reduce (issue 11 §4): the
+# claimant's own monthly benefit. Never the funeral grant or survivor pension (the survivors'
+# money, seed 000 art. 23), the self-employment lump sum (art. 35) or the medical premium
+# (owed to the medical-insurance agency, or its ≤ 3-month cash option), nor the fund's own
+# entries (refunds, transfers, top-ups).
+OFFSET_CATEGORIES: tuple[str, ...] = ("benefit",)
+
+
+def may_offset(category: str) -> bool:
+    """Whether an approved offset may take from an obligation of this ledger category."""
+    return category in OFFSET_CATEGORIES
+
+
 def refers_to_labour_department(cause: RecoveryCause) -> bool:
     """A fraud finding (骗取) goes to the labour department's decision (seed 002: the agency
     orders repayment; only the department fines, 1-3 times, in serious cases)."""

@@ -243,6 +243,62 @@ def test_an_offset_against_the_later_case_only_with_a_supervisors_approval(
         assert err.value.status == 409  # already decided
 
 
+# what a later case can owe besides its benefit months: never taken by an offset
+NOT_BENEFIT = ("funeral_grant", "survivor_pension", "lump_sum", "medical_premium")
+
+
+def _owe_other(engine: Engine, case_id: str, category: str) -> None:
+    """A one-off obligation of another category (month 0, as workflows/claim/grants.py)."""
+    run(
+        LedgerActivities(engine).create_obligation,
+        ObligationInput(
+            case_id=case_id, region_code="220100", month=0, period_start=START,
+            period_end=START, category=category, amount=Decimal("5285.00"), at=AT,
+        ),
+    )  # fmt: skip
+
+
+def test_an_offset_takes_only_benefit_payments(
+    engine: Engine, settings: Settings, book: PolicyBook
+) -> None:
+    """Issue 11 §4: an approved offset reduces the later case's benefit payments only: its
+    funeral grant, survivor pension, lump sum and medical premium are paid in full, whether
+    owed before the approval or after it (the ledger activity applies offsets again)."""
+    keys = _keys(settings)
+    nid = national_id_of("woman", date(1983, 4, 9))
+    first = _case(engine, keys, nid)
+    rid = run(
+        RecoveryActivities(engine).open_recovery,
+        OpenRecoveryInput(
+            case_id=first, cause="error", amount=Decimal("20000.00"), evidence="复核 2026-07",
+            created_by="reviewer", key=f"err-{first}", at=AT,
+        ),
+    )  # fmt: skip
+    later = _case(engine, keys, nid, status="active")
+    _owe(engine, later, 1, status="pending")
+    for category in NOT_BENEFIT[:2]:
+        _owe_other(engine, later, category)
+    with session_scope(engine) as session:
+        offset = request_offset(
+            session, recovery_id=rid, case_id=later, requested_by="finance", at=AT
+        )
+        decide_offset(
+            session, offset_id=offset.id or 0, approve=True, decided_by="supervisor",
+            reason="本人同意抵扣", at=AT,
+        )  # fmt: skip
+    for category in NOT_BENEFIT[2:]:
+        _owe_other(engine, later, category)
+    _owe(engine, later, 2, status="pending")
+    got = {(p.category, p.month): (p.amount, p.status) for p in _payments(engine, later)}
+    assert got == {
+        ("benefit", 1): (Decimal("0.00"), "offset"),
+        ("benefit", 2): (Decimal("0.00"), "offset"),
+        **{(c, 0): (Decimal("5285.00"), "pending") for c in NOT_BENEFIT},
+    }
+    with Session(engine) as session:
+        assert balance_of(session, get_recovery(session, rid)).offset == MONTH * 2
+
+
 def _closed(
     case_id: str, nid: str, status: str, months: int, used: int, carried_from: list[str],
     carried: int = 0,

@@ -12,6 +12,7 @@ from domain.recovery import (
     balance,
     check_amount,
     check_repayment,
+    may_offset,
     offset_of,
     refers_to_labour_department,
     unused_months,
@@ -50,6 +51,18 @@ def test_an_offset_takes_at_most_the_payment_and_the_balance() -> None:
     assert offset_of(Decimal("755.00"), Decimal("300.00")) == Decimal("300.00")
     assert offset_of(Decimal("755.00"), Decimal("1000.00")) == Decimal("755.00")
     assert offset_of(Decimal("755.00"), Decimal("0.00")) == Decimal("0.00")
+
+
+@pytest.mark.parametrize(
+    "category",
+    ["funeral_grant", "survivor_pension", "lump_sum", "medical_premium", "refund",
+     "transfer_out", "transfer_in", "premium_topup"],
+)  # fmt: skip
+def test_an_offset_takes_only_benefit_payments(category: str) -> None:
+    """Issue 11 §4: the claimant's own benefit months, never the survivors' grants (seed 000
+    art. 23), the lump sum (art. 35), the agency's premium or the fund's own entries."""
+    assert may_offset("benefit")
+    assert not may_offset(category)
 
 
 def test_only_a_fraud_finding_goes_to_the_labour_department() -> None:
