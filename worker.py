@@ -51,6 +51,7 @@ from workflows.reconciliation import (
     ReconciliationWorkflow,
     ensure_daily_reconciliation,
 )
+from workflows.recovery_offset import RecoveryOffsetWorkflow
 
 log = logging.getLogger("worker")
 WORKFLOWS = [
@@ -61,6 +62,7 @@ WORKFLOWS = [
     DailyReconciliationWorkflow,
     MedicalDeclarationWorkflow,
     MedicalCalendarWorkflow,
+    RecoveryOffsetWorkflow,
 ]
 
 
@@ -121,6 +123,7 @@ def create_worker(
             determinations.record_determination,
             ledger.create_obligation,
             recovery.open_recovery,
+            recovery.decide_offset,
             stops.settle_stop,
             stops.record_overpayment,
             amounts.month_amount,

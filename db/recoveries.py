@@ -20,11 +20,11 @@ from db.models import CaseRecord, Payment
 from db.queries import audit_case_once
 from db.recovery import Recovery, RecoveryOffset, RecoveryRepayment
 from domain.recovery import (
+    OFFSET_CATEGORIES,
     RECOVERY_CAUSES,
     RecoveryRuleError,
     balance,
     check_amount,
-    OFFSET_CATEGORIES,
     check_repayment,
     offset_of,
     refers_to_labour_department,

@@ -140,6 +140,7 @@ PlainKind = Literal[
     "refused_offer_review",
     "death_grants_review",
     "lump_sum_review",
+    "recovery_offset_review",
 ]
 PLAIN_KINDS: tuple[str, ...] = get_args(PlainKind)
 

@@ -70,6 +70,9 @@ TASK_KINDS: dict[str, TaskKind] = {
         _kind("refused_offer_review", "reviewer", 55, "confirm reject", "reject"),
         _kind("death_grants_review", "reviewer", 60, "approve reject", "reject"),
         _kind("lump_sum_review", "reviewer", 55, "approve reject", "reject"),
+        # an overpayment's offset against the claimant's later case (issue 11 §4): only with
+        # a supervisor's approval, never the one who asked for it
+        _kind("recovery_offset_review", "supervisor", 60, "approve refuse", "refuse"),
     )
 }
 

@@ -41,6 +41,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "kind.medical_line_rejected": ("医保申报被退回", "Medical declaration line rejected"),
     "kind.medical_refund_review": ("医保重复缴费退费初审", "Medical refund: first review"),
     "kind.medical_refund_approval": ("医保重复缴费退费复审", "Medical refund: second review"),
+    "kind.recovery_offset_review": ("追回款抵扣审批", "Recovery offset to approve"),
     # outcomes
     "outcome.approve": ("核定", "approve"),
     "outcome.reject": ("不予核定", "reject"),

@@ -25,12 +25,9 @@ RECOVERY_TEXTS: dict[str, tuple[str, str]] = {
     "rec.ask_offset": ("申请抵扣", "Ask for an offset"),
     "rec.requested_by": ("申请人", "Asked by"),
     "rec.decide": ("审批", "Decision"),
-    "rec.approve": ("批准抵扣", "Approve"),
-    "rec.refuse": ("不予抵扣", "Refuse"),
     "rec.awaiting_supervisor": ("等待主管审批", "Awaiting a supervisor"),
     "rec.repaid_ok": ("已记录退还", "Repayment recorded"),
     "rec.offset_asked_ok": ("已提交抵扣申请", "Offset requested"),
-    "rec.decided_ok": ("已审批", "Decided"),
     "rec.fraud_title": ("骗取失业保险待遇: 移送决定", "Fraud findings for the labour department"),
     "rec.fraud_note": (
         "经办机构责令退还; 情节严重的罚款由劳动保障行政部门决定 (《条例》)",

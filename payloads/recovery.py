@@ -17,3 +17,35 @@ class OpenRecoveryInput:
     created_by: str
     key: str
     at: datetime
+
+
+@dataclass(kw_only=True)
+class OffsetReviewInput:
+    """An offset request awaiting a supervisor (workflows/recovery_offset.py): the recovery
+    of `overpaid_case_id`, to be taken from the benefit payments of the later case
+    `case_id`, asked for by `requested_by` (who may not decide it)."""
+
+    offset_id: int
+    recovery_id: int
+    case_id: str
+    overpaid_case_id: str
+    requested_by: str
+    balance: str
+
+
+@dataclass(kw_only=True)
+class OffsetDecisionInput:
+    """The supervisor's decision on an offset request, applied once."""
+
+    offset_id: int
+    approve: bool
+    decided_by: str
+    reason: str | None
+    at: datetime
+
+
+@dataclass(kw_only=True)
+class OffsetReviewState:
+    offset_id: int
+    task_id: str
+    status: str = "requested"  # requested | approved | refused

@@ -2,9 +2,10 @@
 
 A workflow opens a task through an idempotent activity (a worklist row), then waits for its
 completion. Completion arrives as the `complete_task` Update that `TaskOwner` gives every
-workflow owning tasks (claim, payment run, reconciliation): its validator refuses a closed
-task, an actor without the task's role, or an outcome and data that do not fit the kind
-(domain/task_data.py), before anything changes; the handler records it through an activity.
+workflow owning tasks (claim, payment run, reconciliation, recovery offset): its validator
+refuses a closed task, an actor without the task's role, or an outcome and data that do not
+fit the kind (domain/task_data.py), before anything changes; the handler records it through
+an activity.
 Open tasks remind before their due time and escalate to the supervisors at it."""
 
 from __future__ import annotations

@@ -50,6 +50,16 @@ def medical_declaration(region_code: str, month: date) -> str:
     return f"medical-declaration-{region_code}-{month:%Y%m}"
 
 
+def recovery_offset(offset_id: int) -> str:
+    """The supervisor's review of one offset request (workflows/recovery_offset.py)."""
+    return f"recovery-offset-{offset_id}"
+
+
+def offset_task(offset_id: int) -> str:
+    """The `recovery_offset_review` task of one offset request."""
+    return f"recovery_offset_review-{offset_id}"
+
+
 def mismatch_task(day: date, end_to_end_id: str) -> str:
     """The finance task a day's reconciliation opens for one mismatch."""
     return f"reconciliation_mismatch-{day:%Y%m%d}-{end_to_end_id}"

@@ -1,10 +1,12 @@
 """Recovery pages (issue 11 §4): finance sees the open recoveries with their balances and
-records repayments; a supervisor decides offset requests and sees the fraud findings awaiting
-the labour department's decision. Every action is the REST one's (db/recoveries.py)."""
+records repayments and asks for offsets (each a supervisor's task, decided on the task page);
+a supervisor sees the fraud findings awaiting the labour department's decision. Every action
+is the REST one's (db/recoveries.py, api/services/recoveries.py)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -14,21 +16,16 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from api.deps import RuntimeDep
+from api.deps import RuntimeDep, TemporalClientDep
 from api.pages.task_forms import FormErrors, field_of
 from api.pages.web import PageError, PageUser, now, redirect, render, text
 from api.runtime import Runtime
 from api.services import ActionError
+from api.services.recoveries import ask_offset as ask
 from api.services.recoveries import balance_out, run
 from db.models import User
-from db.recoveries import (
-    decide_offset,
-    fraud_referrals,
-    open_balances,
-    pending_offsets,
-    record_repayment,
-    request_offset,
-)
+from db.recoveries import fraud_referrals, open_balances, pending_offsets, record_repayment
+from workflows import ids
 
 router = APIRouter()
 
@@ -44,11 +41,6 @@ class OffsetForm(BaseModel):
     case_id: str = ""
 
 
-class DecideForm(BaseModel):
-    outcome: str = ""
-    reason: str = ""
-
-
 def _allow(user: User, *roles: str) -> None:
     if not user.role_set & set(roles):
         raise PageError(403, "error.forbidden")
@@ -57,7 +49,7 @@ def _allow(user: User, *roles: str) -> None:
 def _lists(session: Session) -> dict[str, Any]:
     return {
         "open": [balance_out(b) for b in open_balances(session)],
-        "offsets": pending_offsets(session),
+        "offsets": [(o, ids.offset_task(o.id or 0)) for o in pending_offsets(session)],
         "fraud": [balance_out(b) for b in fraud_referrals(session)],
     }
 
@@ -110,13 +102,13 @@ async def _act(
     user: User,
     form: dict[str, Any],
     errs: FormErrors,
-    action: Any,
+    work: Callable[[], Awaitable[Any]],
     flash_key: str,
 ) -> Response:
     status = 422
     if not errs.fields:
         try:
-            await run(runtime.engine, action)
+            await work()
         except ActionError as err:
             errs.add(field_of(err.loc), err.message)
             status = err.status
@@ -162,7 +154,9 @@ async def repay(
         )
 
     shown = {**form.model_dump(), "recovery_id": recovery_id}
-    return await _act(request, runtime, user, shown, errs, action, "rec.repaid_ok")
+    return await _act(
+        request, runtime, user, shown, errs, lambda: run(runtime.engine, action), "rec.repaid_ok"
+    )
 
 
 @router.post("/recoveries/{recovery_id}/offset", response_model=None)
@@ -171,52 +165,21 @@ async def ask_offset(
     recovery_id: int,
     form: Annotated[OffsetForm, Form()],
     runtime: RuntimeDep,
+    client: TemporalClientDep,
     user: PageUser,
 ) -> Response:
-    """Ask a supervisor to offset the balance against the claimant's later case."""
+    """Ask for an offset against the claimant's later case: a task for the supervisors."""
     _allow(user, "finance", "supervisor")
     errs = FormErrors()
     if not form.case_id.strip():
         errs.add("case_id", text(request, "error.required"))
-    at = await now(runtime)
-
-    def action(session: Session) -> None:
-        request_offset(
-            session,
-            recovery_id=recovery_id,
-            case_id=form.case_id.strip(),
-            requested_by=user.username,
-            at=at,
-        )
-
     shown = {**form.model_dump(), "recovery_id": recovery_id}
-    return await _act(request, runtime, user, shown, errs, action, "rec.offset_asked_ok")
-
-
-@router.post("/recovery-offsets/{offset_id}/decide", response_model=None)
-async def decide(
-    request: Request,
-    offset_id: int,
-    form: Annotated[DecideForm, Form()],
-    runtime: RuntimeDep,
-    user: PageUser,
-) -> Response:
-    """A supervisor approves or refuses an offset request."""
-    _allow(user, "supervisor")
-    errs = FormErrors()
-    if form.outcome not in ("approve", "refuse"):
-        errs.add("outcome", text(request, "error.required"))
-    at = await now(runtime)
-
-    def action(session: Session) -> None:
-        decide_offset(
-            session,
-            offset_id=offset_id,
-            approve=form.outcome == "approve",
-            decided_by=user.username,
-            reason=form.reason.strip() or None,
-            at=at,
-        )
-
-    shown = {**form.model_dump(), "offset_id": offset_id}
-    return await _act(request, runtime, user, shown, errs, action, "rec.decided_ok")
+    return await _act(
+        request,
+        runtime,
+        user,
+        shown,
+        errs,
+        lambda: ask(runtime, client, user, recovery_id, form.case_id.strip()),
+        "rec.offset_asked_ok",
+    )

@@ -4,9 +4,10 @@ an offset against a later case approved by a supervisor, balances and the fraud 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,25 +16,23 @@ from sqlmodel import Session
 from api.deps import REFUSED, STAFF, RowId, RuntimeDep, TemporalClientDep, require_roles
 from api.errors import http_error
 from api.services import ActionError
+from api.services import recoveries as offsets
 from api.services.recoveries import balance_out, run
 from db.models import User
 from db.recoveries import (
     balance_of,
     case_balances,
-    decide_offset,
     fraud_referrals,
     get_recovery,
     open_balances,
     open_recovery,
     record_repayment,
-    request_offset,
 )
-from db.recovery import RecoveryOffset
 
 router = APIRouter(tags=["recoveries"], responses=STAFF)
 Staff = Annotated[User, Depends(require_roles("clerk", "reviewer", "supervisor", "finance"))]
 Finance = Annotated[User, Depends(require_roles("finance"))]
-Supervisor = Annotated[User, Depends(require_roles("supervisor"))]
+T = TypeVar("T")
 
 
 class RecoveryIn(BaseModel):
@@ -58,22 +57,12 @@ class OffsetIn(BaseModel):
     case_id: str = Field(min_length=1, max_length=32, description="the later case")
 
 
-class OffsetDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    outcome: Literal["approve", "refuse"]
-    reason: str | None = None
-
-
-def _offset_out(o: RecoveryOffset) -> dict[str, Any]:
-    return {
-        "offset_id": o.id,
-        "recovery_id": o.recovery_id,
-        "case_id": o.case_id,
-        "status": o.status,
-        "requested_by": o.requested_by,
-        "decided_by": o.decided_by,
-        "reason": o.reason,
-    }
+async def _answer(work: Awaitable[T]) -> T:
+    """The action's answer; its refusal (ActionError) as the HTTP error naming the field."""
+    try:
+        return await work
+    except ActionError as err:
+        raise http_error(err) from err
 
 
 async def _now(runtime: RuntimeDep, client: TemporalClientDep) -> Any:
@@ -101,10 +90,7 @@ async def create_recovery(
         )
         return balance_out(balance_of(session, row))
 
-    try:
-        return await run(runtime.engine, do)
-    except ActionError as err:
-        raise http_error(err) from err
+    return await _answer(run(runtime.engine, do))
 
 
 @router.get("/recoveries")
@@ -155,10 +141,7 @@ async def repay(
         out = balance_out(balance_of(session, get_recovery(session, recovery_id)))
         return {**out, "end_to_end_id": part.end_to_end_id}
 
-    try:
-        return await run(runtime.engine, do)
-    except ActionError as err:
-        raise http_error(err) from err
+    return await _answer(run(runtime.engine, do))
 
 
 @router.post("/recoveries/{recovery_id}/offsets", status_code=201, responses=REFUSED)
@@ -169,50 +152,9 @@ async def ask_offset(
     runtime: RuntimeDep,
     client: TemporalClientDep,
 ) -> dict[str, Any]:
-    """Ask a supervisor to offset the balance against the claimant's later case."""
-    at = await _now(runtime, client)
-
-    def do(session: Session) -> dict[str, Any]:
-        return _offset_out(
-            request_offset(
-                session,
-                recovery_id=recovery_id,
-                case_id=body.case_id,
-                requested_by=user.username,
-                at=at,
-            )
-        )
-
-    try:
-        return await run(runtime.engine, do)
-    except ActionError as err:
-        raise http_error(err) from err
-
-
-@router.post("/recovery-offsets/{offset_id}/decision", responses=REFUSED)
-async def decide(
-    offset_id: RowId,
-    body: OffsetDecisionIn,
-    user: Supervisor,
-    runtime: RuntimeDep,
-    client: TemporalClientDep,
-) -> dict[str, Any]:
-    """A supervisor approves (the later case's unsent payments are reduced) or refuses."""
-    at = await _now(runtime, client)
-
-    def do(session: Session) -> dict[str, Any]:
-        return _offset_out(
-            decide_offset(
-                session,
-                offset_id=offset_id,
-                approve=body.outcome == "approve",
-                decided_by=user.username,
-                reason=body.reason,
-                at=at,
-            )
-        )
-
-    try:
-        return await run(runtime.engine, do)
-    except ActionError as err:
-        raise http_error(err) from err
+    """Ask to offset the balance against the claimant's later case: a
+    `recovery_offset_review` task for the supervisors (its `task_id`), decided through
+    `POST /tasks/{task_id}/complete` (`approve`, or `refuse` with a reason) by a supervisor
+    other than the one who asked; approved, the later case's unsent benefit payments are
+    reduced."""
+    return await _answer(offsets.ask_offset(runtime, client, user, recovery_id, body.case_id))

@@ -176,6 +176,17 @@ def test_an_unknown_case_or_a_bad_amount_is_refused_for_good(
         assert err.value.non_retryable and err.value.message.startswith(field)
 
 
+def _error_found(engine: Engine, case_id: str, amount: Decimal, evidence: str) -> int:
+    """A recovery of an overpayment found by error, through the activity."""
+    return run(
+        RecoveryActivities(engine).open_recovery,
+        OpenRecoveryInput(
+            case_id=case_id, cause="error", amount=amount, evidence=evidence,
+            created_by="reviewer", key=f"err-{case_id}", at=AT,
+        ),
+    )  # fmt: skip
+
+
 def test_an_offset_against_the_later_case_only_with_a_supervisors_approval(
     engine: Engine, settings: Settings, book: PolicyBook
 ) -> None:
@@ -185,13 +196,7 @@ def test_an_offset_against_the_later_case_only_with_a_supervisors_approval(
     for month in (1, 2):
         _owe(engine, first, month)
     # stopped in month 1, its pro-rata part 510.00 due: 1,000.00 overpaid
-    rid = run(
-        RecoveryActivities(engine).open_recovery,
-        OpenRecoveryInput(
-            case_id=first, cause="error", amount=Decimal("1000.00"), evidence="复核 2026-03",
-            created_by="reviewer", key=f"err-{first}", at=AT,
-        ),
-    )  # fmt: skip
+    rid = _error_found(engine, first, Decimal("1000.00"), "复核 2026-03")
     later = _case(engine, keys, nid, status="active")
     _owe(engine, later, 1, status="pending")
     other = _case(engine, keys, national_id_of("woman", date(1975, 11, 30)), status="active")
@@ -267,13 +272,7 @@ def test_an_offset_takes_only_benefit_payments(
     keys = _keys(settings)
     nid = national_id_of("woman", date(1983, 4, 9))
     first = _case(engine, keys, nid)
-    rid = run(
-        RecoveryActivities(engine).open_recovery,
-        OpenRecoveryInput(
-            case_id=first, cause="error", amount=Decimal("20000.00"), evidence="复核 2026-07",
-            created_by="reviewer", key=f"err-{first}", at=AT,
-        ),
-    )  # fmt: skip
+    rid = _error_found(engine, first, Decimal("20000.00"), "复核 2026-07")
     later = _case(engine, keys, nid, status="active")
     _owe(engine, later, 1, status="pending")
     for category in NOT_BENEFIT[:2]:

@@ -1,21 +1,23 @@
 """Recovery through the REST API (issue 11 §4): a manual recovery, repayments by finance in
-two parts, a fraud finding in the supervisors' list, an offset decided by a supervisor, and
-bad input refused naming the field (422) or the state (409), nothing written."""
+two parts, a fraud finding in the supervisors' list, an offset request as a supervisor's task
+(approved or refused through the normal task completion), and bad input refused naming the
+field (422) or the state (409), nothing written."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.identity import IdentityKeys
 from core.settings import Settings
 from db.engine import session_scope
-from db.models import CaseRecord, Payment
-from db.recovery import Recovery
+from db.models import AuditEntry, CaseRecord, Payment, Task
+from db.recovery import Recovery, RecoveryOffset
 from tests.utils.api import login
 from tests.utils.factories import national_id_of
 
@@ -127,20 +129,167 @@ async def test_bad_recovery_input_names_the_field_and_writes_nothing(
         f"/api/v1/recoveries/{rid}/offsets", json={"case_id": "nosuchcase"}, headers=finance
     )
     assert _loc(unknown) == ["body", "case_id"]
+    with Session(engine) as session:  # nothing asked, so no supervisor's task either
+        tasks = session.exec(select(Task).where(Task.kind == KIND)).all()
+        assert (
+            session.exec(select(RecoveryOffset).where(RecoveryOffset.recovery_id == rid)).all()
+            == []
+        )
+    assert [t for t in tasks if t.details.get("recovery_id") == rid] == []
+    settled = await api.post(
+        f"/api/v1/recoveries/{rid}/repayments", json={"amount": "100.00"}, headers=finance
+    )
+    assert settled.json()["status"] == "settled"
+    late = await api.post(
+        f"/api/v1/recoveries/{rid}/offsets", json={"case_id": later}, headers=supervisor
+    )
+    assert late.status_code == 409, late.text  # nothing left to offset
+
+
+KIND = "recovery_offset_review"
+NOT_BENEFIT = ("funeral_grant", "survivor_pension", "lump_sum", "medical_premium")
+
+
+def _owe(engine: Engine, case_id: str, category: str, month: int, amount: str) -> None:
+    """A pending obligation of the later case (as the ledger activity writes it)."""
+    with session_scope(engine) as session:
+        session.add(
+            Payment(
+                case_id=case_id, region_code="220100", month=month, period_start=AT.date(),
+                period_end=AT.date(), category=category, amount=Decimal(amount),
+                end_to_end_id=f"{case_id}-{month:03d}-{category[:2].upper()}-1",
+                created_at=AT, updated_at=AT,
+            )
+        )  # fmt: skip
+
+
+def _later(engine: Engine, case_id: str) -> dict[tuple[str, int], tuple[str, str]]:
+    with Session(engine) as session:
+        rows = session.exec(select(Payment).where(Payment.case_id == case_id)).all()
+    return {(p.category, p.month): (f"{p.amount:.2f}", p.status) for p in rows}
+
+
+def _audited(engine: Engine, case_id: str) -> list[tuple[str, str]]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(AuditEntry)
+            .where(
+                AuditEntry.entity_id == case_id,
+                col(AuditEntry.action).startswith("recovery_offset"),
+            )
+            .order_by(col(AuditEntry.seq))
+        ).all()
+    return [(a.action, a.actor) for a in rows]
+
+
+async def test_an_offset_request_is_a_supervisors_task_that_applies_or_refuses_it(
+    api: httpx.AsyncClient, engine: Engine, settings: Settings
+) -> None:
+    """Issue 11 §4: asking for an offset opens a `recovery_offset_review` task for the
+    supervisors (nothing taken yet); completed through the normal task completion by a
+    supervisor other than the one who asked, `approve` takes the balance from the later
+    case's unsent benefit payments only (not its funeral grant, survivor pension, lump sum or
+    medical premium), `refuse` needs a reason and takes nothing; each step audited."""
+    finance, supervisor = await login(api, "finance"), await login(api, "supervisor")
+    nid = national_id_of("man", date(1969, 9, 9))
+    first = _case(engine, settings, nid)
+    body = {"case_id": first, "cause": "error", "amount": "1000.00", "evidence": "复核单 31"}
+    rid = (await api.post("/api/v1/recoveries", json=body, headers=finance)).json()["recovery_id"]
+    later = _case(engine, settings, nid, status="active")
+    _owe(engine, later, "benefit", 1, "755.00")
+    _owe(engine, later, "benefit", 2, "755.00")
+    for category in NOT_BENEFIT:
+        _owe(engine, later, category, 0, "3775.00")
+    before = _later(engine, later)
+
     asked = await api.post(
         f"/api/v1/recoveries/{rid}/offsets", json={"case_id": later}, headers=finance
     )
     assert asked.status_code == 201, asked.text
-    oid = asked.json()["offset_id"]
-    decide = f"/api/v1/recovery-offsets/{oid}/decision"
-    assert (await api.post(decide, json={"outcome": "approve"}, headers=finance)).status_code == 403
-    refused = await api.post(decide, json={"outcome": "refuse"}, headers=supervisor)
-    assert _loc(refused) == ["body", "reason"]
-    ok = await api.post(decide, json={"outcome": "approve"}, headers=supervisor)
-    assert ok.json()["status"] == "approved"
-    twice = await api.post(decide, json={"outcome": "approve"}, headers=supervisor)
+    offset = asked.json()
+    assert offset["status"] == "requested"
+    again = await api.post(  # asked twice: the same request, the same task
+        f"/api/v1/recoveries/{rid}/offsets", json={"case_id": later}, headers=finance
+    )
+    assert again.json()["task_id"] == offset["task_id"]
+    listed = await api.get(
+        "/api/v1/tasks", params={"kind": KIND, "status": "open"}, headers=supervisor
+    )
+    [task] = [t for t in listed.json() if t["task_id"] == offset["task_id"]]
+    assert task["group"] == "supervisor" and task["case_id"] == later
+    assert _later(engine, later) == before  # nothing taken before the approval
+    done = f"/api/v1/tasks/{offset['task_id']}/complete"
+    by_finance = await api.post(done, json={"outcome": "approve"}, headers=finance)
+    assert by_finance.status_code == 403, by_finance.text
+    odd = await api.post(done, json={"outcome": "release"}, headers=supervisor)
+    assert _loc(odd) == ["body", "outcome"]
+    extra = await api.post(
+        done, json={"outcome": "approve", "data": {"amount": "1"}}, headers=supervisor
+    )
+    assert _loc(extra)[:2] == ["body", "data"]
+    assert _later(engine, later) == before  # refused completions changed nothing
+    ok = await api.post(
+        done, json={"outcome": "approve", "reason": "本人书面同意"}, headers=supervisor
+    )
+    assert ok.status_code == 200, ok.text
+    assert (ok.json()["status"], ok.json()["outcome"]) == ("completed", "approve")
+    # answered once applied: month 1 taken whole, 245.00 of month 2, nothing else
+    assert _later(engine, later) == {
+        **before,
+        ("benefit", 1): ("0.00", "offset"),
+        ("benefit", 2): ("510.00", "pending"),
+    }
+    shown = await api.get(f"/api/v1/cases/{first}/recoveries", headers=finance)
+    assert [(r["offset"], r["balance"], r["status"]) for r in shown.json()] == [
+        ("1000.00", "0.00", "settled")
+    ]
+    twice = await api.post(done, json={"outcome": "approve"}, headers=supervisor)
     assert twice.status_code == 409
-    none = "/api/v1/recovery-offsets/999999/decision"
-    assert (
-        await api.post(none, json={"outcome": "approve"}, headers=supervisor)
-    ).status_code == 404
+    assert _audited(engine, first) == [
+        ("recovery_offset_requested", "finance"),
+        ("recovery_offset_approved", "supervisor"),
+        ("recovery_offset", "supervisor"),  # month 1's 755.00
+        ("recovery_offset", "supervisor"),  # month 2's 245.00
+    ]
+
+
+async def test_an_offset_refused_through_its_task_takes_nothing_and_the_asker_cannot_decide(
+    api: httpx.AsyncClient, engine: Engine, settings: Settings
+) -> None:
+    finance, supervisor = await login(api, "finance"), await login(api, "supervisor")
+    nid = national_id_of("woman", date(1977, 3, 3))
+    first = _case(engine, settings, nid)
+    later = _case(engine, settings, nid, status="active")
+    _owe(engine, later, "benefit", 1, "755.00")
+    before = _later(engine, later)
+    asked: list[dict[str, str]] = []
+    for who, key in ((finance, "r1"), (supervisor, "r2")):
+        body = {"case_id": first, "cause": "error", "amount": "300.00", "evidence": key}
+        rid = (await api.post("/api/v1/recoveries", json=body, headers=who)).json()["recovery_id"]
+        resp = await api.post(
+            f"/api/v1/recoveries/{rid}/offsets", json={"case_id": later}, headers=who
+        )
+        assert resp.status_code == 201, resp.text
+        asked.append(resp.json())
+    # the supervisor who asked for the second decides neither way
+    own = f"/api/v1/tasks/{asked[1]['task_id']}/complete"
+    for outcome in ("approve", "refuse"):
+        resp = await api.post(own, json={"outcome": outcome, "reason": "x"}, headers=supervisor)
+        assert resp.status_code == 403 and "asked for this offset" in resp.text
+    # the first, refused: a reason is needed; then nothing is taken
+    done = f"/api/v1/tasks/{asked[0]['task_id']}/complete"
+    bare = await api.post(done, json={"outcome": "refuse"}, headers=supervisor)
+    assert _loc(bare) == ["body", "reason"]
+    refused = await api.post(
+        done, json={"outcome": "refuse", "reason": "申请人未同意"}, headers=supervisor
+    )
+    assert refused.status_code == 200, refused.text
+    with Session(engine) as session:
+        rows = session.exec(select(RecoveryOffset).where(RecoveryOffset.case_id == later)).all()
+    got = {r.id: (r.status, r.decided_by, r.reason) for r in rows}
+    assert got == {
+        asked[0]["offset_id"]: ("refused", "supervisor", "申请人未同意"),
+        asked[1]["offset_id"]: ("requested", None, None),
+    }
+    assert _later(engine, later) == before
+    assert ("recovery_offset_refused", "supervisor") in _audited(engine, first)

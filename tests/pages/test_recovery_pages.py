@@ -1,6 +1,6 @@
 """The recovery pages (issue 11 §4-5): finance records a repayment on the recoveries page
-(an overpaid one refused beside the form), a supervisor approves an offset and sees the fraud
-findings; the case page shows balances and where its months came from."""
+(an overpaid one refused beside the form), a supervisor approves an offset on its task page
+and sees the fraud findings; the case page shows balances and where its months came from."""
 
 from __future__ import annotations
 
@@ -100,9 +100,14 @@ async def test_a_supervisor_approves_an_offset_and_sees_the_fraud_findings(
     with Session(engine) as session:
         offset = session.exec(select(RecoveryOffset).where(RecoveryOffset.recovery_id == rid)).one()
     assert f'id="offset-{offset.id}"' in page.text
+    # the request is the supervisors' task: the page links to it, decided there
+    task = f"/staff/tasks/recovery_offset_review-{offset.id}"
+    assert f'href="{task}"' in page.text
+    shown = await api.get(task)
+    assert shown.status_code == 200, shown.text
     done = await api.post(
-        f"/staff/recovery-offsets/{offset.id}/decide",
-        data={"outcome": "approve", "csrf_token": csrf_of(page.text)},
+        f"{task}/complete",
+        data={"outcome": "approve", "reason": "本人同意", "csrf_token": csrf_of(shown.text)},
     )
     assert done.status_code == 303, done.text
     with Session(engine) as session:

@@ -111,13 +111,12 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/cases/{case_id}/transfers"): INTAKE,
     ("POST", "/api/v1/cases/{case_id}/medical/cash-option"): INTAKE,
     # overpayment recovery (issue 11 §4): staff record and read, finance takes repayments,
-    # a supervisor decides an offset
+    # an offset asked for becomes a supervisor's task (completed as every task)
     ("GET", "/api/v1/recoveries"): STAFF,
     ("POST", "/api/v1/recoveries"): STAFF,
     ("GET", "/api/v1/cases/{case_id}/recoveries"): STAFF,
     ("POST", "/api/v1/recoveries/{recovery_id}/repayments"): FINANCE,
     ("POST", "/api/v1/recoveries/{recovery_id}/offsets"): STAFF,
-    ("POST", "/api/v1/recovery-offsets/{offset_id}/decision"): SUPERVISOR,
     # pages
     ("POST", "/staff/cases/{case_id}/events"): PAGE_INTAKE,
     ("POST", "/staff/cases/{case_id}/transfers"): PAGE_INTAKE,
@@ -125,7 +124,6 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/staff/recoveries"): PAGE_MONEY,
     ("POST", "/staff/recoveries/{recovery_id}/repay"): PAGE_FINANCE,
     ("POST", "/staff/recoveries/{recovery_id}/offset"): PAGE_MONEY,
-    ("POST", "/staff/recovery-offsets/{offset_id}/decide"): PAGE_SUPERVISOR,
     ("GET", "/staff/supervisor/fraud"): PAGE_SUPERVISOR,
     ("GET", "/staff"): PUBLIC,  # a redirect to /staff/my
     ("GET", "/staff/"): PUBLIC,
