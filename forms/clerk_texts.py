@@ -136,6 +136,7 @@ CLERK_TEXTS: dict[str, tuple[str, str]] = {
     "event.medical_stopped": ("职工基本医疗保险停保", "medical insurance stopped"),
     "event.medical_cash_option": ("医疗保险费按月发给本人", "medical premium paid in cash"),
     "case.stop_notice": ("停止待遇决定书", "Stop notice"),
+    "case.warning_notice": ("拒绝就业警告通知书", "Refusal warning"),
     "outcome.case_stopped": ("已停止待遇，不再审核", "benefits stopped: not judged"),
     "event.payment_owed": ("应付待遇", "payment owed"),
     "event.payment_sent": ("已发送银行", "payment sent"),

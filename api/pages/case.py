@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio.service import RPCError
 
 from api.deps import RuntimeDep, SessionDep
@@ -21,7 +21,8 @@ from api.pages.web import PageError, StaffPageUser, lang_of, render
 from api.runtime import Runtime
 from api.services.cases import offers_check_in
 from api.services.stop_events import offers_stop_event
-from db.models import User
+from api.services.warning_notice import warning_key
+from db.models import Determination, User
 from domain.review import REJECTION_REASONS
 from domain.stops import STOP_TYPES
 from workflows import ids
@@ -42,6 +43,13 @@ async def case_is_opening(runtime: Runtime, case_id: str) -> bool:
     except RPCError:
         return False
     return True
+
+
+def _warned(session: Session, case_id: str) -> bool:
+    """A first refused offer was confirmed: the case has its warning notice."""
+    key = warning_key(case_id)
+    found = session.exec(select(Determination.id).where(Determination.key == key)).first()
+    return found is not None
 
 
 async def case_page(
@@ -73,6 +81,7 @@ async def case_page(
         raise PageError(404, "error.not_found", f"no case {case_id}")
     errs = errors or FormErrors()
     recovery = await asyncio.to_thread(recovery_parts, session, view.case)
+    warned = await asyncio.to_thread(_warned, session, case_id)
     return await render(
         request,
         "staff/case.html",
@@ -81,6 +90,7 @@ async def case_page(
             "rejection_reasons": REJECTION_REASONS,
             "notices": module_available(NOTICES) and view.case.decision is not None,
             "stop_notice": module_available(NOTICES) and view.case.status == "stopped",
+            "warning_notice": warned,
             "is_supervisor": "supervisor" in user.role_set,
             "can_check_in": offers_check_in(user, view.case),
             "check_in": check_in,  # None: the date defaults to today on the system clock
@@ -150,7 +160,7 @@ def notice_pdf(
 def notice_of_kind_pdf(
     request: Request, case_id: str, kind: str, session: SessionDep, user: StaffPageUser
 ) -> Response:
-    """One notice of the case (`decision`, `stop`) as a PDF download."""
+    """One notice of the case (`decision`, `warning`, `stop`) as a PDF download."""
     notices = _notices()
     if kind not in notices.NOTICE_KINDS:
         raise PageError(404, "error.not_found", f"no {kind} notice")
@@ -169,7 +179,7 @@ def notice_of_kind_pdf(
 def notice_of_kind_html(
     request: Request, case_id: str, kind: str, session: SessionDep, user: StaffPageUser
 ) -> HTMLResponse:
-    """One notice of the case (`decision`, `stop`), to read or print."""
+    """One notice of the case (`decision`, `warning`, `stop`), to read or print."""
     notices = _notices()
     if kind not in notices.NOTICE_KINDS:
         raise PageError(404, "error.not_found", f"no {kind} notice")

@@ -1,6 +1,6 @@
 """Notices of a case: HTML to view, PDF to print or hand over. `/notice` is the review
-decision's; `/notices` lists every notice (the review decision, a stop for missed check-ins)
-and `/notices/{kind}` shows one."""
+decision's; `/notices` lists every notice (the review decision, the warning of a first refused
+offer, a stop) and `/notices/{kind}` shows one."""
 
 from __future__ import annotations
 
@@ -96,7 +96,8 @@ class NoticeOut(BaseModel):
 def notices_of_case(
     case_id: str, session: SessionDep, runtime: RuntimeDep, user: StaffUser
 ) -> list[NoticeOut]:
-    """Every notice of the case: the review decision's, the stop for missed check-ins'."""
+    """Every notice of the case: the review decision's, the warning of a first refused offer,
+    the stop's (missed check-ins or a stop event)."""
     if check_case_region(session, user, case_id) is None:
         raise HTTPException(404, f"no case {case_id}")
     return [
@@ -167,5 +168,5 @@ def notice_of_kind_page(
     user: StaffUser,
     lang: LangQuery = "zh",
 ) -> HTMLResponse:
-    """One notice of the case (`decision` or `stop`) as printable HTML."""
+    """One notice of the case (`decision`, `warning` or `stop`) as printable HTML."""
     return HTMLResponse(notice_html(_notice_of_kind(session, runtime, user, case_id, kind, lang)))

@@ -1,6 +1,7 @@
-"""Decision notices (失业保险待遇核定通知书 / 不予核定通知书, and the 停止享受失业保险待遇
-决定书 after two unexcused missed check-ins): HTML from a Jinja2 template, PDF from that HTML
-with WeasyPrint. Read from the case read model (`CaseRecord.decision`) and the decision's
+"""Decision notices (失业保险待遇核定通知书 / 不予核定通知书, the 停止享受失业保险待遇决定书
+after two unexcused missed check-ins or a stop event, and the warning of a first refused offer,
+api/services/warning_notice.py): HTML from a Jinja2 template, PDF from that HTML with
+WeasyPrint. Read from the case read model (`CaseRecord.decision`) and the decision's
 `Determination` row, so a printed notice names what it can be re-checked by."""
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ TITLES = {
         "停止享受失业保险待遇决定书",
         "Decision to stop unemployment-insurance benefits",
     ),
+    "warning": ("拒绝介绍就业警告通知书", "Warning: a suitable job or training offer refused"),
 }
-# a case's notices by kind: the review decision's, the stop for missed check-ins'
-NoticeKind = Literal["decision", "stop"]
-NOTICE_KINDS: tuple[NoticeKind, ...] = ("decision", "stop")
+# a case's notices by kind, in the order they are decided: the review decision's, the
+# warning of a first refused offer, the stop's (missed check-ins or a stop event)
+NoticeKind = Literal["decision", "warning", "stop"]
+NOTICE_KINDS: tuple[NoticeKind, ...] = ("decision", "warning", "stop")
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATE_DIR),
@@ -127,7 +130,8 @@ def _region_name(case: CaseRecord, book: PolicyBook | None) -> str:
         return case.region_code
 
 
-def _local_day(value: Any) -> date:
+def local_day(value: Any) -> date:
+    """The day (China time) of a stored instant."""
     at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return (at.astimezone(AGENCY_TZ) if at.tzinfo is not None else at).date()
 
@@ -153,6 +157,13 @@ def _common(case: CaseRecord, lang: Lang, region_name: str, outcome: str) -> dic
     }
 
 
+def common_context(
+    case: CaseRecord, lang: Lang, outcome: str, book: PolicyBook | None
+) -> dict[str, Any]:
+    """What every notice prints (for the notice builders of other modules)."""
+    return _common(case, lang, _region_name(case, book), outcome)
+
+
 def build_notice(
     session: Session, case_id: str, lang: Lang = "zh", *, book: PolicyBook | None = None
 ) -> Notice | None:
@@ -162,7 +173,7 @@ def build_notice(
         return None
     decision = case.decision
     outcome = "approve" if decision.get("outcome") == "approve" else "reject"
-    decided_on = _local_day(decision["decided_at"])
+    decided_on = local_day(decision["decided_at"])
     region_name = _region_name(case, book)
     key = decision.get("determination_key")
     determination = (
@@ -224,7 +235,7 @@ def build_stop_notice(
     decided_on = effective  # the day the second miss was judged unexcused
     number = notice_number(case.case_id, decided_on, "UI-STOP")
     context: dict[str, Any] = {
-        **_common(case, lang, _region_name(case, book), "stop"),
+        **common_context(case, lang, "stop", book),
         "number": number,
         "decided_on": decided_on,
         "decided_by": det.actor,
@@ -252,11 +263,11 @@ def _stop_event_notice(
     effective = date.fromisoformat(str(det.result["effective_date"]))
     last = det.result.get("last_paid_day")
     overpayment = Decimal(str(det.result.get("overpayment", "0.00")))
-    decided_on = _local_day(det.at)
+    decided_on = local_day(det.at)
     number = notice_number(case.case_id, decided_on, "UI-STOP")
     months = det.result.get("months")
     context: dict[str, Any] = {
-        **_common(case, lang, _region_name(case, book), "stop"),
+        **common_context(case, lang, "stop", book),
         "number": number,
         "decided_on": decided_on,
         "decided_by": det.actor,
@@ -286,6 +297,10 @@ def build_notice_of_kind(
     *,
     book: PolicyBook | None = None,
 ) -> Notice | None:
+    if kind == "warning":  # its module prints with this one's parts: imported here
+        from api.services.warning_notice import build_warning_notice
+
+        return build_warning_notice(session, case_id, lang, book=book)
     builder = build_stop_notice if kind == "stop" else build_notice
     return builder(session, case_id, lang, book=book)
 

@@ -300,6 +300,12 @@ async def test_first_refusal_warns_the_second_stops(
     await eventually(lambda: notified(engine, case_id, "refusal_warning"))
     case = (await api.get(f"/api/v1/cases/{case_id}", headers=office.h)).json()
     assert case["status"] == "active"
+    notices = f"/api/v1/cases/{case_id}/notices"
+    listed = (await api.get(notices, headers=office.h)).json()
+    assert [n["kind"] for n in listed] == ["decision", "warning"]  # the printed warning
+    warning = (await api.get(listed[1]["html"], headers=office.h)).text
+    assert f"{first.year}年{first.month}月{first.day}日" in warning
+    assert "再次无正当理由拒绝" in warning  # what a second refusal does
     await advance(env, 5)
     second = await today(env)
     resp = await office.event(case_id, "refused_offer", second)
@@ -309,6 +315,8 @@ async def test_first_refusal_warns_the_second_stops(
     assert case["closure_reason"] == "refused_offer"
     det = await determined(engine, f"{case_id}:stop_event")
     assert det.result["effective_date"] == second.isoformat()
+    listed = (await api.get(notices, headers=office.h)).json()
+    assert [n["kind"] for n in listed] == ["decision", "warning", "stop"]
 
 
 async def test_self_employment_lump_sum_paid_once_and_the_case_closes(
