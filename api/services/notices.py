@@ -157,11 +157,28 @@ def _common(case: CaseRecord, lang: Lang, region_name: str, outcome: str) -> dic
     }
 
 
-def common_context(
-    case: CaseRecord, lang: Lang, outcome: str, book: PolicyBook | None
+def determined_context(
+    case: CaseRecord,
+    lang: Lang,
+    outcome: str,
+    book: PolicyBook | None,
+    det: Determination,
+    number: str,
+    decided_on: date,
 ) -> dict[str, Any]:
-    """What every notice prints (for the notice builders of other modules)."""
-    return _common(case, lang, _region_name(case, book), outcome)
+    """What a notice printed from one determination (a stop, a warning) carries beside its
+    own facts: the common part, its number and day, and what it can be re-checked by."""
+    return {
+        **_common(case, lang, _region_name(case, book), outcome),
+        "number": number,
+        "decided_on": decided_on,
+        "decided_by": det.actor,
+        "contribution_months": None,
+        "corrected_from": None,
+        "policy_version": det.policy_version,
+        "determination_key": det.key,
+        "code_version": det.code_version,
+    }
 
 
 def build_notice(
@@ -235,17 +252,9 @@ def build_stop_notice(
     decided_on = effective  # the day the second miss was judged unexcused
     number = notice_number(case.case_id, decided_on, "UI-STOP")
     context: dict[str, Any] = {
-        **common_context(case, lang, "stop", book),
-        "number": number,
-        "decided_on": decided_on,
-        "decided_by": det.actor,
-        "contribution_months": None,
-        "corrected_from": None,
+        **determined_context(case, lang, "stop", book, det, number, decided_on),
         "missed": periods,
         "effective_date": effective,
-        "policy_version": det.policy_version,
-        "determination_key": det.key,
-        "code_version": det.code_version,
     }
     return Notice(case.case_id, "stop", number, decided_on, "notices/stop.html", context)
 
@@ -267,12 +276,7 @@ def _stop_event_notice(
     number = notice_number(case.case_id, decided_on, "UI-STOP")
     months = det.result.get("months")
     context: dict[str, Any] = {
-        **common_context(case, lang, "stop", book),
-        "number": number,
-        "decided_on": decided_on,
-        "decided_by": det.actor,
-        "contribution_months": None,
-        "corrected_from": None,
+        **determined_context(case, lang, "stop", book, det, number, decided_on),
         "type": type_,
         "reason_zh": STOP_LABELS_ZH.get(type_, type_),
         "reason_en": STOP_LABELS_EN.get(type_, type_),
@@ -282,9 +286,6 @@ def _stop_event_notice(
         "overpayment": f"{overpayment:.2f}",
         "overpayment_words": amount_in_words(overpayment),
         "months": [m for m in months if isinstance(m, dict)] if isinstance(months, list) else [],
-        "policy_version": det.policy_version,
-        "determination_key": det.key,
-        "code_version": det.code_version,
     }
     return Notice(case.case_id, "stop", number, decided_on, "notices/stop_event.html", context)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from api.services.notices import Lang, Notice, common_context, local_day, notice_number
+from api.services.notices import Lang, Notice, determined_context, local_day, notice_number
 from db.models import CaseRecord, Determination
 from domain.stops import REFUSALS_TO_STOP, STOP_LABELS_EN, STOP_LABELS_ZH
 from policy import PolicyBook
@@ -37,21 +37,13 @@ def build_warning_notice(
     decided_on = local_day(det.at)
     number = notice_number(case.case_id, decided_on, "UI-WARN")
     context: dict[str, Any] = {
-        **common_context(case, lang, "warning", book),
-        "number": number,
-        "decided_on": decided_on,
-        "decided_by": det.actor,
-        "contribution_months": None,
-        "corrected_from": None,
+        **determined_context(case, lang, "warning", book, det, number, decided_on),
         "refused_on": date.fromisoformat(str(det.inputs["effective_date"])),
         "evidence": det.inputs.get("evidence", ""),
         "refusals": int(det.result.get("refusals", 1)),
         "refusals_to_stop": REFUSALS_TO_STOP,
         "stop_reason_zh": STOP_LABELS_ZH["refused_offer"],
         "stop_reason_en": STOP_LABELS_EN["refused_offer"],
-        "policy_version": det.policy_version,
-        "determination_key": det.key,
-        "code_version": det.code_version,
     }
     return Notice(
         case.case_id, "warning", number, decided_on, "notices/refusal_warning.html", context

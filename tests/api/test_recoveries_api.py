@@ -5,21 +5,31 @@ field (422) or the state (409), nothing written."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
+from temporalio.client import WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from core.identity import IdentityKeys
 from core.settings import Settings
 from db.engine import session_scope
 from db.models import AuditEntry, CaseRecord, Payment, Task
 from db.recovery import Recovery, RecoveryOffset
+from tests.conftest import ROOT
 from tests.utils.api import login
 from tests.utils.factories import national_id_of
+from tests.utils.temporal import CONVERTER
+from workflows import ids
+from workflows.recovery_offset import RecoveryOffsetWorkflow
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -182,8 +192,31 @@ def _audited(engine: Engine, case_id: str) -> list[tuple[str, str]]:
     return [(a.action, a.actor) for a in rows]
 
 
+HISTORIES = ROOT / "tests" / "histories" / "recovery_offset"
+
+
+def _replayer() -> Replayer:
+    return Replayer(workflows=[RecoveryOffsetWorkflow], data_converter=CONVERTER)
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+async def test_recorded_offset_review_history_replays_on_current_code(path: Path) -> None:
+    """An offset decided on earlier code (recorded below) replays unchanged."""
+    await _replayer().replay_workflow(WorkflowHistory.from_json("recorded", path.read_text()))
+
+
+async def _keep(env: WorkflowEnvironment, offset_id: int, name: str) -> None:
+    """The review's history replays; `RECORD_HISTORIES=1` saves it for the test above."""
+    handle = env.client.get_workflow_handle(ids.recovery_offset(offset_id))
+    history = await handle.fetch_history()
+    if os.environ.get("RECORD_HISTORIES"):
+        HISTORIES.mkdir(parents=True, exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+    await _replayer().replay_workflow(history)
+
+
 async def test_an_offset_request_is_a_supervisors_task_that_applies_or_refuses_it(
-    api: httpx.AsyncClient, engine: Engine, settings: Settings
+    api: httpx.AsyncClient, engine: Engine, settings: Settings, env: WorkflowEnvironment
 ) -> None:
     """Issue 11 §4: asking for an offset opens a `recovery_offset_review` task for the
     supervisors (nothing taken yet); completed through the normal task completion by a
@@ -245,6 +278,7 @@ async def test_an_offset_request_is_a_supervisors_task_that_applies_or_refuses_i
     ]
     twice = await api.post(done, json={"outcome": "approve"}, headers=supervisor)
     assert twice.status_code == 409
+    await _keep(env, offset["offset_id"], "approved")
     assert _audited(engine, first) == [
         ("recovery_offset_requested", "finance"),
         ("recovery_offset_approved", "supervisor"),
@@ -254,7 +288,7 @@ async def test_an_offset_request_is_a_supervisors_task_that_applies_or_refuses_i
 
 
 async def test_an_offset_refused_through_its_task_takes_nothing_and_the_asker_cannot_decide(
-    api: httpx.AsyncClient, engine: Engine, settings: Settings
+    api: httpx.AsyncClient, engine: Engine, settings: Settings, env: WorkflowEnvironment
 ) -> None:
     finance, supervisor = await login(api, "finance"), await login(api, "supervisor")
     nid = national_id_of("woman", date(1977, 3, 3))
@@ -293,3 +327,4 @@ async def test_an_offset_refused_through_its_task_takes_nothing_and_the_asker_ca
     }
     assert _later(engine, later) == before
     assert ("recovery_offset_refused", "supervisor") in _audited(engine, first)
+    await _keep(env, asked[0]["offset_id"], "refused")

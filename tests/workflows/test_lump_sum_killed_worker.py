@@ -9,7 +9,6 @@ test_payment_run.py (whose docstring explains why the clock never moves after th
 from __future__ import annotations
 
 import asyncio
-import signal
 from datetime import timedelta
 from decimal import Decimal
 
@@ -26,16 +25,12 @@ from tests.utils import own_database
 from tests.utils.temporal import advance, eventually, state_when, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import (
-    DEAD_POLLS_EXPIRE,
     REGION,
     Stack,
     _no_activity_in_flight,
-    _start_released_run,
-    _worker_process,
-    state_when_run,
+    run_with_worker_killed,
 )
 from workflows import ids
-from workflows.payment_run import PaymentRunWorkflow
 
 stack = test_payment_run.stack
 
@@ -136,52 +131,18 @@ async def _lump_sum_owed(
 async def test_lump_sum_paid_exactly_once_with_the_worker_killed_mid_payment(
     env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str, book: PolicyBook
 ) -> None:
-    mode = f"{stack.bank_url}/admin/mode"
-    async with httpx.AsyncClient() as http:
-        await http.post(mode, json={"answer_twice": True})
     async with stack.worker(), httpx.AsyncClient(base_url=stack.api_url, timeout=60) as web:
         case_id, amount = await _lump_sum_owed(env, web, engine)
         await advance(env, 2)  # to the event's day: a run gathers what is due by its day
         # the case's stop stage has written everything before the worker changes hands
         await _no_activity_in_flight(env, [ids.case(case_id)])
-    first = _worker_process(stack, task_queue, env)
-    try:
-        _, run = await _start_released_run(env, engine, task_queue, case_id)
-        await state_when_run(engine, run, lambda st: st.status == "submitted", timeout=60)
-        [sent] = _lump_sums(engine, case_id)
-        assert sent.status == "sent" and sent.run_id is not None
-        async with httpx.AsyncClient() as http:
-            await http.post(mode, json={"hold": True})  # nothing settles or is sent
-        await advance(env, 0.1)  # past the bank's settlement time (1 h)
-        codes = book.current().codes()
-        await _no_activity_in_flight(
-            env,
-            [
-                run.id,
-                ids.case(case_id),
-                ids.DAILY_RECONCILIATION,
-                *map(ids.payout_calendar, codes),
-                *map(ids.medical_calendar, codes),
-            ],
-        )
-        assert (await run.query(PaymentRunWorkflow.state)).status == "submitted"
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=30)
-    # the dead process's long polls expire before the next tasks are handed out
-    await asyncio.sleep(DEAD_POLLS_EXPIRE)
-    second = _worker_process(stack, task_queue, env)
-    try:
-        async with httpx.AsyncClient() as http:
-            await http.post(mode, json={"hold": False})  # the bank settles; its webhook signals
-        await state_when_run(engine, run, lambda st: st.status == "completed", timeout=90)
-    finally:
-        second.terminate()
-        second.wait(timeout=30)
+    run_id = await run_with_worker_killed(env, stack, engine, task_queue, book, case_id)
 
-    # the ledger: one lump sum, settled on its first attempt, for the approved amount
+    # the ledger: one lump sum, sent by the run whose worker died, settled on its first
+    # attempt, for the approved amount
     [paid] = _lump_sums(engine, case_id)
-    assert (paid.status, paid.attempt, paid.amount) == ("settled", 1, amount)
+    assert (paid.run_id, paid.status, paid.attempt) == (run_id, "settled", 1)
+    assert paid.amount == amount
     # the bank's own records: one transaction carrying its end-to-end ID
     async with httpx.AsyncClient() as http:
         txs = (await http.get(f"{stack.bank_url}/admin/transactions")).json()

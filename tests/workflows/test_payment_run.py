@@ -477,23 +477,21 @@ async def _no_activity_in_flight(
         await asyncio.sleep(0.2)
 
 
-async def test_worker_process_killed_mid_run_pays_every_obligation_once(
-    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str, book: PolicyBook
-) -> None:
-    """SIGKILL the worker process after submission, before any status: a new process
-    finishes the run and each obligation is paid exactly once, though the bank answers
-    every status twice (issue: payments, reliability).
-
-    The clock is never moved after the kill: the time-skipping server hands tasks to the dead
-    process's long polls until their deadline, and an activity started so holds its
-    time-skipping lock until the start-to-close timeout passes in real time (sleeps then time
-    out). So the clock passes the settlement time first, the bank holding its statuses (it
-    answers the daily reconciliation's statement meanwhile)."""
+async def run_with_worker_killed(
+    env: WorkflowEnvironment,
+    stack: Stack,
+    engine: Engine,
+    task_queue: str,
+    book: PolicyBook,
+    case_id: str,
+) -> str:
+    """A released run of REGION paying the case, its worker process SIGKILLed after the
+    submission and before any status (the bank holding them, then answering each twice); a
+    new worker process finishes the run (its ID). See the test below for why the clock never
+    moves after the kill."""
     mode = f"{stack.bank_url}/admin/mode"
     async with httpx.AsyncClient() as http:
         await http.post(mode, json={"answer_twice": True})
-    async with stack.worker():
-        case_id = await _checked_in_case(env, task_queue, "6222020200112233446")
     first = _worker_process(stack, task_queue, env)
     try:
         run_id, run = await _start_released_run(env, engine, task_queue, case_id)
@@ -528,6 +526,24 @@ async def test_worker_process_killed_mid_run_pays_every_obligation_once(
     finally:
         second.terminate()
         second.wait(timeout=30)
+    return run_id
+
+
+async def test_worker_process_killed_mid_run_pays_every_obligation_once(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str, book: PolicyBook
+) -> None:
+    """SIGKILL the worker process after submission, before any status: a new process
+    finishes the run and each obligation is paid exactly once, though the bank answers
+    every status twice (issue: payments, reliability).
+
+    The clock is never moved after the kill: the time-skipping server hands tasks to the dead
+    process's long polls until their deadline, and an activity started so holds its
+    time-skipping lock until the start-to-close timeout passes in real time (sleeps then time
+    out). So the clock passes the settlement time first, the bank holding its statuses (it
+    answers the daily reconciliation's statement meanwhile)."""
+    async with stack.worker():
+        case_id = await _checked_in_case(env, task_queue, "6222020200112233446")
+    await run_with_worker_killed(env, stack, engine, task_queue, book, case_id)
     paid = _payments(engine, [case_id])
     assert [(p.status, p.attempt) for p in paid] == [("settled", 1)]
     async with httpx.AsyncClient() as http:
@@ -541,7 +557,6 @@ async def test_worker_process_killed_mid_run_pays_every_obligation_once(
             )
         ).all()
     assert len(settled) == 1
-    del run_id
 
 
 def _seed_obligations(engine: Engine, prefix: str, n: int, on: date, closed: int) -> list[str]:
