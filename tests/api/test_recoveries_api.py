@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -296,7 +297,7 @@ async def test_an_offset_refused_through_its_task_takes_nothing_and_the_asker_ca
     later = _case(engine, settings, nid, status="active")
     _owe(engine, later, "benefit", 1, "755.00")
     before = _later(engine, later)
-    asked: list[dict[str, str]] = []
+    asked: list[dict[str, Any]] = []
     for who, key in ((finance, "r1"), (supervisor, "r2")):
         body = {"case_id": first, "cause": "error", "amount": "300.00", "evidence": key}
         rid = (await api.post("/api/v1/recoveries", json=body, headers=who)).json()["recovery_id"]
