@@ -34,7 +34,21 @@ def _command(args: argparse.Namespace) -> str:
         parts.append(f"--cache {args.cache}")
     if args.sandbox != "default":
         parts.append(f"--sandbox {args.sandbox}")
+    if args.stop_fraction:
+        parts.append(f"--stop-fraction {args.stop_fraction:g}")
+    if args.medical:
+        parts.append("--medical")
     return " ".join(parts)
+
+
+def section(args: argparse.Namespace) -> str:
+    """The README section a run writes: one per variant, so each keeps its latest figures."""
+    name = "month-cycle"
+    if args.stop_fraction:
+        name += "-stops"
+    if args.medical:
+        name += "-medical"
+    return name
 
 
 def report(
@@ -75,6 +89,10 @@ def report(
         + (f" (first: `{retries[0]}`)." if retries else ".")
         + " Workflow tasks failed by the SDK's 2 s deadlock detector (a loaded machine) and"
         + f" retried: {cycle.stats.get('deadlocks', 0)}.",
+    ]
+    for note in cycle.stats.get("notes", []):
+        lines += ["", f"Variant: {note}."]
+    lines += [
         "",
         "| phase of the cycle | seconds | share |",
         "|---|--:|--:|",
