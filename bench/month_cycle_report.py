@@ -51,6 +51,11 @@ def section(args: argparse.Namespace) -> str:
     return name
 
 
+def cpu_ratio(cycle: Figures, base: Figures) -> float:
+    """Activities per CPU second (every process of the stack), the cycle's over the floor's."""
+    return (cycle.activities / sum(cycle.cpu.values())) / (base.activities / sum(base.cpu.values()))
+
+
 def report(
     cycle: Figures,
     base: Figures,
@@ -84,6 +89,10 @@ def report(
         "",
         f"**Ratio {ratio:.2f}×** the empty-workflow floor (target ≥ {TARGET_RATIO}×: {ok_ratio}); "
         f"worker peak {cycle.peak_mib:.0f} MiB (target < 1.5 GiB: {ok_mem}{mem_note}).",
+        "",
+        f"CPU ratio {cpu_ratio(cycle, base):.2f}× (activities per CPU second of all the stack's"
+        " processes, the cycle's over the floor's: what the work costs, less disturbed than"
+        " the ratio above by other load on the machine).",
         "",
         f"Check-ins answered 5xx or not at all and made again: {len(retries)}"
         + (f" (first: `{retries[0]}`)." if retries else ".")
