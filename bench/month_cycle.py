@@ -237,19 +237,46 @@ def main() -> None:
         action="store_true",
         help="every case covered; the region's monthly medical declaration (issue 12)",
     )
+    parser.add_argument(
+        "--variants",
+        default="",
+        help="comma-separated plain, stops, medical: each measured in turn in this run, each"
+        " with its floor (stops: --stop-fraction, or 0.05)",
+    )
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
     if args.full:
         args.cases = 10_000
     if not 0 <= args.stop_fraction <= 1:
         parser.error("--stop-fraction must be between 0 and 1")
+    runs = [args]
+    if args.variants:
+        try:
+            runs = [variant(args, name.strip()) for name in args.variants.split(",")]
+        except KeyError as err:
+            parser.error(f"--variants: no variant {err}")
+    for one in runs:
+        measure_and_report(one)
+
+
+VARIANTS = {"plain": (0.0, False), "stops": (None, False), "medical": (0.0, True)}
+
+
+def variant(args: argparse.Namespace, name: str) -> argparse.Namespace:
+    fraction, medical = VARIANTS[name]
+    if fraction is None:
+        fraction = args.stop_fraction or 0.05
+    return argparse.Namespace(**{**vars(args), "stop_fraction": fraction, "medical": medical})
+
+
+def measure_and_report(args: argparse.Namespace) -> None:
     when = datetime.now(UTC)
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-month-") as tmp:
         results = asyncio.run(run(args, Path(tmp)))
     load = " / ".join(", ".join(f"{x:.2f}" for x in avg) for avg in (load_start, os.getloadavg()))
     text_ = report(results["cycle"], results["baseline"], args, when, machine(None, 1), load)
-    print(text_)
+    print(text_, flush=True)
     if not args.no_readme:
         print(f"written to {write_readme(text_, section(args))}")
 

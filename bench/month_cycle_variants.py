@@ -139,7 +139,7 @@ def cover_cases(engine: Engine, states: list[CaseState], key: str) -> None:
         for s in states:
             assert s.benefit is not None and s.intake is not None
             reg = s.intake.registration
-            assert reg is not None and reg.bank_account is not None
+            assert reg is not None and reg.bank_account is not None and s.region_code
             start = s.benefit.months[0].start
             s.medical = MedicalState(start_date=start, enrolled=True)
             session.add(
@@ -164,7 +164,7 @@ async def declare_last_month(engine: Engine, book: PolicyBook, agency_url: str) 
     """Last month's declaration, before the run (untimed): the real activities called
     directly (assemble, declare over HTTP, apply), then its premiums marked settled (paid
     by last month's run). Answers the lines declared."""
-    settings = Settings(app_env="test", medagency_url=agency_url)  # type: ignore[call-arg]
+    settings = Settings(app_env="test", medagency_url=agency_url)
     month, _ = declaration_months(today_in_china())
     at = datetime.now(UTC)
     batch = MedicalBatchActivities(engine, book).assemble_batch(
