@@ -91,8 +91,8 @@ def report(
         f"worker peak {cycle.peak_mib:.0f} MiB (target < 1.5 GiB: {ok_mem}{mem_note}).",
         "",
         f"CPU ratio {cpu_ratio(cycle, base):.2f}× (activities per CPU second of all the stack's"
-        " processes, the cycle's over the floor's: what the work costs, less disturbed than"
-        " the ratio above by other load on the machine).",
+        " processes, the cycle's over the floor's: what the work costs; other load on the"
+        " machine moves it less than the ratio above, but it moves it too).",
         "",
         f"Check-ins answered 5xx or not at all and made again: {len(retries)}"
         + (f" (first: `{retries[0]}`)." if retries else ".")
