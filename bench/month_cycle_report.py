@@ -41,6 +41,15 @@ def _command(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
+def _variant_title(args: argparse.Namespace) -> str:
+    parts = []
+    if args.stop_fraction:
+        parts.append(f"{args.stop_fraction:.0%} of the cases stopped")
+    if args.medical:
+        parts.append("medical declaration")
+    return f", {' and '.join(parts)}" if parts else ""
+
+
 def section(args: argparse.Namespace) -> str:
     """The README section a run writes: one per variant, so each keeps its latest figures."""
     name = "month-cycle"
@@ -71,7 +80,7 @@ def report(
     ok_mem = "met" if cycle.peak_mib < TARGET_MIB else "missed"
     mem_note = "" if n >= 10_000 else f" (at {n:,} cases; the target is for 10,000)"
     lines = [
-        "### Latest run (written by bench/month_cycle.py)",
+        f"### Latest run{_variant_title(args)} (written by bench/month_cycle.py)",
         "",
         f"- date: {when:%Y-%m-%d %H:%M} UTC",
         f"- machine: {machine}",
