@@ -169,6 +169,7 @@ class TransferActivities:
             if row is None or row.region_code == inp.to_region_code:
                 return inp.to_region_code
             was = row.region_code
+            row.paying_region_code = row.paying_region  # the paying agency stays (范文1 §4.4)
             row.region_code, row.updated_at = inp.to_region_code, inp.at
             session.add(row)
             audit_case_once(
