@@ -16,7 +16,7 @@ from domain.medical import month_key
 from payloads.medical import MedicalDeclarationInput
 from payloads.transfers import MoveCoverageInput
 from tests.workflows import medical_stack
-from tests.workflows.medical_stack import MedicalStack, lines, premiums
+from tests.workflows.medical_stack import MedicalStack, found, lines, premiums, task_of
 from workflows import ids
 from workflows.medical_declaration import MedicalDeclarationWorkflow
 
@@ -50,7 +50,7 @@ async def test_an_in_province_move_declares_in_the_destination_and_books_the_pay
             task_queue=task_queue,
         )
         # the answer applied: its refund waits for 初审
-        await medical_stack.found(lambda: medical_stack.task_of(stack.engine, "medical_refund_review"))
+        await found(lambda: task_of(stack.engine, "medical_refund_review"))
         await handle.terminate("the refund's reviews are another test's")
     # the destination declares both (the relationship moved) ...
     assert [ln.batch_key for ln in lines(stack.engine, moved.case_id)] == [f"220200-{month:%Y%m}"]
