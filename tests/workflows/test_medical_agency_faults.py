@@ -5,12 +5,20 @@ doubled), answering late (the signed webhook applies the answer), rejecting a pe
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from typing import Any
 
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
+from db.medical import MedicalDeclarationLine
 from domain.calendar import AGENCY_TZ
 from domain.medical import month_key
+from iso20022.signing import sign
+from medagency.protocol import SIGNATURE_HEADER
 from tests.workflows import medical_stack
 from tests.workflows.medical_stack import (
     REGION,
@@ -150,3 +158,82 @@ async def test_rejected_lines_go_to_a_clerk_who_redeclares_or_withdraws_them(
     assert coverage_status(stack.engine, fixed.case_id) == "enrolled"
     batches = {b["batch_key"]: b for b in await stack.agency("GET", "/admin/batches")}
     assert batches[f"{key}-R1"]["lines"] == 1
+
+
+def _declared_for(engine: Engine, line_id: str, person_ref: str) -> None:
+    """Our line's person reference (the agency's answer names the one it was declared for)."""
+    with Session(engine) as session:
+        line = session.exec(
+            select(MedicalDeclarationLine).where(MedicalDeclarationLine.line_id == line_id)
+        ).one()
+        line.person_ref = person_ref
+        session.add(line)
+        session.commit()
+
+
+async def _webhook(stack: MedicalStack, body: dict[str, Any], secret: str | None) -> int:
+    raw = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[SIGNATURE_HEADER] = sign(raw, secret)
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as api:
+        resp = await api.post("/api/v1/medical/webhook", content=raw, headers=headers)
+    return resp.status_code
+
+
+async def test_an_answer_naming_what_we_did_not_declare_is_refused_then_a_task_and_applied_once(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
+) -> None:
+    """Issue 12 "Bad input", over HTTP while the declaration waits: webhooks with a bad or
+    no signature (401) or naming a line or person we did not declare (422) keep nothing;
+    when the agency's own answer names a person we did not declare, its webhook is refused
+    and the poll becomes a supervisor's `system_error` task (not a silent poll every 6
+    hours); once the cause is fixed and the task completed, the answer is applied once."""
+    now, month = await env.get_current_time(), await _month(env)
+    cover = stack.enrol("medU0000000000000001", month.replace(day=3), now)
+    await stack.agency("POST", "/admin/mode", json={"late_hours": 1})
+    key = f"{REGION}-{month:%Y%m}"
+    async with stack.worker():
+        handle = await start_declaration(env, task_queue, month)
+        await eventually(
+            lambda: batch(stack.engine, key), lambda b: b is not None and b.status == "declared"
+        )
+        [line] = lines(stack.engine, cover.case_id)
+        answer = {
+            "batch_key": key,
+            "region_code": REGION,
+            "month": f"{month:%Y-%m}",
+            "status": "answered",
+            "answered_at": now.isoformat(),
+            "lines": [
+                {"line_id": line.line_id, "person_ref": line.person_ref, "result": "accepted"}
+            ],
+        }
+        assert await _webhook(stack, answer, None) == 401
+        assert await _webhook(stack, answer, "not-the-shared-secret") == 401
+        for wrong in ({"line_id": "nope"}, {"person_ref": "someone-else"}):
+            bad = {**answer, "lines": [{**answer["lines"][0], **wrong}]}
+            assert await _webhook(stack, bad, medical_stack.SECRET) == 422
+        still = batch(stack.engine, key)
+        assert still is not None and (still.status, still.answer) == ("declared", None)
+
+        _declared_for(stack.engine, line.line_id, "not-the-agencys")  # its answer: unknown
+        await advance(env, 7 / 24)  # its webhook at 1 h refused, the poll at 6 h too
+        task = await found(lambda: task_of(stack.engine, "system_error", key))
+        assert task.group == "supervisor" and task.status == "open"
+        refused = batch(stack.engine, key)
+        assert refused is not None and refused.answer is None
+        assert "unknown person" in (refused.last_error or "")
+        assert premiums(stack.engine) == []
+
+        _declared_for(stack.engine, line.line_id, line.person_ref)  # the cause fixed
+        done = await complete(stack, task.task_id, "supervisor", outcome="retry", reason="fixed")
+        assert done.status_code == 200, done.text
+        st = await handle.result()
+        await keep_history("answer_refused_then_task", handle)
+    assert (st.status, st.accepted) == ("done", 1)
+    assert [(p.case_id, p.month) for p in premiums(stack.engine)] == [
+        (cover.case_id, month_key(month))
+    ]
+    [sent] = await stack.agency("GET", "/admin/batches")
+    assert (sent["lines"], sent["receipts"]) == (1, 1)  # declared once
