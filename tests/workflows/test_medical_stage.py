@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.medical import MedicalCoverage
 from domain.medical import month_start, premium_months
+from tests.pages.helpers import csrf_of, page_login
 from tests.utils import factories as f
 from tests.utils.temporal import notifications_of, state_when, today
 from tests.workflows import medical_stack
@@ -167,9 +168,19 @@ async def test_the_cash_option_needs_three_months_left_and_a_written_request(
         resp = await web.post(url, json=future, headers=clerk)
         assert resp.status_code == 422 and resp.json()["detail"][0]["loc"][-1] == "requested_on"
         body["requested_on"] = on.isoformat()
-        resp = await web.post(url, json=body, headers=clerk)
-        assert resp.status_code == 201, resp.text
-        assert resp.json() == {"months_left": 3, "cash_option": True}
+        # recorded by the clerk's form on the case page (the written request ticked)
+        async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as browser:
+            await page_login(browser, "clerk")
+            page = await browser.get(f"/staff/cases/{case_id}")
+            assert 'id="cash-option-form"' in page.text
+            sent = await browser.post(
+                f"/staff/cases/{case_id}/medical/cash-option",
+                data={**body, "written_request": "true", "csrf_token": csrf_of(page.text)},
+            )
+            assert sent.status_code == 303, sent.text
+            page = await browser.get(sent.headers["location"])
+            assert "剩余 3 个月医疗保险费发给本人" in page.text
+            assert 'id="cash-option-form"' not in page.text
         again = await web.post(url, json=body, headers=clerk)
         assert again.status_code == 409, again.text
         cover = _coverage(stack.engine, case_id)
