@@ -47,6 +47,7 @@ from tests.utils import template_database
 from tests.utils.temporal import CONVERTER
 from worker import create_worker
 from workflows import ids
+from workflows.claim import ClaimWorkflow
 from workflows.medical_calendar import MedicalCalendarWorkflow
 from workflows.medical_declaration import MedicalDeclarationWorkflow
 
@@ -57,6 +58,7 @@ database_url, engine, settings = (
 )
 
 HISTORIES = ROOT / "tests" / "histories" / "medical"
+CLAIM_HISTORIES = ROOT / "tests" / "histories" / "claim"
 SECRET = "test-medical-webhook-secret"
 REGION = "220100"
 ACCOUNT = "6222020200112233446"  # the claimants' account (Luhn-valid)
@@ -181,6 +183,16 @@ async def keep_history(name: str, handle: WorkflowHandle[Any, Any]) -> None:
     if os.environ.get("RECORD_HISTORIES"):
         HISTORIES.mkdir(parents=True, exist_ok=True)
         (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+
+async def keep_case_history(name: str, handle: WorkflowHandle[Any, Any]) -> None:
+    """A case's history (its medical stage, a transfer) replayed on this code;
+    `RECORD_HISTORIES=1` saves it to tests/histories/claim/, where
+    tests/workflows/test_replay.py replays it."""
+    history = await handle.fetch_history()
+    await Replayer(workflows=[ClaimWorkflow], data_converter=CONVERTER).replay_workflow(history)
+    if os.environ.get("RECORD_HISTORIES"):
+        (CLAIM_HISTORIES / f"{name}.json").write_text(history.to_json())
 
 
 async def advance(env: WorkflowEnvironment, days: float) -> None:
