@@ -183,6 +183,14 @@ async def keep_history(name: str, handle: WorkflowHandle[Any, Any]) -> None:
     if os.environ.get("RECORD_HISTORIES"):
         HISTORIES.mkdir(parents=True, exist_ok=True)
         (HISTORIES / f"{name}.json").write_text(history.to_json())
+        (HISTORIES / f"{name}.workflow_id").write_text(handle.id + "\n")
+
+
+def workflow_id_of(path: Path) -> str:
+    """The recorded workflow's ID (its tasks' IDs contain it), kept beside its history; the
+    histories recorded before it was kept do not depend on it."""
+    kept = path.with_suffix(".workflow_id")
+    return kept.read_text().strip() if kept.exists() else "recorded"
 
 
 async def keep_case_history(name: str, handle: WorkflowHandle[Any, Any]) -> None:

@@ -27,6 +27,7 @@ from tests.workflows.medical_stack import (
     coverage_status,
     eventually,
     found,
+    keep_case_history,
     lines,
     login,
     premiums,
@@ -117,6 +118,7 @@ async def test_cover_lives_exactly_as_long_as_the_benefit_declared_each_month(
         # the stop is declared in its month's window; nothing is owed after it
         await advance(env, 35)
         await eventually(lambda: coverage_status(stack.engine, case_id), lambda v: v == "stopped")
+        await keep_case_history("medical_cover_stopped", handle)
 
     cover = _coverage(stack.engine, case_id)
     assert cover is not None and cover.stop_date == last_day
@@ -185,6 +187,9 @@ async def test_the_cash_option_needs_three_months_left_and_a_written_request(
         assert again.status_code == 409, again.text
         cover = _coverage(stack.engine, case_id)
         assert cover is not None and cover.cash_option
+        await keep_case_history(
+            "medical_cash_option", env.client.get_workflow_handle(ids.case(case_id))
+        )
 
         handle = await start_declaration(env, task_queue, month_start(on))
         await handle.result()
