@@ -199,20 +199,19 @@ async def test_an_answer_naming_what_we_did_not_declare_is_refused_then_a_task_a
             lambda: batch(stack.engine, key), lambda b: b is not None and b.status == "declared"
         )
         [line] = lines(stack.engine, cover.case_id)
-        answer = {
+        ours = {"line_id": line.line_id, "person_ref": line.person_ref, "result": "accepted"}
+        answer: dict[str, Any] = {
             "batch_key": key,
             "region_code": REGION,
             "month": f"{month:%Y-%m}",
             "status": "answered",
             "answered_at": now.isoformat(),
-            "lines": [
-                {"line_id": line.line_id, "person_ref": line.person_ref, "result": "accepted"}
-            ],
+            "lines": [ours],
         }
         assert await _webhook(stack, answer, None) == 401
         assert await _webhook(stack, answer, "not-the-shared-secret") == 401
         for wrong in ({"line_id": "nope"}, {"person_ref": "someone-else"}):
-            bad = {**answer, "lines": [{**answer["lines"][0], **wrong}]}
+            bad = {**answer, "lines": [{**ours, **wrong}]}
             assert await _webhook(stack, bad, medical_stack.SECRET) == 422
         still = batch(stack.engine, key)
         assert still is not None and (still.status, still.answer) == ("declared", None)
