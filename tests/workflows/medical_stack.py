@@ -36,6 +36,7 @@ from core.settings import Settings
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
 from db.models import Payment, Task
 from db.seed import demo_credentials
+from domain.calendar import AGENCY_TZ
 from medagency.config import AgencyConfig
 from medagency.testing import serve_agency
 from payloads.medical import CoverageView, EnrolInput, MedicalDeclarationInput
@@ -207,6 +208,11 @@ async def advance(env: WorkflowEnvironment, days: float) -> None:
     """Move the test server's time on (timers firing on the way), as POST /sim/clock/advance
     does: with a generous RPC timeout, since two days of retries take real time too."""
     await SystemClock(simulated=True).advance(env.client, days * 86400)
+
+
+async def this_month(env: WorkflowEnvironment) -> date:
+    """The first day of the test server's month, in the agency's time zone."""
+    return (await env.get_current_time()).astimezone(AGENCY_TZ).date().replace(day=1)
 
 
 async def start_declaration(

@@ -6,7 +6,7 @@ doubled), answering late (the signed webhook applies the answer), rejecting a pe
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
 from db.medical import MedicalDeclarationLine
-from domain.calendar import AGENCY_TZ
 from domain.medical import month_key
 from iso20022.signing import sign
 from medagency.protocol import SIGNATURE_HEADER
@@ -34,13 +33,10 @@ from tests.workflows.medical_stack import (
     premiums,
     start_declaration,
     task_of,
+    this_month,
 )
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
-
-
-async def _month(env: WorkflowEnvironment) -> date:
-    return (await env.get_current_time()).astimezone(AGENCY_TZ).date().replace(day=1)
 
 
 async def test_agency_down_for_two_days_retries_alerts_finance_then_declares_once(
@@ -49,7 +45,7 @@ async def test_agency_down_for_two_days_retries_alerts_finance_then_declares_onc
     """Declaration retries with backoff; past the policy's limit (24 h) finance gets a
     `medical_agency_down` task; once the agency is back the batch is declared, its premiums
     owed once, and the task closed by the system."""
-    now, month = await env.get_current_time(), await _month(env)
+    now, month = await env.get_current_time(), await this_month(env)
     covers = [stack.enrol(f"medD000000000000000{i}", month.replace(day=2 + i), now) for i in (1, 2)]
     await stack.agency("POST", "/admin/mode", json={"down": True})
     async with stack.worker():
@@ -80,7 +76,7 @@ async def test_a_late_answer_is_applied_from_the_agencys_signed_webhook(
     """The agency takes the batch now (202) and answers an hour later by a signed webhook:
     the API checks and keeps it, the declaration applies it, well before it would poll
     (every 6 hours)."""
-    now, month = await env.get_current_time(), await _month(env)
+    now, month = await env.get_current_time(), await this_month(env)
     cover = stack.enrol("medE0000000000000001", month.replace(day=3), now)
     await stack.agency("POST", "/admin/mode", json={"late_hours": 1})
     key = f"{REGION}-{month:%Y%m}"
@@ -112,7 +108,7 @@ async def test_rejected_lines_go_to_a_clerk_who_redeclares_or_withdraws_them(
     """The agency rejects two people's lines (their data does not match its register): a
     clerk task each. One is corrected and re-declared in a batch of its own (accepted, its
     premium owed); the other is withdrawn with a reason (its cover withdrawn, nothing owed)."""
-    now, month = await env.get_current_time(), await _month(env)
+    now, month = await env.get_current_time(), await this_month(env)
     fixed = stack.enrol("medF0000000000000001", month.replace(day=3), now)
     dropped = stack.enrol("medF0000000000000002", month.replace(day=4), now)
     fine = stack.enrol("medF0000000000000003", month.replace(day=5), now)
@@ -189,7 +185,7 @@ async def test_an_answer_naming_what_we_did_not_declare_is_refused_then_a_task_a
     when the agency's own answer names a person we did not declare, its webhook is refused
     and the poll becomes a supervisor's `system_error` task (not a silent poll every 6
     hours); once the cause is fixed and the task completed, the answer is applied once."""
-    now, month = await env.get_current_time(), await _month(env)
+    now, month = await env.get_current_time(), await this_month(env)
     cover = stack.enrol("medU0000000000000001", month.replace(day=3), now)
     await stack.agency("POST", "/admin/mode", json={"late_hours": 1})
     key = f"{REGION}-{month:%Y%m}"

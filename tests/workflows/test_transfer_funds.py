@@ -6,31 +6,24 @@ server, agency and bank over HTTP."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.transfers import TransferActivities
-from domain.calendar import AGENCY_TZ
 from domain.medical import month_key
 from payloads.medical import MedicalDeclarationInput
 from payloads.transfers import MoveCoverageInput
 from tests.workflows import medical_stack
-from tests.workflows.medical_stack import MedicalStack, found, lines, premiums, task_of
+from tests.workflows.medical_stack import MedicalStack, found, lines, premiums, task_of, this_month
 from workflows import ids
 from workflows.medical_declaration import MedicalDeclarationWorkflow
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
 
 
-async def _month(env: WorkflowEnvironment) -> date:
-    return (await env.get_current_time()).astimezone(AGENCY_TZ).date().replace(day=1)
-
-
 async def test_an_in_province_move_declares_in_the_destination_and_books_the_paying_fund(
     env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
 ) -> None:
-    now, month = await env.get_current_time(), await _month(env)
+    now, month = await env.get_current_time(), await this_month(env)
     moved = stack.enrol("medT0000000000000001", month.replace(day=3), now)
     stays = stack.enrol("medT0000000000000002", month.replace(day=4), now, region_code="220200")
     ActivityEnvironment().run(
