@@ -23,6 +23,7 @@ from activities.medical_wire import (
 from core.settings import Settings
 from db.engine import session_scope
 from db.medical import MedicalDeclaration
+from payloads.errors import AGENCY_ANSWER_REFUSED
 from payloads.medical import BatchInput
 
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
@@ -60,7 +61,9 @@ class MedicalAgencyActivities:
     @activity.defn
     async def poll_batch(self, inp: BatchInput) -> bool:
         """Ask for the batch's answer (the fallback for a lost webhook); a batch the agency
-        does not know is declared again (its key keeps that a no-op otherwise)."""
+        does not know is declared again (its key keeps that a no-op otherwise). An answer
+        that cannot be applied is noted on the batch and fails permanently
+        (AGENCY_ANSWER_REFUSED): the declaration opens a task rather than poll it forever."""
         resp = await asyncio.to_thread(self.http.get, f"/declarations/{inp.batch_key}")
         if resp.status_code == 404:
             activity.logger.warning("agency does not know batch %s: declaring it", inp.batch_key)
@@ -69,9 +72,11 @@ class MedicalAgencyActivities:
             return False
         if resp.status_code != 200:
             raise RuntimeError(f"agency answered {resp.status_code}: {resp.text[:200]}")
-        return await self._keep(inp.batch_key, resp.content, inp.at)
+        return await self._keep(inp.batch_key, resp.content, inp.at, refused_fails=True)
 
-    async def _keep(self, batch_key: str, body: bytes, at: datetime) -> bool:
+    async def _keep(
+        self, batch_key: str, body: bytes, at: datetime, refused_fails: bool = False
+    ) -> bool:
         try:
             answer = read_answer(body)
             if answer.batch_key != batch_key:
@@ -81,6 +86,12 @@ class MedicalAgencyActivities:
         except AnswerRefused as err:
             activity.logger.warning("answer to batch %s refused: %s", batch_key, err)
             await asyncio.to_thread(note_refusal, self.engine, batch_key, str(err))
+            if refused_fails:
+                raise ApplicationError(
+                    f"the agency's answer to batch {batch_key} was refused: {err}",
+                    type=AGENCY_ANSWER_REFUSED,
+                    non_retryable=True,
+                ) from None
             return False
 
     def _answered(self, batch_key: str) -> bool:

@@ -46,7 +46,7 @@ def _obligation(
     bank_code, account_number, account_name = payee
     return ObligationInput(
         case_id=cover.case_id,
-        region_code=cover.region_code,
+        region_code=cover.paying_region,  # its fund pays, after an in-province move too
         month=month_key(month),
         period_start=month,
         period_end=add_months(month, 1) - timedelta(days=1),
@@ -154,7 +154,7 @@ class MedicalLedgerActivities:
                 if result.duplicate_premium is not None:
                     line.duplicate_premium = result.duplicate_premium
                     amount = duplicate_refund(line.premium, line.duplicate_premium)
-                    _refund(session, line, amount, at)
+                    _refund(session, line, cover.paying_region, amount, at)
             cover.updated_at = at
             session.add(cover)
 
@@ -190,8 +190,11 @@ class MedicalLedgerActivities:
             return row.status
 
 
-def _refund(session: Session, line: MedicalDeclarationLine, amount: Decimal, at: datetime) -> None:
-    """The duplicate part of a month's premium, owed back to the fund by the agency."""
+def _refund(
+    session: Session, line: MedicalDeclarationLine, fund_region: str, amount: Decimal, at: datetime
+) -> None:
+    """The duplicate part of a month's premium, owed back by the agency to the fund that
+    paid it (`fund_region`)."""
     key = month_key(line.month)
     if session.exec(
         select(Payment.id).where(
@@ -203,7 +206,7 @@ def _refund(session: Session, line: MedicalDeclarationLine, amount: Decimal, at:
     session.add(
         Payment(
             case_id=line.case_id,
-            region_code=line.region_code,
+            region_code=fund_region,
             month=key,
             period_start=line.month,
             period_end=add_months(line.month, 1) - timedelta(days=1),

@@ -8,6 +8,9 @@ with its own end-to-end ID, to the destination fund's account (policy)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
+
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio import activity
@@ -33,6 +36,32 @@ from payloads.transfers import (
 from policy import PolicySource
 
 TRANSFER_MONTH = 0  # a transfer's ledger entries: one per case and category
+
+
+def _entry(
+    case_id: str,
+    region_code: str,
+    category: str,
+    amount: Decimal,
+    on: date,
+    at: datetime,
+    payee: tuple[str, str, str] | None = None,
+) -> ObligationInput:
+    """A transfer's ledger entry: one per case and category (month 0), dated the day."""
+    bank_code, account_number, account_name = payee or (None, None, None)
+    return ObligationInput(
+        case_id=case_id,
+        region_code=region_code,
+        month=TRANSFER_MONTH,
+        period_start=on,
+        period_end=on,
+        category=category,
+        amount=amount,
+        at=at,
+        bank_code=bank_code,
+        account_number=account_number,
+        account_name=account_name,
+    )
 
 
 def _booked(session: Session, inp: ObligationInput) -> str:
@@ -87,33 +116,28 @@ class TransferActivities:
         if plan.total <= 0:
             raise ApplicationError("nothing to transfer", non_retryable=True)
         with session_scope(self.engine) as session:
+            payee = (plan.to_bank_code, plan.to_account_number, plan.to_account_name)
             out = add_obligation(
                 session,
-                ObligationInput(
-                    case_id=inp.source_case_id,
-                    region_code=inp.from_region_code,
-                    month=TRANSFER_MONTH,
-                    period_start=inp.on,
-                    period_end=inp.on,
-                    category="transfer_out",
-                    amount=plan.total,
-                    at=inp.at,
-                    bank_code=plan.to_bank_code,
-                    account_number=plan.to_account_number,
-                    account_name=plan.to_account_name,
+                _entry(
+                    inp.source_case_id,
+                    inp.from_region_code,
+                    "transfer_out",
+                    plan.total,
+                    inp.on,
+                    inp.at,
+                    payee,
                 ),
             )
             _booked(
                 session,
-                ObligationInput(
-                    case_id=inp.destination_case_id,
-                    region_code=inp.to_region_code,
-                    month=TRANSFER_MONTH,
-                    period_start=inp.on,
-                    period_end=inp.on,
-                    category="transfer_in",
-                    amount=plan.total,
-                    at=inp.at,
+                _entry(
+                    inp.destination_case_id,
+                    inp.to_region_code,
+                    "transfer_in",
+                    plan.total,
+                    inp.on,
+                    inp.at,
                 ),
             )
             audit_case_once(
@@ -146,16 +170,7 @@ class TransferActivities:
                 return "0.00"
             _booked(
                 session,
-                ObligationInput(
-                    case_id=inp.case_id,
-                    region_code=inp.region_code,
-                    month=TRANSFER_MONTH,
-                    period_start=inp.on,
-                    period_end=inp.on,
-                    category="premium_topup",
-                    amount=short,
-                    at=inp.at,
-                ),
+                _entry(inp.case_id, inp.region_code, "premium_topup", short, inp.on, inp.at),
             )
             return str(short)
 
@@ -169,6 +184,7 @@ class TransferActivities:
             if row is None or row.region_code == inp.to_region_code:
                 return inp.to_region_code
             was = row.region_code
+            row.paying_region_code = row.paying_region  # the paying agency stays (范文1 §4.4)
             row.region_code, row.updated_at = inp.to_region_code, inp.at
             session.add(row)
             audit_case_once(

@@ -36,7 +36,10 @@ class MedicalCoverage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(max_length=32)
-    region_code: str = Field(max_length=6)
+    region_code: str = Field(max_length=6)  # where the relationship is (declared there)
+    # the region whose fund pays the premiums when it is not `region_code`: an in-province
+    # transfer moves the relationship, not the paying agency (issue 12 §2)
+    paying_region_code: str | None = Field(default=None, max_length=6)
     person_ref: str = Field(max_length=64, index=True)
     national_id: str = Field(max_length=18, repr=False)
     name: str = Field(max_length=128)
@@ -52,6 +55,11 @@ class MedicalCoverage(SQLModel, table=True):
     account_name: str | None = Field(default=None, max_length=128)  # premium is paid
     created_at: datetime | None = _ts()
     updated_at: datetime | None = _ts()
+
+    @property
+    def paying_region(self) -> str:
+        """The region whose fund the premiums are booked to."""
+        return self.paying_region_code or self.region_code
 
 
 class MedicalDeclaration(SQLModel, table=True):

@@ -126,6 +126,26 @@ CLERK_TEXTS: dict[str, tuple[str, str]] = {
     "transfer.to": ("转入地", "To region"),
     "transfer.submit": ("转移", "Transfer"),
     "transfer.ok": ("已转移至 {to}", "Transferred to {to}"),
+    "cash_option.title": ("医疗保险费按月发给本人", "Medical premium paid in cash"),
+    "cash_option.help": (
+        "剩余领取期限不超过3个月、已参加其他医疗保险的，经本人书面申请，医疗保险费随失业保险金按月发给本人",
+        "3 or fewer months left and insured elsewhere: on the claimant's written request the"
+        " premium is paid to them with the benefit",
+    ),
+    "cash_option.requested_on": ("书面申请日期", "Date of the written request"),
+    "cash_option.insured_elsewhere": ("已参加的医疗保险", "Insured elsewhere under"),
+    "cash_option.written_request": ("已收到本人书面申请", "The written request was received"),
+    "cash_option.submit": ("登记", "Record"),
+    "cash_option.ok": (
+        "已登记：剩余 {months} 个月医疗保险费发给本人",
+        "Recorded: the premium of the {months} months left is paid to the claimant",
+    ),
+    "insured.rural_cooperative": ("新型农村合作医疗", "rural co-operative medical scheme"),
+    "insured.urban_resident": ("城镇居民医疗保险", "urban residents' medical insurance"),
+    "insured.flexible_employment": (
+        "灵活就业人员基本医疗保险",
+        "flexible-employment medical insurance",
+    ),
     "event.transfer_requested": ("申请转移", "transfer asked"),
     "event.transferred": ("省内转移", "moved within the province"),
     "event.transferred_out": ("已转出", "transferred out to"),

@@ -19,6 +19,17 @@ INVALID_MESSAGE = "InvalidMessage"  # the run's pain.001 cannot be built (the da
 # an answer from the bank that is not verifiably its own and fresh (bad or missing signature,
 # timestamp outside the window, a message ID seen before): never applied, never retried
 BANK_UNVERIFIED = "BankUnverified"
+# the medical agency's answer to a batch cannot be applied (it names a batch, line or person
+# we did not declare): kept on the batch as its last error, never applied, not polled again
+# until someone looked into it
+AGENCY_ANSWER_REFUSED = "AgencyAnswerRefused"
 PERMANENT: frozenset[str] = frozenset(
-    {NO_POLICY, CONSTRAINT_VIOLATION, BANK_REJECTED, INVALID_MESSAGE, BANK_UNVERIFIED}
+    {
+        NO_POLICY,
+        CONSTRAINT_VIOLATION,
+        BANK_REJECTED,
+        INVALID_MESSAGE,
+        BANK_UNVERIFIED,
+        AGENCY_ANSWER_REFUSED,
+    }
 )

@@ -12,6 +12,7 @@ premium a refund to approve by two different people (初审, 复审)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import timedelta
 
 from temporalio import workflow
@@ -40,8 +41,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from payloads.tasks import CompleteTaskInput, Detail, TaskState
     from workflows.human_tasks import HumanTasks, TaskOwner
+    from workflows.system_errors import until_fixed
 
 SHORT = timedelta(seconds=30)
+ANSWER_REFUSED_TASK = "medical-answer-refused-task"  # workflow.patched
 POLL_EVERY = timedelta(hours=6)
 DECLARE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
@@ -124,18 +127,30 @@ class MedicalDeclarationWorkflow(TaskOwner):
                 await workflow.wait_condition(lambda: key in self.answered, timeout=POLL_EVERY)
                 answered = True
             except TimeoutError:
-                answered = await workflow.execute_activity_method(
-                    MedicalAgencyActivities.poll_batch,
-                    BatchInput(key, workflow.now()),
-                    start_to_close_timeout=timedelta(minutes=2),
-                    retry_policy=DECLARE_RETRY,
-                )
+                answered = await self._poll(key)
         applied = await workflow.execute_activity_method(
             MedicalLedgerActivities.apply_answer,
             BatchInput(key, workflow.now()),
             start_to_close_timeout=timedelta(minutes=5),
         )
         self._took(applied)
+
+    async def _poll(self, key: str) -> bool:
+        """Ask the agency for the answer; one that cannot be applied (it names what we did
+        not declare) becomes a supervisor's `system_error` task, polled again once they
+        completed it (patched: before, the refusal was polled every 6 hours unseen)."""
+
+        def poll() -> Awaitable[bool]:
+            return workflow.execute_activity_method(
+                MedicalAgencyActivities.poll_batch,
+                BatchInput(key, workflow.now()),
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=DECLARE_RETRY,
+            )
+
+        if workflow.patched(ANSWER_REFUSED_TASK):
+            return await until_fixed(self.tasks, "poll_batch", poll)
+        return await poll()
 
     def _took(self, applied: AppliedAnswer) -> None:
         st = self.st

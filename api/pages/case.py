@@ -23,6 +23,7 @@ from api.services.cases import offers_check_in
 from api.services.stop_events import offers_stop_event
 from api.services.warning_notice import warning_key
 from db.models import Determination, User
+from domain.medical import INSURED_ELSEWHERE
 from domain.review import REJECTION_REASONS
 from domain.stops import STOP_TYPES
 from workflows import ids
@@ -62,6 +63,7 @@ async def case_page(
     check_in: dict[str, Any] | None = None,
     stop_event: dict[str, Any] | None = None,
     transfer: dict[str, Any] | None = None,
+    cash_option: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -99,6 +101,11 @@ async def case_page(
             "stop_types": STOP_TYPES,
             "can_transfer": offers_check_in(user, view.case) and view.case.status == "active",
             "transfer": transfer or {},
+            "can_ask_cash_option": offers_check_in(user, view.case)
+            and view.case.status == "active"
+            and not any(e.type == "medical_cash_option" for e in view.events),
+            "cash_option": cash_option,  # None: the form was not sent
+            "insured_elsewhere": INSURED_ELSEWHERE,
             "regions": sorted(
                 (code, r.name)
                 for code, r in runtime.book.regions.items()

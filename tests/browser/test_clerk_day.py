@@ -1,7 +1,8 @@
 """A clerk's day in a real browser (issue 9 §9): Debian's chromium driven by Playwright against
 the app served over HTTP. Sign in, file an employer report and a registration through the
 forms, find the case by identity number, open it and see its deadlines, and once a reviewer
-has approved it (through the API), record a check-in and see it on the page."""
+has approved it (through the API), record a check-in and see it on the page, and see the
+medical cash option's refusal re-shown with what was chosen."""
 
 from __future__ import annotations
 
@@ -137,4 +138,17 @@ async def test_a_clerks_day_in_chromium(live_server: str) -> None:
         await expect(page.get_by_text(f"已记录第 1 个月报到（{on}）")).to_be_visible()
         await expect(page.locator("#check-in-list")).to_contain_text(on)
         await page.screenshot(path=str(ARTIFACTS / "case-checked-in.png"), full_page=True)
+
+        # the ≤ 3-month medical cash option (范文1 §4.6): with all its months left it is
+        # refused above the form, which keeps what the clerk chose
+        cash = page.locator("#cash-option-form")
+        await cash.locator('[name="insured_elsewhere"]').select_option("urban_resident")
+        await cash.locator('[name="written_request"]').check()
+        await cash.get_by_role("button", name="登记").click()
+        await expect(page.locator("#cash-option-error")).to_contain_text(
+            "benefit months are left; the option is for 3"
+        )
+        chosen = page.locator('#cash-option-form [name="insured_elsewhere"]')
+        await expect(chosen).to_have_value("urban_resident")
+        await expect(page.locator('#cash-option-form [name="written_request"]')).to_be_checked()
     assert (ARTIFACTS / "case-checked-in.png").stat().st_size > 10_000

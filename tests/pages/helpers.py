@@ -11,6 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.seed import demo_credentials
 from tests.utils import factories as f
+from tests.utils.api import case_when, login
 from tests.utils.temporal import today
 
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]*)"')
@@ -58,3 +59,17 @@ async def case_in_review(
             return case_id, nid, tasks[0]["task_id"]
         await asyncio.sleep(0.05)
     raise AssertionError(f"no review task for {case_id}")
+
+
+async def active_case(
+    api: httpx.AsyncClient, env: WorkflowEnvironment
+) -> tuple[str, dict[str, str]]:
+    """(case_id, the clerk's API headers) of a fresh case a reviewer approved: active."""
+    clerk, rev = await login(api, "clerk"), await login(api, "reviewer")
+    case_id, _, task_id = await case_in_review(api, env, clerk)
+    done = await api.post(
+        f"/api/v1/tasks/{task_id}/complete", json={"outcome": "approve"}, headers=rev
+    )
+    assert done.status_code == 200, done.text
+    await case_when(api, clerk, case_id, "active")
+    return case_id, clerk

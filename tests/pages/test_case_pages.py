@@ -16,9 +16,9 @@ from temporalio.testing import WorkflowEnvironment
 from db.models import CaseRecord
 from domain.identifiers import mask_national_id
 from payloads.case_io import ClaimInput
-from tests.pages.helpers import case_in_review, csrf_of, page_login
+from tests.pages.helpers import active_case, case_in_review, csrf_of, page_login
 from tests.utils import factories as f
-from tests.utils.api import case_when, login
+from tests.utils.api import login
 from tests.utils.temporal import today
 from workflows import ids
 from workflows.claim import ClaimWorkflow
@@ -69,13 +69,7 @@ async def test_find_a_case_by_identity_number_name_or_case_id(
 async def test_clerk_records_a_check_in_on_the_case_page(
     api: httpx.AsyncClient, env: WorkflowEnvironment
 ) -> None:
-    clerk, rev = await login(api, "clerk"), await login(api, "reviewer")
-    case_id, _, task_id = await case_in_review(api, env, clerk)
-    done = await api.post(
-        f"/api/v1/tasks/{task_id}/complete", json={"outcome": "approve"}, headers=rev
-    )
-    assert done.status_code == 200, done.text
-    await case_when(api, clerk, case_id, "active")
+    case_id, clerk = await active_case(api, env)
     url = f"/staff/cases/{case_id}"
 
     await page_login(api, "reviewer")

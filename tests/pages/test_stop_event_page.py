@@ -10,8 +10,8 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.pages.helpers import case_in_review, csrf_of, page_login
-from tests.utils.api import case_when, login
+from tests.pages.helpers import active_case, csrf_of, page_login
+from tests.utils.api import case_when
 from tests.utils.temporal import today
 
 pytestmark = pytest.mark.asyncio
@@ -20,13 +20,7 @@ pytestmark = pytest.mark.asyncio
 async def test_clerk_records_a_reemployment_on_the_case_page(
     api: httpx.AsyncClient, env: WorkflowEnvironment
 ) -> None:
-    clerk, rev = await login(api, "clerk"), await login(api, "reviewer")
-    case_id, _, task_id = await case_in_review(api, env, clerk)
-    done = await api.post(
-        f"/api/v1/tasks/{task_id}/complete", json={"outcome": "approve"}, headers=rev
-    )
-    assert done.status_code == 200, done.text
-    await case_when(api, clerk, case_id, "active")
+    case_id, clerk = await active_case(api, env)
     url = f"/staff/cases/{case_id}"
 
     await page_login(api, "reviewer")

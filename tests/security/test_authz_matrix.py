@@ -120,6 +120,7 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     # pages
     ("POST", "/staff/cases/{case_id}/events"): PAGE_INTAKE,
     ("POST", "/staff/cases/{case_id}/transfers"): PAGE_INTAKE,
+    ("POST", "/staff/cases/{case_id}/medical/cash-option"): PAGE_INTAKE,
     ("GET", "/staff/finance/funds"): PAGE_MONEY,
     ("GET", "/staff/recoveries"): PAGE_MONEY,
     ("POST", "/staff/recoveries/{recovery_id}/repay"): PAGE_FINANCE,

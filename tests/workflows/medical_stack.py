@@ -36,6 +36,7 @@ from core.settings import Settings
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
 from db.models import Payment, Task
 from db.seed import demo_credentials
+from domain.calendar import AGENCY_TZ
 from medagency.config import AgencyConfig
 from medagency.testing import serve_agency
 from payloads.medical import CoverageView, EnrolInput, MedicalDeclarationInput
@@ -47,6 +48,7 @@ from tests.utils import template_database
 from tests.utils.temporal import CONVERTER
 from worker import create_worker
 from workflows import ids
+from workflows.claim import ClaimWorkflow
 from workflows.medical_calendar import MedicalCalendarWorkflow
 from workflows.medical_declaration import MedicalDeclarationWorkflow
 
@@ -57,6 +59,7 @@ database_url, engine, settings = (
 )
 
 HISTORIES = ROOT / "tests" / "histories" / "medical"
+CLAIM_HISTORIES = ROOT / "tests" / "histories" / "claim"
 SECRET = "test-medical-webhook-secret"
 REGION = "220100"
 ACCOUNT = "6222020200112233446"  # the claimants' account (Luhn-valid)
@@ -181,12 +184,35 @@ async def keep_history(name: str, handle: WorkflowHandle[Any, Any]) -> None:
     if os.environ.get("RECORD_HISTORIES"):
         HISTORIES.mkdir(parents=True, exist_ok=True)
         (HISTORIES / f"{name}.json").write_text(history.to_json())
+        (HISTORIES / f"{name}.workflow_id").write_text(handle.id + "\n")
+
+
+def workflow_id_of(path: Path) -> str:
+    """The recorded workflow's ID (its tasks' IDs contain it), kept beside its history; the
+    histories recorded before it was kept do not depend on it."""
+    kept = path.with_suffix(".workflow_id")
+    return kept.read_text().strip() if kept.exists() else "recorded"
+
+
+async def keep_case_history(name: str, handle: WorkflowHandle[Any, Any]) -> None:
+    """A case's history (its medical stage, a transfer) replayed on this code;
+    `RECORD_HISTORIES=1` saves it to tests/histories/claim/, where
+    tests/workflows/test_replay.py replays it."""
+    history = await handle.fetch_history()
+    await Replayer(workflows=[ClaimWorkflow], data_converter=CONVERTER).replay_workflow(history)
+    if os.environ.get("RECORD_HISTORIES"):
+        (CLAIM_HISTORIES / f"{name}.json").write_text(history.to_json())
 
 
 async def advance(env: WorkflowEnvironment, days: float) -> None:
     """Move the test server's time on (timers firing on the way), as POST /sim/clock/advance
     does: with a generous RPC timeout, since two days of retries take real time too."""
     await SystemClock(simulated=True).advance(env.client, days * 86400)
+
+
+async def this_month(env: WorkflowEnvironment) -> date:
+    """The first day of the test server's month, in the agency's time zone."""
+    return (await env.get_current_time()).astimezone(AGENCY_TZ).date().replace(day=1)
 
 
 async def start_declaration(

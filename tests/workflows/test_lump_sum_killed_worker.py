@@ -23,13 +23,9 @@ from policy import PolicyBook
 from tests.utils import factories as f
 from tests.utils import own_database
 from tests.utils.temporal import advance, eventually, state_when, today
+from tests.utils.worker_process import no_activity_in_flight
 from tests.workflows import test_payment_run
-from tests.workflows.test_payment_run import (
-    REGION,
-    Stack,
-    _no_activity_in_flight,
-    run_with_worker_killed,
-)
+from tests.workflows.test_payment_run import REGION, Stack, run_with_worker_killed
 from workflows import ids
 
 stack = test_payment_run.stack
@@ -135,7 +131,7 @@ async def test_lump_sum_paid_exactly_once_with_the_worker_killed_mid_payment(
         case_id, amount = await _lump_sum_owed(env, web, engine)
         await advance(env, 2)  # to the event's day: a run gathers what is due by its day
         # the case's stop stage has written everything before the worker changes hands
-        await _no_activity_in_flight(env, [ids.case(case_id)])
+        await no_activity_in_flight(env, [ids.case(case_id)])
     run_id = await run_with_worker_killed(env, stack, engine, task_queue, book, case_id)
 
     # the ledger: one lump sum, sent by the run whose worker died, settled on its first

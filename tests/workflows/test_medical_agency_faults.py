@@ -5,12 +5,19 @@ doubled), answering late (the signed webhook applies the answer), rejecting a pe
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import json
+from datetime import timedelta
+from typing import Any
 
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
-from domain.calendar import AGENCY_TZ
+from db.medical import MedicalDeclarationLine
 from domain.medical import month_key
+from iso20022.signing import sign
+from medagency.protocol import SIGNATURE_HEADER
 from tests.workflows import medical_stack
 from tests.workflows.medical_stack import (
     REGION,
@@ -26,13 +33,10 @@ from tests.workflows.medical_stack import (
     premiums,
     start_declaration,
     task_of,
+    this_month,
 )
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
-
-
-async def _month(env: WorkflowEnvironment) -> date:
-    return (await env.get_current_time()).astimezone(AGENCY_TZ).date().replace(day=1)
 
 
 async def test_agency_down_for_two_days_retries_alerts_finance_then_declares_once(
@@ -41,7 +45,7 @@ async def test_agency_down_for_two_days_retries_alerts_finance_then_declares_onc
     """Declaration retries with backoff; past the policy's limit (24 h) finance gets a
     `medical_agency_down` task; once the agency is back the batch is declared, its premiums
     owed once, and the task closed by the system."""
-    now, month = await env.get_current_time(), await _month(env)
+    now, month = await env.get_current_time(), await this_month(env)
     covers = [stack.enrol(f"medD000000000000000{i}", month.replace(day=2 + i), now) for i in (1, 2)]
     await stack.agency("POST", "/admin/mode", json={"down": True})
     async with stack.worker():
@@ -72,7 +76,7 @@ async def test_a_late_answer_is_applied_from_the_agencys_signed_webhook(
     """The agency takes the batch now (202) and answers an hour later by a signed webhook:
     the API checks and keeps it, the declaration applies it, well before it would poll
     (every 6 hours)."""
-    now, month = await env.get_current_time(), await _month(env)
+    now, month = await env.get_current_time(), await this_month(env)
     cover = stack.enrol("medE0000000000000001", month.replace(day=3), now)
     await stack.agency("POST", "/admin/mode", json={"late_hours": 1})
     key = f"{REGION}-{month:%Y%m}"
@@ -104,7 +108,7 @@ async def test_rejected_lines_go_to_a_clerk_who_redeclares_or_withdraws_them(
     """The agency rejects two people's lines (their data does not match its register): a
     clerk task each. One is corrected and re-declared in a batch of its own (accepted, its
     premium owed); the other is withdrawn with a reason (its cover withdrawn, nothing owed)."""
-    now, month = await env.get_current_time(), await _month(env)
+    now, month = await env.get_current_time(), await this_month(env)
     fixed = stack.enrol("medF0000000000000001", month.replace(day=3), now)
     dropped = stack.enrol("medF0000000000000002", month.replace(day=4), now)
     fine = stack.enrol("medF0000000000000003", month.replace(day=5), now)
@@ -150,3 +154,81 @@ async def test_rejected_lines_go_to_a_clerk_who_redeclares_or_withdraws_them(
     assert coverage_status(stack.engine, fixed.case_id) == "enrolled"
     batches = {b["batch_key"]: b for b in await stack.agency("GET", "/admin/batches")}
     assert batches[f"{key}-R1"]["lines"] == 1
+
+
+def _declared_for(engine: Engine, line_id: str, person_ref: str) -> None:
+    """Our line's person reference (the agency's answer names the one it was declared for)."""
+    with Session(engine) as session:
+        line = session.exec(
+            select(MedicalDeclarationLine).where(MedicalDeclarationLine.line_id == line_id)
+        ).one()
+        line.person_ref = person_ref
+        session.add(line)
+        session.commit()
+
+
+async def _webhook(stack: MedicalStack, body: dict[str, Any], secret: str | None) -> int:
+    raw = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[SIGNATURE_HEADER] = sign(raw, secret)
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as api:
+        resp = await api.post("/api/v1/medical/webhook", content=raw, headers=headers)
+    return resp.status_code
+
+
+async def test_an_answer_naming_what_we_did_not_declare_is_refused_then_a_task_and_applied_once(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
+) -> None:
+    """Issue 12 "Bad input", over HTTP while the declaration waits: webhooks with a bad or
+    no signature (401) or naming a line or person we did not declare (422) keep nothing;
+    when the agency's own answer names a person we did not declare, its webhook is refused
+    and the poll becomes a supervisor's `system_error` task (not a silent poll every 6
+    hours); once the cause is fixed and the task completed, the answer is applied once."""
+    now, month = await env.get_current_time(), await this_month(env)
+    cover = stack.enrol("medU0000000000000001", month.replace(day=3), now)
+    await stack.agency("POST", "/admin/mode", json={"late_hours": 1})
+    key = f"{REGION}-{month:%Y%m}"
+    async with stack.worker():
+        handle = await start_declaration(env, task_queue, month)
+        await eventually(
+            lambda: batch(stack.engine, key), lambda b: b is not None and b.status == "declared"
+        )
+        [line] = lines(stack.engine, cover.case_id)
+        ours = {"line_id": line.line_id, "person_ref": line.person_ref, "result": "accepted"}
+        answer: dict[str, Any] = {
+            "batch_key": key,
+            "region_code": REGION,
+            "month": f"{month:%Y-%m}",
+            "status": "answered",
+            "answered_at": now.isoformat(),
+            "lines": [ours],
+        }
+        assert await _webhook(stack, answer, None) == 401
+        assert await _webhook(stack, answer, "not-the-shared-secret") == 401
+        for wrong in ({"line_id": "nope"}, {"person_ref": "someone-else"}):
+            bad = {**answer, "lines": [{**ours, **wrong}]}
+            assert await _webhook(stack, bad, medical_stack.SECRET) == 422
+        still = batch(stack.engine, key)
+        assert still is not None and (still.status, still.answer) == ("declared", None)
+
+        _declared_for(stack.engine, line.line_id, "not-the-agencys")  # its answer: unknown
+        await advance(env, 7 / 24)  # its webhook at 1 h refused, the poll at 6 h too
+        task = await found(lambda: task_of(stack.engine, "system_error", key))
+        assert task.group == "supervisor" and task.status == "open"
+        refused = batch(stack.engine, key)
+        assert refused is not None and refused.answer is None
+        assert "unknown person" in (refused.last_error or "")
+        assert premiums(stack.engine) == []
+
+        _declared_for(stack.engine, line.line_id, line.person_ref)  # the cause fixed
+        done = await complete(stack, task.task_id, "supervisor", outcome="retry", reason="fixed")
+        assert done.status_code == 200, done.text
+        st = await handle.result()
+        await keep_history("answer_refused_then_task", handle)
+    assert (st.status, st.accepted) == ("done", 1)
+    assert [(p.case_id, p.month) for p in premiums(stack.engine)] == [
+        (cover.case_id, month_key(month))
+    ]
+    [sent] = await stack.agency("GET", "/admin/batches")
+    assert (sent["lines"], sent["receipts"]) == (1, 1)  # declared once

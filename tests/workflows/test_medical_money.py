@@ -5,7 +5,6 @@ claimant with the benefit (范文1 §4.6)."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import httpx
@@ -34,15 +33,12 @@ from tests.workflows.medical_stack import (
     premiums,
     start_declaration,
     task_of,
+    this_month,
 )
 from workflows import ids
 from workflows.payment_run import PaymentRunWorkflow
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
-
-
-async def _month(env: WorkflowEnvironment) -> date:
-    return (await env.get_current_time()).astimezone(AGENCY_TZ).date().replace(day=1)
 
 
 async def test_a_duplicate_premium_becomes_a_refund_approved_by_two_people(
@@ -51,7 +47,7 @@ async def test_a_duplicate_premium_becomes_a_refund_approved_by_two_people(
     """范文1 §4.5: the agency reports that the employer paid the month too; the duplicate
     part becomes a `refund` entry to the fund, pending until 初审 (finance) and 复审 by
     someone else approve it (范文4: 初审、复审后...审批后执行). The premium itself stays owed."""
-    now, month = await env.get_current_time(), await _month(env)
+    now, month = await env.get_current_time(), await this_month(env)
     cover = stack.enrol("medG0000000000000001", month.replace(day=6), now)
     other = stack.enrol("medG0000000000000002", month.replace(day=7), now)
     await stack.agency(
@@ -117,7 +113,7 @@ async def test_the_cash_option_pays_the_premium_to_the_claimant_with_the_benefit
     """范文1 §4.6 (1): 3 months or less left, insured elsewhere, on written request: the
     premium is not declared to the agency but owed to the claimant each month, and the
     normal payment run pays it to their account."""
-    now, month = await env.get_current_time(), await _month(env)
+    now, month = await env.get_current_time(), await this_month(env)
     cash = stack.enrol("medH0000000000000001", month.replace(day=2), now, account_name="王测试")
     declared = stack.enrol("medH0000000000000002", month.replace(day=3), now)
     record = stack.coverage().record_cash_option

@@ -11,15 +11,16 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 
-from tests.workflows.medical_stack import HISTORIES, replayer
+from tests.workflows.medical_stack import HISTORIES, replayer, workflow_id_of
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
 async def test_recorded_medical_history_replays_on_current_code(path: Path) -> None:
-    history = WorkflowHistory.from_json("recorded", path.read_text())
+    history = WorkflowHistory.from_json(workflow_id_of(path), path.read_text())
     await replayer().replay_workflow(history)
 
 
 def test_every_medical_workflow_has_a_recorded_history() -> None:
     names = {p.stem for p in HISTORIES.glob("*.json")}
     assert {"declared_one_batch", "calendar_started_declaration"} <= names
+    assert "answer_refused_then_task" in names  # the patch medical-answer-refused-task

@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.medical import MedicalCoverage
 from domain.medical import month_start, premium_months
+from tests.pages.helpers import csrf_of, page_login
 from tests.utils import factories as f
 from tests.utils.temporal import notifications_of, state_when, today
 from tests.workflows import medical_stack
@@ -26,6 +27,7 @@ from tests.workflows.medical_stack import (
     coverage_status,
     eventually,
     found,
+    keep_case_history,
     lines,
     login,
     premiums,
@@ -116,6 +118,7 @@ async def test_cover_lives_exactly_as_long_as_the_benefit_declared_each_month(
         # the stop is declared in its month's window; nothing is owed after it
         await advance(env, 35)
         await eventually(lambda: coverage_status(stack.engine, case_id), lambda v: v == "stopped")
+        await keep_case_history("medical_cover_stopped", handle)
 
     cover = _coverage(stack.engine, case_id)
     assert cover is not None and cover.stop_date == last_day
@@ -167,13 +170,26 @@ async def test_the_cash_option_needs_three_months_left_and_a_written_request(
         resp = await web.post(url, json=future, headers=clerk)
         assert resp.status_code == 422 and resp.json()["detail"][0]["loc"][-1] == "requested_on"
         body["requested_on"] = on.isoformat()
-        resp = await web.post(url, json=body, headers=clerk)
-        assert resp.status_code == 201, resp.text
-        assert resp.json() == {"months_left": 3, "cash_option": True}
+        # recorded by the clerk's form on the case page (the written request ticked)
+        async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as browser:
+            await page_login(browser, "clerk")
+            page = await browser.get(f"/staff/cases/{case_id}")
+            assert 'id="cash-option-form"' in page.text
+            sent = await browser.post(
+                f"/staff/cases/{case_id}/medical/cash-option",
+                data={**body, "written_request": "true", "csrf_token": csrf_of(page.text)},
+            )
+            assert sent.status_code == 303, sent.text
+            page = await browser.get(sent.headers["location"])
+            assert "剩余 3 个月医疗保险费发给本人" in page.text
+            assert 'id="cash-option-form"' not in page.text
         again = await web.post(url, json=body, headers=clerk)
         assert again.status_code == 409, again.text
         cover = _coverage(stack.engine, case_id)
         assert cover is not None and cover.cash_option
+        await keep_case_history(
+            "medical_cash_option", env.client.get_workflow_handle(ids.case(case_id))
+        )
 
         handle = await start_declaration(env, task_queue, month_start(on))
         await handle.result()

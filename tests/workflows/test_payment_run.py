@@ -9,8 +9,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -63,6 +61,7 @@ from tests.browser.conftest import free_port
 from tests.conftest import ROOT
 from tests.utils import factories as f
 from tests.utils.temporal import CONVERTER, advance, opened, signal_case, state_when, today
+from tests.utils.worker_process import DEAD_POLLS_EXPIRE, no_activity_in_flight, worker_process
 from worker import create_worker
 from workflows import ids
 from workflows.claim import ClaimWorkflow
@@ -430,53 +429,6 @@ async def test_bank_down_retries_alerts_finance_past_the_limit_then_completes(
     assert _payments(engine, [case_id])[0].status == "settled"
 
 
-def _worker_process(
-    stack: Stack, task_queue: str, env: WorkflowEnvironment
-) -> subprocess.Popen[bytes]:
-    """`python worker.py` as its own OS process, on the same server, database and bank."""
-    s = stack.settings
-    child_env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "CLOCK": "simulated",
-        "DATABASE_URL": s.effective_database_url,
-        "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "TASK_QUEUE": task_queue,
-        "BANK_URL": s.bank_url,
-        "BANK_WEBHOOK_SECRET": s.bank_webhook_secret,
-        "SMTP_PORT": str(s.smtp_port),
-        # the time-skipping server never gives a dead worker's sticky tasks to another one
-        "WORKER_MAX_CACHED_WORKFLOWS": "0",
-    }
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "worker.py")],
-        cwd=ROOT,
-        env=child_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-DEAD_POLLS_EXPIRE = 75  # seconds: the SDK's long-poll timeout (70 s) and a margin
-
-
-async def _no_activity_in_flight(
-    env: WorkflowEnvironment, workflow_ids: list[str], timeout: float = 120
-) -> None:
-    """Until none of these workflows has an activity scheduled or running, twice in a row."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    quiet = 0
-    while quiet < 2:
-        assert loop.time() < deadline, "an activity stayed in flight"
-        busy = False
-        for workflow_id in workflow_ids:
-            described = await env.client.get_workflow_handle(workflow_id).describe()
-            busy = busy or bool(described.raw_description.pending_activities)
-        quiet = 0 if busy else quiet + 1
-        await asyncio.sleep(0.2)
-
-
 async def run_with_worker_killed(
     env: WorkflowEnvironment,
     stack: Stack,
@@ -492,7 +444,7 @@ async def run_with_worker_killed(
     mode = f"{stack.bank_url}/admin/mode"
     async with httpx.AsyncClient() as http:
         await http.post(mode, json={"answer_twice": True})
-    first = _worker_process(stack, task_queue, env)
+    first = worker_process(stack.settings, task_queue, env)
     try:
         run_id, run = await _start_released_run(env, engine, task_queue, case_id)
         await state_when_run(engine, run, lambda st: st.status == "submitted", timeout=60)
@@ -502,7 +454,7 @@ async def run_with_worker_killed(
         # kill between activities (the calendars and the daily reconciliation are started by
         # that worker process): one it had started would hold the time-skipping lock
         codes = book.current().codes()
-        await _no_activity_in_flight(
+        await no_activity_in_flight(
             env,
             [
                 run.id,
@@ -518,7 +470,7 @@ async def run_with_worker_killed(
         first.wait(timeout=30)
     # the dead process's long polls expire (the SDK's 70 s) before the next tasks are handed out
     await asyncio.sleep(DEAD_POLLS_EXPIRE)
-    second = _worker_process(stack, task_queue, env)
+    second = worker_process(stack.settings, task_queue, env)
     try:
         async with httpx.AsyncClient() as http:
             await http.post(mode, json={"hold": False})  # the bank settles; its webhook signals

@@ -62,6 +62,14 @@ def test_histories_are_recorded() -> None:
     assert {"review_escalated_approved", "benefit_month_continue_as_new"} <= names
     assert "calendar_recomputed" in names
     assert "check_ins_stopped" in names
+    # the medical stage and transfers (issue 12): tests/workflows/test_medical_stage.py and
+    # tests/workflows/test_transfers.py record them
+    assert {"medical_cover_stopped", "medical_cash_option"} <= names
+    assert {
+        "transfer_in_province",
+        "transfer_cross_province_source",
+        "transfer_cross_province_destination",
+    } <= names
     assert len(list(CHAIN.glob("run_*.json"))) == MONTHS
 
 

@@ -7,6 +7,7 @@ destination continues after its clerk accepts, even with the worker stopped in t
 from __future__ import annotations
 
 import asyncio
+import signal
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,15 +18,28 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from db.medical import MedicalCoverage
-from db.models import Payment
+from db.models import Payment, PaymentRun
+from domain.medical import monthly_premium
+from payloads.payments import PaymentRunInput
 from tests.pages.helpers import csrf_of, page_login
 from tests.utils import factories as f
 from tests.utils.temporal import state_when, today
+from tests.utils.worker_process import DEAD_POLLS_EXPIRE, no_activity_in_flight, worker_process
 from tests.workflows import medical_stack
-from tests.workflows.medical_stack import MedicalStack, advance, found, login, task_of
+from tests.workflows.medical_stack import (
+    MedicalStack,
+    advance,
+    complete,
+    eventually,
+    found,
+    keep_case_history,
+    login,
+    task_of,
+)
 from tests.workflows.test_medical_stage import _approved_case, _check_in_through
 from worker import create_worker
 from workflows import ids
+from workflows.payment_run import PaymentRunWorkflow
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
 
@@ -120,17 +134,23 @@ async def test_bad_transfers_are_refused_and_an_in_province_one_keeps_the_months
         assert owed[0].region_code == "220100" and owed[0].category == "benefit"
         page = await web.get(f"/api/v1/cases/{case_id}", headers=clerk)
         assert page.json()["region_code"] == "220200"
+        await keep_case_history("transfer_in_province", handle)
 
 
-async def test_a_cross_province_transfer_moves_the_funds_once_and_the_months_continue(
+async def test_a_cross_province_transfer_survives_a_killed_worker_and_moves_the_funds_once(
     env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
 ) -> None:
     """220100 → 330100 after month 2 was owed: the source books the 10 months left and their
     premium at its rates as one transfer_out (paid to the Hangzhou fund's account), 330100's
     ledger the same sum as transfer_in; the source closes transferred_out, its cover stops
     from month 3; the destination, accepted a week later, owes the 10 months at its own
-    amount, enrols medical there and tops up the premium shortfall. The worker is stopped
-    while the transfer is under way and another one finishes it."""
+    amount, enrols medical there and tops up the premium shortfall.
+
+    The transfer is asked of a worker running as its own process, SIGKILLed once the funds
+    are booked and the destination waits for its clerk (between activities: one the dead
+    process had started would hold the time-skipping lock, tests/utils/worker_process.py);
+    another process finishes it, and the transfer_out goes through the bank once (pain.001,
+    settled) by the source's payment run. Checked from both funds' ledgers."""
     nid = f.national_id_of("man", date(1979, 11, 30))  # 47
     web = httpx.AsyncClient(base_url=stack.api_url, timeout=120)
     async with _uncached(env, stack, task_queue):
@@ -138,25 +158,34 @@ async def test_a_cross_province_transfer_moves_the_funds_once_and_the_months_con
         months = s.benefit.months
         await _check_in_through(env, stack, web, case_id, months, 2)
         await found(lambda: [p for p in _ledger(stack.engine, case_id) if p.month == 2] or None)
-        clerk = await login(stack.api_url, "clerk")
-        asked = asyncio.create_task(
-            web.post(
-                f"/api/v1/cases/{case_id}/transfers",
-                json={"to_region_code": "330100"},
-                headers=clerk,
-            )
+    clerk = await login(stack.api_url, "clerk")
+    first = worker_process(stack.settings, task_queue, env)
+    try:
+        resp = await web.post(
+            f"/api/v1/cases/{case_id}/transfers", json={"to_region_code": "330100"}, headers=clerk
         )
-        await found(
-            lambda: (
-                [p for p in _ledger(stack.engine, case_id) if p.category == "transfer_out"] or None
-            )
-        )
-    async with _uncached(env, stack, task_queue):  # the first is gone mid-way; this one ends it
-        resp = await asked
         assert resp.status_code == 201, resp.text
         body = resp.json()
         assert body["kind"] == "cross_province" and body["months_left"] == 10
         dest = body["destination_case_id"]
+        await found(lambda: task_of(stack.engine, "transfer_in", dest))
+        codes = stack.book.current().codes()
+        await no_activity_in_flight(
+            env,
+            [
+                ids.case(case_id),
+                ids.case(dest),
+                ids.DAILY_RECONCILIATION,
+                *map(ids.payout_calendar, codes),
+                *map(ids.medical_calendar, codes),
+            ],
+        )
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    await asyncio.sleep(DEAD_POLLS_EXPIRE)  # the dead process's long polls expire first
+    second = worker_process(stack.settings, task_queue, env)
+    try:
         source = env.client.get_workflow_handle(ids.case(case_id))
         s = await state_when(source, lambda s: s.status == "transferred_out")
         assert s.closure_reason == "transferred"
@@ -166,14 +195,15 @@ async def test_a_cross_province_transfer_moves_the_funds_once_and_the_months_con
             f"/api/v1/tasks/{task.task_id}/complete", json={"outcome": "accept"}, headers=clerk
         )
         assert done.status_code == 200, done.text
+        destination = env.client.get_workflow_handle(ids.case(dest))
         d = await state_when(
-            env.client.get_workflow_handle(ids.case(dest)),
+            destination,
             lambda d: d.status == "active" and bool(d.medical and d.medical.enrolled),
         )
         assert d.benefit is not None and len(d.benefit.months) == 10
         assert [m.start for m in d.benefit.months] == [m.start for m in months[2:]]
-        first = d.benefit.months[0]
-        await advance(env, (first.start - await today(env)).days + 2)
+        first_month = d.benefit.months[0]
+        await advance(env, (first_month.start - await today(env)).days + 2)
         checked = await web.post(f"/api/v1/cases/{dest}/check-ins", json={}, headers=clerk)
         assert checked.status_code == 201, checked.text
         await found(lambda: [p for p in _ledger(stack.engine, dest) if p.month == 1] or None)
@@ -186,6 +216,13 @@ async def test_a_cross_province_transfer_moves_the_funds_once_and_the_months_con
         src_cover = await found(
             lambda: c if (c := _cover(stack.engine, case_id)) and c.stop_date else None
         )
+        [out] = [p for p in _ledger(stack.engine, case_id) if p.category == "transfer_out"]
+        await _paid_by_the_sources_run(env, stack, task_queue, out.end_to_end_id)
+        await keep_case_history("transfer_cross_province_source", source)
+        await keep_case_history("transfer_cross_province_destination", destination)
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
     await web.aclose()
 
     assert src_cover.stop_date == months[2].start
@@ -193,25 +230,24 @@ async def test_a_cross_province_transfer_moves_the_funds_once_and_the_months_con
     assert dest_cover is not None and dest_cover.region_code == "330100"
     src = _ledger(stack.engine, case_id)
     dst = _ledger(stack.engine, dest)
-    out = [p for p in src if p.category == "transfer_out"]
+    out_rows = [p for p in src if p.category == "transfer_out"]
     into = [p for p in dst if p.category == "transfer_in"]
-    assert len(out) == 1 and len(into) == 1 and out[0].amount == into[0].amount
+    assert len(out_rows) == 1 and len(into) == 1 and out_rows[0].amount == into[0].amount
+    out = out_rows[0]
+    assert (out.status, out.attempt, into[0].status) == ("settled", 1, "received")
     book = stack.book
-    premium_src = book.region("220100").at(months[2].start).medical
-    from domain.medical import monthly_premium
-
-    p_src, p_dst = (
-        monthly_premium(premium_src),
-        monthly_premium(book.region("330100").at(months[2].start).medical),
-    )
-    assert out[0].amount == (Decimal("755.00") + p_src) * 10
-    assert out[0].region_code == "220100" and into[0].region_code == "330100"
-    assert (out[0].fund, into[0].fund) == ("UI-220100", "UI-330100")  # both funds' ledgers
+    p_src = monthly_premium(book.region("220100").at(months[2].start).medical)
+    p_dst = monthly_premium(book.region("330100").at(months[2].start).medical)
+    assert out.amount == (Decimal("755.00") + p_src) * 10
+    assert out.region_code == "220100" and into[0].region_code == "330100"
+    assert (out.fund, into[0].fund) == ("UI-220100", "UI-330100")  # both funds' ledgers
     assert {p.fund for p in src} == {"UI-220100"} and {p.fund for p in dst} == {"UI-330100"}
-    assert out[0].account_number == book.region("330100").fund.account_number  # type: ignore[union-attr]
-    assert [p.month for p in src if p.category == "benefit"] == [1, 2]  # no month twice
+    assert out.account_number == book.region("330100").fund.account_number  # type: ignore[union-attr]
+    # no month lost or doubled: the source owed months 1-2, the destination the 10 others
+    assert [p.month for p in src if p.category == "benefit"] == [1, 2]
     benefit_dst = [p for p in dst if p.category == "benefit"]
     assert benefit_dst and all(p.region_code == "330100" for p in benefit_dst)
+    assert len({p.month for p in benefit_dst}) == len(benefit_dst)
     assert benefit_dst[0].amount != Decimal("755.00")  # the destination's amount
     topup = [p for p in dst if p.category == "premium_topup"]
     if p_dst > p_src:
@@ -219,3 +255,57 @@ async def test_a_cross_province_transfer_moves_the_funds_once_and_the_months_con
     else:
         assert not topup
     assert timedelta(0) <= (await today(env) - months[2].start)
+
+
+async def _paid_by_the_sources_run(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str, e2e: str
+) -> None:
+    """The transfer_out goes to the bank in the source region's payment run (the payout
+    calendar's, when it gathered it, or one started now), released by finance (and approved
+    by finance2 past the policy's threshold): one pain.001 transaction, settled."""
+    row = _payment(stack.engine, e2e)
+    if row.run_id is None:
+        day = await today(env)
+        ours = f"R220100-{day:%Y%m%d}-xfer"
+        await env.client.start_workflow(
+            PaymentRunWorkflow.run,
+            PaymentRunInput(run_id=ours, region_code="220100", cutoff=day),
+            id=ids.payment_run(ours),
+            task_queue=task_queue,
+        )
+        row = await found(lambda: p if (p := _payment(stack.engine, e2e)).run_id else None)
+    run_id = row.run_id
+    assert run_id is not None
+    release = await found(lambda: task_of(stack.engine, "payment_run_release", run_id))
+    done = await complete(stack, release.task_id, "finance", outcome="release")
+    assert done.status_code == 200, done.text
+    status = await eventually(
+        lambda: _run_status(stack.engine, run_id),
+        lambda st: st in ("awaiting_approval", "submitted", "completed"),
+    )
+    if status == "awaiting_approval":
+        approval = await found(lambda: task_of(stack.engine, "payment_run_approval", run_id))
+        done = await complete(stack, approval.task_id, "finance2", outcome="approve")
+        assert done.status_code == 200, done.text
+    await eventually(
+        lambda: _run_status(stack.engine, run_id), lambda st: st != "awaiting_approval"
+    )
+    await advance(env, 0.1)  # past the bank's settlement delay
+    await eventually(lambda: _payment(stack.engine, e2e).status, lambda st: st == "settled")
+    async with httpx.AsyncClient() as http:
+        txs = (await http.get(f"{stack.bank_url}/admin/transactions")).json()
+    mine = [t for t in txs if e2e in str(t)]
+    assert len(mine) == 1, mine  # through the bank once
+    account = stack.book.region("330100").fund
+    assert account is not None and mine[0]["creditor_account"] == account.account_number
+
+
+def _payment(engine: Engine, e2e: str) -> Payment:
+    with Session(engine) as session:
+        return session.exec(select(Payment).where(Payment.end_to_end_id == e2e)).one()
+
+
+def _run_status(engine: Engine, run_id: str) -> str | None:
+    with Session(engine) as session:
+        row = session.get(PaymentRun, run_id)
+        return row.status if row is not None else None
