@@ -126,6 +126,7 @@ def create_worker(
             amounts.month_amount,
             calendar.next_payout_day,
             reconciliation.reconcile_day,
+            reconciliation.reconcile_days,
             starts.start_payment_run,
             starts.start_day_reconciliation,
             starts.start_medical_declaration,

@@ -196,7 +196,7 @@ async def lifecycle(url: str, others: int) -> dict[str, Any]:
     """One 24-month case through the API; (others) active cases made first, not timed."""
     async with httpx.AsyncClient(base_url=url, timeout=600) as web:
         clerk, reviewer = await token(web, "clerk"), await token(web, "reviewer")
-        finance = await token(web, "finance")
+        finance, admin = await token(web, "finance"), await token(web, "admin")
         now = await sim_now(web, clerk)
         sep = now.astimezone(AGENCY_TZ).date() - timedelta(days=2)
         if others:
@@ -229,7 +229,7 @@ async def lifecycle(url: str, others: int) -> dict[str, Any]:
         moments.sort()
         settled = 0
         for at, what in moments:
-            now = await advance_to(web, clerk, now, at)
+            now = await advance_to(web, admin, now, at)  # admins only (since 2026-11-30)
             counts["advances"] += 1
             if what == "check-in":
                 r = await web.post(f"/api/v1/cases/{case_id}/check-ins", json={}, headers=clerk)
@@ -290,7 +290,7 @@ async def idle(url: str, days: int) -> dict[str, Any]:
     """The stack with no case at all moved over `days` in one advance: what its own timers
     (payout and medical calendars of every region, the daily reconciliation) cost."""
     async with httpx.AsyncClient(base_url=url, timeout=600) as web:
-        h = await token(web, "clerk")
+        h = await token(web, "admin")
         now = await sim_now(web, h)
         start = time.perf_counter()
         await advance_to(web, h, now, now + timedelta(days=days))
