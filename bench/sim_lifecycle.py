@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 from google.protobuf.duration_pb2 import Duration
 from stdnum.cn import ric
 from temporalio.api.testservice.v1 import SleepRequest
@@ -43,6 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from load import machine, write_readme  # noqa: E402
 from month_cycle_stack import snapshot  # noqa: E402
 
+from db.seed import DEMO_TOTP_ROLES, DEMO_TOTP_SECRET  # noqa: E402
 from domain.calendar import AGENCY_TZ  # noqa: E402
 from domain.entitlement import benefit_month_period  # noqa: E402
 from tests.utils import factories as f  # noqa: E402
@@ -99,7 +101,11 @@ class SimStack:
 
 
 async def token(web: httpx.AsyncClient, user: str) -> dict[str, str]:
-    r = await web.post("/api/v1/auth/token", data={"username": user, "password": user})
+    """A demo user's bearer token; finance gives the demo TOTP code (db/seed.py)."""
+    form = {"username": user, "password": user}
+    if user in DEMO_TOTP_ROLES:
+        form["otp"] = pyotp.TOTP(DEMO_TOTP_SECRET).now()
+    r = await web.post("/api/v1/auth/token", data=form)
     r.raise_for_status()
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
