@@ -106,7 +106,7 @@ class DailyReconciliationWorkflow:
     `INLINE`, they also started a workflow for every day and continued as new daily.)"""
 
     def __init__(self) -> None:
-        self.sent = True
+        self.sent = False  # payments at the bank or sent since the last match
 
     @workflow.signal
     def payments_sent(self) -> None:
@@ -117,7 +117,7 @@ class DailyReconciliationWorkflow:
     async def run(self, inp: DailyReconciliationInput) -> None:
         if not workflow.patched(QUIET):  # a run started by the code before
             await self._every_morning(inp)
-        self.sent = inp.busy
+        self.sent = self.sent or inp.busy  # a signal may come before the run's first line
         first = inp.next_day
         for _ in range(DAYS_PER_RUN):
             wake = await self._wake(first)
