@@ -19,6 +19,9 @@ class DailyReconciliationInput:
     # matched (None: the day before the next wake), and whether payments are at the bank
     next_day: date | None = None
     busy: bool = True
+    # days without payments at the bank matched at least this often (the starter sets it from the
+    # clock: 1 on the real clock; 7, the default of the runs recorded first, on the simulated one)
+    quiet_days: int = 7
 
 
 @dataclass

@@ -30,6 +30,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.system_errors import until_fixed
 
 __all__ = [
+    "DAILY",
+    "QUIET_DAYS",
     "DailyReconciliationWorkflow",
     "ReconciliationWorkflow",
     "ensure_daily_reconciliation",
@@ -39,7 +41,8 @@ WAKE_AT = time(6, 0)
 DAYS_PER_RUN = 31  # days matched per run before continue-as-new (~190 history events)
 INLINE = "reconcile-inline"  # workflow.patched: the day matched in the daily workflow
 QUIET = "reconcile-quiet-days"  # workflow.patched: quiet days matched together
-QUIET_DAYS = 7  # without payments at the bank, days are matched at least this often
+QUIET_DAYS = 7  # simulated clock: without payments at the bank, days are matched this often
+DAILY = 1  # real clock: every day is matched the next morning (日清, seed 000 范文4)
 
 
 def _morning_after(now: datetime) -> datetime:
@@ -98,9 +101,10 @@ class DailyReconciliationWorkflow:
     reconciliation activity, while payments are at the bank (sent, not yet settled or
     returned) or were sent since the last match (`payments_sent`, signalled by the payment
     run). Without payments at the bank the days are quiet: they are matched together, each its
-    own statement and record, on the next morning after a payment is sent, and at the latest a
-    week after the first of them (`QUIET_DAYS`); so a simulated stack moves two years without a
-    Temporal wake every day. Only a day with a mismatch (or whose matching failed for good)
+    own statement and record, on the next morning after a payment is sent, and at the latest
+    `quiet_days` after the first of them: the next morning on the real clock (`DAILY`, 日清),
+    a week on the simulated clock (`QUIET_DAYS`), so a simulated stack moves two years without
+    a Temporal wake every day. Only a day with a mismatch (or whose matching failed for good)
     gets a `ReconciliationWorkflow` of its own, for finance's tasks. About a month of wakes
     per run, then continue-as-new. (Runs started before `QUIET` woke every morning; before
     `INLINE`, they also started a workflow for every day and continued as new daily.)"""
@@ -120,7 +124,7 @@ class DailyReconciliationWorkflow:
         self.sent = self.sent or inp.busy  # a signal may come before the run's first line
         first = inp.next_day
         for _ in range(DAYS_PER_RUN):
-            wake = await self._wake(first)
+            wake = await self._wake(first, inp.quiet_days)
             last = wake.date() - timedelta(days=1)
             first = last if first is None else first
             self.sent = False  # a signal while the days are matched counts for tomorrow
@@ -129,16 +133,19 @@ class DailyReconciliationWorkflow:
             first = last + timedelta(days=1)
         workflow.continue_as_new(
             DailyReconciliationInput(
-                days_done=inp.days_done + DAYS_PER_RUN, next_day=first, busy=self.sent
+                days_done=inp.days_done + DAYS_PER_RUN,
+                next_day=first,
+                busy=self.sent,
+                quiet_days=inp.quiet_days,
             )
         )
 
-    async def _wake(self, first: date | None) -> datetime:
+    async def _wake(self, first: date | None, quiet_days: int) -> datetime:
         """Sleep until the morning the next days are matched; that morning (agency time)."""
         now = workflow.now().astimezone(AGENCY_TZ)
         wake = _morning_after(now)
         if not self.sent and first is not None:  # quiet: a week on, or the morning after a payment
-            quiet = datetime.combine(first + timedelta(days=QUIET_DAYS), WAKE_AT, tzinfo=AGENCY_TZ)
+            quiet = datetime.combine(first + timedelta(days=quiet_days), WAKE_AT, tzinfo=AGENCY_TZ)
             try:
                 await workflow.wait_condition(lambda: self.sent, timeout=max(quiet, wake) - now)
                 wake = _morning_after(workflow.now().astimezone(AGENCY_TZ))
@@ -205,11 +212,14 @@ class DailyReconciliationWorkflow:
         )
 
 
-async def ensure_daily_reconciliation(client: Client, task_queue: str) -> None:
+async def ensure_daily_reconciliation(client: Client, task_queue: str, *, quiet_days: int) -> None:
+    """Start `reconciliation-daily` once. `quiet_days`: how long days without payments at the
+    bank may wait to be matched: `DAILY` on the real clock (every day the next morning, 日清),
+    `QUIET_DAYS` on the simulated clock (a week, so demo time moves without a wake a day)."""
     with contextlib.suppress(WorkflowAlreadyStartedError):
         await client.start_workflow(
             DailyReconciliationWorkflow.run,
-            DailyReconciliationInput(),
+            DailyReconciliationInput(quiet_days=quiet_days),
             id=ids.DAILY_RECONCILIATION,
             task_queue=task_queue,
         )

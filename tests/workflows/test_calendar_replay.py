@@ -89,7 +89,7 @@ async def test_fresh_calendar_histories_replay(
     now = await today(env)
     async with stack.worker():
         await ensure_payout_calendars(env.client, [region], task_queue)
-        await ensure_daily_reconciliation(env.client, task_queue)
+        await ensure_daily_reconciliation(env.client, task_queue, quiet_days=QUIET_DAYS)
         month = now if now.day < 10 else now.replace(day=28) + timedelta(days=4)
         payout = month.replace(day=10)
         # past the payout day, and past the daily timer's first run of DAYS_PER_RUN wakes (a

@@ -17,7 +17,7 @@ from domain.calendar import AGENCY_TZ
 from tests.utils.temporal import advance, eventually, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
-from workflows.reconciliation import ensure_daily_reconciliation
+from workflows.reconciliation import QUIET_DAYS, ensure_daily_reconciliation
 
 stack = test_payment_run.stack  # our API and worker, and the bank on the test server's clock
 
@@ -41,8 +41,10 @@ async def test_daily_timer_reconciles_each_past_day_and_time_keeps_moving(
         await advance(env, (seven - now).total_seconds() / 86400)
     first = await today(env)
     async with stack.worker():
-        await ensure_daily_reconciliation(env.client, task_queue)
-        await ensure_daily_reconciliation(env.client, task_queue)  # idempotent
+        await ensure_daily_reconciliation(env.client, task_queue, quiet_days=QUIET_DAYS)
+        await ensure_daily_reconciliation(
+            env.client, task_queue, quiet_days=QUIET_DAYS
+        )  # idempotent
         await advance(env, 1)  # the first morning: the first day
         await eventually(partial(_has, engine, first.isoformat()))
         await advance(env, 7)  # a week on: the next seven days, quiet or not

@@ -2,12 +2,14 @@
 workflow per day: thousands for two simulated years); only a day with a mismatch gets its
 `reconcile-<day>` workflow, whose task finance sees. Every morning while payments are at the
 bank or were sent (the payment run's `payments_sent` signal); quiet days together, the morning
-after a payment is sent or a week after the first of them (no Temporal wake every quiet day).
+after a payment is sent or a week after the first of them on the simulated clock (no Temporal
+wake every quiet day); on the real clock every day the next morning (日清, seed 000 范文4).
 Real parts: the worker, the simulated bank over HTTP on the test server's clock, a database of
 the test's own (the days are its alone)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -25,7 +27,7 @@ from tests.utils.temporal import advance, eventually, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
 from workflows import ids
-from workflows.reconciliation import ensure_daily_reconciliation
+from workflows.reconciliation import DAILY, QUIET_DAYS, ensure_daily_reconciliation
 
 database_url, engine, settings = (
     own_database.database_url,
@@ -71,7 +73,7 @@ async def test_quiet_days_are_matched_inline_and_a_mismatch_gets_its_own_workflo
         session.add(_payment("INLINE0000000000000001", odd, "settled"))
         session.commit()
     async with stack.worker():
-        await ensure_daily_reconciliation(env.client, task_queue)
+        await ensure_daily_reconciliation(env.client, task_queue, quiet_days=QUIET_DAYS)
 
         def day(n: int) -> str:
             return (first + timedelta(days=n)).isoformat()
@@ -117,3 +119,23 @@ async def test_quiet_days_are_matched_inline_and_a_mismatch_gets_its_own_workflo
         days = await eventually(partial(_days, engine), lambda d: day(12) in d)
         assert {day(n) for n in range(13)} == set(days)
         assert {days[day(n)] for n in range(2, 13)} == {"reconciled"}
+
+
+async def test_on_the_real_clock_every_day_is_matched_the_next_morning(
+    env: WorkflowEnvironment, stack: Stack, engine: Engine, task_queue: str
+) -> None:
+    """日清 (seed 000 范文4): with `DAILY`, what the worker starts on the real clock, a day
+    without payments at the bank is matched the next morning all the same, not a week on."""
+    daily = env.client.get_workflow_handle(ids.DAILY_RECONCILIATION)
+    with contextlib.suppress(RPCError):  # the simulated-clock one of the test before
+        await daily.terminate("the real clock's reconciliation from here")
+    now = (await env.get_current_time()).astimezone(AGENCY_TZ)
+    seven = now.replace(hour=7, minute=0, second=0, microsecond=0)
+    await advance(env, ((seven - now).total_seconds() / 86400) % 1)  # to 07:00
+    async with stack.worker():
+        await ensure_daily_reconciliation(env.client, task_queue, quiet_days=DAILY)
+        for _ in range(4):  # no payment anywhere: each morning matches the day before
+            await advance(env, 1)
+            yesterday = ((await today(env)) - timedelta(days=1)).isoformat()
+            days = await eventually(partial(_days, engine), lambda d, y=yesterday: y in d)
+            assert days[yesterday] == "reconciled"
