@@ -47,6 +47,8 @@ from workflows.medical_declaration import MedicalDeclarationWorkflow
 from workflows.payment_run import PaymentRunWorkflow
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
 from workflows.reconciliation import (
+    DAILY,
+    QUIET_DAYS,
     DailyReconciliationWorkflow,
     ReconciliationWorkflow,
     ensure_daily_reconciliation,
@@ -129,6 +131,7 @@ def create_worker(
             amounts.month_amount,
             calendar.next_payout_day,
             reconciliation.reconcile_day,
+            reconciliation.reconcile_days,
             starts.start_payment_run,
             starts.start_day_reconciliation,
             starts.start_medical_declaration,
@@ -190,7 +193,8 @@ async def main() -> None:
     )
     settle_after_startup()  # start-up's objects out of later full collections (core/gc_tuning)
     await ensure_payout_calendars(client, book.current().codes(), settings.task_queue)
-    await ensure_daily_reconciliation(client, settings.task_queue)
+    quiet_days = QUIET_DAYS if settings.clock == "simulated" else DAILY  # real clock: 日清
+    await ensure_daily_reconciliation(client, settings.task_queue, quiet_days=quiet_days)
     await ensure_medical_calendars(client, book.current().codes(), settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     beating = asyncio.create_task(heartbeat_loop(engine, settings.task_queue))

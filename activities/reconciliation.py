@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities import bank_answers as answers
 from core.settings import Settings
@@ -18,7 +19,23 @@ from domain.calendar import AGENCY_TZ
 from domain.reconciliation import BankEntry, LedgerItem, reconcile
 from iso20022.camt053 import Statement, parse_camt053
 from iso20022.errors import MessageError
-from payloads.reconciliation import Mismatch, ReconcileInput, ReconcileResult
+from payloads.reconciliation import (
+    Mismatch,
+    ReconcileDaysInput,
+    ReconcileDaysResult,
+    ReconcileInput,
+    ReconcileResult,
+)
+
+NOT_AT_BANK = ("pending", "settled", "returned", "cancelled")  # any other status: at the bank
+
+
+def _beat(what: str) -> None:
+    """Heartbeat only when the caller asked for heartbeats (a day's own workflow does; the
+    daily run does not): a heartbeat nobody times is a call to the server every simulated day
+    for nothing (8% of the worker's CPU on an idle simulated stack)."""
+    if activity.info().heartbeat_timeout:
+        activity.heartbeat(what)
 
 
 class ReconciliationActivities:
@@ -30,7 +47,35 @@ class ReconciliationActivities:
     async def reconcile_day(self, inp: ReconcileInput) -> ReconcileResult:
         """Match the day's statement against the ledger and keep the result (idempotent).
         The statement is the bank's signed camt.053, fresh, its message ID never seen."""
-        activity.heartbeat("asking the bank")
+        return await self._day(inp)
+
+    @activity.defn
+    async def reconcile_days(self, inp: ReconcileDaysInput) -> ReconcileDaysResult:
+        """Each day of `first`..`last` as `reconcile_day` would (each its statement and its
+        record), in one activity for the days the daily reconciliation matches together
+        (workflows/reconciliation.py); a day refused for good (a bad signature, a malformed
+        statement) is reported in `failed`, anything else is retried (idempotent). Then
+        whether payments are at the bank (sent, neither settled nor returned yet)."""
+        out = ReconcileDaysResult()
+        day = inp.first
+        while day <= inp.last:
+            try:
+                out.results.append(await self._day(ReconcileInput(day=day, at=inp.at)))
+            except ApplicationError as err:
+                if not err.non_retryable:
+                    raise
+                out.failed.append(day)
+            day += timedelta(days=1)
+        out.in_flight = await asyncio.to_thread(self._in_flight)
+        return out
+
+    def _in_flight(self) -> bool:
+        with Session(self.engine) as session:
+            stmt = select(Payment.id).where(col(Payment.status).not_in(NOT_AT_BANK)).limit(1)
+            return session.exec(stmt).first() is not None
+
+    async def _day(self, inp: ReconcileInput) -> ReconcileResult:
+        _beat("asking the bank")
         status, body, headers = await answers.get(
             self.settings,
             f"/statements/{inp.day.isoformat()}",
@@ -46,7 +91,7 @@ class ReconciliationActivities:
         await asyncio.to_thread(
             answers.take_nonce, self.engine, statement.msg_id, "camt.053", inp.at
         )
-        activity.heartbeat("matching")
+        _beat("matching")
         return await asyncio.to_thread(self._match, inp, statement)
 
     def _match(self, inp: ReconcileInput, statement: Statement) -> ReconcileResult:

@@ -4,6 +4,7 @@ an activity (activities/starts.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass
@@ -14,6 +15,13 @@ class PayoutCalendarInput:
 @dataclass
 class DailyReconciliationInput:
     days_done: int = 0
+    # carried over continue-as-new (workflows/reconciliation.py, QUIET): the first day not yet
+    # matched (None: the day before the next wake), and whether payments are at the bank
+    next_day: date | None = None
+    busy: bool = True
+    # days without payments at the bank matched at least this often (the starter sets it from the
+    # clock: 1 on the real clock; 7, the default of the runs recorded first, on the simulated one)
+    quiet_days: int = 7
 
 
 @dataclass

@@ -40,6 +40,22 @@ class ReconcileResult:
 
 
 @dataclass(kw_only=True)
+class ReconcileDaysInput:
+    """The days `first`..`last` (inclusive), matched one by one in one activity."""
+
+    first: date
+    last: date
+    at: datetime
+
+
+@dataclass(kw_only=True)
+class ReconcileDaysResult:
+    results: list[ReconcileResult] = field(default_factory=list)
+    failed: list[date] = field(default_factory=list)  # matching failed for good: a workflow each
+    in_flight: bool = False  # payments sent to the bank and not yet settled or returned
+
+
+@dataclass(kw_only=True)
 class ReconcileDayStatus:
     day: date
     status: Literal["matching", "reconciled", "mismatched", "resolved"] = "matching"

@@ -9,14 +9,16 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.payments import PaymentActivities
     from payloads.payments import PaymentRunStatus, RunInput, RunSummary, SubmitResult
+    from workflows import ids
     from workflows.human_tasks import HumanTasks
     from workflows.system_errors import permanent_failure
 
+TELL_RECONCILIATION = "tell-reconciliation"  # workflow.patched: the daily reconciliation told
 SUBMIT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
@@ -46,7 +48,18 @@ class Submission:
                 continue
             st.outstanding_count = sent.outstanding
             st.status = "submitted"
+            if workflow.patched(TELL_RECONCILIATION):
+                await self._tell_reconciliation()
             return True
+
+    async def _tell_reconciliation(self) -> None:
+        """The daily reconciliation matches every morning while payments are at the bank
+        (workflows/reconciliation.py); none running (tests of a run alone): nothing to tell."""
+        daily = workflow.get_external_workflow_handle(ids.DAILY_RECONCILIATION)
+        try:
+            await daily.signal("payments_sent")
+        except FailureError:
+            workflow.logger.info("no daily reconciliation to tell of run %s", self.st.run_id)
 
     async def _submit(self) -> SubmitResult:
         st, summary = self.st, self.summary

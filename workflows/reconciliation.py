@@ -19,12 +19,19 @@ with workflow.unsafe.imports_passed_through():
     from activities.starts import WorkflowStartActivities
     from domain.calendar import AGENCY_TZ
     from payloads.calendars import DailyReconciliationInput
-    from payloads.reconciliation import ReconcileDayInput, ReconcileDayStatus, ReconcileInput
+    from payloads.reconciliation import (
+        ReconcileDayInput,
+        ReconcileDaysInput,
+        ReconcileDayStatus,
+        ReconcileInput,
+    )
     from workflows import ids
     from workflows.human_tasks import HumanTasks, TaskOwner
     from workflows.system_errors import until_fixed
 
 __all__ = [
+    "DAILY",
+    "QUIET_DAYS",
     "DailyReconciliationWorkflow",
     "ReconciliationWorkflow",
     "ensure_daily_reconciliation",
@@ -33,6 +40,15 @@ __all__ = [
 WAKE_AT = time(6, 0)
 DAYS_PER_RUN = 31  # days matched per run before continue-as-new (~190 history events)
 INLINE = "reconcile-inline"  # workflow.patched: the day matched in the daily workflow
+QUIET = "reconcile-quiet-days"  # workflow.patched: quiet days matched together
+QUIET_DAYS = 7  # simulated clock: without payments at the bank, days are matched this often
+DAILY = 1  # real clock: every day is matched the next morning (日清, seed 000 范文4)
+
+
+def _morning_after(now: datetime) -> datetime:
+    """The first 06:00 (agency time) after `now`."""
+    wake = datetime.combine(now.date(), WAKE_AT, tzinfo=AGENCY_TZ)
+    return wake if wake > now else wake + timedelta(days=1)
 
 
 @workflow.defn
@@ -82,18 +98,90 @@ class ReconciliationWorkflow(TaskOwner):
 @workflow.defn
 class DailyReconciliationWorkflow:
     """Each morning at 06:00 (China time) the day before is matched right here, by the
-    reconciliation activity; only a day with a mismatch (or whose matching failed for good)
-    gets a `ReconciliationWorkflow` of its own, for finance's tasks. About a month of days
-    per run, then continue-as-new. (Runs started before `INLINE` started a workflow for every
-    day and continued as new daily: thousands of workflows for two simulated years.)"""
+    reconciliation activity, while payments are at the bank (sent, not yet settled or
+    returned) or were sent since the last match (`payments_sent`, signalled by the payment
+    run). Without payments at the bank the days are quiet: they are matched together, each its
+    own statement and record, on the next morning after a payment is sent, and at the latest
+    `quiet_days` after the first of them: the next morning on the real clock (`DAILY`, 日清),
+    a week on the simulated clock (`QUIET_DAYS`), so a simulated stack moves two years without
+    a Temporal wake every day. Only a day with a mismatch (or whose matching failed for good)
+    gets a `ReconciliationWorkflow` of its own, for finance's tasks. About a month of wakes
+    per run, then continue-as-new. (Runs started before `QUIET` woke every morning; before
+    `INLINE`, they also started a workflow for every day and continued as new daily.)"""
+
+    def __init__(self) -> None:
+        self.sent = False  # payments at the bank or sent since the last match
+
+    @workflow.signal
+    def payments_sent(self) -> None:
+        """A payment run's transfers are at the bank: match every morning from tomorrow."""
+        self.sent = True
 
     @workflow.run
     async def run(self, inp: DailyReconciliationInput) -> None:
+        if not workflow.patched(QUIET):  # a run started by the code before
+            await self._every_morning(inp)
+        self.sent = self.sent or inp.busy  # a signal may come before the run's first line
+        first = inp.next_day
+        for _ in range(DAYS_PER_RUN):
+            wake = await self._wake(first, inp.quiet_days)
+            last = wake.date() - timedelta(days=1)
+            first = last if first is None else first
+            self.sent = False  # a signal while the days are matched counts for tomorrow
+            if first <= last:
+                await self._reconcile_days(first, last)
+            first = last + timedelta(days=1)
+        workflow.continue_as_new(
+            DailyReconciliationInput(
+                days_done=inp.days_done + DAYS_PER_RUN,
+                next_day=first,
+                busy=self.sent,
+                quiet_days=inp.quiet_days,
+            )
+        )
+
+    async def _wake(self, first: date | None, quiet_days: int) -> datetime:
+        """Sleep until the morning the next days are matched; that morning (agency time)."""
+        now = workflow.now().astimezone(AGENCY_TZ)
+        wake = _morning_after(now)
+        if not self.sent and first is not None:  # quiet: a week on, or the morning after a payment
+            quiet = datetime.combine(first + timedelta(days=quiet_days), WAKE_AT, tzinfo=AGENCY_TZ)
+            try:
+                await workflow.wait_condition(lambda: self.sent, timeout=max(quiet, wake) - now)
+                wake = _morning_after(workflow.now().astimezone(AGENCY_TZ))
+            except TimeoutError:
+                return max(quiet, wake)
+        now = workflow.now().astimezone(AGENCY_TZ)
+        if wake > now:
+            await workflow.sleep(wake - now)
+        return wake
+
+    async def _reconcile_days(self, first: date, last: date) -> None:
+        try:
+            # not a local activity: the bank answers 404 until its day is over, and a local
+            # activity's retries would hold the workflow task, and the test server's time
+            result = await workflow.execute_activity_method(
+                ReconciliationActivities.reconcile_days,
+                ReconcileDaysInput(first=first, last=last, at=workflow.now()),
+                start_to_close_timeout=timedelta(minutes=5),
+            )
+        except ActivityError:  # failed for good: each day's workflow opens the task for it
+            for n in range((last - first).days + 1):
+                await self._start_day(first + timedelta(days=n))
+            return
+        for r in result.results:
+            if r.mismatches:
+                await self._start_day(r.day)
+        for day in result.failed:
+            await self._start_day(day)
+        if result.in_flight:
+            self.sent = True
+
+    async def _every_morning(self, inp: DailyReconciliationInput) -> None:
+        """The loop of runs started before `QUIET`: every morning, the day before."""
         for _ in range(DAYS_PER_RUN):
             now = workflow.now().astimezone(AGENCY_TZ)
-            wake = datetime.combine(now.date(), WAKE_AT, tzinfo=AGENCY_TZ)
-            if wake <= now:
-                wake += timedelta(days=1)
+            wake = _morning_after(now)
             await workflow.sleep(wake - now)
             day = wake.date() - timedelta(days=1)
             if not workflow.patched(INLINE):  # a run started by the code before
@@ -124,11 +212,14 @@ class DailyReconciliationWorkflow:
         )
 
 
-async def ensure_daily_reconciliation(client: Client, task_queue: str) -> None:
+async def ensure_daily_reconciliation(client: Client, task_queue: str, *, quiet_days: int) -> None:
+    """Start `reconciliation-daily` once. `quiet_days`: how long days without payments at the
+    bank may wait to be matched: `DAILY` on the real clock (every day the next morning, 日清),
+    `QUIET_DAYS` on the simulated clock (a week, so demo time moves without a wake a day)."""
     with contextlib.suppress(WorkflowAlreadyStartedError):
         await client.start_workflow(
             DailyReconciliationWorkflow.run,
-            DailyReconciliationInput(),
+            DailyReconciliationInput(quiet_days=quiet_days),
             id=ids.DAILY_RECONCILIATION,
             task_queue=task_queue,
         )

@@ -33,6 +33,7 @@ from workflows import ids
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
 from workflows.reconciliation import (
     DAYS_PER_RUN,
+    QUIET_DAYS,
     DailyReconciliationWorkflow,
     ReconciliationWorkflow,
     ensure_daily_reconciliation,
@@ -78,7 +79,8 @@ def _keep(name: str, history: WorkflowHistory) -> WorkflowHistory:
 async def test_fresh_calendar_histories_replay(
     env: WorkflowEnvironment, stack: Stack, task_queue: str
 ) -> None:
-    """A payout day's run started and a day reconciled, each followed by continue-as-new."""
+    """A payout day's run started, and days reconciled (quiet ones a week together), each
+    followed by continue-as-new."""
     region = "330100"  # payout day 10
     # The test database is shared: other tests' payments and runs of these weeks would make
     # each reconciled day a mismatch (a workflow and tasks each) and this run another's. Three
@@ -87,17 +89,19 @@ async def test_fresh_calendar_histories_replay(
     now = await today(env)
     async with stack.worker():
         await ensure_payout_calendars(env.client, [region], task_queue)
-        await ensure_daily_reconciliation(env.client, task_queue)
+        await ensure_daily_reconciliation(env.client, task_queue, quiet_days=QUIET_DAYS)
         month = now if now.day < 10 else now.replace(day=28) + timedelta(days=4)
         payout = month.replace(day=10)
-        # past the payout day, and past the daily timer's first run of DAYS_PER_RUN days
-        await advance(env, max((payout - now).days, DAYS_PER_RUN) + 2)
+        # past the payout day, and past the daily timer's first run of DAYS_PER_RUN wakes (a
+        # week apart while no payment is at the bank)
+        await advance(env, max((payout - now).days, DAYS_PER_RUN * QUIET_DAYS) + 2)
         calendar = await _first_run_closed(env, ids.payout_calendar(region))
         daily = await _first_run_closed(env, ids.DAILY_RECONCILIATION)
     await _replayer().replay_workflow(_keep("payout_calendar_run_started", calendar))
     # (daily_reconciliation_day_started.json: a run of the code before the `reconcile-inline`
-    # patch, one day per run and a workflow started for it; it replays on the old branch)
-    await _replayer().replay_workflow(_keep("daily_reconciliation_days_matched", daily))
+    # patch, one day per run and a workflow started for it; daily_reconciliation_days_matched:
+    # before `reconcile-quiet-days`, a wake every morning; both replay on the old branch)
+    await _replayer().replay_workflow(_keep("daily_reconciliation_quiet_days", daily))
 
 
 async def test_fresh_reconciliation_history_with_a_mismatch_replays(

@@ -1,5 +1,7 @@
 """The daily reconciliation timer on the time-skipping server (simulated mode runs it too):
-each morning at 06:00 China time the day before is matched against the bank statement."""
+at 06:00 China time the days before are matched against the bank statement, each day its own
+record: every morning while payments are at the bank (and the first morning), quiet days a
+week together (test_daily_reconciliation_inline.py has the rest)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from domain.calendar import AGENCY_TZ
 from tests.utils.temporal import advance, eventually, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
-from workflows.reconciliation import ensure_daily_reconciliation
+from workflows.reconciliation import QUIET_DAYS, ensure_daily_reconciliation
 
 stack = test_payment_run.stack  # our API and worker, and the bank on the test server's clock
 
@@ -39,10 +41,13 @@ async def test_daily_timer_reconciles_each_past_day_and_time_keeps_moving(
         await advance(env, (seven - now).total_seconds() / 86400)
     first = await today(env)
     async with stack.worker():
-        await ensure_daily_reconciliation(env.client, task_queue)
-        await ensure_daily_reconciliation(env.client, task_queue)  # idempotent
-        for n in range(3):
-            await advance(env, 1)
-            await eventually(partial(_has, engine, (first + timedelta(days=n)).isoformat()))
+        await ensure_daily_reconciliation(env.client, task_queue, quiet_days=QUIET_DAYS)
+        await ensure_daily_reconciliation(
+            env.client, task_queue, quiet_days=QUIET_DAYS
+        )  # idempotent
+        await advance(env, 1)  # the first morning: the first day
+        await eventually(partial(_has, engine, first.isoformat()))
+        await advance(env, 7)  # a week on: the next seven days, quiet or not
+        await eventually(partial(_has, engine, (first + timedelta(days=7)).isoformat()))
     days = _days(engine)
-    assert [days[(first + timedelta(days=n)).isoformat()] for n in range(3)] == ["reconciled"] * 3
+    assert [days[(first + timedelta(days=n)).isoformat()] for n in range(8)] == ["reconciled"] * 8
