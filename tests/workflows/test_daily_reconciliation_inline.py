@@ -42,6 +42,10 @@ def _days(engine: Engine) -> dict[str, str]:
         return {r.day.isoformat(): r.status for r in session.exec(select(ReconciliationRecord))}
 
 
+def _has(day: str, days: dict[str, str]) -> bool:
+    return day in days
+
+
 def _payment(e2e: str, day: date, status: str) -> Payment:
     at = datetime.now(AGENCY_TZ)
     return Payment(
@@ -137,5 +141,5 @@ async def test_on_the_real_clock_every_day_is_matched_the_next_morning(
         for _ in range(4):  # no payment anywhere: each morning matches the day before
             await advance(env, 1)
             yesterday = ((await today(env)) - timedelta(days=1)).isoformat()
-            days = await eventually(partial(_days, engine), lambda d, y=yesterday: y in d)
+            days = await eventually(partial(_days, engine), partial(_has, yesterday))
             assert days[yesterday] == "reconciled"
