@@ -15,11 +15,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import bank_answers as answers
-from activities import payment_ledger as ledger
 from activities.bank_http import bank_client
 from activities.ledger import end_to_end_id
 from activities.tell_cases import CaseSignal, as_applied, tell_cases
 from core.settings import Settings
+from db import payment_ledger as ledger
 from db.engine import session_scope
 from db.models import AuditEntry, BankStatusReport, Payment, PaymentRun
 from db.queries import add_audit_once

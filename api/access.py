@@ -14,14 +14,13 @@ from datetime import UTC, datetime
 from fastapi import HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import Response
-from sqlmodel import Session, col
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import body_not_parsed
 from api.runtime import Runtime
 from api.threads import in_thread
-from db.audit import record
+from db import audit
 from db.engine import session_scope
 from db.models import AuditEntry, CaseRecord, User
 from domain.access import describe_regions, regions_of, sees_region
@@ -59,14 +58,6 @@ async def check_case_region_off_loop(runtime: Runtime, user: User, case_id: str)
     await in_thread(run)
 
 
-def only_user_regions(stmt: SelectOfScalar[CaseRecord], user: User) -> SelectOfScalar[CaseRecord]:
-    """A case query narrowed to the user's regions (unchanged for all-region users)."""
-    regions = regions_of(user.regions)
-    if regions is None:
-        return stmt
-    return stmt.where(col(CaseRecord.region_code).in_(sorted(regions)))
-
-
 def region_filter(user: User) -> tuple[str, ...] | None:
     """The user's regions for a worklist filter (TaskFilters.regions); None: every region."""
     regions = regions_of(user.regions)
@@ -90,7 +81,7 @@ def _actor(request: Request) -> str:
 
 def _write(runtime: Runtime, entry: AuditEntry) -> None:
     with session_scope(runtime.engine) as session:
-        record(session, entry)
+        audit.record(session, entry)
 
 
 async def audit_refusal(request: Request, detail: object) -> None:
@@ -99,7 +90,7 @@ async def audit_refusal(request: Request, detail: object) -> None:
     if runtime is None:
         return
     path = request.url.path
-    entry = AuditEntry(
+    entry = audit.entry(
         key=f"refused:{uuid.uuid4().hex}",
         at=datetime.now(UTC),
         actor=_actor(request),
