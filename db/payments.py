@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from db.models import AuditEntry, Payment, PaymentRun
@@ -108,3 +108,79 @@ def returns_journaled(session: Session, *, start: datetime, end: datetime) -> li
         col(AuditEntry.at) < end,
     )
     return list(session.exec(stmt).all())
+
+
+def find_payment(session: Session, *, end_to_end_id: str) -> Payment | None:
+    """The ledger entry of an end-to-end ID (unique), if there is one."""
+    return session.exec(select(Payment).where(Payment.end_to_end_id == end_to_end_id)).first()
+
+
+def months_of(session: Session, *, case_id: str, category: str) -> set[int]:
+    """The months of a case that have an entry of the category (owed, paid or cancelled)."""
+    stmt = select(Payment.month).where(Payment.case_id == case_id, Payment.category == category)
+    return set(session.exec(stmt).all())
+
+
+def entries_of(session: Session, *, case_id: str, category: str) -> list[Payment]:
+    """A case's entries of one category, by month."""
+    stmt = (
+        select(Payment)
+        .where(Payment.case_id == case_id, Payment.category == category)
+        .order_by(col(Payment.month))
+    )
+    return list(session.exec(stmt).all())
+
+
+# ---- a payment run's obligations (activities/payments.py) -----------------------------------
+
+
+def gather_into_run(session: Session, *, run_id: str, region_code: str, cutoff: date) -> None:
+    """Every pending obligation of the region not in a run, owed up to the cutoff, joins it."""
+    session.execute(
+        update(Payment)
+        .where(
+            col(Payment.region_code) == region_code,
+            col(Payment.status) == "pending",
+            col(Payment.run_id).is_(None),
+            col(Payment.period_start) <= cutoff,
+        )
+        .values(run_id=run_id)
+    )
+
+
+def run_totals(session: Session, *, run_id: str) -> list[tuple[str, int, Decimal | None]]:
+    """(category, how many, their sum) of the run's obligations."""
+    rows = session.exec(
+        select(Payment.category, func.count(), func.sum(Payment.amount))
+        .where(Payment.run_id == run_id)
+        .group_by(col(Payment.category))
+    ).all()
+    return [(c, int(n), total) for c, n, total in rows]
+
+
+def changed_payees(session: Session, *, run_id: str) -> int:
+    """How many of the run's payments go to a payee changed since (a second approval)."""
+    stmt = (
+        select(func.count())
+        .select_from(Payment)
+        .where(Payment.run_id == run_id, col(Payment.payee_changed_by).is_not(None))
+    )
+    return int(session.exec(stmt).one())
+
+
+def release_from_run(session: Session, *, run_id: str) -> None:
+    """The run's pending obligations go back to wait for the next run (a held run)."""
+    session.execute(
+        update(Payment)
+        .where(col(Payment.run_id) == run_id, col(Payment.status) == "pending")
+        .values(run_id=None)
+    )
+
+
+def mark_sent(session: Session, *, run_id: str, at: datetime) -> None:
+    """The run's pending obligations went to the bank."""
+    session.execute(
+        update(Payment)
+        .where(col(Payment.run_id) == run_id, col(Payment.status) == "pending")
+        .values(status="sent", updated_at=at)
+    )

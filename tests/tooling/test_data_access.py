@@ -19,20 +19,8 @@ SQL_PACKAGES = ("sqlmodel", "sqlalchemy")
 BUILDERS = {"select", "update", "delete", "insert", "text", "func"}
 RUNNERS = {"exec", "execute"}
 
-LATE = "being changed by other work at the same time: moved to db/ once that is merged"
 # module (path from the root) -> why it may still build or run SQL itself
-EXCEPTIONS: dict[str, str] = {
-    name: LATE
-    for name in (
-        "activities/medical_batches.py",
-        "activities/medical_coverage.py",
-        "activities/medical_ledger.py",
-        "activities/medical_wire.py",
-        "activities/payments.py",
-        "activities/stops.py",
-        "activities/transfers.py",
-    )
-}
+EXCEPTIONS: dict[str, str] = {}
 
 
 def _modules(*folders: str) -> Iterator[Path]:
