@@ -2,7 +2,7 @@
 
 Every audit row goes through here: `write` (keyword-only, ORM, in the caller's transaction;
 `once=True`: unless a row with its idempotency key exists), `record`/`record_once` (the same
-for a row built with `entry`) and `insert_rows` (Core, in bulk).
+for a row built already) and `insert_rows` (Core, in bulk).
 Each row is sealed as it is written: it gets the next sequence number `seq`, the hash of the
 row before (`prev_hash`) and its own `row_hash` = SHA-256(prev_hash + canonical row). The
 chain's head (last seq and hash) is one row of `audit_chain`; updating it first serializes the
@@ -82,30 +82,6 @@ def record_once(session: Session, entry: AuditEntry) -> None:
         session.add(entry)
 
 
-def entry(
-    *,
-    key: str,
-    at: datetime | None,
-    actor: str,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    reason: str | None = None,
-    data: Mapping[str, Any] | None = None,
-) -> AuditEntry:
-    """An audit row, not yet written (for a caller that writes it later, off the loop)."""
-    return AuditEntry(
-        key=key,
-        at=at,
-        actor=actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        reason=reason,
-        data=dict(data or {}),
-    )
-
-
 def write(
     session: Session,
     *,
@@ -121,7 +97,7 @@ def write(
 ) -> None:
     """Record what happened in the session's transaction; `once`: unless a row with the same
     key exists (a retried activity, a repeated request)."""
-    row = entry(
+    row = AuditEntry(
         key=key,
         at=at,
         actor=actor,
@@ -129,7 +105,7 @@ def write(
         entity_type=entity_type,
         entity_id=entity_id,
         reason=reason,
-        data=data,
+        data=dict(data or {}),
     )
     (record_once if once else record)(session, row)
 

@@ -84,7 +84,7 @@ def test_every_exception_is_still_needed_and_gives_its_reason() -> None:
 
 
 def test_audit_rows_are_built_only_in_db() -> None:
-    """AuditEntry(...) is constructed by db/ alone (db/audit.py's `write` and `entry`)."""
+    """AuditEntry(...) is constructed by db/ alone (db/audit.py's `write`)."""
     built = []
     for path in _modules("api", "activities", "workflows", "notifications", "scripts", "core"):
         if _name(path) in EXCEPTIONS:
