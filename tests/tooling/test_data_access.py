@@ -114,3 +114,29 @@ def test_the_check_finds_sql_written_by_hand() -> None:
     }
     for source, expected in samples.items():
         assert len(sql_of_its_own(ast.parse(source))) == expected, source
+
+
+# the data-access modules written for it: every argument after the session (or connection,
+# engine, filters) is named at the call
+KEYWORD_ONLY = (
+    "db/cases.py",
+    "db/coverage.py",
+    "db/payments.py",
+    "db/reconciliations.py",
+    "db/saved_filters.py",
+    "db/task_reads.py",
+    "db/tasks.py",
+)
+
+
+def test_data_access_functions_take_keyword_arguments() -> None:
+    positional = []
+    for name in KEYWORD_ONLY:
+        for node in ast.parse((ROOT / name).read_text(encoding="utf-8")).body:
+            if (
+                isinstance(node, ast.FunctionDef)
+                and not node.name.startswith("_")
+                and len(node.args.posonlyargs) + len(node.args.args) > 1
+            ):
+                positional.append(f"{name}:{node.lineno} {node.name}")
+    assert not positional, f"make these keyword-only after the first argument: {positional}"
