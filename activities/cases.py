@@ -6,12 +6,12 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio import activity
 
 from activities.claimant_history import record_if_closed
 from core.identity import IdentityKeys
-from db import open_cases
+from db import cases, open_cases
 from db.engine import session_scope
 from db.models import CaseEvent, CaseRecord
 from domain.identifiers import mask_national_id
@@ -31,7 +31,7 @@ class CaseActivities:
         overwrites a newer one."""
         s = inp.state
         with session_scope(self.engine) as session:
-            row = session.get(CaseRecord, s.case_id, with_for_update=True)
+            row = cases.lock_case(session, case_id=s.case_id)
             first = row is None
             if row is None:
                 row = CaseRecord(
@@ -46,14 +46,7 @@ class CaseActivities:
                 _register(session, row, s, first)
             if s.unsynced_events:
                 seqs = [e.seq for e in s.unsynced_events]
-                have = set(
-                    session.exec(
-                        select(CaseEvent.seq).where(
-                            CaseEvent.case_id == s.case_id,
-                            CaseEvent.seq.in_(seqs),  # type: ignore[attr-defined]
-                        )
-                    ).all()
-                )
+                have = cases.event_seqs_kept(session, case_id=s.case_id, seqs=seqs)
                 for e in s.unsynced_events:
                     if e.seq not in have:
                         session.add(

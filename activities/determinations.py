@@ -4,10 +4,10 @@ versions, actor and reasons, written once (idempotent on its key)."""
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlmodel import select
 from temporalio import activity
 
 from core.version import code_version
+from db.cases import has_determination
 from db.engine import session_scope
 from db.models import Determination
 from payloads.records import DeterminationInput
@@ -20,8 +20,7 @@ class DeterminationActivities:
     @activity.defn
     def record_determination(self, inp: DeterminationInput) -> None:
         with session_scope(self.engine) as session:
-            stmt = select(Determination.id).where(Determination.key == inp.key)
-            if session.exec(stmt).first() is not None:
+            if has_determination(session, key=inp.key):
                 return
             session.add(
                 Determination(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio import activity
 
+from db import audit, payments
 from db.engine import session_scope
-from db.models import AuditEntry, Payment
-from db.queries import add_audit_once
+from db.models import Payment
 from db.recoveries import apply_offsets
 from domain.recovery import may_offset
 from payloads.records import ObligationInput
@@ -36,13 +36,9 @@ def end_to_end_id(case_id: str, month: int, category: str, attempt: int) -> str:
 def add_obligation(session: Session, inp: ObligationInput) -> str:
     """Owe one month of a category once, in the caller's transaction: a retry, a replay or
     a duplicate signal finds the row (case, month, category) and changes nothing."""
-    existing = session.exec(
-        select(Payment).where(
-            Payment.case_id == inp.case_id,
-            Payment.month == inp.month,
-            Payment.category == inp.category,
-        )
-    ).first()
+    existing = payments.find_obligation(
+        session, case_id=inp.case_id, month=inp.month, category=inp.category
+    )
     if existing is not None:
         return existing.end_to_end_id
     e2e = end_to_end_id(inp.case_id, inp.month, inp.category, 1)
@@ -63,17 +59,16 @@ def add_obligation(session: Session, inp: ObligationInput) -> str:
             updated_at=inp.at,
         )
     )
-    add_audit_once(
+    audit.write(
         session,
-        AuditEntry(
-            key=f"payment:{e2e}:owed",
-            at=inp.at,
-            actor="system",
-            action="payment_owed",
-            entity_type="case",
-            entity_id=inp.case_id,
-            data={"month": inp.month, "category": inp.category, "amount": str(inp.amount)},
-        ),
+        key=f"payment:{e2e}:owed",
+        at=inp.at,
+        actor="system",
+        action="payment_owed",
+        entity_type="case",
+        entity_id=inp.case_id,
+        data={"month": inp.month, "category": inp.category, "amount": str(inp.amount)},
+        once=True,
     )
     return e2e
 

@@ -13,11 +13,12 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.medical_ledger import owe_claimant
+from db import coverage
 from db.calendar_years import LiveCalendar
 from db.engine import session_scope
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
@@ -114,16 +115,11 @@ class MedicalBatchActivities:
                 found.workflow_id = inp.workflow_id
                 session.add(found)
                 return summary(found, region)
-            covers = list(
-                session.exec(
-                    select(MedicalCoverage)
-                    .where(
-                        MedicalCoverage.region_code == inp.region_code,
-                        col(MedicalCoverage.status).in_(LIVE),
-                        MedicalCoverage.start_date < add_months(month, 1),
-                    )
-                    .order_by(col(MedicalCoverage.case_id))
-                ).all()
+            covers = coverage.live_in_region(
+                session,
+                region_code=inp.region_code,
+                statuses=LIVE,
+                starting_before=add_months(month, 1),
             )
             declared = _lines_of(session, [c.case_id for c in covers])
             batch = MedicalDeclaration(
@@ -190,18 +186,12 @@ class MedicalBatchActivities:
             for line in lines:
                 line.status, line.reason = "withdrawn", f"{line.reason} | {inp.reason}"
                 session.add(line)
-            cover = session.exec(
-                select(MedicalCoverage).where(MedicalCoverage.case_id == inp.case_id)
-            ).first()
+            cover = coverage.coverage_of(session, case_id=inp.case_id)
             if cover is not None and lines:
-                enrolled = session.exec(
-                    select(MedicalDeclarationLine.id).where(
-                        MedicalDeclarationLine.case_id == inp.case_id,
-                        MedicalDeclarationLine.action == "enrol",
-                        MedicalDeclarationLine.status == "accepted",
-                    )
-                ).first()
-                if enrolled is None:
+                enrolled = coverage.has_line(
+                    session, case_id=inp.case_id, action="enrol", status="accepted"
+                )
+                if not enrolled:
                     cover.status = "withdrawn"
                 elif any(line.action == "stop" for line in lines):
                     cover.status = "stopped"
@@ -222,24 +212,14 @@ class MedicalBatchActivities:
 
 def _rejected(session: Session, batch_key: str, case_id: str) -> list[MedicalDeclarationLine]:
     """The case's lines the agency rejected in the batch, not yet re-declared or withdrawn."""
-    return list(
-        session.exec(
-            select(MedicalDeclarationLine).where(
-                MedicalDeclarationLine.batch_key == batch_key,
-                MedicalDeclarationLine.case_id == case_id,
-                MedicalDeclarationLine.status == "rejected",
-            )
-        ).all()
-    )
+    return coverage.rejected_lines(session, batch_key=batch_key, case_id=case_id)
 
 
 def _lines_of(session: Session, case_ids: list[str]) -> dict[str, list[MedicalDeclarationLine]]:
     found: dict[str, list[MedicalDeclarationLine]] = defaultdict(list)
     for start in range(0, len(case_ids), CHUNK):
         part = case_ids[start : start + CHUNK]
-        for line in session.exec(
-            select(MedicalDeclarationLine).where(col(MedicalDeclarationLine.case_id).in_(part))
-        ).all():
+        for line in coverage.lines_of_cases(session, case_ids=list(part)):
             found[line.case_id].append(line)
     return found
 

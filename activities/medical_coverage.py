@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from core.identity import IdentityKeys
+from db import coverage
 from db.engine import session_scope
-from db.medical import MedicalCoverage, MedicalDeclarationLine
+from db.medical import MedicalCoverage
 from db.queries import audit_case_once
 from domain.identifiers import InvalidIdentifier, validate_card_number, validate_national_id
 from domain.medical import cash_option_refusals
@@ -45,7 +46,7 @@ def refused(message: str, field: str) -> ApplicationError:
 
 
 def _coverage(session: Session, case_id: str) -> MedicalCoverage:
-    row = session.exec(select(MedicalCoverage).where(MedicalCoverage.case_id == case_id)).first()
+    row = coverage.coverage_of(session, case_id=case_id)
     if row is None:
         raise refused(f"case {case_id} has no medical coverage", "case_id")
     return row
@@ -104,9 +105,7 @@ class MedicalCoverageActivities:
         except ApplicationError:
             account = None
         with session_scope(self.engine) as session:
-            found = session.exec(
-                select(MedicalCoverage).where(MedicalCoverage.case_id == inp.case_id)
-            ).first()
+            found = coverage.coverage_of(session, case_id=inp.case_id)
             if found is not None:
                 return view(found)
             row = MedicalCoverage(
@@ -146,13 +145,8 @@ class MedicalCoverageActivities:
                     f"stop {inp.stop_date} is before the cover's start {row.start_date}",
                     "stop_date",
                 )
-            stop_declared = session.exec(
-                select(MedicalDeclarationLine.id).where(
-                    MedicalDeclarationLine.case_id == inp.case_id,
-                    MedicalDeclarationLine.action == "stop",
-                )
-            ).first()
-            if stop_declared is not None or row.status == "stopped":
+            stop_declared = coverage.has_line(session, case_id=inp.case_id, action="stop")
+            if stop_declared or row.status == "stopped":
                 raise refused(
                     f"cover of case {inp.case_id} was stopped from {row.stop_date} already",
                     "stop_date",
@@ -192,12 +186,8 @@ class MedicalCoverageActivities:
             )
             if reasons:
                 raise refused("; ".join(reasons), "cash_option")
-            declared = session.exec(
-                select(MedicalDeclarationLine.id).where(
-                    MedicalDeclarationLine.case_id == inp.case_id
-                )
-            ).first()
-            if declared is not None or row.status != "pending":
+            declared = coverage.has_line(session, case_id=inp.case_id)
+            if declared or row.status != "pending":
                 raise refused(
                     f"case {inp.case_id} is declared to the medical agency already: the cash"
                     " option applies from the start of cover",

@@ -13,12 +13,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.ledger import add_obligation, end_to_end_id
 from activities.medical_wire import AnswerRefused, check_answer
+from db import coverage, payments
 from db.engine import session_scope
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
 from db.models import Payment
@@ -66,13 +67,7 @@ def owe_claimant(
     with the benefit; the cover ends once its last month is owed. The number newly owed."""
     rule = region.at(month).medical
     owed = premium_months(cover.start_date, cover.stop_date, month, rule.partial_month)
-    posted = set(
-        session.exec(
-            select(Payment.month).where(
-                Payment.case_id == cover.case_id, Payment.category == PREMIUM
-            )
-        ).all()
-    )
+    posted = payments.months_of(session, case_id=cover.case_id, category=PREMIUM)
     payee = (cover.bank_code or "", cover.account_number or "", cover.account_name or cover.name)
     new = 0
     for m in owed:
@@ -121,19 +116,8 @@ class MedicalLedgerActivities:
         at: datetime,
     ) -> None:
         results = {r.line_id: r for r in answer.lines}
-        lines = session.exec(
-            select(MedicalDeclarationLine)
-            .where(MedicalDeclarationLine.batch_key == batch.batch_key)
-            .order_by(col(MedicalDeclarationLine.id))
-        ).all()
-        covers = {
-            c.case_id: c
-            for c in session.exec(
-                select(MedicalCoverage).where(
-                    col(MedicalCoverage.case_id).in_({ln.case_id for ln in lines})
-                )
-            ).all()
-        }
+        lines = coverage.lines_of_batch(session, batch_key=batch.batch_key)
+        covers = coverage.coverages_of(session, case_ids={ln.case_id for ln in lines})
         for line in lines:
             result = results[line.line_id]
             if line.status != "pending":
@@ -163,9 +147,7 @@ class MedicalLedgerActivities:
         """初审 (first) or 复审 (second) of a duplicate-premium refund: approved after both,
         cancelled when either rejects. A repeated decision changes nothing."""
         with session_scope(self.engine) as session:
-            row = session.exec(
-                select(Payment).where(Payment.end_to_end_id == inp.end_to_end_id)
-            ).first()
+            row = payments.find_payment(session, end_to_end_id=inp.end_to_end_id)
             if row is None or row.category != REFUND:
                 raise ApplicationError(f"no refund {inp.end_to_end_id}", non_retryable=True)
             if row.status != "pending_approval":
@@ -196,11 +178,8 @@ def _refund(
     """The duplicate part of a month's premium, owed back by the agency to the fund that
     paid it (`fund_region`)."""
     key = month_key(line.month)
-    if session.exec(
-        select(Payment.id).where(
-            Payment.case_id == line.case_id, Payment.month == key, Payment.category == REFUND
-        )
-    ).first():
+    found = payments.find_obligation(session, case_id=line.case_id, month=key, category=REFUND)
+    if found is not None:
         return
     e2e = end_to_end_id(line.case_id, key, REFUND, 1)
     session.add(
@@ -231,9 +210,7 @@ def _refund(
 
 
 def _outcome(session: Session, batch_key: str) -> AppliedAnswer:
-    lines = session.exec(
-        select(MedicalDeclarationLine).where(MedicalDeclarationLine.batch_key == batch_key)
-    ).all()
+    lines = coverage.lines_of_batch(session, batch_key=batch_key)
     rejected: dict[str, RejectedCase] = {}
     for line in lines:
         if line.status == "rejected":
@@ -244,11 +221,7 @@ def _outcome(session: Session, batch_key: str) -> AppliedAnswer:
     duplicates = [ln for ln in lines if ln.duplicate_premium is not None]
     for line in duplicates:
         key = month_key(line.month)
-        row = session.exec(
-            select(Payment).where(
-                Payment.case_id == line.case_id, Payment.month == key, Payment.category == REFUND
-            )
-        ).first()
+        row = payments.find_obligation(session, case_id=line.case_id, month=key, category=REFUND)
         if row is not None:
             refunds.append(RefundRef(row.end_to_end_id, row.case_id, key, row.amount))
     accepted = sum(1 for ln in lines if ln.status == "accepted")

@@ -8,10 +8,11 @@ from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from db import coverage
 from db.engine import session_scope
-from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
+from db.medical import MedicalDeclaration
 from medagency.protocol import Answer, Declaration, DeclarationLine
 
 
@@ -45,12 +46,7 @@ def check_answer(answer: Answer, session: Session) -> MedicalDeclaration:
         raise AnswerRefused(
             f"batch {batch.batch_key} is for region {batch.region_code}, not {answer.region_code}"
         )
-    rows = session.exec(
-        select(MedicalDeclarationLine.line_id, MedicalDeclarationLine.person_ref).where(
-            MedicalDeclarationLine.batch_key == batch.batch_key
-        )
-    ).all()
-    ours = dict(rows)
+    ours = coverage.people_of_batch(session, batch_key=batch.batch_key)
     seen: set[str] = set()
     for line in answer.lines:
         if line.line_id not in ours:
@@ -96,12 +92,7 @@ def declaration(engine: Engine, batch_key: str) -> Declaration:
         batch = session.get(MedicalDeclaration, batch_key)
         if batch is None:
             raise LookupError(f"no batch {batch_key}")
-        rows = session.exec(
-            select(MedicalDeclarationLine, MedicalCoverage.national_id, MedicalCoverage.name)
-            .join(MedicalCoverage, MedicalCoverage.case_id == MedicalDeclarationLine.case_id)  # type: ignore[arg-type]
-            .where(MedicalDeclarationLine.batch_key == batch_key)
-            .order_by(MedicalDeclarationLine.id)  # type: ignore[arg-type]
-        ).all()
+        rows = coverage.lines_with_people(session, batch_key=batch_key)
         return Declaration(
             batch_key=batch.batch_key,
             region_code=batch.region_code,

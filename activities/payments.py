@@ -9,20 +9,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, func, update
-from sqlmodel import col, select
+from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import bank_answers as answers
-from activities import payment_ledger as ledger
 from activities.bank_http import bank_client
 from activities.ledger import end_to_end_id
 from activities.tell_cases import CaseSignal, as_applied, tell_cases
 from core.settings import Settings
+from db import audit, payments
+from db import payment_ledger as ledger
 from db.engine import session_scope
-from db.models import AuditEntry, BankStatusReport, Payment, PaymentRun
-from db.queries import add_audit_once
+from db.models import BankStatusReport, Payment, PaymentRun
 from domain.calendar import AGENCY_TZ
 from domain.redaction import tail_digits
 from iso20022.errors import MessageError
@@ -74,28 +73,13 @@ class PaymentActivities:
                 )
                 session.add(run)
             if run.status == "gathering":
-                session.execute(
-                    update(Payment)
-                    .where(
-                        col(Payment.region_code) == inp.region_code,
-                        col(Payment.status) == "pending",
-                        col(Payment.run_id).is_(None),
-                        col(Payment.period_start) <= inp.cutoff,
-                    )
-                    .values(run_id=inp.run_id)
+                payments.gather_into_run(
+                    session, run_id=inp.run_id, region_code=inp.region_code, cutoff=inp.cutoff
                 )
-            rows = session.exec(
-                select(Payment.category, func.count(), func.sum(Payment.amount))
-                .where(Payment.run_id == inp.run_id)
-                .group_by(col(Payment.category))
-            ).all()
+            rows = payments.run_totals(session, run_id=inp.run_id)
             totals = {cat: f"{Decimal(total or 0):.2f}" for cat, _, total in rows}
-            changed = session.exec(
-                select(func.count())
-                .select_from(Payment)
-                .where(Payment.run_id == inp.run_id, col(Payment.payee_changed_by).is_not(None))
-            ).one()
-            run.count = sum(int(n) for _, n, _ in rows)
+            changed = payments.changed_payees(session, run_id=inp.run_id)
+            run.count = sum(n for _, n, _ in rows)
             run.total = sum((Decimal(t) for t in totals.values()), Decimal("0.00"))
             run.totals = totals
             run.status = "awaiting_release" if run.count else "empty"
@@ -107,7 +91,7 @@ class PaymentActivities:
                 totals,
                 period.release_approval_threshold,
                 period.bank_unavailable_alert_hours,
-                changed_payees=int(changed),
+                changed_payees=changed,
             )
 
     @activity.defn
@@ -122,11 +106,7 @@ class PaymentActivities:
             if inp.status == "completed":
                 run.completed_at = inp.at
             if inp.status == "held":  # the obligations go back to wait for the next run
-                session.execute(
-                    update(Payment)
-                    .where(col(Payment.run_id) == inp.run_id, col(Payment.status) == "pending")
-                    .values(run_id=None)
-                )
+                payments.release_from_run(session, run_id=inp.run_id)
             session.add(run)
 
     @activity.defn
@@ -155,11 +135,7 @@ class PaymentActivities:
         if resp.status_code not in (202, 409):  # 5xx: the bank is down or busy; retried
             raise RuntimeError(f"bank answered {resp.status_code}: {resp.text[:MAX_BANK_TEXT]}")
         with session_scope(self.engine) as session:
-            session.execute(
-                update(Payment)
-                .where(col(Payment.run_id) == inp.run_id, col(Payment.status) == "pending")
-                .values(status="sent", updated_at=inp.at)
-            )
+            payments.mark_sent(session, run_id=inp.run_id, at=inp.at)
             run = session.get(PaymentRun, inp.run_id)
             assert run is not None
             if run.status not in ("submitted", "completed"):
@@ -274,9 +250,7 @@ class PaymentActivities:
         """A returned payment: a new transaction of the same obligation (new end-to-end ID,
         corrected account, back to pending for the next run), or cancelled with a reason."""
         with session_scope(self.engine) as session:
-            p = session.exec(
-                select(Payment).where(Payment.end_to_end_id == inp.end_to_end_id)
-            ).first()
+            p = payments.find_payment(session, end_to_end_id=inp.end_to_end_id)
             if p is None:  # already re-issued under a new ID by an earlier attempt
                 return "done"
             if p.status != "returned":
@@ -297,18 +271,17 @@ class PaymentActivities:
                 action = "payment_reissued"
             p.updated_at = inp.at
             session.add(p)
-            add_audit_once(
+            audit.write(
                 session,
-                AuditEntry(
-                    key=f"payment:{inp.end_to_end_id}:{action}",
-                    at=inp.at,
-                    actor=inp.actor,
-                    action=action,
-                    entity_type="case",
-                    entity_id=p.case_id,
-                    reason=inp.cancel_reason,
-                    data=_reissue_data(inp, p),
-                ),
+                key=f"payment:{inp.end_to_end_id}:{action}",
+                at=inp.at,
+                actor=inp.actor,
+                action=action,
+                entity_type="case",
+                entity_id=p.case_id,
+                reason=inp.cancel_reason,
+                data=_reissue_data(inp, p),
+                once=True,
             )
             return p.status
 

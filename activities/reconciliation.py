@@ -7,14 +7,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import bank_answers as answers
 from core.settings import Settings
+from db import payments, reconciliations
 from db.engine import session_scope
-from db.models import AuditEntry, Payment, ReconciliationRecord
+from db.models import ReconciliationRecord
 from domain.calendar import AGENCY_TZ
 from domain.reconciliation import BankEntry, LedgerItem, reconcile
 from iso20022.camt053 import Statement, parse_camt053
@@ -110,7 +111,7 @@ class ReconciliationActivities:
             ],
         )
         with session_scope(self.engine) as session:
-            row = session.get(ReconciliationRecord, inp.day) or ReconciliationRecord(
+            row = reconciliations.find_day(session, day=inp.day) or ReconciliationRecord(
                 day=inp.day, status=""
             )
             row.status = "mismatched" if out.mismatches else "reconciled"
@@ -125,16 +126,10 @@ class ReconciliationActivities:
         entry keeps the returned transaction even after it is re-issued under a new ID)."""
         start = datetime.combine(day, time(0), tzinfo=AGENCY_TZ)
         with Session(self.engine) as session:
-            settled = session.exec(
-                select(Payment).where(Payment.status == "settled", Payment.settled_on == day)
-            ).all()
-            returns = session.exec(
-                select(AuditEntry).where(
-                    AuditEntry.action == "payment_returned",
-                    col(AuditEntry.at) >= start,
-                    col(AuditEntry.at) < start + timedelta(days=1),
-                )
-            ).all()
+            settled = payments.settled_on(session, day=day)
+            returns = payments.returns_journaled(
+                session, start=start, end=start + timedelta(days=1)
+            )
         items = [LedgerItem(p.end_to_end_id, p.amount, "settled", p.category) for p in settled]
         for a in returns:
             d = a.data

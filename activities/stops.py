@@ -10,13 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from temporalio import activity
 
 from core.version import code_version
+from db import audit, cases, payments
 from db.engine import session_scope
-from db.models import AuditEntry, Determination, Payment
-from db.queries import add_audit_once
+from db.models import Determination, Payment
 from db.recoveries import open_recovery
 from domain.stops import PaidMonth, settle
 from payloads.stops import OverpaymentInput, SettleStopInput, SettleStopResult
@@ -48,12 +48,7 @@ def _result(det: Determination) -> SettleStopResult:
 
 
 def _benefit_rows(session: Session, case_id: str) -> list[Payment]:
-    stmt = (
-        select(Payment)
-        .where(Payment.case_id == case_id, Payment.category == "benefit")
-        .order_by(col(Payment.month))
-    )
-    return list(session.exec(stmt).all())
+    return payments.entries_of(session, case_id=case_id, category="benefit")
 
 
 class StopActivities:
@@ -66,7 +61,7 @@ class StopActivities:
         gone out, and record what was paid beyond the day (the overpayment) in the stop's
         determination, all in one transaction."""
         with session_scope(self.engine) as session:
-            done = session.exec(select(Determination).where(Determination.key == inp.key)).first()
+            done = cases.find_determination(session, key=inp.key)
             if done is not None:
                 return _result(done)
             rows = _benefit_rows(session, inp.case_id)
@@ -93,17 +88,16 @@ class StopActivities:
                 else:
                     continue
                 session.add(row)
-                add_audit_once(
+                audit.write(
                     session,
-                    AuditEntry(
-                        key=f"payment:{row.end_to_end_id}:{m.action}",
-                        at=inp.at,
-                        actor=inp.actor,
-                        action=f"payment_{m.action}d",
-                        entity_type="case",
-                        entity_id=inp.case_id,
-                        data={"month": m.month, "from": str(m.owed), "to": str(m.due)},
-                    ),
+                    key=f"payment:{row.end_to_end_id}:{m.action}",
+                    at=inp.at,
+                    actor=inp.actor,
+                    action=f"payment_{m.action}d",
+                    entity_type="case",
+                    entity_id=inp.case_id,
+                    data={"month": m.month, "from": str(m.owed), "to": str(m.due)},
+                    once=True,
                 )
             data = result.as_data()
             session.add(
@@ -138,8 +132,7 @@ class StopActivities:
         cause and the months) and, in the same transaction, its recovery record (issue 11 §4:
         finance records the repayments against it)."""
         with session_scope(self.engine) as session:
-            stmt = select(Determination.id).where(Determination.key == inp.key)
-            if session.exec(stmt).first() is not None:
+            if cases.has_determination(session, key=inp.key):
                 return
             open_recovery(
                 session,

@@ -12,7 +12,7 @@ from temporalio import activity
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.types import MethodSyncOrAsyncSingleParam
 
-from activities import payment_ledger as ledger
+from db import payment_ledger as ledger
 from payloads.payments import AppliedChange
 from workflows import ids
 

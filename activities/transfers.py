@@ -12,15 +12,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.ledger import add_obligation
 from activities.rules import no_policy, period_at, region_of
+from db import coverage, payments
 from db.engine import session_scope
-from db.medical import MedicalCoverage
-from db.models import Payment
 from db.queries import audit_case_once
 from domain.amounts import monthly_amount
 from domain.medical import monthly_premium
@@ -67,7 +66,9 @@ def _entry(
 def _booked(session: Session, inp: ObligationInput) -> str:
     """An entry of the fund's own books (received, not paid by a run): written once."""
     e2e = add_obligation(session, inp)
-    row = session.exec(select(Payment).where(Payment.end_to_end_id == e2e)).one()
+    row = payments.find_payment(session, end_to_end_id=e2e)
+    if row is None:  # add_obligation has just written it (or found it)
+        raise RuntimeError(f"no ledger entry {e2e}")
     if row.status == "pending":
         row.status, row.settled_on = "received", inp.period_start
         session.add(row)
@@ -178,9 +179,7 @@ class TransferActivities:
     def move_coverage(self, inp: MoveCoverageInput) -> str:
         """In the province: the claimant's medical relationship moves to the destination."""
         with session_scope(self.engine) as session:
-            row = session.exec(
-                select(MedicalCoverage).where(MedicalCoverage.case_id == inp.case_id)
-            ).first()
+            row = coverage.coverage_of(session, case_id=inp.case_id)
             if row is None or row.region_code == inp.to_region_code:
                 return inp.to_region_code
             was = row.region_code

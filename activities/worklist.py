@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from temporalio import activity
 
+from db import audit, tasks, users
 from db.engine import session_scope
-from db.models import AuditEntry, Task, User
-from db.queries import add_audit_once
+from db.models import Task, User
 from domain.redaction import redact_accounts
 from domain.tasks import escalated_priority
 from notifications.outbox import Outbox
@@ -26,7 +26,7 @@ class WorklistActivities:
     def open_task(self, inp: OpenTaskInput) -> None:
         """Insert the task row once; a retry finds it and does nothing."""
         with session_scope(self.engine) as session:
-            if session.get(Task, inp.task_id) is not None:
+            if tasks.find_task(session, task_id=inp.task_id) is not None:
                 return
             session.add(
                 Task(
@@ -43,24 +43,23 @@ class WorklistActivities:
                     provisional=inp.provisional,
                 )
             )
-            add_audit_once(
+            audit.write(
                 session,
-                AuditEntry(
-                    key=f"task:{inp.task_id}:opened",
-                    at=inp.at,
-                    actor="system",
-                    action="task_opened",
-                    entity_type="task",
-                    entity_id=inp.task_id,
-                    data={"kind": inp.kind, "group": inp.group, "case_id": inp.case_id},
-                ),
+                key=f"task:{inp.task_id}:opened",
+                at=inp.at,
+                actor="system",
+                action="task_opened",
+                entity_type="task",
+                entity_id=inp.task_id,
+                data={"kind": inp.kind, "group": inp.group, "case_id": inp.case_id},
+                once=True,
             )
 
     @activity.defn
     def close_task(self, inp: CloseTaskInput) -> None:
         """Mark the task completed with its outcome; a retry changes nothing."""
         with session_scope(self.engine) as session:
-            task = session.get(Task, inp.task_id, with_for_update=True)
+            task = tasks.lock_task(session, task_id=inp.task_id)
             if task is None:
                 raise RuntimeError(f"task {inp.task_id} has no row (open_task not run?)")
             if task.status == "completed":
@@ -72,18 +71,17 @@ class WorklistActivities:
             task.completed_at = inp.at
             task.completed_by = inp.actor
             session.add(task)
-            add_audit_once(
+            audit.write(
                 session,
-                AuditEntry(
-                    key=f"task:{inp.task_id}:completed",
-                    at=inp.at,
-                    actor=inp.actor,
-                    action="task_completed",
-                    entity_type="task",
-                    entity_id=inp.task_id,
-                    reason=inp.reason,
-                    data={"outcome": inp.outcome, "data": task.result},
-                ),
+                key=f"task:{inp.task_id}:completed",
+                at=inp.at,
+                actor=inp.actor,
+                action="task_completed",
+                entity_type="task",
+                entity_id=inp.task_id,
+                reason=inp.reason,
+                data={"outcome": inp.outcome, "data": task.result},
+                once=True,
             )
 
 
@@ -98,7 +96,7 @@ class TaskNoticeActivities:
     def remind_task(self, inp: TaskEventInput) -> int:
         """Remind the holder (or the group) that a task is nearly due; once per instant."""
         with session_scope(self.engine) as session:
-            task = session.get(Task, inp.task_id)
+            task = tasks.find_task(session, task_id=inp.task_id)
             if task is None or task.status == "completed":
                 return 0
             task.reminded_at = inp.at
@@ -111,7 +109,7 @@ class TaskNoticeActivities:
         """At the due time: flag it, move it to the supervisors' queue, raise its priority,
         and tell the supervisors and the holder."""
         with session_scope(self.engine) as session:
-            task = session.get(Task, inp.task_id, with_for_update=True)
+            task = tasks.lock_task(session, task_id=inp.task_id)
             if task is None or task.status == "completed":
                 return 0
             if not task.escalated:
@@ -121,18 +119,17 @@ class TaskNoticeActivities:
                 task.escalated_at = inp.at
                 task.priority = escalated_priority(task.priority)
                 session.add(task)
-                add_audit_once(
+                audit.write(
                     session,
-                    AuditEntry(
-                        key=f"task:{task.task_id}:escalated",
-                        at=inp.at,
-                        actor="system",
-                        action="task_escalated",
-                        entity_type="task",
-                        entity_id=task.task_id,
-                        reason="overdue",
-                        data={"from_group": task.original_group, "due_at": str(task.due_at)},
-                    ),
+                    key=f"task:{task.task_id}:escalated",
+                    at=inp.at,
+                    actor="system",
+                    action="task_escalated",
+                    entity_type="task",
+                    entity_id=task.task_id,
+                    reason="overdue",
+                    data={"from_group": task.original_group, "due_at": str(task.due_at)},
+                    once=True,
                 )
             people = _people(session, None, "supervisor")
             if task.assignee:
@@ -143,7 +140,7 @@ class TaskNoticeActivities:
     def move_task_due(self, inp: TaskEventInput) -> None:
         """A deadline was extended or recomputed: the task's due time follows it."""
         with session_scope(self.engine) as session:
-            task = session.get(Task, inp.task_id)
+            task = tasks.find_task(session, task_id=inp.task_id)
             if task is None:
                 return
             if task.provisional != inp.provisional:
@@ -151,17 +148,16 @@ class TaskNoticeActivities:
                 session.add(task)
             if task.due_at == inp.due_at:
                 return
-            add_audit_once(
+            audit.write(
                 session,
-                AuditEntry(
-                    key=f"task:{task.task_id}:due_moved:{inp.due_at}",
-                    at=inp.at,
-                    actor="system",
-                    action="task_due_moved",
-                    entity_type="task",
-                    entity_id=task.task_id,
-                    data={"from": str(task.due_at), "to": str(inp.due_at)},
-                ),
+                key=f"task:{task.task_id}:due_moved:{inp.due_at}",
+                at=inp.at,
+                actor="system",
+                action="task_due_moved",
+                entity_type="task",
+                entity_id=task.task_id,
+                data={"from": str(task.due_at), "to": str(inp.due_at)},
+                once=True,
             )
             task.due_at = inp.due_at
             session.add(task)
@@ -189,9 +185,8 @@ class TaskNoticeActivities:
 def _people(session: Session, username: str | None, group: str) -> list[User]:
     """The task's holder if it has one, else every active member of the group."""
     if username:
-        user = session.exec(select(User).where(User.username == username)).first()
+        user = users.find_user(session, username=username)
         return [user] if user is not None and user.active else []
     if not group:
         return []
-    users = session.exec(select(User).where(col(User.active).is_(True))).all()
-    return [u for u in users if group in u.role_set]
+    return [u for u in users.active_users(session) if group in u.role_set]

@@ -14,16 +14,15 @@ from datetime import UTC, datetime
 from fastapi import HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import Response
-from sqlmodel import Session, col
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import body_not_parsed
 from api.runtime import Runtime
 from api.threads import in_thread
-from db.audit import record
+from db import audit
 from db.engine import session_scope
-from db.models import AuditEntry, CaseRecord, User
+from db.models import CaseRecord, User
 from domain.access import describe_regions, regions_of, sees_region
 
 log = logging.getLogger("api")
@@ -59,14 +58,6 @@ async def check_case_region_off_loop(runtime: Runtime, user: User, case_id: str)
     await in_thread(run)
 
 
-def only_user_regions(stmt: SelectOfScalar[CaseRecord], user: User) -> SelectOfScalar[CaseRecord]:
-    """A case query narrowed to the user's regions (unchanged for all-region users)."""
-    regions = regions_of(user.regions)
-    if regions is None:
-        return stmt
-    return stmt.where(col(CaseRecord.region_code).in_(sorted(regions)))
-
-
 def region_filter(user: User) -> tuple[str, ...] | None:
     """The user's regions for a worklist filter (TaskFilters.regions); None: every region."""
     regions = regions_of(user.regions)
@@ -88,29 +79,29 @@ def _actor(request: Request) -> str:
     return claims.username[:64] if claims is not None else "anonymous"
 
 
-def _write(runtime: Runtime, entry: AuditEntry) -> None:
-    with session_scope(runtime.engine) as session:
-        record(session, entry)
-
-
 async def audit_refusal(request: Request, detail: object) -> None:
     """One audit row for a 403: who, what (method and path) and why."""
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
     if runtime is None:
         return
-    path = request.url.path
-    entry = AuditEntry(
-        key=f"refused:{uuid.uuid4().hex}",
-        at=datetime.now(UTC),
-        actor=_actor(request),
-        action="access_refused",
-        entity_type="route",
-        entity_id=path[:96],
-        reason=str(detail)[:500],
-        data={"method": request.method, "path": path[:512]},
-    )
+    path, at, actor = request.url.path, datetime.now(UTC), _actor(request)
+
+    def write() -> None:
+        with session_scope(runtime.engine) as session:
+            audit.write(
+                session,
+                key=f"refused:{uuid.uuid4().hex}",
+                at=at,
+                actor=actor,
+                action="access_refused",
+                entity_type="route",
+                entity_id=path[:96],
+                reason=str(detail)[:500],
+                data={"method": request.method, "path": path[:512]},
+            )
+
     try:
-        await in_thread(_write, runtime, entry)
+        await in_thread(write)
     except Exception:  # the refusal stands even if its audit row cannot be written
         log.exception("could not audit a refusal of %s %s", request.method, path)
 

@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import select
 
 from api.runtime import Runtime
 from api.threads import in_login_thread
@@ -27,8 +26,9 @@ from api.totp import Pending, code_ok, needs_totp, new_secret
 from core.passwords import hash_password, verify_password
 from db import audit
 from db.engine import session_scope
-from db.models import AuditEntry, User
+from db.models import User
 from db.seed import DEMO_USERNAMES
+from db.users import find_user
 
 # verified instead of a real hash when the user is unknown: the same Argon2 parameters
 DUMMY_HASH = hash_password(secrets.token_urlsafe(24))
@@ -50,24 +50,22 @@ def audit_login(
 ) -> None:
     """One audit_log row about a sign-in attempt (its own transaction)."""
     with session_scope(engine) as session:
-        audit.record(
+        audit.write(
             session,
-            AuditEntry(
-                key=f"login:{uuid.uuid4().hex}",
-                at=datetime.now(UTC),
-                actor=username[:64] or "-",
-                action=action,
-                entity_type="user",
-                entity_id=username[:96] or "-",
-                data={"ip": ip, **(data or {})},
-            ),
+            key=f"login:{uuid.uuid4().hex}",
+            at=datetime.now(UTC),
+            actor=username[:64] or "-",
+            action=action,
+            entity_type="user",
+            entity_id=username[:96] or "-",
+            data={"ip": ip, **(data or {})},
         )
 
 
 def check_password(engine: Engine, username: str, password: str) -> User | None:
     """The active user `username` if `password` is theirs, else None; the same work either way."""
     with session_scope(engine) as session:
-        user = session.exec(select(User).where(User.username == username)).first()
+        user = find_user(session, username=username)
     known = user is not None and user.active
     ok = verify_password(user.password_hash if user is not None and known else DUMMY_HASH, password)
     return user if known and ok else None
@@ -117,7 +115,7 @@ def _second_step(runtime: Runtime, pending: Pending, code: str, ip: str) -> Atte
     if throttled is not None:
         return throttled
     with session_scope(runtime.engine) as session:
-        user = session.exec(select(User).where(User.username == pending.username)).first()
+        user = find_user(session, username=pending.username)
         if user is None or not user.active or user.token_version != pending.version:
             return _failed(runtime, pending.username, ip, "stale sign-in")
         secret = pending.enrol_secret or user.totp_secret

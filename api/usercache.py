@@ -15,17 +15,15 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, event, select
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from api.security import Claims, check_token
 from db.engine import read_with_retry
 from db.models import User
+from db.users import user_values
 
 MAX_ENTRIES = 10_000
-
-_USERS = User.__table__  # type: ignore[attr-defined]
-_BY_NAME = select(_USERS).where(_USERS.c.username == bindparam("username"))
 
 _generation = 0  # bumped whenever a user changes in this process
 _lock = threading.Lock()
@@ -75,14 +73,11 @@ class UserCache:
             values = hit[2]
         else:
             generation = _generation  # read before the query: a change meanwhile makes it stale
-            by_name = {"username": username}
-            row = read_with_retry(
-                engine, lambda conn: conn.execute(_BY_NAME, by_name).mappings().first()
-            )
-            if row is None:
+            found = read_with_retry(engine, lambda conn: user_values(conn, username=username))
+            if found is None:
                 self._rows.pop(username, None)
                 return None
-            values = dict(row)
+            values = found
             if self.ttl > 0:
                 if len(self._rows) >= MAX_ENTRIES:
                     self._rows.clear()

@@ -36,8 +36,8 @@ import wrk  # noqa: E402
 from load import Request, Result, Server, drive, machine, serve, table, write_readme  # noqa: E402
 from worklist_data import PG_HOST, PG_PORT, Seeded, migrate, postgres_url, seed  # noqa: E402
 
-from api.services import task_reads as reads  # noqa: E402
-from api.services import tasks as worklist  # noqa: E402
+from db import task_reads as reads  # noqa: E402
+from db import tasks as worklist  # noqa: E402
 
 PG_DB = "ui_bench_worklist"  # its own scratch database: the payment-run bench uses ui_bench
 from db.engine import make_engine  # noqa: E402
@@ -110,11 +110,11 @@ def explain(engine: Engine, s: Seeded) -> None:
             times = []
             for _ in range(20):
                 t0 = time.perf_counter()
-                reads.list_task_dicts(conn, filters, limit=50, offset=0)
+                reads.list_task_dicts(conn, filters=filters, limit=50, offset=0)
                 times.append((time.perf_counter() - t0) * 1000)
             captured.clear()
             event.listen(engine, "before_cursor_execute", grab)
-            reads.list_task_dicts(conn, filters, limit=50, offset=0)
+            reads.list_task_dicts(conn, filters=filters, limit=50, offset=0)
             event.remove(engine, "before_cursor_execute", grab)
         print(f"\n--- {name}: in-process list_task_dicts median {statistics.median(times):.1f} ms")
         raw = engine.raw_connection()

@@ -1,7 +1,8 @@
 """The one writer of the audit log, and its hash chain.
 
-Every audit row goes through here: `record` (ORM, in the caller's transaction), `record_once`
-(the same unless a row with its idempotency key exists) and `insert_rows` (Core, in bulk).
+Every audit row goes through here: `write` (keyword-only, ORM, in the caller's transaction;
+`once=True`: unless a row with its idempotency key exists), `record`/`record_once` (the same
+for a row built already) and `insert_rows` (Core, in bulk).
 Each row is sealed as it is written: it gets the next sequence number `seq`, the hash of the
 row before (`prev_hash`) and its own `row_hash` = SHA-256(prev_hash + canonical row). The
 chain's head (last seq and hash) is one row of `audit_chain`; updating it first serializes the
@@ -79,6 +80,34 @@ def record_once(session: Session, entry: AuditEntry) -> None:
     found = session.exec(sql_select(AuditEntry.id).where(AuditEntry.key == entry.key)).first()
     if found is None:
         session.add(entry)
+
+
+def write(
+    session: Session,
+    *,
+    key: str,
+    at: datetime | None,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    reason: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    once: bool = False,
+) -> None:
+    """Record what happened in the session's transaction; `once`: unless a row with the same
+    key exists (a retried activity, a repeated request)."""
+    row = AuditEntry(
+        key=key,
+        at=at,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        reason=reason,
+        data=dict(data or {}),
+    )
+    (record_once if once else record)(session, row)
 
 
 def insert_rows(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:

@@ -1,4 +1,5 @@
-"""The bank's message IDs already taken (nonces): a signed answer presented again is a replay."""
+"""The bank's message IDs already taken (nonces): a signed answer presented again is a replay;
+and the status reports (pain.002) kept as received."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from db.models import BankMessageSeen
+from db.models import BankMessageSeen, BankStatusReport
 
 
 def seen_before(session: Session, msg_id: str) -> bool:
@@ -25,5 +26,43 @@ def take(engine: Engine, msg_id: str, kind: str, at: datetime) -> bool:
             session.commit()
         except IntegrityError:  # taken at the same moment by another process
             session.rollback()
+            return False
+        return True
+
+
+def keep_report(
+    engine: Engine,
+    *,
+    report_id: str,
+    statuses: int,
+    run_id: str,
+    msg_id: str,
+    body: bytes,
+    at: datetime,
+) -> bool:
+    """Store a verified status report as received with its message ID taken, in one
+    transaction; False when the message ID was taken already (a replay: nothing written)."""
+    with Session(engine) as session:
+        if seen_before(session, msg_id):
+            return False
+        kept = session.get(BankStatusReport, report_id) is not None  # the same bytes
+        session.add(BankMessageSeen(msg_id=msg_id, kind="pain.002", received_at=at))
+        if not kept:
+            session.add(
+                BankStatusReport(
+                    report_id=report_id,
+                    run_id=run_id,
+                    msg_id=msg_id,
+                    statuses=statuses,
+                    received_at=at,
+                    body=body,
+                )
+            )
+        try:
+            session.commit()
+        except IntegrityError:  # delivered twice at once: the other request stored it
+            session.rollback()
+            if session.get(BankMessageSeen, msg_id) is None:
+                raise
             return False
         return True

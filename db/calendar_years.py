@@ -15,9 +15,9 @@ from sqlalchemy import Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from db import audit
 from db.engine import session_scope
-from db.models import AuditEntry, CalendarYear, CaseRecord
-from db.queries import add_audit_once
+from db.models import CalendarYear, CaseRecord
 from domain.calendar import CalendarDataError, HolidayCalendar
 from domain.calendar_documents import YearSchedule, schedule_from_table
 
@@ -61,23 +61,22 @@ def _store_once(
         else:
             row.sqlmodel_update(fields)
         session.add(row)
-        add_audit_once(
+        audit.write(
             session,
-            AuditEntry(
-                key=f"calendar_year:{schedule.year}:v{version}",
-                at=at,
-                actor=actor,
-                action="calendar_year_loaded",
-                entity_type="calendar_year",
-                entity_id=str(schedule.year),
-                data={
-                    "version": version,
-                    "replaces_version": previous,
-                    "holidays": len(row.schedule["holidays"]),
-                    "workdays": len(row.schedule["workdays"]),
-                    "sha256": digest,
-                },
-            ),
+            key=f"calendar_year:{schedule.year}:v{version}",
+            at=at,
+            actor=actor,
+            action="calendar_year_loaded",
+            entity_type="calendar_year",
+            entity_id=str(schedule.year),
+            data={
+                "version": version,
+                "replaces_version": previous,
+                "holidays": len(row.schedule["holidays"]),
+                "workdays": len(row.schedule["workdays"]),
+                "sha256": digest,
+            },
+            once=True,
         )
         return StoredYear(schedule.year, version, changed=True)
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
@@ -65,6 +65,12 @@ def read_with_retry(engine: Engine, read: Callable[[Connection], T]) -> T:
             raise
     with engine.connect() as conn:
         return read(conn)
+
+
+def ping(engine: Engine) -> None:
+    """One round trip to the database (the health check); raises when it cannot be reached."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""Small data-access helpers shared by activities and API routes (keyword-only)."""
+"""Audit helpers of the activities (db/audit.py writes the rows): `audit_case_once`, what
+happened to a case, once per key."""
 
 from __future__ import annotations
 
@@ -28,16 +29,15 @@ def audit_case_once(
     reason: str | None = None,
 ) -> None:
     """Record what happened to a case once (`key` makes a retry a no-op)."""
-    add_audit_once(
+    audit.write(
         session,
-        AuditEntry(
-            key=key,
-            at=at,
-            actor=actor,
-            action=action,
-            entity_type="case",
-            entity_id=case_id,
-            reason=reason,
-            data=data,
-        ),
+        key=key,
+        at=at,
+        actor=actor,
+        action=action,
+        entity_type="case",
+        entity_id=case_id,
+        reason=reason,
+        data=data,
+        once=True,
     )

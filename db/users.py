@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import Any
 
-from sqlalchemy import Engine, update
-from sqlmodel import col, select
+from sqlalchemy import Connection, Engine, bindparam, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from core.passwords import hash_password
 from core.settings import get_settings
@@ -28,6 +30,26 @@ def normal_regions(value: str) -> str:
     if value.strip() == ALL_REGIONS:
         return ALL_REGIONS
     return ",".join(sorted({code.strip() for code in value.split(",") if code.strip()}))
+
+
+_USERS = User.__table__  # type: ignore[attr-defined]
+_BY_NAME = sa_select(_USERS).where(_USERS.c.username == bindparam("username"))
+
+
+def user_values(conn: Connection, *, username: str) -> dict[str, Any] | None:
+    """The user's row as plain values (Core, one statement: the API's user cache), or None."""
+    row = conn.execute(_BY_NAME, {"username": username}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def find_user(session: Session, *, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def active_users(session: Session) -> list[User]:
+    """Every active user, by name."""
+    stmt = select(User).where(col(User.active)).order_by(col(User.username))
+    return list(session.exec(stmt))
 
 
 def revoke_tokens(engine: Engine, username: str) -> None:

@@ -7,9 +7,9 @@ import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from db import cases, tasks
 from db.models import AuditEntry, CaseEvent, CaseRecord, Notification, Payment, Task
 
 DEADLINE_KINDS = ("employer_report", "registration", "review")
@@ -49,47 +49,18 @@ class CaseView:
 
 
 def load_case(session: Session, case_id: str, *, full: bool = False) -> CaseView | None:
-    case = session.get(CaseRecord, case_id)
+    case = cases.find_case(session, case_id=case_id)
     if case is None:
         return None
-    events = list(
-        session.exec(
-            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.seq))
-        ).all()
-    )
-    view = CaseView(case, events)
+    view = CaseView(case, cases.events_of(session, case_id=case_id))
     if full:
-        view.tasks = list(
-            session.exec(
-                select(Task).where(Task.case_id == case_id).order_by(col(Task.created_at))
-            ).all()
+        view.tasks = tasks.tasks_of_case(session, case_id=case_id)
+        view.audit = cases.audit_trail(
+            session, case_id=case_id, task_ids=[t.task_id for t in view.tasks]
         )
-        view.audit = audit_trail(session, case_id, [t.task_id for t in view.tasks])
-        view.notifications = list(
-            session.exec(
-                select(Notification)
-                .where(Notification.case_id == case_id)
-                .order_by(col(Notification.created_at), col(Notification.id))
-            ).all()
-        )
-        view.payments = list(
-            session.exec(
-                select(Payment)
-                .where(Payment.case_id == case_id)
-                .order_by(col(Payment.month), col(Payment.category))
-            ).all()
-        )
+        view.notifications = cases.notifications_of(session, case_id=case_id)
+        view.payments = cases.payments_of(session, case_id=case_id)
     return view
-
-
-def audit_trail(session: Session, case_id: str, task_ids: list[str]) -> list[AuditEntry]:
-    """Entries about the case itself and about each of its tasks, oldest first."""
-    about_case = and_(col(AuditEntry.entity_type) == "case", col(AuditEntry.entity_id) == case_id)
-    about_tasks = and_(
-        col(AuditEntry.entity_type) == "task", col(AuditEntry.entity_id).in_(task_ids or ["-"])
-    )
-    stmt = select(AuditEntry).where(or_(about_case, about_tasks))
-    return list(session.exec(stmt.order_by(col(AuditEntry.at), col(AuditEntry.id))).all())
 
 
 def module_available(name: str) -> bool:

@@ -9,13 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
-from sqlmodel import select
 
 from api.deps import RuntimeDep
 from api.pages.web import PageError, StaffPageUser, now, redirect, text
 from api.pages.worklist import parse_query, saved_filter_link
+from db import saved_filters
 from db.engine import session_scope
-from db.models import SavedFilter
 
 router = APIRouter()
 
@@ -67,15 +66,9 @@ async def save_filter(
 
     def save() -> str:
         with session_scope(runtime.engine) as session:
-            stmt = select(SavedFilter).where(
-                SavedFilter.username == user.username, SavedFilter.name == name
+            row = saved_filters.save(
+                session, username=user.username, name=name, filters=filters_of(form), at=at
             )
-            row = session.exec(stmt).first() or SavedFilter(
-                username=user.username, name=name, created_at=at
-            )
-            row.filters = filters_of(form)
-            session.add(row)
-            session.flush()
             return saved_filter_link(row)
 
     link = await asyncio.to_thread(save)
@@ -88,8 +81,6 @@ def delete_filter(
 ) -> RedirectResponse:
     """Delete one of my saved filters."""
     with session_scope(runtime.engine) as session:
-        row = session.get(SavedFilter, filter_id)
-        if row is None or row.username != user.username:
+        if not saved_filters.delete(session, username=user.username, filter_id=filter_id):
             raise PageError(404, "error.not_found")
-        session.delete(row)
     return redirect("/staff/my", flash=text(request, "filter.deleted_ok"))

@@ -12,12 +12,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.access import region_filter
 from api.deps import RuntimeDep, SessionDep
 from api.pages.web import PageError, StaffPageUser, now, render
+from db import payments as ledger
+from db import tasks as task_rows
 from db.models import Payment, PaymentRun, Task, User
 from domain.calendar import AGENCY_TZ
 from domain.redaction import tail_digits
@@ -56,51 +57,25 @@ class DayTotals:
 
 
 def day_totals(session: Session, day: date) -> DayTotals:
-    rows = session.exec(
-        select(Payment.category, func.count(), func.sum(Payment.amount))
-        .where(col(Payment.status) == "settled", col(Payment.settled_on) == day)
-        .group_by(col(Payment.category))
-        .order_by(col(Payment.category))
-    ).all()
-    return DayTotals(day, {c: (int(n), Decimal(str(s or 0))) for c, n, s in rows})
+    rows = ledger.settled_by_category(session, day=day)
+    return DayTotals(day, {c: (n, s) for c, n, s in rows})
 
 
 def list_runs(
     session: Session, page: int, regions: tuple[str, ...] | None = None
 ) -> tuple[list[PaymentRun], int]:
     """A page of the runs (of `regions` only, when given: region-scoped finance staff)."""
-    mine = [] if regions is None else [col(PaymentRun.region_code).in_(regions)]
-    total = session.exec(select(func.count()).select_from(PaymentRun).where(*mine)).one()
-    runs = session.exec(
-        select(PaymentRun)
-        .where(*mine)
-        .order_by(col(PaymentRun.created_at).desc(), col(PaymentRun.run_id).desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
-    return list(runs), int(total)
+    return ledger.runs_page(session, page=page, page_size=PAGE_SIZE, regions=regions)
 
 
 def run_detail(
     session: Session, run_id: str
 ) -> tuple[PaymentRun | None, list[Payment], list[Task], dict[str, tuple[int, Decimal]]]:
-    run = session.get(PaymentRun, run_id)
+    run = ledger.find_run(session, run_id=run_id)
     if run is None:
         return None, [], [], {}
-    payments = list(
-        session.exec(
-            select(Payment)
-            .where(col(Payment.run_id) == run_id)
-            .order_by(col(Payment.case_id), col(Payment.month), col(Payment.category))
-        )
-    )
-    tasks = list(
-        session.exec(
-            select(Task)
-            .where(col(Task.workflow_id) == ids.payment_run(run_id))
-            .order_by(col(Task.created_at))
-        )
-    )
+    payments = ledger.payments_of_run(session, run_id=run_id)
+    tasks = task_rows.tasks_of_workflow(session, workflow_id=ids.payment_run(run_id))
     by_status: dict[str, tuple[int, Decimal]] = {}
     for p in payments:
         n, a = by_status.get(p.status, (0, Decimal("0")))
@@ -111,20 +86,9 @@ def run_detail(
 def returned_payments(
     session: Session, regions: tuple[str, ...] | None = None
 ) -> list[tuple[Payment, Task | None]]:
-    mine = [] if regions is None else [col(Payment.region_code).in_(regions)]
-    payments = list(
-        session.exec(
-            select(Payment)
-            .where(col(Payment.status) == "returned", *mine)
-            .order_by(col(Payment.updated_at).desc(), col(Payment.id))
-        )
-    )
+    payments = ledger.returned(session, regions=regions)
     ids = [f"payment_returned-{p.end_to_end_id}" for p in payments]
-    tasks = (
-        {t.task_id: t for t in session.exec(select(Task).where(col(Task.task_id).in_(ids)))}
-        if ids
-        else {}
-    )
+    tasks = task_rows.tasks_by_ids(session, task_ids=ids)
     return [(p, tasks.get(f"payment_returned-{p.end_to_end_id}")) for p in payments]
 
 
@@ -148,18 +112,12 @@ class FundMonth:
 def fund_totals(session: Session) -> tuple[list[FundMonth], list[str]]:
     """Each fund's ledger totals by category per month (cancelled entries left out), and the
     categories shown (the usual ones, then any other present)."""
-    fund, category, start = col(Payment.fund), col(Payment.category), col(Payment.period_start)
-    stmt = (
-        select(fund, category, start, func.sum(Payment.amount))
-        .where(col(Payment.status) != "cancelled")
-        .group_by(fund, category, start)
-    )
     rows: dict[tuple[str, str], FundMonth] = {}
     seen: set[str] = set()
-    for name, cat, day, amount in session.exec(stmt).all():
+    for name, cat, day, amount in ledger.totals_by_fund(session):
         key = (name, f"{day:%Y-%m}")
         fm = rows.setdefault(key, FundMonth(name, key[1]))
-        fm.totals[cat] = fm.totals.get(cat, Decimal("0.00")) + Decimal(str(amount or 0))
+        fm.totals[cat] = fm.totals.get(cat, Decimal("0.00")) + amount
         seen.add(cat)
     categories = [c for c in FUND_CATEGORIES if c in seen or c in ("benefit", "medical_premium")]
     categories += sorted(seen - set(categories))

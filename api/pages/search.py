@@ -18,6 +18,7 @@ from api.pages.web import StaffPageUser, render, text
 from api.runtime import Runtime
 from api.services import ActionError
 from api.services import case_search as search
+from db.cases import CaseFilters, find_cases
 from db.models import CaseRecord, User
 from domain.identifiers import mask_national_id
 
@@ -87,13 +88,15 @@ async def find(
     by_id = search.looks_like_national_id(q)
     try:
         if by_id:
-            stmt = search.by_national_id(runtime, q, ["q"])
+            filters = CaseFilters(national_id_hash=search.national_id_hash(runtime, q, ["q"]))
         else:
-            stmt = search.by_name_or_case_id(search.cases_filtered(), q, ["q"])
+            filters = CaseFilters(name_or_id=search.name_or_case_id(q, ["q"]))
     except ActionError as err:
         errs.add("q", err.message)
         return await search_page(request, session, runtime, user, q=q, errors=errs, status=422)
-    rows, total = await asyncio.to_thread(search.page_of, session, stmt, limit=PAGE_SIZE)
+    rows, total = await asyncio.to_thread(
+        lambda: find_cases(session, filters=filters, limit=PAGE_SIZE)
+    )
     return await search_page(
         request,
         session,

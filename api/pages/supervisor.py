@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from api.pages.casedata import DEADLINE_KINDS
@@ -19,6 +19,8 @@ from api.services import ActionError
 from api.services import tasks as actions
 from api.services.cases import extend_deadline
 from db.models import Task, User
+from db.tasks import TaskFilters, list_tasks
+from db.users import active_users
 from domain.tasks import may_complete
 
 router = APIRouter()
@@ -47,10 +49,6 @@ def candidates(users: list[User], task: Task) -> list[User]:
     ]
 
 
-def active_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).where(col(User.active)).order_by(col(User.username))))
-
-
 async def supervisor_page(
     request: Request,
     session: Session,
@@ -62,9 +60,9 @@ async def supervisor_page(
     errors: FormErrors | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    filters = actions.TaskFilters(escalated=True, status="active", sort="due")
+    filters = TaskFilters(escalated=True, status="active", sort="due")
     rows, total = await asyncio.to_thread(
-        actions.list_tasks, session, filters, limit=PAGE_SIZE, offset=0
+        lambda: list_tasks(session, filters=filters, limit=PAGE_SIZE, offset=0)
     )
     users = await asyncio.to_thread(active_users, session)
     params = request.query_params

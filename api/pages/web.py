@@ -21,10 +21,10 @@ from api.deps import RuntimeDep, authenticate, session_claims
 from api.pages.session_refresh import SESSION_COOKIE
 from api.runtime import Runtime
 from api.security import create_token
-from api.services import task_reads as reads
-from api.services.tasks import task_region
 from api.threads import in_thread
+from db import task_reads as reads
 from db.models import CaseRecord, PaymentRun, Task, User
+from db.tasks import task_region
 from domain.access import describe_regions, regions_of, sees_region, works_cases
 from domain.calendar import AGENCY_TZ
 from forms import TEMPLATE_DIR
@@ -184,7 +184,7 @@ async def region_guard(request: Request, runtime: RuntimeDep) -> None:
                 return f"case {case_id}", case.region_code if case is not None else None
             if task_id:
                 task = session.get(Task, task_id)
-                return f"task {task_id}", task_region(session, task) if task else None
+                return f"task {task_id}", task_region(session, task=task) if task else None
             run = session.get(PaymentRun, run_id)
             return f"payment run {run_id}", run.region_code if run is not None else None
 
@@ -253,7 +253,7 @@ templates.env.globals["due_class"] = due_class
 
 def nav_counts(session: Session, user: User) -> dict[str, int]:
     """My active tasks and my groups' active tasks (one statement, index-only counts)."""
-    return reads.nav_counts(session.connection(), user.username, user.role_set)
+    return reads.nav_counts(session.connection(), username=user.username, groups=user.role_set)
 
 
 async def render(

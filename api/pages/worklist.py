@@ -10,13 +10,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.access import region_filter
 from api.deps import RuntimeDep, SessionDep
 from api.pages.web import PageUser, StaffPageUser, redirect, render
-from api.services.tasks import TaskFilters, list_tasks
+from db import saved_filters as filter_rows
 from db.models import SavedFilter, User
+from db.tasks import TaskFilters, list_tasks
 from domain.access import works_cases
 from domain.calendar import AGENCY_TZ
 from domain.tasks import TASK_KINDS
@@ -72,11 +73,6 @@ def parse_query(params: dict[str, str], default_status: str = "active") -> Query
     return q
 
 
-def saved_filters(session: Session, user: User) -> list[SavedFilter]:
-    stmt = select(SavedFilter).where(SavedFilter.username == user.username)
-    return list(session.exec(stmt.order_by(col(SavedFilter.name))).all())
-
-
 def saved_filter_link(row: SavedFilter) -> str:
     """The page a saved filter opens (saved here or through the API)."""
     f: dict[str, Any] = dict(row.filters)
@@ -111,9 +107,9 @@ async def _list_page(
         q.filters.group = group or "-"
     offset = (q.page - 1) * PAGE_SIZE
     rows, total = await asyncio.to_thread(
-        list_tasks, session, q.filters, limit=PAGE_SIZE, offset=offset
+        lambda: list_tasks(session, filters=q.filters, limit=PAGE_SIZE, offset=offset)
     )
-    saved = await asyncio.to_thread(saved_filters, session, user)
+    saved = await asyncio.to_thread(lambda: filter_rows.of_user(session, username=user.username))
     pages = max(1, -(-total // PAGE_SIZE))
     keep = {k: v for k, v in q.values.items() if v}
     if scope == "group":

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from api.threads import in_thread
-from db.bank_messages import seen_before
-from db.models import BankMessageSeen, BankStatusReport, Payment, PaymentRun
+from db import payments
+from db.bank_messages import keep_report, seen_before
 from iso20022.bank_signature import BadSignature, check
 from iso20022.errors import MessageError
 from iso20022.pain002 import parse_pain002
@@ -73,18 +69,12 @@ async def bank_webhook(
     except MessageError as err:
         log.warning("bank webhook refused: %s", err)
         raise HTTPException(422, f"malformed pain.002: {err}") from err
-    run = session.get(PaymentRun, report.original_msg_id)
+    run = payments.find_run(session, run_id=report.original_msg_id)
     if run is None:
         log.warning("bank webhook refused: unknown message %s", report.original_msg_id)
         raise HTTPException(422, f"unknown original message ID {report.original_msg_id}")
     e2e_ids = [s.end_to_end_id for s in report.statuses]
-    known = set(
-        session.exec(
-            select(Payment.end_to_end_id).where(
-                Payment.run_id == run.run_id, col(Payment.end_to_end_id).in_(e2e_ids)
-            )
-        ).all()
-    )
+    known = payments.known_end_to_end_ids(session, run_id=run.run_id, end_to_end_ids=e2e_ids)
     unknown = sorted(set(e2e_ids) - known)
     if unknown:
         log.warning("bank webhook refused: unknown end-to-end IDs %s", unknown[:5])
@@ -96,7 +86,18 @@ async def bank_webhook(
     session.rollback()  # end the read transaction: nothing below holds it open
     ref = StatusReportRef(hashlib.sha256(body).hexdigest(), len(report.statuses))
     # kept before the run hears of it, late ones too (evidence), off the event loop
-    if not await in_thread(keep_report, runtime.engine, ref, run_id, report.msg_id, body, now):
+    kept = await in_thread(
+        lambda: keep_report(
+            runtime.engine,
+            report_id=ref.report_id,
+            statuses=ref.statuses,
+            run_id=run_id,
+            msg_id=report.msg_id,
+            body=body,
+            at=now,
+        )
+    )
+    if not kept:
         raise HTTPException(409, f"message ID {report.msg_id} taken already (a replay)")
     if completed:  # every transaction is final already (a late or repeated report)
         return {"accepted": 0}
@@ -110,34 +111,3 @@ async def bank_webhook(
         log.info("run %s has finished; its statuses were applied already", run_id)
         return {"accepted": 0}
     return {"accepted": ref.statuses}
-
-
-def keep_report(
-    engine: Engine, ref: StatusReportRef, run_id: str, msg_id: str, body: bytes, at: datetime
-) -> bool:
-    """Store the verified report as received with its message ID taken, in one transaction;
-    False when the message ID was taken already (a replay: nothing written)."""
-    with Session(engine) as session:
-        if seen_before(session, msg_id):
-            return False
-        kept = session.get(BankStatusReport, ref.report_id) is not None  # the same bytes
-        session.add(BankMessageSeen(msg_id=msg_id, kind="pain.002", received_at=at))
-        if not kept:
-            session.add(
-                BankStatusReport(
-                    report_id=ref.report_id,
-                    run_id=run_id,
-                    msg_id=msg_id,
-                    statuses=ref.statuses,
-                    received_at=at,
-                    body=body,
-                )
-            )
-        try:
-            session.commit()
-        except IntegrityError:  # delivered twice at once: the other request stored it
-            session.rollback()
-            if session.get(BankMessageSeen, msg_id) is None:
-                raise
-            return False
-        return True

@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel import Session
 
-from api.access import check_case_region, check_case_region_off_loop, only_user_regions
+from api.access import check_case_region, check_case_region_off_loop, region_filter
 from api.deps import (
     MAX_DB_INT,
     NOT_FOUND,
@@ -38,7 +37,9 @@ from api.schemas import (
 from api.services import ActionError
 from api.services import case_search as search
 from api.services import cases as cases_actions
-from db.models import AuditEntry, CaseEvent, CaseRecord, Determination, Payment, Task
+from db import cases
+from db import tasks as task_rows
+from db.models import CaseRecord
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=STAFF)
 
@@ -76,12 +77,12 @@ def _summary_fields(row: CaseRecord) -> dict[str, Any]:
 
 def _page(
     session: Session,
-    stmt: SelectOfScalar[CaseRecord],
+    filters: cases.CaseFilters,
     response: Response,
     limit: int,
     offset: int,
 ) -> list[CaseSummary]:
-    rows, total = search.page_of(session, stmt, limit=limit, offset=offset)
+    rows, total = cases.find_cases(session, filters=filters, limit=limit, offset=offset)
     response.headers["X-Total-Count"] = str(total)
     return [summary_of(r) for r in rows]
 
@@ -99,15 +100,20 @@ def list_cases(
     offset: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
 ) -> list[CaseSummary]:
     """Cases, newest activity first; identity numbers masked. Total in `X-Total-Count`."""
-    stmt = only_user_regions(
-        search.cases_filtered(stage=stage, status=status, region_code=region_code), user
-    )
+    name_or_id = None
     if q:
         try:
-            stmt = search.by_name_or_case_id(stmt, q, ["query", "q"])
+            name_or_id = search.name_or_case_id(q, ["query", "q"])
         except ActionError as err:
             raise http_error(err) from err
-    return _page(session, stmt, response, limit, offset)
+    filters = cases.CaseFilters(
+        stage=stage,
+        status=status,
+        region_code=region_code,
+        regions=region_filter(user),
+        name_or_id=name_or_id,
+    )
+    return _page(session, filters, response, limit, offset)
 
 
 class CaseSearchIn(BaseModel):
@@ -124,10 +130,11 @@ def search_cases(
 ) -> list[CaseSummary]:
     """Find a person's cases by identity number (in the body, so it stays out of URLs)."""
     try:
-        stmt = search.by_national_id(runtime, body.national_id, ["body", "national_id"])
+        found = search.national_id_hash(runtime, body.national_id, ["body", "national_id"])
     except ActionError as err:
         raise http_error(err) from err
-    return _page(session, only_user_regions(stmt, user), response, 500, 0)
+    filters = cases.CaseFilters(national_id_hash=found, regions=region_filter(user))
+    return _page(session, filters, response, 500, 0)
 
 
 @router.get("/{case_id}", response_model=CaseDetail, responses=NOT_FOUND)
@@ -136,28 +143,12 @@ def get_case(case_id: str, session: SessionDep, user: StaffUser) -> CaseDetail:
     row = check_case_region(session, user, case_id)
     if row is None:
         raise HTTPException(404, f"no case {case_id}")
-    events = session.exec(
-        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.seq))
-    ).all()
-    tasks = session.exec(
-        select(Task).where(Task.case_id == case_id).order_by(col(Task.created_at))
-    ).all()
-    determinations = session.exec(
-        select(Determination)
-        .where(Determination.case_id == case_id)
-        .order_by(col(Determination.at))
-    ).all()
-    payments = session.exec(
-        select(Payment)
-        .where(Payment.case_id == case_id)
-        .order_by(col(Payment.month), col(Payment.category))
-    ).all()
+    events = cases.events_of(session, case_id=case_id)
+    tasks = task_rows.tasks_of_case(session, case_id=case_id)
+    determinations = cases.determinations_of(session, case_id=case_id)
+    payments = cases.payments_of(session, case_id=case_id)
     entity_ids = [case_id, *(t.task_id for t in tasks)]
-    audit = session.exec(
-        select(AuditEntry)
-        .where(col(AuditEntry.entity_id).in_(entity_ids))
-        .order_by(col(AuditEntry.at), col(AuditEntry.id))
-    ).all()
+    audit = cases.audit_of_entities(session, entity_ids=entity_ids)
     entitlement = None
     if row.entitlement_months is not None and row.entitlement_start and row.monthly_amount:
         entitlement = Entitlement(

@@ -9,12 +9,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from api.deps import RuntimeDep
 from api.runtime import Runtime
 from core.heartbeat import worker_alive
+from db.engine import ping
 
 log = logging.getLogger("api")
 router = APIRouter(tags=["health"])
@@ -23,8 +23,7 @@ RPC_TIMEOUT = timedelta(seconds=TIMEOUT)
 
 
 def _database(runtime: Runtime) -> None:
-    with runtime.engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
+    ping(runtime.engine)
 
 
 async def _temporal(runtime: Runtime) -> None:

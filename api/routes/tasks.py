@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.access import region_filter
 from api.deps import (
@@ -27,11 +27,16 @@ from api.deps import (
 from api.errors import field_error
 from api.schemas import CompleteTaskIn, TaskOut
 from api.services import ActionError
-from api.services import task_reads as reads
 from api.services import tasks as actions
 from api.threads import in_thread
+from db import saved_filters
+from db import task_reads as reads
 from db.engine import read_with_retry, session_scope
 from db.models import SavedFilter, Task
+from db.tasks import TaskFilters, find_task
+
+# the Core reads write TaskOut's fields in its order
+assert tuple(TaskOut.model_fields) == reads.FIELDS, "db/task_reads.py FIELDS differ from TaskOut"
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=STAFF)
 
@@ -64,7 +69,7 @@ async def list_tasks(
 ) -> Response:
     """Tasks by due date then priority (or `sort=priority`); total in `X-Total-Count`.
     `assignee=me` means the signed-in user; identity numbers are masked."""
-    filters = actions.TaskFilters(
+    filters = TaskFilters(
         kind=q.kind,
         group=q.group,
         status=q.status,
@@ -79,7 +84,7 @@ async def list_tasks(
     limit, offset = q.limit, q.offset
 
     def read(conn: Connection) -> tuple[bytes, int]:
-        rows, total = reads.list_task_dicts(conn, filters, limit=limit, offset=offset)
+        rows, total = reads.list_task_dicts(conn, filters=filters, limit=limit, offset=offset)
         return reads.dumps(rows), total
 
     # rows straight from SQLAlchemy Core, encoded once; response_model documents them, and
@@ -100,11 +105,10 @@ class SavedFilterOut(SavedFilterIn):
 @router.get("/filters", response_model=list[SavedFilterOut])
 def my_saved_filters(session: SessionDep, user: StaffUser) -> list[SavedFilter]:
     """Your saved worklist filters (kept on the server, so they follow you to any desk)."""
-    stmt = select(SavedFilter).where(SavedFilter.username == user.username)
-    return list(session.exec(stmt.order_by(col(SavedFilter.name))).all())
+    return saved_filters.of_user(session, username=user.username)
 
 
-_FILTER_KEYS = set(actions.TaskFilters.__dataclass_fields__)
+_FILTER_KEYS = set(TaskFilters.__dataclass_fields__)
 
 
 @router.put("/filters", response_model=SavedFilterOut)
@@ -119,15 +123,9 @@ async def save_filter(
 
     def save() -> SavedFilter:
         with session_scope(runtime.engine) as session:
-            stmt = select(SavedFilter).where(
-                SavedFilter.username == user.username, SavedFilter.name == body.name
+            row = saved_filters.save(
+                session, username=user.username, name=body.name, filters=dict(body.filters), at=at
             )
-            row = session.exec(stmt).first() or SavedFilter(
-                username=user.username, name=body.name, created_at=at
-            )
-            row.filters = dict(body.filters)
-            session.add(row)
-            session.flush()
             session.refresh(row)
             return row
 
@@ -138,10 +136,8 @@ async def save_filter(
 def delete_filter(filter_id: RowId, runtime: RuntimeDep, user: StaffUser) -> None:
     """Delete one of your saved filters."""
     with session_scope(runtime.engine) as session:
-        row = session.get(SavedFilter, filter_id)
-        if row is None or row.username != user.username:
+        if not saved_filters.delete(session, username=user.username, filter_id=filter_id):
             raise HTTPException(404, f"no saved filter {filter_id}")
-        session.delete(row)
 
 
 @router.get("/{task_id}", response_model=TaskOut, responses=NOT_FOUND)
@@ -149,7 +145,7 @@ async def get_task(task_id: str, user: StaffUser, runtime: RuntimeDep) -> Respon
     """One task."""
 
     def read(conn: Connection) -> bytes | None:
-        row = reads.task_dict(conn, task_id)
+        row = reads.task_dict(conn, task_id=task_id)
         return None if row is None else reads.dumps(row)
 
     body = await in_thread(read_with_retry, runtime.reads, read)
@@ -159,7 +155,7 @@ async def get_task(task_id: str, user: StaffUser, runtime: RuntimeDep) -> Respon
 
         def check() -> None:
             with Session(runtime.reads) as session:
-                task = session.get(Task, task_id)
+                task = find_task(session, task_id=task_id)
                 if task is not None:
                     actions.check_task_region(session, user, task)
 

@@ -13,9 +13,10 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from db.models import CaseRecord, Determination
+from db.cases import find_determination
+from db.models import CaseRecord
 from domain.calendar import AGENCY_TZ
 from domain.review import APPEAL_NOTICE_EN, APPEAL_NOTICE_ZH, REJECTION_REASONS
 from domain.stops import STOP_LABELS_EN, STOP_LABELS_ZH
@@ -193,9 +194,7 @@ def build_notice(
     decided_on = local_day(decision["decided_at"])
     region_name = _region_name(case, book)
     key = decision.get("determination_key")
-    determination = (
-        session.exec(select(Determination).where(Determination.key == key)).first() if key else None
-    )
+    determination = find_determination(session, key=key) if key else None
     entitlement = decision.get("entitlement") or None
     if entitlement:
         amount = Decimal(str(entitlement["monthly_amount"]))
@@ -239,7 +238,7 @@ def build_stop_notice(
     case was not stopped so."""
     case = session.get(CaseRecord, case_id)
     key = stop_key(case_id)
-    det = session.exec(select(Determination).where(Determination.key == key)).first()
+    det = find_determination(session, key=key)
     if case is not None and det is None:
         return _stop_event_notice(session, case, lang, book)
     if case is None or det is None:
@@ -265,7 +264,7 @@ def _stop_event_notice(
     """The stop notice of a stop event (workflows/claim/stops.py): the reason, the last paid
     day, the amount to repay, the appeal rights."""
     key = f"{case.case_id}:stop_event"
-    det = session.exec(select(Determination).where(Determination.key == key)).first()
+    det = find_determination(session, key=key)
     if det is None:
         return None
     type_ = str(det.inputs.get("type", ""))

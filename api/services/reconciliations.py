@@ -9,14 +9,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.runtime import Runtime
 from api.services import ActionError
-from db.models import Payment, ReconciliationRecord, Task, User
+from db import payments, reconciliations, tasks
+from db.models import ReconciliationRecord, Task, User
 from payloads.reconciliation import ReconcileDayInput
 from workflows import ids
 from workflows.reconciliation import ReconciliationWorkflow
@@ -86,30 +86,18 @@ class DayView:
 
 
 def day_view(session: Session, day: date) -> DayView:
-    record = session.get(ReconciliationRecord, day)
+    record = reconciliations.find_day(session, day=day)
     lines: dict[str, CategoryLine] = {}
-    settled = session.exec(
-        select(Payment.category, func.count(), func.sum(Payment.amount))
-        .where(col(Payment.status) == "settled", col(Payment.settled_on) == day)
-        .group_by(col(Payment.category))
-    ).all()
-    for category, n, amount in settled:
-        lines[category] = CategoryLine(category, int(n), Decimal(str(amount or 0)))
+    for category, n, amount in payments.settled_by_category(session, day=day):
+        lines[category] = CategoryLine(category, n, amount)
     mismatches: list[tuple[dict[str, Any], Task | None]] = []
     if record is not None:
         for category, amount in (record.paid_by_category or {}).items():
             line = lines.setdefault(category, CategoryLine(category))
             line.bank_amount = Decimal(str(amount))
         task_ids = [ids.mismatch_task(day, m["end_to_end_id"]) for m in record.mismatches]
-        tasks = (
-            {
-                t.task_id: t
-                for t in session.exec(select(Task).where(col(Task.task_id).in_(task_ids)))
-            }
-            if task_ids
-            else {}
-        )
-        mismatches = [(m, tasks.get(i)) for m, i in zip(record.mismatches, task_ids, strict=True)]
+        found = tasks.tasks_by_ids(session, task_ids=task_ids)
+        mismatches = [(m, found.get(i)) for m, i in zip(record.mismatches, task_ids, strict=True)]
     return DayView(day, record, sorted(lines.values(), key=lambda x: x.category), mismatches)
 
 
@@ -121,22 +109,7 @@ class DayRow:
 
 def recent_days(session: Session, limit: int = 31) -> list[DayRow]:
     """The latest reconciled days, newest first, with their still-open mismatch tasks."""
-    records = list(
-        session.exec(
-            select(ReconciliationRecord).order_by(col(ReconciliationRecord.day).desc()).limit(limit)
-        )
-    )
+    records = reconciliations.latest_days(session, limit=limit)
     flows = [ids.day_reconciliation(r.day) for r in records]
-    counts: dict[str, int] = {}
-    if flows:
-        rows = session.exec(
-            select(Task.workflow_id, func.count())
-            .where(
-                col(Task.workflow_id).in_(flows),
-                col(Task.kind) == "reconciliation_mismatch",
-                col(Task.status).in_(ACTIVE),
-            )
-            .group_by(col(Task.workflow_id))
-        ).all()
-        counts = {w: int(n) for w, n in rows}
+    counts = reconciliations.open_mismatch_counts(session, workflow_ids=flows, active=ACTIVE)
     return [DayRow(r, counts.get(ids.day_reconciliation(r.day), 0)) for r in records]

@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Select,
-    and_,
-    bindparam,
-    func,
-    literal,
-    literal_column,
-    or_,
-    update,
-)
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.runtime import Runtime
 from api.services import ActionError
 from api.services.cases import update_error
-from db.audit import record as record_audit
+from db import audit as audit_log
+from db import tasks as task_rows
+from db import users
 from db.engine import session_scope
-from db.models import AuditEntry, CaseEvent, CaseRecord, PaymentRun, Task, User
+from db.models import CaseRecord, Task, User
 from domain.access import (
     describe_regions,
     may_decide_review,
@@ -42,140 +30,11 @@ from domain.task_data import check_completion, parse_task_data
 from domain.tasks import OutcomeError, may_complete
 from payloads.notify import NotifyInput
 from payloads.tasks import CompleteTaskInput
-from workflows import ids
 from workflows.human_tasks import TaskOwner
-
-ACTIVE = ("open", "claimed")
-
-PAYMENT_RUN_PREFIX = ids.payment_run("")  # a payment run's workflow ID is this + run ID
-
-
-@dataclass
-class TaskFilters:
-    kind: str | None = None
-    group: str | None = None
-    status: str | None = None  # open | claimed | completed | active (open or claimed)
-    assignee: str | None = None
-    case_id: str | None = None
-    escalated: bool | None = None
-    due_before: datetime | None = None
-    due_after: datetime | None = None
-    sort: str = "due"  # due | priority
-    # the regions of the user's cases and payment runs (domain/access.py); None: every
-    # region. Tasks of neither (reconciliations, system errors) are not region-bound.
-    regions: tuple[str, ...] | None = None
-
-
-@dataclass
-class TaskRow:
-    task: Task
-    claimant_name: str | None
-    national_id_masked: str | None
-
-
-FILTER_COLUMNS = ("kind", "group", "assignee", "case_id", "escalated")
-
-# the active statuses as literals in the SQL text: SQLite uses a partial index only then
-ACTIVE_SQL = col(Task.status).in_([literal_column(f"'{s}'") for s in ACTIVE])
-
-
-def filter_shape(f: TaskFilters) -> tuple[Any, ...]:
-    """Which filters are set (not their values): one SQL statement per shape."""
-    status = f.status if f.status in (None, "active") else "one"
-    return (
-        tuple(name for name in FILTER_COLUMNS if getattr(f, name) is not None),
-        status,
-        f.due_before is not None,
-        f.due_after is not None,
-        f.sort,
-        f.regions is not None,
-    )
-
-
-def task_params(f: TaskFilters) -> dict[str, Any]:
-    """The values of the set filters, for the bind parameters of `task_conditions`."""
-    params = {name: getattr(f, name) for name in FILTER_COLUMNS if getattr(f, name) is not None}
-    if f.status not in (None, "active"):
-        params["status"] = f.status
-    if f.due_before is not None:
-        params["due_before"] = f.due_before
-    if f.due_after is not None:
-        params["due_after"] = f.due_after
-    if f.regions is not None:
-        params["regions"] = list(f.regions)
-    return params
-
-
-def task_conditions(f: TaskFilters) -> list[ColumnElement[bool]]:
-    """The WHERE clause of a worklist query on the tasks table alone, with a bind parameter
-    per set filter (values from `task_params`)."""
-    conds: list[ColumnElement[bool]] = []
-    for name in FILTER_COLUMNS:
-        if getattr(f, name) is not None:
-            conds.append(Task.__table__.c[name] == bindparam(name))  # type: ignore[attr-defined]
-    if f.status == "active":
-        conds.append(ACTIVE_SQL)
-    elif f.status:
-        conds.append(col(Task.status) == bindparam("status"))
-    if f.due_before:
-        conds.append(col(Task.due_at) < bindparam("due_before"))
-    if f.due_after:
-        conds.append(col(Task.due_at) >= bindparam("due_after"))
-    if f.regions is not None:
-        regions: BindParameter[Any] = bindparam("regions", expanding=True)
-        cases = sa_select(col(CaseRecord.case_id)).where(col(CaseRecord.region_code).in_(regions))
-        runs = sa_select(literal(PAYMENT_RUN_PREFIX) + col(PaymentRun.run_id)).where(
-            col(PaymentRun.region_code).in_(regions)
-        )
-        of_no_run = col(Task.workflow_id).not_like(PAYMENT_RUN_PREFIX + "%")
-        conds.append(
-            or_(
-                col(Task.case_id).in_(cases),
-                and_(col(Task.case_id).is_(None), or_(of_no_run, col(Task.workflow_id).in_(runs))),
-            )
-        )
-    return conds
-
-
-def task_order(f: TaskFilters) -> tuple[Any, ...]:
-    """Due date then priority (or the other way round), then the ID: a stable page order that
-    the partial indexes ix_tasks_active_*_due follow."""
-    due = (col(Task.due_at).asc().nulls_last(),)
-    prio = (col(Task.priority).desc(),)
-    return (
-        (*prio, *due, col(Task.task_id))
-        if f.sort == "priority"
-        else (*due, *prio, col(Task.task_id))
-    )
-
-
-def count_tasks(f: TaskFilters) -> Select[int]:
-    """The number of tasks matching: on the tasks table alone (no join with the cases)."""
-    return sa_select(func.count()).select_from(Task).where(*task_conditions(f))
-
-
-def list_tasks(
-    session: Session, f: TaskFilters, *, limit: int, offset: int
-) -> tuple[list[TaskRow], int]:
-    """The worklist, read from the worklist table (consistent the moment a task changes)."""
-    params = task_params(f)
-    total = session.execute(count_tasks(f), params).scalar_one()
-    if limit == 0:
-        return [], total
-    stmt = (
-        select(Task, CaseRecord.claimant_name, CaseRecord.national_id_masked)
-        .join(CaseRecord, col(CaseRecord.case_id) == col(Task.case_id), isouter=True)
-        .where(*task_conditions(f))
-        .order_by(*task_order(f))
-        .offset(offset)
-        .limit(limit)
-    )
-    rows = session.execute(stmt, params)
-    return [TaskRow(t, name, masked) for t, name, masked in rows.all()], total
 
 
 def get_task(session: Session, task_id: str) -> Task:
-    task = session.get(Task, task_id)
+    task = task_rows.find_task(session, task_id=task_id)
     if task is None:
         raise ActionError(404, f"no task {task_id}")
     return task
@@ -205,30 +64,17 @@ def audit(
     reason: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    record_audit(
+    audit_log.write(
         session,
-        AuditEntry(
-            key=f"{entity_type}:{entity_id}:{action}:{uuid.uuid4().hex}",
-            at=at,
-            actor=actor,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            reason=reason,
-            data=data or {},
-        ),
+        key=f"{entity_type}:{entity_id}:{action}:{uuid.uuid4().hex}",
+        at=at,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        reason=reason,
+        data=data,
     )
-
-
-def task_region(session: Session, task: Task) -> str | None:
-    """The region a task belongs to: its case's, or its payment run's; None for neither."""
-    if task.case_id:
-        case = session.get(CaseRecord, task.case_id)
-        return case.region_code if case is not None else None
-    if task.workflow_id.startswith(PAYMENT_RUN_PREFIX):
-        run = session.get(PaymentRun, task.workflow_id.removeprefix(PAYMENT_RUN_PREFIX))
-        return run.region_code if run is not None else None
-    return None
 
 
 def check_task_region(session: Session, user: User, task: Task) -> None:
@@ -236,32 +82,13 @@ def check_task_region(session: Session, user: User, task: Task) -> None:
     outside the user's regions."""
     if regions_of(user.regions) is None:
         return
-    region = task_region(session, task)
+    region = task_rows.task_region(session, task=task)
     if region is not None and not sees_region(user.regions, region):
         raise ActionError(
             403,
             f"task {task.task_id} is of region {region}; "
             f"{user.username} works {describe_regions(user.regions)}",
         )
-
-
-# the case events that record who filed (the intake of) a case
-FILING_EVENTS = (
-    "employer_report_received",
-    "employer_report_resubmitted",
-    "registration_received",
-    "registration_resubmitted",
-)
-
-
-def filers_of(session: Session, case_id: str) -> set[str]:
-    """The users who recorded the case's intake (its employer report or registration)."""
-    rows = session.exec(
-        select(CaseEvent.actor).where(
-            CaseEvent.case_id == case_id, col(CaseEvent.type).in_(FILING_EVENTS)
-        )
-    ).all()
-    return {a for a in rows if a}
 
 
 def check_separation_and_payee(
@@ -274,7 +101,7 @@ def check_separation_and_payee(
     if (
         task.kind == "review_claim"
         and case_id
-        and not may_decide_review(filers_of(session, case_id), user.username)
+        and not may_decide_review(task_rows.filers_of(session, case_id=case_id), user.username)
     ):
         raise ActionError(
             403,
@@ -313,16 +140,7 @@ async def claim(runtime: Runtime, client: Client, user: User, task_id: str) -> T
             if not _may_work(user, task):
                 raise ActionError(403, f"task {task_id} is for the {task.group} group")
             check_task_region(session, user, task)
-            result = session.execute(
-                update(Task)
-                .where(
-                    col(Task.task_id) == task_id,
-                    col(Task.status) == "open",
-                    col(Task.assignee).is_(None),
-                )
-                .values(assignee=user.username, status="claimed")
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if not task_rows.claim_open(session, task_id=task_id, username=user.username):
                 session.refresh(task)
                 holder = f" by {task.assignee}" if task.assignee else ""
                 raise ActionError(409, f"task {task_id} is {task.status}{holder}")
@@ -344,11 +162,7 @@ async def unclaim(runtime: Runtime, client: Client, user: User, task_id: str) ->
                 raise ActionError(409, f"task {task_id} is {task.status}, not claimed")
             if task.assignee != user.username and "supervisor" not in user.role_set:
                 raise ActionError(403, f"task {task_id} is held by {task.assignee}")
-            session.execute(
-                update(Task)
-                .where(col(Task.task_id) == task_id, col(Task.status) == "claimed")
-                .values(assignee=None, status="open")
-            )
+            task_rows.release_claimed(session, task_id=task_id)
             audit(session, actor=user.username, action="task_unclaimed", entity_id=task_id, at=at)
         return _reload(runtime, task_id)
 
@@ -369,7 +183,7 @@ async def assign(
             if task.status == "completed":
                 raise ActionError(409, f"task {task_id} is already completed")
             check_task_region(session, user, task)
-            target = session.exec(select(User).where(User.username == to)).first()
+            target = users.find_user(session, username=to)
             if target is None or not target.active:
                 raise ActionError(422, f"no active user {to!r}", ["body", "assignee"])
             if not _may_work(target, task):

@@ -1,4 +1,5 @@
-"""The bank webhook keeps each verified status report once (api/routes/bank_webhook.py)."""
+"""The bank webhook keeps each verified status report once (api/routes/bank_webhook.py through
+db/bank_messages.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api.routes import bank_webhook
-from api.routes.bank_webhook import keep_report
+from db import bank_messages
 from db.models import BankStatusReport
 from payloads.payments import StatusReportRef
 
@@ -20,6 +20,20 @@ BODY = b"<?xml version='1.0' encoding='UTF-8'?><Document>\xe6\x94\xaf\xe4\xbb\x9
 
 def _ref(body: bytes) -> StatusReportRef:
     return StatusReportRef(hashlib.sha256(body).hexdigest(), 3)
+
+
+def keep_report(
+    engine: Engine, ref: StatusReportRef, run_id: str, msg_id: str, body: bytes, at: datetime
+) -> bool:
+    return bank_messages.keep_report(
+        engine,
+        report_id=ref.report_id,
+        statuses=ref.statuses,
+        run_id=run_id,
+        msg_id=msg_id,
+        body=body,
+        at=at,
+    )
 
 
 def _rows(engine: Engine, ref: StatusReportRef) -> list[BankStatusReport]:
@@ -57,7 +71,7 @@ def test_two_deliveries_at_once_keep_one_row_and_neither_fails(
             seen.append(row := super().get(*args, **kwargs) if seen else None)
             return row
 
-    monkeypatch.setattr(bank_webhook, "Session", Racing)
+    monkeypatch.setattr(bank_messages, "Session", Racing)
     assert not keep_report(engine, ref, "R220100-20261125-0002", "BANK-STS-2", body, at)
     assert seen[0] is None and seen[-1] is not None  # the conflict path ran and found it
     assert len(_rows(engine, ref)) == 1

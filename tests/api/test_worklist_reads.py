@@ -23,9 +23,10 @@ from api.main import create_app
 from api.pages.web import SESSION_COOKIE
 from api.schemas import TaskOut
 from api.security import ALGORITHM, create_token
-from api.services import task_reads
 from api.services import tasks as services
 from core.settings import Settings
+from db import task_reads
+from db import tasks as task_rows
 from db.models import User
 from domain.identifiers import mask_national_id
 from tests.utils import factories as f
@@ -124,10 +125,10 @@ def _seed_tasks(engine: Engine, group: str, holder: str) -> str:
     return str(rows[0]["task_id"])
 
 
-def _as_before(engine: Engine, filters: services.TaskFilters, limit: int, offset: int) -> Any:
+def _as_before(engine: Engine, filters: task_rows.TaskFilters, limit: int, offset: int) -> Any:
     """What the endpoint answered before: ORM rows through TaskOut, and the total."""
     with Session(engine) as session:
-        rows, total = services.list_tasks(session, filters, limit=limit, offset=offset)
+        rows, total = task_rows.list_tasks(session, filters=filters, limit=limit, offset=offset)
     outs = []
     for row in rows:
         out = TaskOut.model_validate(row.task, from_attributes=True)
@@ -154,27 +155,27 @@ async def test_task_list_and_one_task_json_are_what_task_out_wrote(
     h = _bearer(settings, holder)
     due_before, due_after = NOW + timedelta(days=3), datetime(2026, 11, 21, tzinfo=UTC)
     active = {"group": group, "status": "active"}
-    cases: list[tuple[dict[str, Any], services.TaskFilters]] = [
-        ({"group": group}, services.TaskFilters(group=group)),
-        (active, services.TaskFilters(group=group, status="active")),
+    cases: list[tuple[dict[str, Any], task_rows.TaskFilters]] = [
+        ({"group": group}, task_rows.TaskFilters(group=group)),
+        (active, task_rows.TaskFilters(group=group, status="active")),
         (
             {**active, "escalated": "false", "due_before": "2026-11-23T08:30:00Z"},
-            services.TaskFilters(
+            task_rows.TaskFilters(
                 group=group, status="active", escalated=False, due_before=due_before
             ),
         ),
-        ({"group": group, "sort": "priority"}, services.TaskFilters(group=group, sort="priority")),
+        ({"group": group, "sort": "priority"}, task_rows.TaskFilters(group=group, sort="priority")),
         (
             {"group": group, "status": "claimed"},
-            services.TaskFilters(group=group, status="claimed"),
+            task_rows.TaskFilters(group=group, status="claimed"),
         ),
         (
             {"assignee": "me", "status": "active"},
-            services.TaskFilters(assignee=holder, status="active"),
+            task_rows.TaskFilters(assignee=holder, status="active"),
         ),
         (
             {"group": group, "due_after": "2026-11-21T00:00:00Z"},
-            services.TaskFilters(group=group, due_after=due_after),
+            task_rows.TaskFilters(group=group, due_after=due_after),
         ),
     ]
     for params, filters in cases:
@@ -210,7 +211,9 @@ async def test_nav_counts_are_my_and_my_groups_active_tasks(engine: Engine) -> N
     group, holder = f"g{uuid.uuid4().hex[:8]}", _user(engine)
     _seed_tasks(engine, group, holder)
     with task_reads.read(engine) as conn:
-        counts = task_reads.nav_counts(conn, holder, frozenset({group, "nobody-group"}))
+        counts = task_reads.nav_counts(
+            conn, username=holder, groups=frozenset({group, "nobody-group"})
+        )
     assert counts == {"mine": 2, "group": 6}
 
 

@@ -17,10 +17,10 @@ from sqlalchemy import Engine, insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from activities.payment_ledger import Change, _audit
 from db import audit
 from db.engine import make_engine, session_scope
 from db.models import AuditEntry
+from db.payment_ledger import Change, _audit
 from tests.conftest import ROOT
 from tests.utils import own_database
 

@@ -1,6 +1,7 @@
 """The worklist reads of the REST API on SQLAlchemy Core: rows as plain dicts in the field order
-of `TaskOut`, encoded once with orjson. The same filters, order and masking as `list_tasks`
-(the staff pages' ORM version); tests/api check that both give the same JSON as TaskOut."""
+of the API's `TaskOut` (FIELDS; api/routes/tasks.py checks they agree), encoded once with
+orjson. The same filters, order and masking as db/tasks.py `list_tasks` (the staff pages' ORM
+version); tests/api check that both give the same JSON as TaskOut. Keyword-only."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, Select, bindparam, func, select
 
-from api.schemas import TaskOut
-from api.services.tasks import (
+from db.models import CaseRecord, Task
+from db.tasks import (
     ACTIVE_SQL,
     TaskFilters,
     filter_shape,
@@ -20,13 +21,32 @@ from api.services.tasks import (
     task_order,
     task_params,
 )
-from db.models import CaseRecord, Task
 
 _TASKS = Task.__table__  # type: ignore[attr-defined]
 _CASES = CaseRecord.__table__  # type: ignore[attr-defined]
 
 # TaskOut's fields in its order: the task's own columns, then two from the case (masked ID)
-FIELDS = tuple(TaskOut.model_fields)
+FIELDS = (
+    "task_id",
+    "kind",
+    "case_id",
+    "group",
+    "assignee",
+    "status",
+    "priority",
+    "title",
+    "due_at",
+    "escalated",
+    "created_at",
+    "completed_at",
+    "completed_by",
+    "outcome",
+    "reason",
+    "original_group",
+    "provisional",
+    "claimant_name",
+    "national_id_masked",
+)
 _CASE_FIELDS = ("claimant_name", "national_id_masked")
 _TASK_COLUMNS = [_TASKS.c[name] for name in FIELDS if name not in _CASE_FIELDS]
 assert [c.name for c in _TASK_COLUMNS] + list(_CASE_FIELDS) == list(FIELDS)
@@ -63,11 +83,11 @@ def _statements(shape: tuple[Any, ...]) -> tuple[Select[Any], Select[Any]]:
 
 
 def list_task_dicts(
-    conn: Connection, f: TaskFilters, *, limit: int, offset: int
+    conn: Connection, *, filters: TaskFilters, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the worklist as TaskOut-shaped dicts, and the total number matching."""
-    count, page = _statements(filter_shape(f))
-    params = task_params(f)
+    count, page = _statements(filter_shape(filters))
+    params = task_params(filters)
     rows = conn.execute(page, {**params, "limit": limit, "offset": offset}).all()
     if 0 < len(rows) < limit or (offset == 0 and not rows):
         total = offset + len(rows)  # the last page: no need to count (most "my tasks" lists)
@@ -76,7 +96,7 @@ def list_task_dicts(
     return [dict(zip(FIELDS, row, strict=True)) for row in rows], total
 
 
-def task_dict(conn: Connection, task_id: str) -> dict[str, Any] | None:
+def task_dict(conn: Connection, *, task_id: str) -> dict[str, Any] | None:
     """One task as a TaskOut-shaped dict (without the case's name and masked ID, as before)."""
     row = conn.execute(_ONE, {"task_id": task_id}).first()
     if row is None:
@@ -92,7 +112,7 @@ _NAV = select(
 )
 
 
-def nav_counts(conn: Connection, username: str, groups: frozenset[str]) -> dict[str, int]:
+def nav_counts(conn: Connection, *, username: str, groups: frozenset[str]) -> dict[str, int]:
     """Active tasks held by the user, and active tasks of the user's groups: one statement,
     two counts over the partial indexes ix_tasks_active_assignee_due / _group_due."""
     mine, group = conn.execute(_NAV, {"username": username, "groups": sorted(groups)}).one()
