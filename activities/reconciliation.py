@@ -28,8 +28,6 @@ from payloads.reconciliation import (
     ReconcileResult,
 )
 
-NOT_AT_BANK = ("pending", "settled", "returned", "cancelled")  # any other status: at the bank
-
 
 def _beat(what: str) -> None:
     """Heartbeat only when the caller asked for heartbeats (a day's own workflow does; the
@@ -72,8 +70,7 @@ class ReconciliationActivities:
 
     def _in_flight(self) -> bool:
         with Session(self.engine) as session:
-            stmt = select(Payment.id).where(col(Payment.status).not_in(NOT_AT_BANK)).limit(1)
-            return session.exec(stmt).first() is not None
+            return payments.any_at_bank(session)
 
     async def _day(self, inp: ReconcileInput) -> ReconcileResult:
         _beat("asking the bank")

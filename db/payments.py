@@ -184,3 +184,12 @@ def mark_sent(session: Session, *, run_id: str, at: datetime) -> None:
         .where(col(Payment.run_id) == run_id, col(Payment.status) == "pending")
         .values(status="sent", updated_at=at)
     )
+
+
+NOT_AT_BANK = ("pending", "settled", "returned", "cancelled")  # any other status: at the bank
+
+
+def any_at_bank(session: Session) -> bool:
+    """Whether some payment is at the bank (sent, not yet settled, returned or cancelled)."""
+    stmt = select(Payment.id).where(col(Payment.status).not_in(NOT_AT_BANK)).limit(1)
+    return session.exec(stmt).first() is not None

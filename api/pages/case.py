@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio.service import RPCError
 
 from api.deps import RuntimeDep, SessionDep
@@ -22,7 +22,8 @@ from api.runtime import Runtime
 from api.services.cases import offers_check_in
 from api.services.stop_events import offers_stop_event
 from api.services.warning_notice import warning_key
-from db.models import Determination, User
+from db import cases as cases_db
+from db.models import User
 from domain.medical import INSURED_ELSEWHERE
 from domain.review import REJECTION_REASONS
 from domain.stops import STOP_TYPES
@@ -48,9 +49,7 @@ async def case_is_opening(runtime: Runtime, case_id: str) -> bool:
 
 def _warned(session: Session, case_id: str) -> bool:
     """A first refused offer was confirmed: the case has its warning notice."""
-    key = warning_key(case_id)
-    found = session.exec(select(Determination.id).where(Determination.key == key)).first()
-    return found is not None
+    return cases_db.has_determination(session, key=warning_key(case_id))
 
 
 async def case_page(

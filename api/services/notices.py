@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlmodel import Session
 
 from db.cases import find_determination
-from db.models import CaseRecord
+from db.models import CaseRecord, Determination
 from domain.calendar import AGENCY_TZ
 from domain.review import APPEAL_NOTICE_EN, APPEAL_NOTICE_ZH, REJECTION_REASONS
 from domain.stops import STOP_LABELS_EN, STOP_LABELS_ZH

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.services.notices import Lang, Notice, determined_context, local_day, notice_number
-from db.models import CaseRecord, Determination
+from db import cases as cases_db
+from db.models import CaseRecord
 from domain.stops import REFUSALS_TO_STOP, STOP_LABELS_EN, STOP_LABELS_ZH
 from policy import PolicyBook
 
@@ -31,7 +32,7 @@ def build_warning_notice(
     """The warning after the first confirmed refusal; None when there was none."""
     case = session.get(CaseRecord, case_id)
     key = warning_key(case_id)
-    det = session.exec(select(Determination).where(Determination.key == key)).first()
+    det = cases_db.find_determination(session, key=key)
     if case is None or det is None:
         return None
     decided_on = local_day(det.at)
