@@ -95,6 +95,11 @@ class PaymentActivities:
                 .select_from(Payment)
                 .where(Payment.run_id == inp.run_id, col(Payment.payee_changed_by).is_not(None))
             ).one()
+            changers = session.exec(
+                select(Payment.payee_changed_by)
+                .where(Payment.run_id == inp.run_id, col(Payment.payee_changed_by).is_not(None))
+                .distinct()
+            ).all()
             run.count = sum(int(n) for _, n, _ in rows)
             run.total = sum((Decimal(t) for t in totals.values()), Decimal("0.00"))
             run.totals = totals
@@ -108,6 +113,7 @@ class PaymentActivities:
                 period.release_approval_threshold,
                 period.bank_unavailable_alert_hours,
                 changed_payees=int(changed),
+                payee_changers=sorted(str(c) for c in changers),
             )
 
     @activity.defn

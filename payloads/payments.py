@@ -34,6 +34,9 @@ class RunSummary:
     # payments re-issued to another payee (a new account or name) in the run: any needs a
     # second person's approval of the run whatever its total (issue 13 §4)
     changed_payees: int = 0
+    # who changed them (distinct user names): none of them approves the run (four eyes per
+    # payee change, not per run: the changer may not approve a run someone else released)
+    payee_changers: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -128,6 +128,11 @@ class PaymentRunWorkflow(TaskOwner):
                 **totals,
                 "released_by": done.actor,
                 **({"changed_payees": summary.changed_payees} if summary.changed_payees else {}),
+                **(
+                    {"payees_changed_by": ", ".join(summary.payee_changers)}
+                    if summary.payee_changers
+                    else {}
+                ),
             },
         )
         second = await self.tasks.decided(approval.task_id)
@@ -241,8 +246,16 @@ class PaymentRunWorkflow(TaskOwner):
         self.st.status = status
 
     def check_task_data(self, task: TaskState, data: TaskData, inp: CompleteTaskInput) -> None:
-        if task.kind == "payment_run_approval" and inp.actor == self.st.released_by:
+        if task.kind != "payment_run_approval":
+            return
+        if inp.actor == self.st.released_by:
             raise ApplicationError(
                 "four eyes: the approval must come from someone other than the releaser",
+                type=FORBIDDEN,
+            )
+        summary = self.st.summary
+        if summary is not None and inp.actor in summary.payee_changers:
+            raise ApplicationError(
+                "four eyes: the approval must come from someone other than who changed a payee",
                 type=FORBIDDEN,
             )
