@@ -5,10 +5,12 @@ pays twice), apply the bank's per-transaction statuses, re-issue or cancel a ret
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine, func, update
 from sqlmodel import col, select
 from temporalio import activity
@@ -136,21 +138,28 @@ class PaymentActivities:
             session.add(run)
 
     @activity.defn
-    def submit_run(self, inp: RunInput) -> SubmitResult:
+    async def submit_run(self, inp: RunInput) -> SubmitResult:
         """Send the run's pain.001. The same run always makes the same message (ID, time,
         transactions), so the bank answers a resubmission as a duplicate: never paid twice.
+        Its acceptance (or its duplicate answer) is verified as its status reports are
+        (signature over timestamp and body, our clock's window, the run named; the
+        acceptance's ID as a nonce) before the ledger calls the run sent: an answer that is
+        not the bank's is BANK_UNVERIFIED, once (finance's `bank_rejected` task).
         The answer is counts: the ledger holds the transactions."""
-        pain = self.message(inp.run_id)
+        pain = await asyncio.to_thread(self.message, inp.run_id)
         try:
-            message = build_pain001(pain)
+            message = await asyncio.to_thread(build_pain001, pain)
         except MessageError as err:  # the ledger's data makes no valid message: finance fixes it
             raise ApplicationError(
                 f"the run's pain.001 cannot be built: {err}",
                 type=INVALID_MESSAGE,
                 non_retryable=True,
             ) from err
-        resp = bank_client(self.settings.bank_url).post(
-            "/pain001", content=message, headers={"Content-Type": "application/xml"}
+        resp = await asyncio.to_thread(
+            bank_client(self.settings.bank_url).post,
+            "/pain001",
+            content=message,
+            headers={"Content-Type": "application/xml"},
         )
         if 400 <= resp.status_code < 500 and resp.status_code != 409:  # 409: it has it already
             raise ApplicationError(
@@ -160,6 +169,38 @@ class PaymentActivities:
             )
         if resp.status_code not in (202, 409):  # 5xx: the bank is down or busy; retried
             raise RuntimeError(f"bank answered {resp.status_code}: {resp.text[:MAX_BANK_TEXT]}")
+        await self._accepted(inp, resp)
+        await asyncio.to_thread(self._mark_sent, inp)
+        outstanding = await asyncio.to_thread(ledger.outstanding, self.engine, inp.run_id)
+        return SubmitResult(len(pain.transfers), outstanding)
+
+    async def _accepted(self, inp: RunInput, resp: httpx.Response) -> None:
+        """The bank's own, fresh answer about this run, or BANK_UNVERIFIED."""
+        body = resp.content
+        if len(body) > self.settings.bank_message_max_bytes:
+            raise answers.unverified("acceptance over the size cap")
+        await answers.verify(self.settings, body, resp.headers, inp.at)
+        if resp.status_code == 409:  # the duplicate's answer (JSON) names the message
+            try:
+                named = json.loads(body).get("msg_id")
+            except (ValueError, AttributeError):
+                named = None
+            if named != inp.run_id:
+                raise answers.unverified(f"a duplicate answer about {named!r}, not {inp.run_id}")
+            return
+        try:
+            report = await asyncio.to_thread(parse_pain002, body)
+        except MessageError as err:
+            raise answers.unverified(f"malformed acceptance: {err}") from None
+        if report.original_msg_id != inp.run_id:
+            raise answers.unverified(
+                f"an acceptance of {report.original_msg_id}, not {inp.run_id}"
+            )
+        await asyncio.to_thread(
+            answers.take_nonce, self.engine, report.msg_id, "pain.002", inp.at
+        )
+
+    def _mark_sent(self, inp: RunInput) -> None:
         with session_scope(self.engine) as session:
             session.execute(
                 update(Payment)
@@ -171,7 +212,6 @@ class PaymentActivities:
             if run.status not in ("submitted", "completed"):
                 run.status, run.submitted_at = "submitted", inp.at
                 session.add(run)
-        return SubmitResult(len(pain.transfers), ledger.outstanding(self.engine, inp.run_id))
 
     def message(self, run_id: str) -> Pain001Run:
         """The run as a pain.001 (its transfers in end-to-end ID order): always the same."""

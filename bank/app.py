@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -71,17 +72,15 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
         except MessageError as exc:
             raise HTTPException(400, f"invalid pain.001: {exc.reason}") from None
         except Duplicate as dup:
-            return JSONResponse(
-                {
-                    "detail": f"duplicate message ID {dup.original.msg_id!r}: already accepted"
-                    f" at {dup.original.accepted_at.isoformat()}; nothing new is paid",
-                    "msg_id": dup.original.msg_id,
-                    "accepted_at": dup.original.accepted_at.isoformat(),
-                    "same_content": dup.same_content,
-                    "acceptance": dup.acceptance.decode(),
-                },
-                409,
-            )
+            answer = {
+                "detail": f"duplicate message ID {dup.original.msg_id!r}: already accepted"
+                f" at {dup.original.accepted_at.isoformat()}; nothing new is paid",
+                "msg_id": dup.original.msg_id,
+                "accepted_at": dup.original.accepted_at.isoformat(),
+                "same_content": dup.same_content,
+                "acceptance": dup.acceptance.decode(),
+            }
+            return await signed(request, json.dumps(answer).encode(), 409, "application/json")
         return await signed(request, acceptance, 202)
 
     @app.get("/status/{msg_id}", responses={200: {"content": {XML: {}}}})
@@ -101,11 +100,13 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
             raise HTTPException(404, str(exc)) from None
         return await signed(request, body)
 
-    async def signed(request: Request, body: bytes, status: int = 200) -> Response:
+    async def signed(
+        request: Request, body: bytes, status: int = 200, media_type: str = XML
+    ) -> Response:
         """Every answer signed the same way as the webhooks: timestamp (the bank's clock) and
         body under the shared secret."""
         bank: Bank = request.app.state.bank
         headers = signed_headers(body, config.webhook_secret, await bank.now())
-        return Response(body, status, headers=headers, media_type=XML)
+        return Response(body, status, headers=headers, media_type=media_type)
 
     return app

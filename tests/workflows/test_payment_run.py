@@ -25,6 +25,7 @@ from sqlalchemy import Engine, func, insert
 from sqlmodel import Session, col, select
 from stdnum import luhn
 from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
@@ -48,8 +49,10 @@ from iso20022.bank_signature import signed_headers
 from iso20022.pain002 import StatusReport, TransactionStatus, build_pain002
 from iso20022.signing import sign
 from payloads.case_io import CheckInInput
+from payloads.errors import BANK_UNVERIFIED
 from payloads.payments import (
     ApplyInput,
+    GatherInput,
     PaymentRunInput,
     RunInput,
     StatusReportRef,
@@ -250,7 +253,7 @@ async def _released_run_settles_and_return_is_reissued(
     rows = _payments(engine, [good, bad])
     assert {p.status for p in rows} == {"sent"} and len(rows) == 2
     # a crash after submission: the same message again is a duplicate at the bank
-    again = ActivityEnvironment().run(
+    again = await ActivityEnvironment().run(
         PaymentActivities(
             engine, stack.settings, book, tell_case=ClaimWorkflow.payment_update
         ).submit_run,
@@ -854,6 +857,50 @@ async def test_a_kept_report_replayed_stale_or_re_signed_or_too_large_is_refused
     assert {p.status for p in _payments_by_e2e(engine, e2e_ids)} == {"settled"}
 
 
+async def test_an_acceptance_the_bank_did_not_sign_is_refused_and_the_run_not_marked_sent(
+    env: WorkflowEnvironment,
+    stack: Stack,
+    engine: Engine,
+    book: PolicyBook,
+    task_queue: str,
+) -> None:
+    """Issue 13 §5: the pain.001's answer is verified as the status reports are. Over real
+    HTTP, a worker whose secret is not the bank's refuses the 202 acceptance once and
+    permanently (BANK_UNVERIFIED: finance's `bank_rejected` task in the run), the ledger
+    still pending; the secret put right, the resubmission's signed 409 (a duplicate: the bank
+    pays nothing twice) is verified and the run is sent."""
+    prefix = f"ack{task_queue[-6:]}"
+    day = await today(env)
+    e2e_ids = _seed_obligations(engine, prefix, 2, day, 0)
+    run_id = f"R{REGION}-{prefix}"
+    wrong = stack.settings.model_copy(update={"bank_webhook_secret": "not-the-banks-secret"})
+    acts = PaymentActivities(engine, wrong, book, tell_case=ClaimWorkflow.payment_update)
+    right = PaymentActivities(engine, stack.settings, book, tell_case=ClaimWorkflow.payment_update)
+    at = await env.get_current_time()
+    summary = ActivityEnvironment().run(
+        acts.gather_run, GatherInput(run_id, REGION, day, at)
+    )
+    assert summary.count >= 2
+    with pytest.raises(ApplicationError) as refused:
+        await ActivityEnvironment().run(acts.submit_run, RunInput(run_id, at))
+    assert refused.value.type == BANK_UNVERIFIED and refused.value.non_retryable
+    assert "bad signature" in refused.value.message
+    assert {p.status for p in _payments_by_e2e(engine, e2e_ids)} == {"pending"}
+    sent = await ActivityEnvironment().run(right.submit_run, RunInput(run_id, at))
+    assert sent.sent == summary.count
+    assert {p.status for p in _payments_by_e2e(engine, e2e_ids)} == {"sent"}
+    async with httpx.AsyncClient() as http:
+        txs = (await http.get(f"{stack.bank_url}/admin/transactions")).json()
+    rows = txs if isinstance(txs, list) else txs["transactions"]
+    assert sorted(t["end_to_end_id"] for t in rows if t["end_to_end_id"] in e2e_ids) == sorted(
+        e2e_ids
+    )  # each once
+    # a duplicate answer with a signature that is not the bank's is refused too
+    with pytest.raises(ApplicationError) as again:
+        await ActivityEnvironment().run(acts.submit_run, RunInput(run_id, at))
+    assert again.value.type == BANK_UNVERIFIED
+
+
 async def test_a_polled_answer_with_a_bad_signature_opens_a_system_error_not_endless_retries(
     env: WorkflowEnvironment,
     stack: Stack,
@@ -866,6 +913,9 @@ async def test_a_polled_answer_with_a_bad_signature_opens_a_system_error_not_end
     the run opens a system_error task for someone to look at."""
     prefix = f"unsg{task_queue[-6:]}"
     e2e_ids = _seed_obligations(engine, prefix, 2, await today(env), 0)
+    async with stack.worker(cache=0):  # submitted by a worker with the bank's secret
+        run_id, run = await _start_released_run(env, engine, task_queue, prefix)
+        await state_when_run(engine, run, lambda st: st.status == "submitted")
     wrong = stack.settings.model_copy(update={"bank_webhook_secret": "not-the-banks-secret"})
     worker = create_worker(
         env.client,
@@ -877,8 +927,6 @@ async def test_a_polled_answer_with_a_bad_signature_opens_a_system_error_not_end
         max_cached_workflows=0,  # no sticky queue: the next worker takes the run at once
     )
     async with worker:
-        run_id, run = await _start_released_run(env, engine, task_queue, prefix)
-        await state_when_run(engine, run, lambda st: st.status == "submitted")
         # a report the database does not have: the run asks the bank at once
         await run.signal(PaymentRunWorkflow.bank_report, StatusReportRef("0" * 64, 2))
         task_id = await _task_id(engine, run_id, "system_error")
