@@ -193,12 +193,8 @@ class PaymentActivities:
         except MessageError as err:
             raise answers.unverified(f"malformed acceptance: {err}") from None
         if report.original_msg_id != inp.run_id:
-            raise answers.unverified(
-                f"an acceptance of {report.original_msg_id}, not {inp.run_id}"
-            )
-        await asyncio.to_thread(
-            answers.take_nonce, self.engine, report.msg_id, "pain.002", inp.at
-        )
+            raise answers.unverified(f"an acceptance of {report.original_msg_id}, not {inp.run_id}")
+        await asyncio.to_thread(answers.take_nonce, self.engine, report.msg_id, "pain.002", inp.at)
 
     def _mark_sent(self, inp: RunInput) -> None:
         with session_scope(self.engine) as session:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import date
 
-import httpx
 from fastapi import FastAPI, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
 
 from bank.admin import router as admin_router
 from bank.clock import BankClock, clock_from_spec
@@ -17,7 +14,7 @@ from bank.config import BankConfig
 from bank.service import Bank, ClockUnavailable, Duplicate, StatementNotReady
 from bank.store import BankStore
 from bank.webhooks import deliver_forever
-from core.simservice import add_test_modes, loops_running
+from core.sim_server import create_sim_app
 from iso20022 import MessageError
 from iso20022.bank_signature import signed_headers
 
@@ -27,39 +24,21 @@ XML = "application/xml"
 def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastAPI:
     """The simulated bank; `clock` overrides BANK_CLOCK (tests pass a ManualClock)."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    def start() -> tuple[Bank, Callable[[], None]]:
         store = BankStore(config.db_path)
-        bank = Bank(config, clock or clock_from_spec(config.clock), store)
-        app.state.bank = bank
-        try:
-            async with (
-                httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client,
-                loops_running(bank.settle_forever(), deliver_forever(bank, client)),
-            ):
-                yield
-        finally:
-            store.close()
+        return Bank(config, clock or clock_from_spec(config.clock), store), store.close
 
-    app = FastAPI(
+    app = create_sim_app(
         title="Simulated bank (代发银行)",
         summary="ISO 20022 credit transfers for the UI fund: pain.001, pain.002, camt.053",
-        lifespan=lifespan,
+        state="bank",
+        what="bank",
+        clock=config.clock,
+        start=start,
+        loops=lambda bank, client: [bank.settle_forever(), deliver_forever(bank, client)],
+        admin=admin_router,
+        clock_unavailable=ClockUnavailable,
     )
-    app.include_router(admin_router)
-
-    add_test_modes(app, "bank", lambda request: request.app.state.bank.mode)
-
-    @app.exception_handler(ClockUnavailable)
-    async def clock_unavailable(_request: Request, exc: ClockUnavailable) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, 503)
-
-    @app.get("/health")
-    async def health(request: Request) -> dict[str, str]:
-        """The bank answers and its clock reads."""
-        bank: Bank = request.app.state.bank
-        now = await bank.now()
-        return {"status": "ok", "clock": config.clock, "now": now.isoformat()}
 
     @app.post("/pain001", status_code=202, responses={202: {"content": {XML: {}}}})
     async def submit(request: Request) -> Response:

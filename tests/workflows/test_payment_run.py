@@ -877,9 +877,7 @@ async def test_an_acceptance_the_bank_did_not_sign_is_refused_and_the_run_not_ma
     acts = PaymentActivities(engine, wrong, book, tell_case=ClaimWorkflow.payment_update)
     right = PaymentActivities(engine, stack.settings, book, tell_case=ClaimWorkflow.payment_update)
     at = await env.get_current_time()
-    summary = ActivityEnvironment().run(
-        acts.gather_run, GatherInput(run_id, REGION, day, at)
-    )
+    summary = ActivityEnvironment().run(acts.gather_run, GatherInput(run_id, REGION, day, at))
     assert summary.count >= 2
     with pytest.raises(ApplicationError) as refused:
         await ActivityEnvironment().run(acts.submit_run, RunInput(run_id, at))
