@@ -188,13 +188,19 @@ class PaymentActivities:
             if named != inp.run_id:
                 raise answers.unverified(f"a duplicate answer about {named!r}, not {inp.run_id}")
             return
+        await self._report_of_run(body, inp)
+
+    async def _report_of_run(self, body: bytes, inp: RunInput) -> StatusReport:
+        """A verified pain.002 (the acceptance, or a polled status) parsed: it must be about
+        this run and its message ID never seen before (a nonce)."""
         try:
             report = await asyncio.to_thread(parse_pain002, body)
         except MessageError as err:
-            raise answers.unverified(f"malformed acceptance: {err}") from None
+            raise answers.unverified(f"malformed pain.002: {err}") from None
         if report.original_msg_id != inp.run_id:
-            raise answers.unverified(f"an acceptance of {report.original_msg_id}, not {inp.run_id}")
+            raise answers.unverified(f"a pain.002 of {report.original_msg_id}, not {inp.run_id}")
         await asyncio.to_thread(answers.take_nonce, self.engine, report.msg_id, "pain.002", inp.at)
+        return report
 
     def _mark_sent(self, inp: RunInput) -> None:
         with session_scope(self.engine) as session:
@@ -234,13 +240,7 @@ class PaymentActivities:
         if not 200 <= status < 300:  # 5xx: the bank is down or busy; retried
             raise RuntimeError(f"bank answered {status}: {body[:MAX_BANK_TEXT]!r}")
         await answers.verify(self.settings, body, headers, inp.at)  # before a byte of it is parsed
-        try:
-            report = await asyncio.to_thread(parse_pain002, body)
-        except MessageError as err:
-            raise answers.unverified(f"malformed pain.002: {err}") from None
-        if report.original_msg_id != inp.run_id:
-            raise answers.unverified(f"a pain.002 of {report.original_msg_id}, not {inp.run_id}")
-        await asyncio.to_thread(answers.take_nonce, self.engine, report.msg_id, "pain.002", inp.at)
+        report = await self._report_of_run(body, inp)
         activity.heartbeat("applying")
         return await self._apply(inp.run_id, inp.at, updates_of(report), bound=MAX_RETURNED)
 
@@ -310,6 +310,16 @@ class PaymentActivities:
         and no longer sees it as a change, so the run asks the ledger before it finishes."""
         rows = ledger.returned(self.engine, inp.run_id, MAX_RETURNED)
         return [AppliedChange(e2e, case, month, "returned", why) for e2e, case, month, why in rows]
+
+    @activity.defn
+    def reissue_or_cancel_many(self, decisions: list[ReissueInput]) -> int:
+        """Finance's decisions on many returns (workflows/payment_returns.py), each applied as
+        `reissue_or_cancel` applies one (in its own transaction, once: a retry changes nothing
+        already done). How many."""
+        for inp in decisions:
+            self.reissue_or_cancel(inp)
+            activity.heartbeat(inp.end_to_end_id)
+        return len(decisions)
 
     @activity.defn
     def reissue_or_cancel(self, inp: ReissueInput) -> str:

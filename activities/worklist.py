@@ -26,35 +26,15 @@ class WorklistActivities:
     def open_task(self, inp: OpenTaskInput) -> None:
         """Insert the task row once; a retry finds it and does nothing."""
         with session_scope(self.engine) as session:
-            if session.get(Task, inp.task_id) is not None:
-                return
-            session.add(
-                Task(
-                    task_id=inp.task_id,
-                    kind=inp.kind,
-                    case_id=inp.case_id,
-                    workflow_id=inp.workflow_id,
-                    group=inp.group,
-                    priority=inp.priority,
-                    title=inp.title,
-                    details=redact_accounts(inp.details),
-                    created_at=inp.at,
-                    due_at=inp.due_at,
-                    provisional=inp.provisional,
-                )
-            )
-            add_audit_once(
-                session,
-                AuditEntry(
-                    key=f"task:{inp.task_id}:opened",
-                    at=inp.at,
-                    actor="system",
-                    action="task_opened",
-                    entity_type="task",
-                    entity_id=inp.task_id,
-                    data={"kind": inp.kind, "group": inp.group, "case_id": inp.case_id},
-                ),
-            )
+            _open(session, inp)
+
+    @activity.defn
+    def open_tasks(self, inputs: list[OpenTaskInput]) -> int:
+        """Many tasks in one transaction (a mass return's page); each row once. How many."""
+        with session_scope(self.engine) as session:
+            for inp in inputs:
+                _open(session, inp)
+        return len(inputs)
 
     @activity.defn
     def close_task(self, inp: CloseTaskInput) -> None:
@@ -195,3 +175,35 @@ def _people(session: Session, username: str | None, group: str) -> list[User]:
         return []
     users = session.exec(select(User).where(col(User.active).is_(True))).all()
     return [u for u in users if group in u.role_set]
+
+
+def _open(session: Session, inp: OpenTaskInput) -> None:
+    if session.get(Task, inp.task_id) is not None:
+        return
+    session.add(
+        Task(
+            task_id=inp.task_id,
+            kind=inp.kind,
+            case_id=inp.case_id,
+            workflow_id=inp.workflow_id,
+            group=inp.group,
+            priority=inp.priority,
+            title=inp.title,
+            details=redact_accounts(inp.details),
+            created_at=inp.at,
+            due_at=inp.due_at,
+            provisional=inp.provisional,
+        )
+    )
+    add_audit_once(
+        session,
+        AuditEntry(
+            key=f"task:{inp.task_id}:opened",
+            at=inp.at,
+            actor="system",
+            action="task_opened",
+            entity_type="task",
+            entity_id=inp.task_id,
+            data={"kind": inp.kind, "group": inp.group, "case_id": inp.case_id},
+        ),
+    )

@@ -100,6 +100,19 @@ class ReissueInput:
 
 
 @dataclass
+class ReturnsInput:
+    """A payment run's returns (workflows/payment_returns.py), carried across continue-as-new:
+    the returns not yet given a task, the open tasks' IDs (all `payment_returned`, finance's,
+    no due time: nothing else to carry), whether the run has reported its last return."""
+
+    run_id: str
+    queued: list[AppliedChange] = field(default_factory=list)
+    open_task_ids: list[str] = field(default_factory=list)
+    all_reported: bool = False
+    handled: int = 0  # decisions applied, over all the runs of the chain
+
+
+@dataclass
 class RunStatusInput:
     run_id: str
     status: str

@@ -97,7 +97,9 @@ def run_detail(
     tasks = list(
         session.exec(
             select(Task)
-            .where(col(Task.workflow_id) == ids.payment_run(run_id))
+            .where(
+                col(Task.workflow_id).in_([ids.payment_run(run_id), ids.payment_returns(run_id)])
+            )
             .order_by(col(Task.created_at))
         )
     )

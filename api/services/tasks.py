@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.runtime import Runtime
@@ -40,6 +40,7 @@ from domain.access import (
 )
 from domain.task_data import check_completion, parse_task_data
 from domain.tasks import OutcomeError, may_complete
+from payloads.errors import RETRY_LATER
 from payloads.notify import NotifyInput
 from payloads.tasks import CompleteTaskInput
 from workflows import ids
@@ -48,6 +49,9 @@ from workflows.human_tasks import TaskOwner
 ACTIVE = ("open", "claimed")
 
 PAYMENT_RUN_PREFIX = ids.payment_run("")  # a payment run's workflow ID is this + run ID
+RETURNS_PREFIX = ids.payment_returns("")  # its returns' workflow (their tasks): this + run ID
+RUN_PREFIXES = (PAYMENT_RUN_PREFIX, RETURNS_PREFIX)
+RETRIES, RETRY_PAUSE = 100, 0.1  # a completion met a continue-as-new: sent again (~10 s)
 
 
 @dataclass
@@ -124,14 +128,20 @@ def task_conditions(f: TaskFilters) -> list[ColumnElement[bool]]:
     if f.regions is not None:
         regions: BindParameter[Any] = bindparam("regions", expanding=True)
         cases = sa_select(col(CaseRecord.case_id)).where(col(CaseRecord.region_code).in_(regions))
-        runs = sa_select(literal(PAYMENT_RUN_PREFIX) + col(PaymentRun.run_id)).where(
-            col(PaymentRun.region_code).in_(regions)
-        )
-        of_no_run = col(Task.workflow_id).not_like(PAYMENT_RUN_PREFIX + "%")
+        runs = [
+            sa_select(literal(prefix) + col(PaymentRun.run_id)).where(
+                col(PaymentRun.region_code).in_(regions)
+            )
+            for prefix in RUN_PREFIXES
+        ]
+        of_no_run = and_(*(col(Task.workflow_id).not_like(p + "%") for p in RUN_PREFIXES))
         conds.append(
             or_(
                 col(Task.case_id).in_(cases),
-                and_(col(Task.case_id).is_(None), or_(of_no_run, col(Task.workflow_id).in_(runs))),
+                and_(
+                    col(Task.case_id).is_(None),
+                    or_(of_no_run, *(col(Task.workflow_id).in_(r) for r in runs)),
+                ),
             )
         )
     return conds
@@ -225,9 +235,10 @@ def task_region(session: Session, task: Task) -> str | None:
     if task.case_id:
         case = session.get(CaseRecord, task.case_id)
         return case.region_code if case is not None else None
-    if task.workflow_id.startswith(PAYMENT_RUN_PREFIX):
-        run = session.get(PaymentRun, task.workflow_id.removeprefix(PAYMENT_RUN_PREFIX))
-        return run.region_code if run is not None else None
+    for prefix in RUN_PREFIXES:
+        if task.workflow_id.startswith(prefix):
+            run = session.get(PaymentRun, task.workflow_id.removeprefix(prefix))
+            return run.region_code if run is not None else None
     return None
 
 
@@ -418,8 +429,8 @@ async def complete(
     await asyncio.to_thread(_check_completer, runtime, user, task, outcome, data)
     handle = client.get_workflow_handle(task.workflow_id)
     try:
-        await handle.execute_update(
-            TaskOwner.complete_task,
+        await send_completion(
+            handle,
             CompleteTaskInput(
                 task_id=task_id,
                 outcome=outcome,
@@ -438,6 +449,20 @@ async def complete(
             ) from err
         raise
     return await asyncio.to_thread(_reload, runtime, task_id)
+
+
+async def send_completion(handle: WorkflowHandle[Any, Any], inp: CompleteTaskInput) -> None:
+    """The `complete_task` Update, sent again while its workflow is continuing as new
+    (RETRY_LATER: workflows/payment_returns.py); any other refusal is raised."""
+    for _ in range(RETRIES):
+        try:
+            await handle.execute_update(TaskOwner.complete_task, inp)
+            return
+        except WorkflowUpdateFailedError as err:
+            if getattr(err.cause, "type", None) != RETRY_LATER:
+                raise
+        await asyncio.sleep(RETRY_PAUSE)
+    await handle.execute_update(TaskOwner.complete_task, inp)
 
 
 def notify_assignee(runtime: Runtime, task: Task, target: User, by: User, at: datetime) -> None:

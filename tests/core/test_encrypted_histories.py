@@ -159,7 +159,8 @@ def _remove(engine: Engine, case_id: str, run_id: str) -> None:
     """This test's ledger rows go: the reconciliation tests compare a day's ledger with a bank."""
     with Session(engine) as session:
         session.exec(delete(Payment).where(col(Payment.case_id) == case_id))
-        session.exec(delete(Task).where(col(Task.workflow_id) == ids.payment_run(run_id)))
+        owners = [ids.payment_run(run_id), ids.payment_returns(run_id)]
+        session.exec(delete(Task).where(col(Task.workflow_id).in_(owners)))
         session.exec(delete(PaymentRun).where(col(PaymentRun.run_id) == run_id))
         session.commit()
 

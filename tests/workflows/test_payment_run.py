@@ -69,6 +69,7 @@ from tests.utils.temporal import CONVERTER, advance, opened, signal_case, state_
 from worker import create_worker
 from workflows import ids
 from workflows.claim import ClaimWorkflow
+from workflows.payment_returns import PaymentReturnsWorkflow
 from workflows.payment_run import PaymentRunWorkflow
 from workflows.reconciliation import ReconciliationWorkflow
 
@@ -185,6 +186,11 @@ async def _checked_in_case(env: WorkflowEnvironment, task_queue: str, account: s
     return case_id
 
 
+def _returns_of(env: WorkflowEnvironment, run_id: str) -> WorkflowHandle[Any, Any]:
+    """The run's returns' workflow (workflows/payment_returns.py): their tasks' owner."""
+    return env.client.get_workflow_handle(ids.payment_returns(run_id))
+
+
 def _payments(engine: Engine, case_ids: list[str]) -> list[Payment]:
     with Session(engine) as session:
         stmt = select(Payment).where(col(Payment.case_id).in_(case_ids))
@@ -205,10 +211,9 @@ async def _task_id_of(engine: Engine, workflow_id: str, kind: str) -> str:
 async def _task_id(engine: Engine, run_id: str, kind: str) -> str:
     for _ in range(1200):  # a generous bound for a loaded machine, not a timing check
         with Session(engine) as session:
+            owners = [ids.payment_run(run_id), ids.payment_returns(run_id)]
             row = session.exec(
-                select(Task).where(
-                    Task.kind == kind, col(Task.workflow_id) == ids.payment_run(run_id)
-                )
+                select(Task).where(Task.kind == kind, col(Task.workflow_id).in_(owners))
             ).first()
             if row is not None:
                 return row.task_id
@@ -269,8 +274,8 @@ async def _released_run_settles_and_return_is_reissued(
     paid = {p.case_id: p for p in _payments(engine, [good, bad])}
     assert paid[good].status == "settled" and paid[good].amount == Decimal("755.00")
     assert paid[bad].status == "returned" and paid[bad].returned_reason == "AC04"
-    await run.execute_update(
-        PaymentRunWorkflow.complete_task,
+    await _returns_of(env, run_id).execute_update(
+        PaymentReturnsWorkflow.complete_task,
         CompleteTaskInput(
             task_id=returned,
             outcome="reissue",
@@ -625,10 +630,10 @@ async def test_a_run_of_thousands_completes_with_small_activity_results(
         await state_when_run(engine, run, lambda st: st.status == "submitted", timeout=120)
         await advance(env, 0.1)  # past the bank's settlement delay: one webhook for them all
         for e2e in e2e_ids[:closed]:
-            returned = await _task_id_of(engine, run.id, "payment_returned")
+            returned = await _task_id(engine, run_id, "payment_returned")
             assert returned.startswith("payment_returned-")
-            await run.execute_update(
-                PaymentRunWorkflow.complete_task,
+            await _returns_of(env, run_id).execute_update(
+                PaymentReturnsWorkflow.complete_task,
                 CompleteTaskInput(
                     task_id=f"payment_returned-{e2e}",
                     outcome="cancel",
@@ -747,8 +752,8 @@ async def test_a_return_recorded_by_an_apply_that_failed_still_gets_its_finance_
         await advance(env, 0.1)  # the bank settles and reports: nothing changes any more
         task = await _task_id(engine, run_id, "payment_returned")
         assert task == f"payment_returned-{paid[bad].end_to_end_id}"
-        await run.execute_update(
-            PaymentRunWorkflow.complete_task,
+        await _returns_of(env, run_id).execute_update(
+            PaymentReturnsWorkflow.complete_task,
             CompleteTaskInput(
                 task_id=task,
                 outcome="cancel",
