@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,7 +18,6 @@ from temporalio.api.common.v1 import Payload
 
 from api.main import create_app
 from core.codec import EncryptionCodec
-from core.passwords import hash_password
 from core.settings import Settings
 from core.temporal import PLAIN_CONVERTER
 from db.engine import session_scope
@@ -27,6 +25,7 @@ from db.models import AuditEntry, User
 from db.seed import DEMO_TOTP_SECRET
 from domain.access import may_use_codec
 from tests.pages.helpers import page_login
+from tests.security.test_object_access import _user
 from tests.utils.api import login
 from tests.utils.temporal import CONVERTER
 
@@ -147,19 +146,11 @@ async def test_the_other_roles_and_a_region_scoped_supervisor_are_refused_and_au
                 )
             ).all()
         assert refused, who
-    name, password = f"sup{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
-    with session_scope(engine) as session:
-        session.add(
-            User(
-                username=name,
-                full_name=name,
-                password_hash=hash_password(password),
-                roles="supervisor",
-                regions="330100",
-                totp_secret=DEMO_TOTP_SECRET,
-            )
-        )
-    form = {"username": name, "password": password, "otp": pyotp.TOTP(DEMO_TOTP_SECRET).now()}
+    form = _user(engine, "supervisor", regions="330100")
+    with session_scope(engine) as session:  # supervisors sign in with a second factor
+        user = session.exec(select(User).where(User.username == form["username"])).one()
+        user.totp_secret = DEMO_TOTP_SECRET
+    form["otp"] = pyotp.TOTP(DEMO_TOTP_SECRET).now()
     token = (await codec_api.post("/api/v1/auth/token", data=form)).json()["access_token"]
     scoped = {"Authorization": f"Bearer {token}", **NS}
     assert (await codec_api.post(DECODE, json=body, headers=scoped)).status_code == 403

@@ -14,12 +14,13 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from api.services.tasks import send_completion
 from db.models import AuditEntry, Payment, PaymentRun, Task
 from payloads.payments import PaymentRunInput
 from payloads.tasks import CompleteTaskInput
-from tests.utils.temporal import advance, today
+from tests.utils.temporal import CONVERTER, advance, today
 from tests.workflows.test_payment_run import (
     REGION,
     Stack,
@@ -30,7 +31,7 @@ from tests.workflows.test_payment_run import (
     state_when_run,
 )
 from workflows import ids
-from workflows.payment_returns import DECISIONS_PER_RUN
+from workflows.payment_returns import DECISIONS_PER_RUN, PaymentReturnsWorkflow
 from workflows.payment_run import PaymentRunWorkflow
 
 N = 2000
@@ -145,6 +146,9 @@ async def test_two_thousand_returns_are_each_decided_once_in_bounded_histories(
         parent = await run.fetch_history()
         chain = await _histories(env, owner)
     await _replayer().replay_workflow(parent)
+    returns_replayer = Replayer(workflows=[PaymentReturnsWorkflow], data_converter=CONVERTER)
+    for history in chain:  # every run of the chain replays on this code
+        await returns_replayer.replay_workflow(history)
 
     with Session(engine) as session:
         statuses = session.exec(

@@ -919,6 +919,10 @@ async def test_a_polled_answer_with_a_bad_signature_opens_a_system_error_not_end
     async with stack.worker(cache=0):  # submitted by a worker with the bank's secret
         run_id, run = await _start_released_run(env, engine, task_queue, prefix)
         await state_when_run(engine, run, lambda st: st.status == "submitted")
+        for _ in range(1200):  # the ledger says so first; then the activity's answer is in
+            if ("submit_run", "completed") in _activity_events(await run.fetch_history()):
+                break
+            await asyncio.sleep(0.05)
     wrong = stack.settings.model_copy(update={"bank_webhook_secret": "not-the-banks-secret"})
     worker = create_worker(
         env.client,
