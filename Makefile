@@ -69,6 +69,7 @@ lint: $(STAMP)
 
 migrate: $(STAMP)
 	APP_ENV=$${APP_ENV:-development} $(BIN)/alembic upgrade head
+	if [ -n "$$APP_DB_ROLE" ]; then APP_ENV=$${APP_ENV:-development} $(BIN)/python -m db.app_role "$$APP_DB_ROLE"; fi
 
 seed: $(STAMP)
 	APP_ENV=$${APP_ENV:-development} $(BIN)/python -m db.seed

@@ -44,6 +44,7 @@ from policy.store import PolicyStore
 from workflows.claim import ClaimWorkflow
 from workflows.medical_calendar import MedicalCalendarWorkflow, ensure_medical_calendars
 from workflows.medical_declaration import MedicalDeclarationWorkflow
+from workflows.payment_returns import PaymentReturnsWorkflow
 from workflows.payment_run import PaymentRunWorkflow
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
 from workflows.reconciliation import (
@@ -59,6 +60,7 @@ log = logging.getLogger("worker")
 WORKFLOWS = [
     ClaimWorkflow,
     PaymentRunWorkflow,
+    PaymentReturnsWorkflow,
     PayoutCalendarWorkflow,
     ReconciliationWorkflow,
     DailyReconciliationWorkflow,
@@ -118,6 +120,7 @@ def create_worker(
         activities=[
             cases.sync_case,
             worklist.open_task,
+            worklist.open_tasks,
             worklist.close_task,
             notices.remind_task,
             notices.escalate_task,
@@ -157,6 +160,7 @@ def create_worker(
             payments.apply_statuses,
             payments.apply_report,
             payments.reissue_or_cancel,
+            payments.reissue_or_cancel_many,
             payments.returns_awaiting_decision,
             rules.plan_deadline,
             rules.case_policy,

@@ -5,10 +5,12 @@ pays twice), apply the bank's per-transaction statuses, re-issue or cancel a ret
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -79,7 +81,8 @@ class PaymentActivities:
             rows = payments.run_totals(session, run_id=inp.run_id)
             totals = {cat: f"{Decimal(total or 0):.2f}" for cat, _, total in rows}
             changed = payments.changed_payees(session, run_id=inp.run_id)
-            run.count = sum(n for _, n, _ in rows)
+            changers = payments.payee_changers(session, run_id=inp.run_id)
+            run.count = sum(int(n) for _, n, _ in rows)
             run.total = sum((Decimal(t) for t in totals.values()), Decimal("0.00"))
             run.totals = totals
             run.status = "awaiting_release" if run.count else "empty"
@@ -92,6 +95,7 @@ class PaymentActivities:
                 period.release_approval_threshold,
                 period.bank_unavailable_alert_hours,
                 changed_payees=changed,
+                payee_changers=changers,
             )
 
     @activity.defn
@@ -110,21 +114,28 @@ class PaymentActivities:
             session.add(run)
 
     @activity.defn
-    def submit_run(self, inp: RunInput) -> SubmitResult:
+    async def submit_run(self, inp: RunInput) -> SubmitResult:
         """Send the run's pain.001. The same run always makes the same message (ID, time,
         transactions), so the bank answers a resubmission as a duplicate: never paid twice.
+        Its acceptance (or its duplicate answer) is verified as its status reports are
+        (signature over timestamp and body, our clock's window, the run named; the
+        acceptance's ID as a nonce) before the ledger calls the run sent: an answer that is
+        not the bank's is BANK_UNVERIFIED, once (finance's `bank_rejected` task).
         The answer is counts: the ledger holds the transactions."""
-        pain = self.message(inp.run_id)
+        pain = await asyncio.to_thread(self.message, inp.run_id)
         try:
-            message = build_pain001(pain)
+            message = await asyncio.to_thread(build_pain001, pain)
         except MessageError as err:  # the ledger's data makes no valid message: finance fixes it
             raise ApplicationError(
                 f"the run's pain.001 cannot be built: {err}",
                 type=INVALID_MESSAGE,
                 non_retryable=True,
             ) from err
-        resp = bank_client(self.settings.bank_url).post(
-            "/pain001", content=message, headers={"Content-Type": "application/xml"}
+        resp = await asyncio.to_thread(
+            bank_client(self.settings.bank_url).post,
+            "/pain001",
+            content=message,
+            headers={"Content-Type": "application/xml"},
         )
         if 400 <= resp.status_code < 500 and resp.status_code != 409:  # 409: it has it already
             raise ApplicationError(
@@ -134,6 +145,40 @@ class PaymentActivities:
             )
         if resp.status_code not in (202, 409):  # 5xx: the bank is down or busy; retried
             raise RuntimeError(f"bank answered {resp.status_code}: {resp.text[:MAX_BANK_TEXT]}")
+        await self._accepted(inp, resp)
+        await asyncio.to_thread(self._mark_sent, inp)
+        outstanding = await asyncio.to_thread(ledger.outstanding, self.engine, inp.run_id)
+        return SubmitResult(len(pain.transfers), outstanding)
+
+    async def _accepted(self, inp: RunInput, resp: httpx.Response) -> None:
+        """The bank's own, fresh answer about this run, or BANK_UNVERIFIED."""
+        body = resp.content
+        if len(body) > self.settings.bank_message_max_bytes:
+            raise answers.unverified("acceptance over the size cap")
+        await answers.verify(self.settings, body, resp.headers, inp.at)
+        if resp.status_code == 409:  # the duplicate's answer (JSON) names the message
+            try:
+                named = json.loads(body).get("msg_id")
+            except (ValueError, AttributeError):
+                named = None
+            if named != inp.run_id:
+                raise answers.unverified(f"a duplicate answer about {named!r}, not {inp.run_id}")
+            return
+        await self._report_of_run(body, inp)
+
+    async def _report_of_run(self, body: bytes, inp: RunInput) -> StatusReport:
+        """A verified pain.002 (the acceptance, or a polled status) parsed: it must be about
+        this run and its message ID never seen before (a nonce)."""
+        try:
+            report = await asyncio.to_thread(parse_pain002, body)
+        except MessageError as err:
+            raise answers.unverified(f"malformed pain.002: {err}") from None
+        if report.original_msg_id != inp.run_id:
+            raise answers.unverified(f"a pain.002 of {report.original_msg_id}, not {inp.run_id}")
+        await asyncio.to_thread(answers.take_nonce, self.engine, report.msg_id, "pain.002", inp.at)
+        return report
+
+    def _mark_sent(self, inp: RunInput) -> None:
         with session_scope(self.engine) as session:
             payments.mark_sent(session, run_id=inp.run_id, at=inp.at)
             run = session.get(PaymentRun, inp.run_id)
@@ -141,7 +186,6 @@ class PaymentActivities:
             if run.status not in ("submitted", "completed"):
                 run.status, run.submitted_at = "submitted", inp.at
                 session.add(run)
-        return SubmitResult(len(pain.transfers), ledger.outstanding(self.engine, inp.run_id))
 
     def message(self, run_id: str) -> Pain001Run:
         """The run as a pain.001 (its transfers in end-to-end ID order): always the same."""
@@ -168,13 +212,7 @@ class PaymentActivities:
         if not 200 <= status < 300:  # 5xx: the bank is down or busy; retried
             raise RuntimeError(f"bank answered {status}: {body[:MAX_BANK_TEXT]!r}")
         await answers.verify(self.settings, body, headers, inp.at)  # before a byte of it is parsed
-        try:
-            report = await asyncio.to_thread(parse_pain002, body)
-        except MessageError as err:
-            raise answers.unverified(f"malformed pain.002: {err}") from None
-        if report.original_msg_id != inp.run_id:
-            raise answers.unverified(f"a pain.002 of {report.original_msg_id}, not {inp.run_id}")
-        await asyncio.to_thread(answers.take_nonce, self.engine, report.msg_id, "pain.002", inp.at)
+        report = await self._report_of_run(body, inp)
         activity.heartbeat("applying")
         return await self._apply(inp.run_id, inp.at, updates_of(report), bound=MAX_RETURNED)
 
@@ -244,6 +282,16 @@ class PaymentActivities:
         and no longer sees it as a change, so the run asks the ledger before it finishes."""
         rows = ledger.returned(self.engine, inp.run_id, MAX_RETURNED)
         return [AppliedChange(e2e, case, month, "returned", why) for e2e, case, month, why in rows]
+
+    @activity.defn
+    def reissue_or_cancel_many(self, decisions: list[ReissueInput]) -> int:
+        """Finance's decisions on many returns (workflows/payment_returns.py), each applied as
+        `reissue_or_cancel` applies one (in its own transaction, once: a retry changes nothing
+        already done). How many."""
+        for inp in decisions:
+            self.reissue_or_cancel(inp)
+            activity.heartbeat(inp.end_to_end_id)
+        return len(decisions)
 
     @activity.defn
     def reissue_or_cancel(self, inp: ReissueInput) -> str:

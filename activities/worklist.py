@@ -26,34 +26,15 @@ class WorklistActivities:
     def open_task(self, inp: OpenTaskInput) -> None:
         """Insert the task row once; a retry finds it and does nothing."""
         with session_scope(self.engine) as session:
-            if tasks.find_task(session, task_id=inp.task_id) is not None:
-                return
-            session.add(
-                Task(
-                    task_id=inp.task_id,
-                    kind=inp.kind,
-                    case_id=inp.case_id,
-                    workflow_id=inp.workflow_id,
-                    group=inp.group,
-                    priority=inp.priority,
-                    title=inp.title,
-                    details=redact_accounts(inp.details),
-                    created_at=inp.at,
-                    due_at=inp.due_at,
-                    provisional=inp.provisional,
-                )
-            )
-            audit.write(
-                session,
-                key=f"task:{inp.task_id}:opened",
-                at=inp.at,
-                actor="system",
-                action="task_opened",
-                entity_type="task",
-                entity_id=inp.task_id,
-                data={"kind": inp.kind, "group": inp.group, "case_id": inp.case_id},
-                once=True,
-            )
+            _open(session, inp)
+
+    @activity.defn
+    def open_tasks(self, inputs: list[OpenTaskInput]) -> int:
+        """Many tasks in one transaction (a mass return's page); each row once. How many."""
+        with session_scope(self.engine) as session:
+            for inp in inputs:
+                _open(session, inp)
+        return len(inputs)
 
     @activity.defn
     def close_task(self, inp: CloseTaskInput) -> None:
@@ -190,3 +171,35 @@ def _people(session: Session, username: str | None, group: str) -> list[User]:
     if not group:
         return []
     return [u for u in users.active_users(session) if group in u.role_set]
+
+
+def _open(session: Session, inp: OpenTaskInput) -> None:
+    """Insert the task row and its audit entry once; a retry finds it and does nothing."""
+    if tasks.find_task(session, task_id=inp.task_id) is not None:
+        return
+    session.add(
+        Task(
+            task_id=inp.task_id,
+            kind=inp.kind,
+            case_id=inp.case_id,
+            workflow_id=inp.workflow_id,
+            group=inp.group,
+            priority=inp.priority,
+            title=inp.title,
+            details=redact_accounts(inp.details),
+            created_at=inp.at,
+            due_at=inp.due_at,
+            provisional=inp.provisional,
+        )
+    )
+    audit.write(
+        session,
+        key=f"task:{inp.task_id}:opened",
+        at=inp.at,
+        actor="system",
+        action="task_opened",
+        entity_type="task",
+        entity_id=inp.task_id,
+        data={"kind": inp.kind, "group": inp.group, "case_id": inp.case_id},
+        once=True,
+    )

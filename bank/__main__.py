@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-import argparse
-import logging
-import os
 from pathlib import Path
 
-import uvicorn
+from fastapi import FastAPI
 
 from bank.app import create_bank_app
 from bank.config import BankConfig
+from core.sim_server import serve_main
+
+
+def _app(db: Path | None) -> FastAPI:
+    return create_bank_app(BankConfig.from_env(db_path=db))
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bank", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("BANK_PORT", "8900")))
-    parser.add_argument("--db", type=Path, help="SQLite file (default BANK_DB or DATA_DIR/bank.db)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    try:
-        config = BankConfig.from_env(db_path=args.db)
-    except ValueError as exc:
-        parser.exit(2, f"bank: {exc}\n")
-    uvicorn.run(create_bank_app(config), host=args.host, port=args.port, log_level="info")
+    serve_main(
+        argv,
+        prog="bank",
+        doc=__doc__,
+        port_env="BANK_PORT",
+        port=8900,
+        db_help="SQLite file (default BANK_DB or DATA_DIR/bank.db)",
+        make_app=_app,
+    )
 
 
 if __name__ == "__main__":

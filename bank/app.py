@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import json
+from collections.abc import Callable
 from datetime import date
 
-import httpx
 from fastapi import FastAPI, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
 
 from bank.admin import router as admin_router
 from bank.clock import BankClock, clock_from_spec
@@ -16,7 +14,7 @@ from bank.config import BankConfig
 from bank.service import Bank, ClockUnavailable, Duplicate, StatementNotReady
 from bank.store import BankStore
 from bank.webhooks import deliver_forever
-from core.simservice import add_test_modes, loops_running
+from core.sim_server import create_sim_app
 from iso20022 import MessageError
 from iso20022.bank_signature import signed_headers
 
@@ -26,39 +24,21 @@ XML = "application/xml"
 def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastAPI:
     """The simulated bank; `clock` overrides BANK_CLOCK (tests pass a ManualClock)."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    def start() -> tuple[Bank, Callable[[], None]]:
         store = BankStore(config.db_path)
-        bank = Bank(config, clock or clock_from_spec(config.clock), store)
-        app.state.bank = bank
-        try:
-            async with (
-                httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client,
-                loops_running(bank.settle_forever(), deliver_forever(bank, client)),
-            ):
-                yield
-        finally:
-            store.close()
+        return Bank(config, clock or clock_from_spec(config.clock), store), store.close
 
-    app = FastAPI(
+    app = create_sim_app(
         title="Simulated bank (代发银行)",
         summary="ISO 20022 credit transfers for the UI fund: pain.001, pain.002, camt.053",
-        lifespan=lifespan,
+        state="bank",
+        what="bank",
+        clock=config.clock,
+        start=start,
+        loops=lambda bank, client: [bank.settle_forever(), deliver_forever(bank, client)],
+        admin=admin_router,
+        clock_unavailable=ClockUnavailable,
     )
-    app.include_router(admin_router)
-
-    add_test_modes(app, "bank", lambda request: request.app.state.bank.mode)
-
-    @app.exception_handler(ClockUnavailable)
-    async def clock_unavailable(_request: Request, exc: ClockUnavailable) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, 503)
-
-    @app.get("/health")
-    async def health(request: Request) -> dict[str, str]:
-        """The bank answers and its clock reads."""
-        bank: Bank = request.app.state.bank
-        now = await bank.now()
-        return {"status": "ok", "clock": config.clock, "now": now.isoformat()}
 
     @app.post("/pain001", status_code=202, responses={202: {"content": {XML: {}}}})
     async def submit(request: Request) -> Response:
@@ -71,17 +51,15 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
         except MessageError as exc:
             raise HTTPException(400, f"invalid pain.001: {exc.reason}") from None
         except Duplicate as dup:
-            return JSONResponse(
-                {
-                    "detail": f"duplicate message ID {dup.original.msg_id!r}: already accepted"
-                    f" at {dup.original.accepted_at.isoformat()}; nothing new is paid",
-                    "msg_id": dup.original.msg_id,
-                    "accepted_at": dup.original.accepted_at.isoformat(),
-                    "same_content": dup.same_content,
-                    "acceptance": dup.acceptance.decode(),
-                },
-                409,
-            )
+            answer = {
+                "detail": f"duplicate message ID {dup.original.msg_id!r}: already accepted"
+                f" at {dup.original.accepted_at.isoformat()}; nothing new is paid",
+                "msg_id": dup.original.msg_id,
+                "accepted_at": dup.original.accepted_at.isoformat(),
+                "same_content": dup.same_content,
+                "acceptance": dup.acceptance.decode(),
+            }
+            return await signed(request, json.dumps(answer).encode(), 409, "application/json")
         return await signed(request, acceptance, 202)
 
     @app.get("/status/{msg_id}", responses={200: {"content": {XML: {}}}})
@@ -101,11 +79,13 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
             raise HTTPException(404, str(exc)) from None
         return await signed(request, body)
 
-    async def signed(request: Request, body: bytes, status: int = 200) -> Response:
+    async def signed(
+        request: Request, body: bytes, status: int = 200, media_type: str = XML
+    ) -> Response:
         """Every answer signed the same way as the webhooks: timestamp (the bank's clock) and
         body under the shared secret."""
         bank: Bank = request.app.state.bank
         headers = signed_headers(body, config.webhook_secret, await bank.now())
-        return Response(body, status, headers=headers, media_type=XML)
+        return Response(body, status, headers=headers, media_type=media_type)
 
     return app

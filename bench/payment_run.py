@@ -161,7 +161,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> dict[str, Any]:
         sent = timed(
             phases,
             "submit_run",
-            lambda: acts.submit_run(RunInput(run_id, START)),
+            lambda: asyncio.run(acts.submit_run(RunInput(run_id, START))),
         )
         assert sent.sent == args.payments, sent
 

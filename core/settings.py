@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     clock: Literal["real", "simulated"] = "real"
     data_dir: Path = Path("data")
     database_url: str = ""
+    # migrations and db.app_role as the owner; the app connects as DATABASE_URL (db/app_role.py)
+    migration_database_url: str = ""
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "ui-claims"
@@ -121,6 +123,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'ui.db'}"
+
+    @property
+    def effective_migration_database_url(self) -> str:
+        """Migrations (and db.app_role) run as the owner: MIGRATION_DATABASE_URL, else the
+        app's own DATABASE_URL (SQLite, or one PostgreSQL user for everything)."""
+        return self.migration_database_url or self.effective_database_url
 
     @property
     def temporal_ui_origins(self) -> list[str]:

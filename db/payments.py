@@ -168,6 +168,16 @@ def changed_payees(session: Session, *, run_id: str) -> int:
     return int(session.exec(stmt).one())
 
 
+def payee_changers(session: Session, *, run_id: str) -> list[str]:
+    """Who changed a payee of the run's payments (none of them may approve the run), sorted."""
+    stmt = (
+        select(Payment.payee_changed_by)
+        .where(Payment.run_id == run_id, col(Payment.payee_changed_by).is_not(None))
+        .distinct()
+    )
+    return sorted(str(c) for c in session.exec(stmt).all())
+
+
 def release_from_run(session: Session, *, run_id: str) -> None:
     """The run's pending obligations go back to wait for the next run (a held run)."""
     session.execute(

@@ -30,6 +30,8 @@ from workflows import ids
 ACTIVE = ("open", "claimed")
 
 PAYMENT_RUN_PREFIX = ids.payment_run("")  # a payment run's workflow ID is this + run ID
+RETURNS_PREFIX = ids.payment_returns("")  # its returns' workflow (their tasks): this + run ID
+RUN_PREFIXES = (PAYMENT_RUN_PREFIX, RETURNS_PREFIX)
 
 
 @dataclass
@@ -106,14 +108,20 @@ def task_conditions(f: TaskFilters) -> list[ColumnElement[bool]]:
     if f.regions is not None:
         regions: BindParameter[Any] = bindparam("regions", expanding=True)
         cases = sa_select(col(CaseRecord.case_id)).where(col(CaseRecord.region_code).in_(regions))
-        runs = sa_select(literal(PAYMENT_RUN_PREFIX) + col(PaymentRun.run_id)).where(
-            col(PaymentRun.region_code).in_(regions)
-        )
-        of_no_run = col(Task.workflow_id).not_like(PAYMENT_RUN_PREFIX + "%")
+        runs = [
+            sa_select(literal(prefix) + col(PaymentRun.run_id)).where(
+                col(PaymentRun.region_code).in_(regions)
+            )
+            for prefix in RUN_PREFIXES
+        ]
+        of_no_run = and_(*(col(Task.workflow_id).not_like(p + "%") for p in RUN_PREFIXES))
         conds.append(
             or_(
                 col(Task.case_id).in_(cases),
-                and_(col(Task.case_id).is_(None), or_(of_no_run, col(Task.workflow_id).in_(runs))),
+                and_(
+                    col(Task.case_id).is_(None),
+                    or_(of_no_run, *(col(Task.workflow_id).in_(r) for r in runs)),
+                ),
             )
         )
     return conds
@@ -178,9 +186,11 @@ def tasks_of_case(session: Session, *, case_id: str) -> list[Task]:
     return list(session.exec(stmt).all())
 
 
-def tasks_of_workflow(session: Session, *, workflow_id: str) -> list[Task]:
-    """The tasks a workflow (a payment run, a reconciliation) opened, oldest first."""
-    stmt = select(Task).where(col(Task.workflow_id) == workflow_id).order_by(col(Task.created_at))
+def tasks_of_workflows(session: Session, *, workflow_ids: list[str]) -> list[Task]:
+    """The tasks these workflows (a payment run and its returns' workflow) opened, oldest first."""
+    stmt = (
+        select(Task).where(col(Task.workflow_id).in_(workflow_ids)).order_by(col(Task.created_at))
+    )
     return list(session.exec(stmt).all())
 
 
@@ -189,9 +199,10 @@ def task_region(session: Session, *, task: Task) -> str | None:
     if task.case_id:
         case = session.get(CaseRecord, task.case_id)
         return case.region_code if case is not None else None
-    if task.workflow_id.startswith(PAYMENT_RUN_PREFIX):
-        run = session.get(PaymentRun, task.workflow_id.removeprefix(PAYMENT_RUN_PREFIX))
-        return run.region_code if run is not None else None
+    for prefix in RUN_PREFIXES:
+        if task.workflow_id.startswith(prefix):
+            run = session.get(PaymentRun, task.workflow_id.removeprefix(prefix))
+            return run.region_code if run is not None else None
     return None
 
 

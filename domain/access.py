@@ -45,6 +45,12 @@ def describe_regions(value: str | None) -> str:
     return ", ".join(sorted(regions)) or "no region"
 
 
+def may_use_codec(roles: frozenset[str] | set[str], regions: str | None) -> bool:
+    """The Temporal UI's codec (decode and encode) shows every region's workflows in clear:
+    for supervisors of every region only (no admin, no region-scoped or group-scoped role)."""
+    return "supervisor" in roles and regions_of(regions) is None
+
+
 def may_decide_review(filers: set[str], actor: str) -> bool:
     """Separation of duties: whoever recorded a case's intake does not decide its review."""
     return actor not in filers

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
-import httpx
 from fastapi import FastAPI, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
 
 from bank.clock import BankClock, clock_from_spec
-from core.simservice import add_test_modes, loops_running
+from core.sim_server import create_sim_app
 from medagency.admin import router as admin_router
 from medagency.config import AgencyConfig
 from medagency.protocol import Answer, Declaration, Processing
@@ -22,38 +19,21 @@ from medagency.webhooks import deliver_forever
 def create_agency_app(config: AgencyConfig, clock: BankClock | None = None) -> FastAPI:
     """The simulated medical-insurance agency; `clock` overrides MEDAGENCY_CLOCK (tests)."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    def start() -> tuple[Agency, Callable[[], None]]:
         store = AgencyStore(config.db_path)
-        agency = Agency(config, clock or clock_from_spec(config.clock), store)
-        app.state.agency = agency
-        try:
-            async with (
-                httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as client,
-                loops_running(agency.process_forever(), deliver_forever(agency, client)),
-            ):
-                yield
-        finally:
-            store.close()
+        return Agency(config, clock or clock_from_spec(config.clock), store), store.close
 
-    app = FastAPI(
+    app = create_sim_app(
         title="Simulated medical-insurance agency (医保经办机构)",
         summary="Monthly enrolment, premium and stop declarations of the UI agency's claimants",
-        lifespan=lifespan,
+        state="agency",
+        what="agency",
+        clock=config.clock,
+        start=start,
+        loops=lambda agency, client: [agency.process_forever(), deliver_forever(agency, client)],
+        admin=admin_router,
+        clock_unavailable=ClockUnavailable,
     )
-    app.include_router(admin_router)
-
-    add_test_modes(app, "agency", lambda request: request.app.state.agency.mode)
-
-    @app.exception_handler(ClockUnavailable)
-    async def clock_unavailable(_request: Request, exc: ClockUnavailable) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, 503)
-
-    @app.get("/health")
-    async def health(request: Request) -> dict[str, str]:
-        """The agency answers and its clock reads."""
-        now = await request.app.state.agency.now()
-        return {"status": "ok", "clock": config.clock, "now": now.isoformat()}
 
     @app.post(
         "/declarations",

@@ -9,6 +9,9 @@ TASK_NOT_FOUND = "TaskNotFound"  # 404
 TASK_CLOSED = "TaskClosed"  # 409
 FORBIDDEN = "Forbidden"  # 403
 INVALID_OUTCOME = "InvalidOutcome"  # 422, the field in the error's first detail
+# the owning workflow is about to continue as new (workflows/payment_returns.py): the API sends
+# the same Update again a moment later, to the new run (never shown to the user)
+RETRY_LATER = "RetryLater"
 
 # A permanent activity failure: raised once (non-retryable); the workflow opens a task for the
 # group that can fix its cause, carrying the error, and waits for them.

@@ -34,6 +34,9 @@ class RunSummary:
     # payments re-issued to another payee (a new account or name) in the run: any needs a
     # second person's approval of the run whatever its total (issue 13 §4)
     changed_payees: int = 0
+    # who changed them (distinct user names): none of them approves the run (four eyes per
+    # payee change, not per run: the changer may not approve a run someone else released)
+    payee_changers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -94,6 +97,19 @@ class ReissueInput:
     account_number: str | None = None
     account_name: str | None = None
     cancel_reason: str | None = None  # set: cancel instead of re-issue
+
+
+@dataclass
+class ReturnsInput:
+    """A payment run's returns (workflows/payment_returns.py), carried across continue-as-new:
+    the returns not yet given a task, the open tasks' IDs (all `payment_returned`, finance's,
+    no due time: nothing else to carry), whether the run has reported its last return."""
+
+    run_id: str
+    queued: list[AppliedChange] = field(default_factory=list)
+    open_task_ids: list[str] = field(default_factory=list)
+    all_reported: bool = False
+    handled: int = 0  # decisions applied, over all the runs of the chain
 
 
 @dataclass

@@ -214,6 +214,8 @@ def main() -> int:
 
     try:
         run_step("migrating the database", [PY, "-m", "alembic", "upgrade", "head"], env)
+        if env.get("APP_DB_ROLE"):  # PostgreSQL: the app as a least-privilege role (db/app_role.py)
+            run_step("granting the app's role", [PY, "-m", "db.app_role", env["APP_DB_ROLE"]], env)
         run_step("seeding the database", [PY, "-m", "db.seed"], env)
 
         if clock == "real":

@@ -26,6 +26,11 @@ def payment_run(run_id: str) -> str:
     return f"{_PAYMENT_RUN}{run_id}"
 
 
+def payment_returns(run_id: str) -> str:
+    """The child of a payment run that holds its returns' tasks (workflows/payment_returns.py)."""
+    return f"payment-returns-{run_id}"
+
+
 def run_id_of(workflow_id: str) -> str:
     """The run ID in a payment run's workflow ID."""
     if not workflow_id.startswith(_PAYMENT_RUN):

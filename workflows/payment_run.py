@@ -20,10 +20,11 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ChildWorkflowHandle
 
 with workflow.unsafe.imports_passed_through():
     from activities.payments import PaymentActivities
-    from domain.task_data import PaymentReturnedData, TaskData
+    from domain.task_data import TaskData
     from payloads.errors import FORBIDDEN
     from payloads.payments import (
         AppliedChange,
@@ -32,17 +33,20 @@ with workflow.unsafe.imports_passed_through():
         GatherInput,
         PaymentRunInput,
         PaymentRunStatus,
-        ReissueInput,
+        ReturnsInput,
         RunInput,
         RunStatusInput,
         RunSummary,
         StatusReportRef,
     )
     from payloads.tasks import CompleteTaskInput, Detail, TaskState
-    from workflows.human_tasks import HumanTasks, TaskOwner, data_of
+    from workflows import ids
+    from workflows.human_tasks import HumanTasks, TaskOwner
+    from workflows.payment_returns import PaymentReturnsWorkflow, reissue_of
     from workflows.payment_submission import Submission
     from workflows.system_errors import until_fixed
 
+RETURNS_CHILD = "returns-child"  # workflow.patched: returns in PaymentReturnsWorkflow
 SHORT = timedelta(seconds=30)
 POLL_EVERY = timedelta(hours=6)
 HEARTBEAT = timedelta(minutes=2)  # long activities heartbeat per page of statuses
@@ -63,6 +67,11 @@ class PaymentRunWorkflow(TaskOwner):
         self.tasks = HumanTasks(workflow.info().workflow_id, None, self.task_states)
         self.reports: list[StatusReportRef] = []
         self.decisions: list[asyncio.Task[None]] = []
+        # patched "returns-child": returns handed to PaymentReturnsWorkflow a page at a time
+        # (bounded history) instead of a coroutine and its events each in this run
+        self.bulk_returns = False
+        self.handover: list[AppliedChange] = []
+        self.returns: ChildWorkflowHandle[PaymentReturnsWorkflow, int] | None = None
 
     @workflow.signal
     def bank_report(self, ref: StatusReportRef) -> None:
@@ -76,6 +85,7 @@ class PaymentRunWorkflow(TaskOwner):
     @workflow.run
     async def run(self, inp: PaymentRunInput) -> PaymentRunStatus:
         st = self.st
+        self.bulk_returns = workflow.patched(RETURNS_CHILD)
         st.summary = summary = await until_fixed(
             self.tasks,
             "gather_run",
@@ -128,6 +138,11 @@ class PaymentRunWorkflow(TaskOwner):
                 **totals,
                 "released_by": done.actor,
                 **({"changed_payees": summary.changed_payees} if summary.changed_payees else {}),
+                **(
+                    {"payees_changed_by": ", ".join(summary.payee_changers)}
+                    if summary.payee_changers
+                    else {}
+                ),
             },
         )
         second = await self.tasks.decided(approval.task_id)
@@ -151,6 +166,7 @@ class PaymentRunWorkflow(TaskOwner):
             reports, self.reports = self.reports, []
             for ref in reports:
                 await self._apply_report(ref)
+            await self._hand_over()
         missed = await workflow.execute_activity_method(
             PaymentActivities.returns_awaiting_decision,
             RunInput(st.run_id, workflow.now()),
@@ -158,6 +174,25 @@ class PaymentRunWorkflow(TaskOwner):
         )
         self._took(ApplyResult(returned=missed, outstanding=st.outstanding_count))
         await asyncio.gather(*self.decisions)
+        await self._hand_over()
+        if self.returns is not None:  # every return reported: wait for finance's decisions
+            await self.returns.signal(PaymentReturnsWorkflow.reported_all)
+            await self.returns
+
+    async def _hand_over(self) -> None:
+        """The returns reported since the last call to the returns' workflow (started with
+        the first), one signal a page."""
+        if not self.handover:
+            return
+        page, self.handover = self.handover, []
+        if self.returns is None:
+            self.returns = await workflow.start_child_workflow(
+                PaymentReturnsWorkflow.run,
+                ReturnsInput(run_id=self.st.run_id, queued=page),
+                id=ids.payment_returns(self.st.run_id),
+            )
+        else:
+            await self.returns.signal(PaymentReturnsWorkflow.returned, page)
 
     async def _poll(self) -> None:
         more = True
@@ -203,7 +238,10 @@ class PaymentRunWorkflow(TaskOwner):
             if ch.end_to_end_id in st.returned:  # reported again (a retried apply)
                 continue
             st.returned.append(ch.end_to_end_id)
-            self.decisions.append(asyncio.create_task(self._returned(ch)))
+            if self.bulk_returns:
+                self.handover.append(ch)
+            else:  # a run started before the patch: as it was recorded
+                self.decisions.append(asyncio.create_task(self._returned(ch)))
 
     async def _returned(self, ch: AppliedChange) -> None:
         task = await self.tasks.open(
@@ -213,16 +251,7 @@ class PaymentRunWorkflow(TaskOwner):
             details={"case_id": ch.case_id, "month": ch.month, "reason": ch.reason},
         )
         done = await self.tasks.decided(task.task_id)
-        acct = data_of(done, PaymentReturnedData).bank_account
-        decided = ReissueInput(
-            end_to_end_id=ch.end_to_end_id,
-            at=workflow.now(),
-            actor=done.actor,
-            bank_code=acct.bank_code if acct else None,
-            account_number=acct.account_number if acct else None,
-            account_name=acct.account_name if acct else None,
-            cancel_reason=(done.reason or "") if done.outcome == "cancel" else None,
-        )
+        decided = reissue_of(ch.end_to_end_id, done, workflow.now())
         await until_fixed(
             self.tasks,
             "reissue_or_cancel",
@@ -241,8 +270,16 @@ class PaymentRunWorkflow(TaskOwner):
         self.st.status = status
 
     def check_task_data(self, task: TaskState, data: TaskData, inp: CompleteTaskInput) -> None:
-        if task.kind == "payment_run_approval" and inp.actor == self.st.released_by:
+        if task.kind != "payment_run_approval":
+            return
+        if inp.actor == self.st.released_by:
             raise ApplicationError(
                 "four eyes: the approval must come from someone other than the releaser",
+                type=FORBIDDEN,
+            )
+        summary = self.st.summary
+        if summary is not None and inp.actor in summary.payee_changers:
+            raise ApplicationError(
+                "four eyes: the approval must come from someone other than who changed a payee",
                 type=FORBIDDEN,
             )

@@ -75,7 +75,9 @@ def run_detail(
     if run is None:
         return None, [], [], {}
     payments = ledger.payments_of_run(session, run_id=run_id)
-    tasks = task_rows.tasks_of_workflow(session, workflow_id=ids.payment_run(run_id))
+    tasks = task_rows.tasks_of_workflows(
+        session, workflow_ids=[ids.payment_run(run_id), ids.payment_returns(run_id)]
+    )
     by_status: dict[str, tuple[int, Decimal]] = {}
     for p in payments:
         n, a = by_status.get(p.status, (0, Decimal("0")))

@@ -1,10 +1,15 @@
 """Temporal's remote codec protocol, for its Web UI: POST `.../decode` and `.../encode` with
 `{"payloads": [...]}` (Payloads in protobuf JSON) and the `X-Namespace` header.
 
-Staff only (a bearer token, or the staff session cookie the browser sends with the UI's
-credentialed requests): decoding shows personal data, so each decode is audited (who, how
-many payloads); encoding is for admins. Served at /api/v1/codec and, for browsers signed in
-to the staff pages (their cookie is scoped to /staff), at /staff/codec."""
+Supervisors of every region only (a bearer token, or the staff session cookie the browser
+sends with the UI's credentialed requests), for decoding and encoding alike: the UI shows every
+workflow of every region (cases, payment runs with their accounts), so decoding is reading all
+case data, which is the supervisors' (system errors, stuck cases); clerks, reviewers and
+finance read cases through the pages, scoped to their regions and groups; the admin manages
+users, regions, calendars and policy files and reads no case data (domain/access.py). Each
+decode is audited (who, how many payloads), each refusal too (api/access.py). Served at
+/api/v1/codec and, for browsers signed in to the staff pages (their cookie is scoped to
+/staff), at /staff/codec."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from api.services.tasks import audit
 from core.codec import EncryptionCodec, PayloadDecryptionError
 from db.engine import session_scope
 from db.models import User
+from domain.access import may_use_codec
 
 router = APIRouter(prefix="/codec", tags=["codec"], responses=STAFF)
 
@@ -53,16 +59,14 @@ async def codec_user(
     return user
 
 
-CodecUser = Annotated[User, Depends(codec_user)]
-
-
-async def codec_admin(user: CodecUser) -> User:
-    if "admin" not in user.role_set:
-        raise HTTPException(403, "only admins encode payloads")
+async def codec_reader(user: Annotated[User, Depends(codec_user)]) -> User:
+    """A supervisor of every region: the one who may read any case's data (a 403 is audited)."""
+    if not may_use_codec(user.role_set, user.regions):
+        raise HTTPException(403, "the codec is for supervisors of every region")
     return user
 
 
-CodecAdmin = Annotated[User, Depends(codec_admin)]
+CodecUser = Annotated[User, Depends(codec_reader)]
 Namespace = Annotated[str, Header(alias="X-Namespace")]
 
 
@@ -84,9 +88,9 @@ async def decode(
 
 @router.post("/encode", response_model=CodecPayloads)
 async def encode(
-    body: CodecPayloads, namespace: Namespace, user: CodecAdmin, runtime: RuntimeDep
+    body: CodecPayloads, namespace: Namespace, user: CodecUser, runtime: RuntimeDep
 ) -> CodecPayloads:
-    """Encrypt payloads (for a signal or a start from the UI); admins only."""
+    """Encrypt payloads (for a query's arguments from the UI; its write actions are off)."""
     codec = _codec(runtime, namespace)
     payloads = _from_json(body)
     encoded = await codec.encode(payloads)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.runtime import Runtime
@@ -28,9 +28,12 @@ from domain.access import (
 )
 from domain.task_data import check_completion, parse_task_data
 from domain.tasks import OutcomeError, may_complete
+from payloads.errors import RETRY_LATER
 from payloads.notify import NotifyInput
 from payloads.tasks import CompleteTaskInput
 from workflows.human_tasks import TaskOwner
+
+RETRIES, RETRY_PAUSE = 100, 0.1  # a completion met a continue-as-new: sent again (~10 s)
 
 
 def get_task(session: Session, task_id: str) -> Task:
@@ -232,8 +235,8 @@ async def complete(
     await asyncio.to_thread(_check_completer, runtime, user, task, outcome, data)
     handle = client.get_workflow_handle(task.workflow_id)
     try:
-        await handle.execute_update(
-            TaskOwner.complete_task,
+        await send_completion(
+            handle,
             CompleteTaskInput(
                 task_id=task_id,
                 outcome=outcome,
@@ -252,6 +255,20 @@ async def complete(
             ) from err
         raise
     return await asyncio.to_thread(_reload, runtime, task_id)
+
+
+async def send_completion(handle: WorkflowHandle[Any, Any], inp: CompleteTaskInput) -> None:
+    """The `complete_task` Update, sent again while its workflow is continuing as new
+    (RETRY_LATER: workflows/payment_returns.py); any other refusal is raised."""
+    for _ in range(RETRIES):
+        try:
+            await handle.execute_update(TaskOwner.complete_task, inp)
+            return
+        except WorkflowUpdateFailedError as err:
+            if getattr(err.cause, "type", None) != RETRY_LATER:
+                raise
+        await asyncio.sleep(RETRY_PAUSE)
+    await handle.execute_update(TaskOwner.complete_task, inp)
 
 
 def notify_assignee(runtime: Runtime, task: Task, target: User, by: User, at: datetime) -> None:

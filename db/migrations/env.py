@@ -22,7 +22,7 @@ target_metadata = SQLModel.metadata
 
 
 def _url() -> str:
-    return config.attributes.get("database_url") or get_settings().effective_database_url
+    return config.attributes.get("database_url") or get_settings().effective_migration_database_url
 
 
 def run_migrations_offline() -> None:

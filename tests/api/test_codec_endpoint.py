@@ -1,5 +1,6 @@
-"""The codec endpoint for the Temporal Web UI (Temporal's remote codec protocol): staff only,
-decode audited, encode for admins, one namespace, CORS for the UI's origin alone."""
+"""The codec endpoint for the Temporal Web UI (Temporal's remote codec protocol): supervisors of
+every region only (the UI shows every region's workflows), decode audited, refusals audited, one
+namespace, CORS for the UI's origin alone."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -18,8 +20,12 @@ from api.main import create_app
 from core.codec import EncryptionCodec
 from core.settings import Settings
 from core.temporal import PLAIN_CONVERTER
-from db.models import AuditEntry
+from db.engine import session_scope
+from db.models import AuditEntry, User
+from db.seed import DEMO_TOTP_SECRET
+from domain.access import may_use_codec
 from tests.pages.helpers import page_login
+from tests.security.test_object_access import _user
 from tests.utils.api import login
 from tests.utils.temporal import CONVERTER
 
@@ -75,7 +81,7 @@ def _decoded_audits(engine: Engine, actor: str) -> list[AuditEntry]:
         return list(session.exec(stmt.order_by(col(AuditEntry.id))).all())
 
 
-async def test_staff_decode_with_a_bearer_token_and_each_decode_is_audited(
+async def test_supervisor_decodes_with_a_bearer_token_and_each_decode_is_audited(
     codec_api: httpx.AsyncClient, engine: Engine
 ) -> None:
     sealed = await _sealed({"national_id": NID}, "plain text")
@@ -85,14 +91,14 @@ async def test_staff_decode_with_a_bearer_token_and_each_decode_is_audited(
     anonymous = await codec_api.post(DECODE, json=body, headers=NS)
     assert anonymous.status_code == 401
 
-    before = len(_decoded_audits(engine, "reviewer"))
-    h = {**await login(codec_api, "reviewer"), **NS}
+    before = len(_decoded_audits(engine, "supervisor"))
+    h = {**await login(codec_api, "supervisor"), **NS}
     resp = await codec_api.post(DECODE, json=body, headers=h)
     assert resp.status_code == 200, resp.text
     decoded = _payloads(resp.json())
     values = PLAIN_CONVERTER.payload_converter.from_payloads(decoded)
     assert values == [{"national_id": NID}, "plain text", "never encrypted"]
-    audits = _decoded_audits(engine, "reviewer")
+    audits = _decoded_audits(engine, "supervisor")
     assert len(audits) == before + 1
     assert audits[-1].data == {"payloads": 3, "encrypted": 2}
     assert audits[-1].entity_type == "namespace" and audits[-1].entity_id == "default"
@@ -103,7 +109,7 @@ async def test_the_ui_decodes_with_the_staff_session_cookie_under_staff_codec(
 ) -> None:
     body = _json(await _sealed({"national_id": NID}))
     assert (await codec_api.post("/staff/codec/decode", json=body, headers=NS)).status_code == 401
-    await page_login(codec_api, "clerk")  # the cookie is scoped to /staff
+    await page_login(codec_api, "supervisor")  # the cookie is scoped to /staff
     simple = await codec_api.post(  # a cross-site form or text post (no CORS preflight)
         "/staff/codec/decode",
         content=json.dumps(body),
@@ -117,14 +123,47 @@ async def test_the_ui_decodes_with_the_staff_session_cookie_under_staff_codec(
     ]
 
 
-async def test_encode_is_for_admins_and_its_payloads_decrypt_with_the_workers_codec(
+async def test_the_other_roles_and_a_region_scoped_supervisor_are_refused_and_audited(
+    codec_api: httpx.AsyncClient, engine: Engine
+) -> None:
+    """The admin reads no case data; clerks, reviewers and finance read cases of their regions
+    and groups through the pages, never the UI's view of every workflow; a supervisor of one
+    region neither (the UI shows every region's)."""
+    body = _json(await _sealed({"national_id": NID}))
+    for who in ("admin", "clerk", "reviewer", "finance"):
+        h = {**await login(codec_api, who), **NS}
+        for path in (DECODE, ENCODE):
+            resp = await codec_api.post(path, json=body, headers=h)
+            assert resp.status_code == 403, (who, path, resp.text)
+            assert NID not in resp.text
+        assert not _decoded_audits(engine, who)
+        with Session(engine) as session:
+            refused = session.exec(
+                select(AuditEntry).where(
+                    AuditEntry.action == "access_refused",
+                    AuditEntry.actor == who,
+                    AuditEntry.entity_id == DECODE,
+                )
+            ).all()
+        assert refused, who
+    form = _user(engine, "supervisor", regions="330100")
+    with session_scope(engine) as session:  # supervisors sign in with a second factor
+        user = session.exec(select(User).where(User.username == form["username"])).one()
+        user.totp_secret = DEMO_TOTP_SECRET
+    form["otp"] = pyotp.TOTP(DEMO_TOTP_SECRET).now()
+    token = (await codec_api.post("/api/v1/auth/token", data=form)).json()["access_token"]
+    scoped = {"Authorization": f"Bearer {token}", **NS}
+    assert (await codec_api.post(DECODE, json=body, headers=scoped)).status_code == 403
+    assert not may_use_codec({"supervisor"}, "330100") and may_use_codec({"supervisor"}, "*")
+    assert not may_use_codec({"admin", "finance", "clerk", "reviewer"}, "*")
+
+
+async def test_supervisors_encode_and_the_payloads_decrypt_with_the_workers_codec(
     codec_api: httpx.AsyncClient,
 ) -> None:
     body = _json(PLAIN_CONVERTER.payload_converter.to_payloads([{"national_id": NID}]))
-    clerk = {**await login(codec_api, "clerk"), **NS}
-    assert (await codec_api.post(ENCODE, json=body, headers=clerk)).status_code == 403
-    admin = {**await login(codec_api, "admin"), **NS}
-    resp = await codec_api.post(ENCODE, json=body, headers=admin)
+    supervisor = {**await login(codec_api, "supervisor"), **NS}
+    resp = await codec_api.post(ENCODE, json=body, headers=supervisor)
     assert resp.status_code == 200, resp.text
     [sealed] = _payloads(resp.json())
     assert sealed.metadata["encoding"] == b"binary/encrypted" and NID.encode() not in sealed.data

@@ -85,6 +85,7 @@ def test_a_duplicate_message_id_is_refused_and_never_paid_twice(
     assert "duplicate" in body["detail"]
     assert body["msg_id"] == "RUN-DUP" and body["same_content"] is True
     assert body["acceptance"].encode() == first.content  # the original acceptance, as sent
+    assert check(again.content, SECRET, again.headers, START, 300) == START  # signed too
 
     changed = submit(http, build_pain001(make_run("RUN-DUP", GOOD_ACCOUNTS[2])))
     assert changed.status_code == 409 and changed.json()["same_content"] is False

@@ -38,6 +38,7 @@ from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import REGION, Stack, _task_id, state_when_run
 from workflows import ids
 from workflows.claim import ClaimWorkflow
+from workflows.payment_returns import PaymentReturnsWorkflow
 from workflows.payment_run import PaymentRunWorkflow
 
 stack = test_payment_run.stack  # the real stack: our API and worker, and the simulated bank
@@ -159,7 +160,8 @@ def _remove(engine: Engine, case_id: str, run_id: str) -> None:
     """This test's ledger rows go: the reconciliation tests compare a day's ledger with a bank."""
     with Session(engine) as session:
         session.exec(delete(Payment).where(col(Payment.case_id) == case_id))
-        session.exec(delete(Task).where(col(Task.workflow_id) == ids.payment_run(run_id)))
+        owners = [ids.payment_run(run_id), ids.payment_returns(run_id)]
+        session.exec(delete(Task).where(col(Task.workflow_id).in_(owners)))
         session.exec(delete(PaymentRun).where(col(PaymentRun.run_id) == run_id))
         session.commit()
 
@@ -184,6 +186,7 @@ async def test_histories_logs_and_outbox_hold_no_identity_or_account_number(
         histories: list[WorkflowHistory] = [
             await raw.get_workflow_handle(ids.case(case_id)).fetch_history(),
             await raw.get_workflow_handle(ids.payment_run(run_id)).fetch_history(),
+            await raw.get_workflow_handle(ids.payment_returns(run_id)).fetch_history(),
         ]
         exported = [h.to_json_dict() for h in histories]
         assert _found(secret, _texts(exported)) == set(), "personal data in a history"
@@ -214,7 +217,10 @@ async def test_histories_logs_and_outbox_hold_no_identity_or_account_number(
             resp = await api.post("/api/v1/codec/decode", json={"payloads": sealed}, headers=h)
         assert resp.status_code == 200, resp.text
         assert _found(secret, _texts(resp.json())) == set(secret)
-        replayer = Replayer(workflows=[ClaimWorkflow, PaymentRunWorkflow], data_converter=CONVERTER)
+        replayer = Replayer(
+            workflows=[ClaimWorkflow, PaymentRunWorkflow, PaymentReturnsWorkflow],
+            data_converter=CONVERTER,
+        )
         for history in histories:
             await replayer.replay_workflow(history)
     finally:

@@ -99,11 +99,12 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/calendar/years"): SIGNED_IN,
     ("GET", "/api/v1/calendar/years/{year}"): SIGNED_IN,
     ("PUT", "/api/v1/calendar/years/{year}"): ADMIN,
-    # the Temporal UI's codec: any staff decodes (each decode audited), admins encode
-    ("POST", "/api/v1/codec/decode"): SIGNED_IN,
-    ("POST", "/api/v1/codec/encode"): ADMIN,
-    ("POST", "/staff/codec/decode"): SIGNED_IN,
-    ("POST", "/staff/codec/encode"): ADMIN,
+    # the Temporal UI's codec shows every region's workflows in clear: supervisors (of every
+    # region) only, decoding audited; no admin (no case data), no region- or group-scoped role
+    ("POST", "/api/v1/codec/decode"): SUPERVISOR,
+    ("POST", "/api/v1/codec/encode"): SUPERVISOR,
+    ("POST", "/staff/codec/decode"): SUPERVISOR,
+    ("POST", "/staff/codec/encode"): SUPERVISOR,
     ("GET", "/api/v1/sim/clock"): SIGNED_IN,
     ("POST", "/api/v1/sim/clock/advance"): ADMIN,
     ("GET", "/api/v1/sim/clock/jobs/{job_id}"): ADMIN,

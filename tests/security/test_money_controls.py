@@ -163,6 +163,58 @@ async def test_a_reissue_to_a_new_payee_needs_a_second_person_whatever_the_total
         await run.terminate("test over")
 
 
+async def test_who_changed_a_payee_never_approves_the_run_even_released_by_another(
+    env: WorkflowEnvironment,
+    worker: Worker,
+    engine: Engine,
+    settings: Settings,
+    book: PolicyBook,
+    task_queue: str,
+) -> None:
+    """Four eyes per payee change: finance2 re-issues a return to a new account, finance
+    releases the run; finance2 (not the releaser) still may not approve it: a third does."""
+    acts = _activities(engine, settings, book)
+    tag = uuid.uuid4().hex[:8]
+    moved = _returned(engine, f"mp{tag}a", "6222020200998877665")
+    ActivityEnvironment().run(
+        acts.reissue_or_cancel,
+        ReissueInput(
+            moved, datetime.now(UTC), "finance2", "102100099996", "6222020200556677882", "刘测试"
+        ),
+    )
+    run_id = f"R{REGION}-mp-{tag}"
+    run = await env.client.start_workflow(
+        PaymentRunWorkflow.run,
+        PaymentRunInput(run_id=run_id, region_code=REGION, cutoff=OWED),
+        id=ids.payment_run(run_id),
+        task_queue=task_queue,
+    )
+
+    def done(task_id: str, actor: str, outcome: str) -> CompleteTaskInput:
+        return CompleteTaskInput(
+            task_id=task_id, outcome=outcome, actor=actor, actor_roles=["finance"]
+        )
+
+    try:
+        release = await _task(engine, run.id, "payment_run_release")
+        await run.execute_update(
+            PaymentRunWorkflow.complete_task, done(release.task_id, "finance", "release")
+        )
+        approval = await _task(engine, run.id, "payment_run_approval")
+        assert approval.details["payees_changed_by"] == "finance2"
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await run.execute_update(
+                PaymentRunWorkflow.complete_task, done(approval.task_id, "finance2", "approve")
+            )
+        assert "changed a payee" in str(refused.value.cause)
+        await run.execute_update(
+            PaymentRunWorkflow.complete_task, done(approval.task_id, "finance3", "approve")
+        )
+        assert (await run.query(PaymentRunWorkflow.state)).approved_by == "finance3"
+    finally:  # no bank behind this test: the run would retry its submission for ever
+        await run.terminate("test over")
+
+
 async def test_a_payment_run_is_started_once(
     env: WorkflowEnvironment, worker: Worker, task_queue: str
 ) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, insert
 from sqlmodel import Session, col, select
 from stdnum import luhn
 from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
@@ -46,8 +47,10 @@ from iso20022.bank_signature import signed_headers
 from iso20022.pain002 import StatusReport, TransactionStatus, build_pain002
 from iso20022.signing import sign
 from payloads.case_io import CheckInInput
+from payloads.errors import BANK_UNVERIFIED
 from payloads.payments import (
     ApplyInput,
+    GatherInput,
     PaymentRunInput,
     RunInput,
     StatusReportRef,
@@ -65,6 +68,7 @@ from tests.utils.worker_process import DEAD_POLLS_EXPIRE, no_activity_in_flight,
 from worker import create_worker
 from workflows import ids
 from workflows.claim import ClaimWorkflow
+from workflows.payment_returns import PaymentReturnsWorkflow
 from workflows.payment_run import PaymentRunWorkflow
 from workflows.reconciliation import ReconciliationWorkflow
 
@@ -181,6 +185,11 @@ async def _checked_in_case(env: WorkflowEnvironment, task_queue: str, account: s
     return case_id
 
 
+def _returns_of(env: WorkflowEnvironment, run_id: str) -> WorkflowHandle[Any, Any]:
+    """The run's returns' workflow (workflows/payment_returns.py): their tasks' owner."""
+    return env.client.get_workflow_handle(ids.payment_returns(run_id))
+
+
 def _payments(engine: Engine, case_ids: list[str]) -> list[Payment]:
     with Session(engine) as session:
         stmt = select(Payment).where(col(Payment.case_id).in_(case_ids))
@@ -201,10 +210,9 @@ async def _task_id_of(engine: Engine, workflow_id: str, kind: str) -> str:
 async def _task_id(engine: Engine, run_id: str, kind: str) -> str:
     for _ in range(1200):  # a generous bound for a loaded machine, not a timing check
         with Session(engine) as session:
+            owners = [ids.payment_run(run_id), ids.payment_returns(run_id)]
             row = session.exec(
-                select(Task).where(
-                    Task.kind == kind, col(Task.workflow_id) == ids.payment_run(run_id)
-                )
+                select(Task).where(Task.kind == kind, col(Task.workflow_id).in_(owners))
             ).first()
             if row is not None:
                 return row.task_id
@@ -249,7 +257,7 @@ async def _released_run_settles_and_return_is_reissued(
     rows = _payments(engine, [good, bad])
     assert {p.status for p in rows} == {"sent"} and len(rows) == 2
     # a crash after submission: the same message again is a duplicate at the bank
-    again = ActivityEnvironment().run(
+    again = await ActivityEnvironment().run(
         PaymentActivities(
             engine, stack.settings, book, tell_case=ClaimWorkflow.payment_update
         ).submit_run,
@@ -265,8 +273,8 @@ async def _released_run_settles_and_return_is_reissued(
     paid = {p.case_id: p for p in _payments(engine, [good, bad])}
     assert paid[good].status == "settled" and paid[good].amount == Decimal("755.00")
     assert paid[bad].status == "returned" and paid[bad].returned_reason == "AC04"
-    await run.execute_update(
-        PaymentRunWorkflow.complete_task,
+    await _returns_of(env, run_id).execute_update(
+        PaymentReturnsWorkflow.complete_task,
         CompleteTaskInput(
             task_id=returned,
             outcome="reissue",
@@ -589,10 +597,10 @@ async def test_a_run_of_thousands_completes_with_small_activity_results(
         await state_when_run(engine, run, lambda st: st.status == "submitted", timeout=120)
         await advance(env, 0.1)  # past the bank's settlement delay: one webhook for them all
         for e2e in e2e_ids[:closed]:
-            returned = await _task_id_of(engine, run.id, "payment_returned")
+            returned = await _task_id(engine, run_id, "payment_returned")
             assert returned.startswith("payment_returned-")
-            await run.execute_update(
-                PaymentRunWorkflow.complete_task,
+            await _returns_of(env, run_id).execute_update(
+                PaymentReturnsWorkflow.complete_task,
                 CompleteTaskInput(
                     task_id=f"payment_returned-{e2e}",
                     outcome="cancel",
@@ -711,8 +719,8 @@ async def test_a_return_recorded_by_an_apply_that_failed_still_gets_its_finance_
         await advance(env, 0.1)  # the bank settles and reports: nothing changes any more
         task = await _task_id(engine, run_id, "payment_returned")
         assert task == f"payment_returned-{paid[bad].end_to_end_id}"
-        await run.execute_update(
-            PaymentRunWorkflow.complete_task,
+        await _returns_of(env, run_id).execute_update(
+            PaymentReturnsWorkflow.complete_task,
             CompleteTaskInput(
                 task_id=task,
                 outcome="cancel",
@@ -821,6 +829,48 @@ async def test_a_kept_report_replayed_stale_or_re_signed_or_too_large_is_refused
     assert {p.status for p in _payments_by_e2e(engine, e2e_ids)} == {"settled"}
 
 
+async def test_an_acceptance_the_bank_did_not_sign_is_refused_and_the_run_not_marked_sent(
+    env: WorkflowEnvironment,
+    stack: Stack,
+    engine: Engine,
+    book: PolicyBook,
+    task_queue: str,
+) -> None:
+    """Issue 13 §5: the pain.001's answer is verified as the status reports are. Over real
+    HTTP, a worker whose secret is not the bank's refuses the 202 acceptance once and
+    permanently (BANK_UNVERIFIED: finance's `bank_rejected` task in the run), the ledger
+    still pending; the secret put right, the resubmission's signed 409 (a duplicate: the bank
+    pays nothing twice) is verified and the run is sent."""
+    prefix = f"ack{task_queue[-6:]}"
+    day = await today(env)
+    e2e_ids = _seed_obligations(engine, prefix, 2, day, 0)
+    run_id = f"R{REGION}-{prefix}"
+    wrong = stack.settings.model_copy(update={"bank_webhook_secret": "not-the-banks-secret"})
+    acts = PaymentActivities(engine, wrong, book, tell_case=ClaimWorkflow.payment_update)
+    right = PaymentActivities(engine, stack.settings, book, tell_case=ClaimWorkflow.payment_update)
+    at = await env.get_current_time()
+    summary = ActivityEnvironment().run(acts.gather_run, GatherInput(run_id, REGION, day, at))
+    assert summary.count >= 2
+    with pytest.raises(ApplicationError) as refused:
+        await ActivityEnvironment().run(acts.submit_run, RunInput(run_id, at))
+    assert refused.value.type == BANK_UNVERIFIED and refused.value.non_retryable
+    assert "bad signature" in refused.value.message
+    assert {p.status for p in _payments_by_e2e(engine, e2e_ids)} == {"pending"}
+    sent = await ActivityEnvironment().run(right.submit_run, RunInput(run_id, at))
+    assert sent.sent == summary.count
+    assert {p.status for p in _payments_by_e2e(engine, e2e_ids)} == {"sent"}
+    async with httpx.AsyncClient() as http:
+        txs = (await http.get(f"{stack.bank_url}/admin/transactions")).json()
+    rows = txs if isinstance(txs, list) else txs["transactions"]
+    assert sorted(t["end_to_end_id"] for t in rows if t["end_to_end_id"] in e2e_ids) == sorted(
+        e2e_ids
+    )  # each once
+    # a duplicate answer with a signature that is not the bank's is refused too
+    with pytest.raises(ApplicationError) as again:
+        await ActivityEnvironment().run(acts.submit_run, RunInput(run_id, at))
+    assert again.value.type == BANK_UNVERIFIED
+
+
 async def test_a_polled_answer_with_a_bad_signature_opens_a_system_error_not_endless_retries(
     env: WorkflowEnvironment,
     stack: Stack,
@@ -833,6 +883,13 @@ async def test_a_polled_answer_with_a_bad_signature_opens_a_system_error_not_end
     the run opens a system_error task for someone to look at."""
     prefix = f"unsg{task_queue[-6:]}"
     e2e_ids = _seed_obligations(engine, prefix, 2, await today(env), 0)
+    async with stack.worker(cache=0):  # submitted by a worker with the bank's secret
+        run_id, run = await _start_released_run(env, engine, task_queue, prefix)
+        await state_when_run(engine, run, lambda st: st.status == "submitted")
+        for _ in range(1200):  # the ledger says so first; then the activity's answer is in
+            if ("submit_run", "completed") in _activity_events(await run.fetch_history()):
+                break
+            await asyncio.sleep(0.05)
     wrong = stack.settings.model_copy(update={"bank_webhook_secret": "not-the-banks-secret"})
     worker = create_worker(
         env.client,
@@ -844,8 +901,6 @@ async def test_a_polled_answer_with_a_bad_signature_opens_a_system_error_not_end
         max_cached_workflows=0,  # no sticky queue: the next worker takes the run at once
     )
     async with worker:
-        run_id, run = await _start_released_run(env, engine, task_queue, prefix)
-        await state_when_run(engine, run, lambda st: st.status == "submitted")
         # a report the database does not have: the run asks the bank at once
         await run.signal(PaymentRunWorkflow.bank_report, StatusReportRef("0" * 64, 2))
         task_id = await _task_id(engine, run_id, "system_error")
