@@ -1,0 +1,133 @@
+"""`make soak`'s randomized fault runs: `python -m tests.faults.soak` (APP_ENV=test).
+
+SOAK_RUNS (default 1000) payment runs in rounds of SOAK_ROUND (25) on one stack, SOAK_SEED
+(default: the time) making the schedule again; prints each round and then runs, faults by
+kind, duplicates and losses; exit code 1 when any invariant broke. The stack's files stay in
+SOAK_DIR (default a temporary directory) for a look afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from temporalio.client import Client
+
+from domain.calendar import AGENCY_TZ
+from payloads.reconciliation import ReconcileDayInput
+from tests.conftest import ROOT
+from tests.faults.invariants import Verdict, check_reconciled
+from tests.faults.schedule import Tally, bank_transactions, normal, one_round
+from tests.faults.stack import FaultStack, fault_stack
+from workflows import ids
+from workflows.reconciliation import ReconciliationWorkflow
+
+
+async def reconcile_days(stack: FaultStack, client: Client, tag: str) -> Verdict:
+    """Match every booking date of the bank's transactions against the ledger (each day its
+    own ReconciliationWorkflow, as finance's reconciliation by hand) and check the result."""
+    txs = await bank_transactions(stack)
+    days = sorted({tx["booking_date"] for tx in txs if tx["booking_date"]})
+    now = datetime.now(AGENCY_TZ)
+    for day in days:
+        d = datetime.fromisoformat(day).date()
+        await client.start_workflow(
+            ReconciliationWorkflow.run,
+            ReconcileDayInput(day=d),
+            id=f"{ids.day_reconciliation(d)}-{tag}",
+            task_queue=stack.settings.task_queue,
+        )
+    deadline = time.monotonic() + 120
+    from sqlmodel import Session
+
+    from db.models import ReconciliationRecord
+
+    while time.monotonic() < deadline:
+        with Session(stack.engine) as session:
+            records = [session.get(ReconciliationRecord, datetime.fromisoformat(d).date()) for d in days]
+        if all(r is not None and r.at is not None and r.at >= now - timedelta(seconds=5) for r in records):
+            break
+        await asyncio.sleep(0.5)
+    return check_reconciled(stack.engine, txs)
+
+
+def commit() -> str:
+    out = subprocess.run(
+        ["git", "describe", "--always", "--dirty", "--abbrev=12", "--exclude", "*"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    return out.stdout.strip() or "unknown"
+
+
+async def soak(total: int, per_round: int, seed: int, directory: Path) -> Tally:
+    rng = random.Random(seed)
+    overall = Tally()
+    started = time.monotonic()
+    with fault_stack(directory) as stack:
+        stack.start_worker()
+        client = await stack.connect()
+        n = 0
+        while overall.runs < total:
+            size = min(per_round, total - overall.runs)
+            tally = await one_round(stack, rng, f"S{seed % 1000}R{n:04d}", size)
+            n += 1
+            overall.runs += tally.runs
+            overall.payments += tally.payments
+            overall.faults += tally.faults
+            overall.verdict.add(tally.verdict)
+            print(
+                f"round {n}: {tally.line()} in {tally.seconds:.0f} s "
+                f"({', '.join(f'{k} {v:.0f}' for k, v in tally.phases.items())}); "
+                f"faults {dict(tally.faults)}",
+                flush=True,
+            )
+            for p in tally.verdict.problems:
+                print("  ", p, flush=True)
+        await normal(stack)
+        overall.verdict.add(await reconcile_days(stack, client, f"soak{seed}"))
+    overall.seconds = time.monotonic() - started
+    return overall
+
+
+def main() -> int:
+    total = int(os.environ.get("SOAK_RUNS", "1000"))
+    per_round = int(os.environ.get("SOAK_ROUND", "25"))
+    seed = int(os.environ.get("SOAK_SEED", str(int(time.time()))))
+    keep = os.environ.get("SOAK_DIR")
+    directory = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="soak-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    print(f"soak: {total} runs, rounds of {per_round}, seed {seed}, files in {directory}")
+    result = asyncio.run(soak(total, per_round, seed, directory))
+    v = result.verdict
+    figures = {
+        "commit": commit(),
+        "seed": seed,
+        "runs": result.runs,
+        "payments": result.payments,
+        "paid": v.paid,
+        "cancelled": v.cancelled,
+        "faults": sum(result.faults.values()),
+        "faults_by_kind": dict(sorted(Counter(result.faults).items())),
+        "duplicates": v.duplicates,
+        "losses": v.losses,
+        "problems": len(v.problems),
+        "seconds": round(result.seconds),
+    }
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    print(
+        f"runs {result.runs}, faults {figures['faults']}, duplicates {v.duplicates}, "
+        f"losses {v.losses}"
+    )
+    return 1 if v.duplicates or v.losses or v.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
