@@ -52,6 +52,7 @@ async def capped_body(request: Request, cap: int) -> bytes:
         409: {"description": "a message ID seen before (a replay)"},
         413: {"description": "larger than the bank message cap"},
         422: {"description": "a malformed pain.002 or one naming unknown payments"},
+        503: {"description": "the payment run could not be told (Temporal unreachable): resend"},
     },
 )
 async def bank_webhook(
@@ -59,7 +60,7 @@ async def bank_webhook(
 ) -> dict[str, int]:
     """Per-transaction statuses (pain.002) from the bank, HMAC-signed over its timestamp and
     the body; 202 when accepted, 401 unsigned or stale, 409 a message ID seen before, 413 too
-    large."""
+    large, 503 when the run cannot be told now (the bank sends it again)."""
     s = runtime.settings
     body = await capped_body(request, s.bank_message_max_bytes)
     now = await runtime.clock.now(client)
@@ -106,10 +107,24 @@ async def bank_webhook(
         )
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND:  # a finished run: NOT_FOUND on both servers
-            raise
+            # Temporal unreachable: the run has not heard of the report. Its message ID is
+            # given back so the bank's retry is taken (not refused as a replay, which left the
+            # run waiting for its next poll, hours away: tests/faults), the report stays kept.
+            await in_thread(release_message, runtime.engine, report.msg_id)
+            log.warning("run %s not told of report %s (%s): 503", run_id, report.msg_id, err)
+            raise HTTPException(503, "payment run unreachable; send the report again") from None
         log.info("run %s has finished; its statuses were applied already", run_id)
         return {"accepted": 0}
     return {"accepted": ref.statuses}
+
+
+def release_message(engine: Engine, msg_id: str) -> None:
+    """Forget a message ID taken by a report the run could not be told of."""
+    with Session(engine) as session:
+        seen = session.get(BankMessageSeen, msg_id)
+        if seen is not None:
+            session.delete(seen)
+            session.commit()
 
 
 def keep_report(

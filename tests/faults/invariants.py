@@ -62,9 +62,7 @@ def obligation_of(e2e: str) -> str:
     return e2e.rsplit("-", 1)[0]
 
 
-def check_money(
-    engine: Engine, bank_txs: list[dict[str, Any]], case_prefix: str = ""
-) -> Verdict:
+def check_money(engine: Engine, bank_txs: list[dict[str, Any]], case_prefix: str = "") -> Verdict:
     """Obligations (of cases whose ID starts with `case_prefix`) against the bank's records."""
     v = Verdict()
     settled_at_bank: dict[str, list[dict[str, Any]]] = defaultdict(list)

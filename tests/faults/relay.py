@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
@@ -41,7 +41,9 @@ class Relay:
         return not self.queue and self.in_flight == 0
 
 
-async def _forward(relay: Relay, client: httpx.AsyncClient, body: bytes, headers: dict[str, str]) -> None:
+async def _forward(
+    relay: Relay, client: httpx.AsyncClient, body: bytes, headers: dict[str, str]
+) -> None:
     while True:
         try:
             resp = await client.post(relay.target, content=body, headers=headers)
@@ -78,7 +80,7 @@ async def _pump(relay: Relay) -> None:
 
 def relay_app(relay: Relay) -> FastAPI:
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         pump = asyncio.create_task(_pump(relay))
         yield
         pump.cancel()

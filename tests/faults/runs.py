@@ -28,10 +28,11 @@ RETRY = 0.5  # seconds between attempts while a fault lasts
 
 
 def seed_obligations(
-    engine: Engine, run_tag: str, payments: int, closed: int, rng: random.Random
-) -> list[str]:
-    """`payments` pending obligations of REGION, one or two months of a few cases, the first
-    `closed` of them to the account the bank has closed; their end-to-end IDs."""
+    engine: Engine, run_tag: str, payments: int, closed: int, rng: random.Random,
+    region: str = REGION,
+) -> list[str]:  # fmt: skip
+    """`payments` pending obligations of `region`, one or two months of a few cases, the
+    first `closed` of them to the account the bank has closed; their end-to-end IDs."""
     today = datetime.now(AGENCY_TZ).date()
     rows, e2e = [], []
     for i in range(payments):
@@ -43,7 +44,7 @@ def seed_obligations(
         now = datetime.now(UTC)
         rows.append(
             {
-                "case_id": case_id, "region_code": REGION, "month": month,
+                "case_id": case_id, "region_code": region, "month": month,
                 "period_start": today, "period_end": today, "category": "benefit",
                 "amount": Decimal(rng.randrange(50_000, 200_000)) / 100, "status": "pending",
                 "attempt": 1, "end_to_end_id": e, "bank_code": "102100099996",
@@ -61,7 +62,9 @@ def run_row(engine: Engine, run_id: str) -> PaymentRun | None:
         return session.get(PaymentRun, run_id)
 
 
-async def start_gathered(client: Client, engine: Engine, task_queue: str, run_id: str) -> None:
+async def start_gathered(
+    client: Client, engine: Engine, task_queue: str, run_id: str, region: str = REGION
+) -> None:
     """Start the run and wait until it has gathered (its ledger row says so): the next run's
     obligations are seeded only then, so each run takes its own."""
     today = datetime.now(AGENCY_TZ).date()
@@ -69,7 +72,7 @@ async def start_gathered(client: Client, engine: Engine, task_queue: str, run_id
         try:
             await client.start_workflow(
                 PaymentRunWorkflow.run,
-                PaymentRunInput(run_id=run_id, region_code=REGION, cutoff=today),
+                PaymentRunInput(run_id=run_id, region_code=region, cutoff=today),
                 id=ids.payment_run(run_id),
                 task_queue=task_queue,
             )
@@ -96,7 +99,6 @@ async def complete(client: Client, run_id: str, inp: CompleteTaskInput, timeout:
             return True
         except Exception as err:  # noqa: BLE001
             text = str(err).lower()
-            print("DEBUG complete", inp.task_id, round(loop.time(), 1), type(err).__name__, text[:200], flush=True)
             if "completed" in text or "decided" in text or "not open" in text:
                 return False
             await asyncio.sleep(RETRY)

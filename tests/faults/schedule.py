@@ -21,6 +21,8 @@ from tests.faults.invariants import Verdict, check_money, check_runs
 from tests.faults.stack import FaultStack
 from workflows import ids
 
+REGIONS = ("220100", "220200", "330100")  # the policy's regions: gathered side by side
+WORKERS = 2  # worker processes, as production scales them (a kill takes one or all)
 WINDOW = 10.0  # seconds in which a round's releases and faults happen
 KINDS = (
     "worker_kill",
@@ -62,8 +64,8 @@ async def normal(stack: FaultStack) -> None:
     stack.relay.normal()
     if stack.temporal is None or stack.temporal.popen.poll() is not None:
         await asyncio.to_thread(stack.start_temporal)
-    if not stack.live_workers():
-        stack.kill_worker()
+    stack.reap_workers()
+    while stack.live_workers() < WORKERS:
         stack.start_worker()
 
 
@@ -109,15 +111,18 @@ async def strike(stack: FaultStack, kind: str, rng: random.Random, run_ids: list
     """One fault; the names it is counted under."""
     if kind == "worker_kill":
         where = await situation(stack, run_ids)
-        stack.kill_worker()
+        every = rng.random() < 0.3  # all of them, or one of the two
+        if every:
+            stack.kill_worker()
+        else:
+            stack.kill_worker(rng.randrange(len(stack.workers)) if stack.workers else None)
         await asyncio.sleep(rng.uniform(0.2, 3.0))
-        stack.start_worker()
-        return [f"worker_kill_{w}" for w in where] or ["worker_kill_idle"]
+        while stack.live_workers() < WORKERS:
+            stack.start_worker()
+        name = "worker_kill_all" if every else "worker_kill_one"
+        return [f"{name}_{w}" for w in where] or [f"{name}_idle"]
     if kind == "temporal_restart":
         await asyncio.to_thread(stack.restart_temporal, rng.uniform(0.0, 2.0))
-        if not stack.live_workers():
-            stack.kill_worker()
-            stack.start_worker()
         return [kind]
     if kind == "bank_slow":
         await bank_mode(stack, slow_ms=rng.randrange(500, 3000))
@@ -145,12 +150,25 @@ async def one_round(
     client = await stack.connect()
     await normal(stack)
     run_ids = [f"{tag}-{i:03d}" for i in range(n_runs)]
-    for run_id in run_ids:
-        payments = rng.randint(1, 5)
-        closed = 1 if rng.random() < 0.15 else 0
-        runs.seed_obligations(stack.engine, run_id.replace("-", ""), payments, closed, rng)
-        await runs.start_gathered(client, stack.engine, stack.settings.task_queue, run_id)
-        tally.payments += payments
+    sizes = [
+        (rng.randint(1, 5), 1 if rng.random() < 0.15 else 0, rng.randrange(2**32)) for _ in run_ids
+    ]
+
+    async def gather(region: str, mine: list[int]) -> None:
+        # one region's runs one after the other: each gathers only its own obligations
+        for i in mine:
+            payments, closed, seed = sizes[i]
+            tag_i = run_ids[i].replace("-", "")
+            own = random.Random(seed)  # the regions interleave: each run its own generator
+            runs.seed_obligations(stack.engine, tag_i, payments, closed, own, region)
+            await runs.start_gathered(
+                client, stack.engine, stack.settings.task_queue, run_ids[i], region
+            )
+
+    await asyncio.gather(
+        *(gather(r, list(range(k, n_runs, len(REGIONS)))) for k, r in enumerate(REGIONS))
+    )
+    tally.payments = sum(p for p, _, _ in sizes)
     tally.runs = n_runs
     tally.phases["gather"] = time.monotonic() - started
 
@@ -166,9 +184,7 @@ async def one_round(
             await asyncio.sleep(max(0.0, at - (time.monotonic() - t0)))
             tally.faults.update(await strike(stack, kind, rng, run_ids))
 
-    await asyncio.gather(
-        faults(), *(released_at(r, rng.uniform(0, WINDOW)) for r in run_ids)
-    )
+    await asyncio.gather(faults(), *(released_at(r, rng.uniform(0, WINDOW)) for r in run_ids))
     await normal(stack)
     tally.phases["window"] = time.monotonic() - started - tally.phases["gather"]
     stuck = await runs.settle_all(client, stack.engine, set(run_ids), settle_timeout)

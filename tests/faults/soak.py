@@ -16,11 +16,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sqlmodel import Session
 from temporalio.client import Client
 
+from db.models import ReconciliationRecord
 from domain.calendar import AGENCY_TZ
 from payloads.reconciliation import ReconcileDayInput
 from tests.conftest import ROOT
@@ -38,7 +40,7 @@ async def reconcile_days(stack: FaultStack, client: Client, tag: str) -> Verdict
     days = sorted({tx["booking_date"] for tx in txs if tx["booking_date"]})
     now = datetime.now(AGENCY_TZ)
     for day in days:
-        d = datetime.fromisoformat(day).date()
+        d = date.fromisoformat(day)
         await client.start_workflow(
             ReconciliationWorkflow.run,
             ReconcileDayInput(day=d),
@@ -46,17 +48,20 @@ async def reconcile_days(stack: FaultStack, client: Client, tag: str) -> Verdict
             task_queue=stack.settings.task_queue,
         )
     deadline = time.monotonic() + 120
-    from sqlmodel import Session
-
-    from db.models import ReconciliationRecord
-
+    since = now - timedelta(seconds=5)
     while time.monotonic() < deadline:
         with Session(stack.engine) as session:
-            records = [session.get(ReconciliationRecord, datetime.fromisoformat(d).date()) for d in days]
-        if all(r is not None and r.at is not None and r.at >= now - timedelta(seconds=5) for r in records):
+            records = [session.get(ReconciliationRecord, date.fromisoformat(d)) for d in days]
+        if all(r is not None and r.at is not None and r.at >= since for r in records):
             break
         await asyncio.sleep(0.5)
     return check_reconciled(stack.engine, txs)
+
+
+def say(*parts: object) -> None:
+    """The soak's figures, on standard output as they come."""
+    sys.stdout.write(" ".join(str(p) for p in parts) + "\n")
+    sys.stdout.flush()
 
 
 def commit() -> str:
@@ -83,14 +88,13 @@ async def soak(total: int, per_round: int, seed: int, directory: Path) -> Tally:
             overall.payments += tally.payments
             overall.faults += tally.faults
             overall.verdict.add(tally.verdict)
-            print(
+            say(
                 f"round {n}: {tally.line()} in {tally.seconds:.0f} s "
                 f"({', '.join(f'{k} {v:.0f}' for k, v in tally.phases.items())}); "
-                f"faults {dict(tally.faults)}",
-                flush=True,
+                f"faults {dict(tally.faults)}"
             )
             for p in tally.verdict.problems:
-                print("  ", p, flush=True)
+                say("  ", p)
         await normal(stack)
         overall.verdict.add(await reconcile_days(stack, client, f"soak{seed}"))
     overall.seconds = time.monotonic() - started
@@ -104,7 +108,7 @@ def main() -> int:
     keep = os.environ.get("SOAK_DIR")
     directory = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="soak-"))
     directory.mkdir(parents=True, exist_ok=True)
-    print(f"soak: {total} runs, rounds of {per_round}, seed {seed}, files in {directory}")
+    say(f"soak: {total} runs, rounds of {per_round}, seed {seed}, files in {directory}")
     result = asyncio.run(soak(total, per_round, seed, directory))
     v = result.verdict
     figures = {
@@ -121,8 +125,8 @@ def main() -> int:
         "problems": len(v.problems),
         "seconds": round(result.seconds),
     }
-    print(json.dumps(figures, indent=2, ensure_ascii=False))
-    print(
+    say(json.dumps(figures, indent=2, ensure_ascii=False))
+    say(
         f"runs {result.runs}, faults {figures['faults']}, duplicates {v.duplicates}, "
         f"losses {v.losses}"
     )

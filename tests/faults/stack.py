@@ -154,11 +154,15 @@ class FaultStack:
         self.workers.append(proc)
         return proc
 
-    def kill_worker(self) -> None:
-        """SIGKILL every worker process (the next start is the caller's)."""
-        for w in self.workers:
+    def kill_worker(self, index: int | None = None) -> None:
+        """SIGKILL one worker process, or every one (the next start is the caller's)."""
+        victims = self.workers if index is None else [self.workers[index]]
+        for w in victims:
             w.kill()
-        self.workers.clear()
+        self.reap_workers()
+
+    def reap_workers(self) -> None:
+        self.workers = [w for w in self.workers if w.popen.poll() is None]
 
     def live_workers(self) -> int:
         return sum(1 for w in self.workers if w.popen.poll() is None)
