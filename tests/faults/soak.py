@@ -3,7 +3,8 @@
 SOAK_RUNS (default 1000) payment runs in rounds of SOAK_ROUND (25) on one stack, SOAK_SEED
 (default: the time) making the schedule again; prints each round and then runs, faults by
 kind, duplicates and losses; exit code 1 when any invariant broke. The stack's files stay in
-SOAK_DIR (default a temporary directory) for a look afterwards."""
+SOAK_DIR (default a temporary directory) for a look afterwards; SOAK_MINUTES starts no new
+round after that many minutes (the figures say how many runs were made)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ def commit() -> str:
     return out.stdout.strip() or "unknown"
 
 
-async def soak(total: int, per_round: int, seed: int, directory: Path) -> Tally:
+async def soak(total: int, per_round: int, seed: int, directory: Path, minutes: float = 0) -> Tally:
+    """Rounds until `total` runs, or (minutes > 0) no new round after that many minutes."""
     rng = random.Random(seed)
     overall = Tally()
     started = time.monotonic()
@@ -81,6 +83,9 @@ async def soak(total: int, per_round: int, seed: int, directory: Path) -> Tally:
         client = await stack.connect()
         n = 0
         while overall.runs < total:
+            if minutes and time.monotonic() - started > minutes * 60:
+                say(f"time limit ({minutes:g} min): no more rounds")
+                break
             size = min(per_round, total - overall.runs)
             tally = await one_round(stack, rng, f"S{seed % 1000}R{n:04d}", size)
             n += 1
@@ -95,6 +100,7 @@ async def soak(total: int, per_round: int, seed: int, directory: Path) -> Tally:
             )
             for p in tally.verdict.problems:
                 say("  ", p)
+            say(f"  so far: {overall.line()}, {time.monotonic() - started:.0f} s")
         await normal(stack)
         overall.verdict.add(await reconcile_days(stack, client, f"soak{seed}"))
     overall.seconds = time.monotonic() - started
@@ -105,11 +111,12 @@ def main() -> int:
     total = int(os.environ.get("SOAK_RUNS", "1000"))
     per_round = int(os.environ.get("SOAK_ROUND", "25"))
     seed = int(os.environ.get("SOAK_SEED", str(int(time.time()))))
+    minutes = float(os.environ.get("SOAK_MINUTES", "0"))
     keep = os.environ.get("SOAK_DIR")
     directory = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="soak-"))
     directory.mkdir(parents=True, exist_ok=True)
     say(f"soak: {total} runs, rounds of {per_round}, seed {seed}, files in {directory}")
-    result = asyncio.run(soak(total, per_round, seed, directory))
+    result = asyncio.run(soak(total, per_round, seed, directory, minutes))
     v = result.verdict
     figures = {
         "commit": commit(),
