@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class Relay:
     reordered: int = 0
     repeated: int = 0
     in_flight: int = 0
+    answers: Counter[int] = field(default_factory=Counter)  # the API's status codes
 
     def normal(self) -> None:
         self.shuffle = self.repeat = False
@@ -47,6 +49,7 @@ async def _forward(
     while True:
         try:
             resp = await client.post(relay.target, content=body, headers=headers)
+            relay.answers[resp.status_code] += 1
             if resp.status_code < 500:  # taken, a replay (409) or refused for good (4xx)
                 relay.forwarded += 1
                 return

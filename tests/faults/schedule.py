@@ -10,16 +10,21 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlmodel import Session, select
+from temporalio.client import Client
 
-from db.models import PaymentRun
+from db.models import PaymentRun, ReconciliationRecord
+from domain.calendar import AGENCY_TZ
+from payloads.reconciliation import ReconcileDayInput
 from tests.faults import runs
-from tests.faults.invariants import Verdict, check_money, check_runs
+from tests.faults.invariants import Verdict, check_money, check_reconciled, check_runs
 from tests.faults.stack import FaultStack
 from workflows import ids
+from workflows.reconciliation import ReconciliationWorkflow
 
 REGIONS = ("220100", "220200", "330100")  # the policy's regions: gathered side by side
 WORKERS = 2  # worker processes, as production scales them (a kill takes one or all)
@@ -204,3 +209,28 @@ async def bank_transactions(stack: FaultStack) -> list[dict[str, Any]]:
         resp.raise_for_status()
         rows: list[dict[str, Any]] = resp.json()
         return rows
+
+
+async def reconcile_days(stack: FaultStack, client: Client, tag: str) -> Verdict:
+    """Match every booking date of the bank's transactions against the ledger (each day its
+    own ReconciliationWorkflow, as finance's reconciliation by hand) and check the result."""
+    txs = await bank_transactions(stack)
+    days = sorted({tx["booking_date"] for tx in txs if tx["booking_date"]})
+    now = datetime.now(AGENCY_TZ)
+    for day in days:
+        d = date.fromisoformat(day)
+        await client.start_workflow(
+            ReconciliationWorkflow.run,
+            ReconcileDayInput(day=d),
+            id=f"{ids.day_reconciliation(d)}-{tag}",
+            task_queue=stack.settings.task_queue,
+        )
+    deadline = time.monotonic() + 120
+    since = now - timedelta(seconds=5)
+    while time.monotonic() < deadline:
+        with Session(stack.engine) as session:
+            records = [session.get(ReconciliationRecord, date.fromisoformat(d)) for d in days]
+        if all(r is not None and r.at is not None and r.at >= since for r in records):
+            break
+        await asyncio.sleep(0.5)
+    return check_reconciled(stack.engine, txs)

@@ -17,46 +17,11 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session
-from temporalio.client import Client
-
-from db.models import ReconciliationRecord
-from domain.calendar import AGENCY_TZ
-from payloads.reconciliation import ReconcileDayInput
 from tests.conftest import ROOT
-from tests.faults.invariants import Verdict, check_reconciled
-from tests.faults.schedule import Tally, bank_transactions, normal, one_round
-from tests.faults.stack import FaultStack, fault_stack
-from workflows import ids
-from workflows.reconciliation import ReconciliationWorkflow
-
-
-async def reconcile_days(stack: FaultStack, client: Client, tag: str) -> Verdict:
-    """Match every booking date of the bank's transactions against the ledger (each day its
-    own ReconciliationWorkflow, as finance's reconciliation by hand) and check the result."""
-    txs = await bank_transactions(stack)
-    days = sorted({tx["booking_date"] for tx in txs if tx["booking_date"]})
-    now = datetime.now(AGENCY_TZ)
-    for day in days:
-        d = date.fromisoformat(day)
-        await client.start_workflow(
-            ReconciliationWorkflow.run,
-            ReconcileDayInput(day=d),
-            id=f"{ids.day_reconciliation(d)}-{tag}",
-            task_queue=stack.settings.task_queue,
-        )
-    deadline = time.monotonic() + 120
-    since = now - timedelta(seconds=5)
-    while time.monotonic() < deadline:
-        with Session(stack.engine) as session:
-            records = [session.get(ReconciliationRecord, date.fromisoformat(d)) for d in days]
-        if all(r is not None and r.at is not None and r.at >= since for r in records):
-            break
-        await asyncio.sleep(0.5)
-    return check_reconciled(stack.engine, txs)
+from tests.faults.schedule import Tally, normal, one_round, reconcile_days
+from tests.faults.stack import fault_stack
 
 
 def say(*parts: object) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, make_url, text
 from temporalio.client import Client
 
 from api.main import create_app
@@ -91,6 +91,7 @@ class FaultStack:
     bank: RunningBank
     relay: Relay
     temporal_port: int
+    api_url: str = ""
     client: Client | None = None
     temporal: Proc | None = None
     workers: list[Proc] = field(default_factory=list)
@@ -174,9 +175,37 @@ class FaultStack:
 
 
 @contextlib.contextmanager
-def fault_stack(directory: Path, database_url: str = "") -> Iterator[FaultStack]:
+def own_database(directory: Path) -> Iterator[str]:
+    """A SQLite file in `directory`, or, when DATABASE_URL names PostgreSQL, a scratch database
+    beside it (`<name>_faults`): the invariants read every ledger row, and migrating resets
+    the schema, which the other tests' shared database must not see."""
+    shared = os.environ.get("DATABASE_URL", "")
+    if not shared.startswith("postgresql"):
+        yield f"sqlite:///{directory / 'ui.db'}"
+        return
+    url = make_url(shared)
+    name = f"{url.database}_faults"[:63]
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def fault_stack(directory: Path) -> Iterator[FaultStack]:
     """Everything started; stopped at the end whatever happened."""
-    url = database_url or os.environ.get("DATABASE_URL", "") or f"sqlite:///{directory / 'ui.db'}"
+    with own_database(directory) as url, _fault_stack(directory, url) as stack:
+        yield stack
+
+
+@contextlib.contextmanager
+def _fault_stack(directory: Path, url: str) -> Iterator[FaultStack]:
     engine = migrated(url)
     sink = start_sink("127.0.0.1", 0, directory / "mail")
     temporal_port = free_port()
@@ -211,6 +240,7 @@ def fault_stack(directory: Path, database_url: str = "") -> Iterator[FaultStack]
                 app = create_app(settings)
                 with serve_app(app, "the API", 60) as api_url:
                     relay.target = f"{api_url}/api/v1/bank/webhook"
+                    stack.api_url = api_url
                     yield stack
             finally:
                 stack.kill_worker()

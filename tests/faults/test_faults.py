@@ -15,12 +15,19 @@ import os
 import random
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 from temporalio.client import Client, WorkflowHandle
 
 from tests.faults import runs
 from tests.faults.invariants import check_money, check_runs
-from tests.faults.schedule import bank_mode, bank_transactions, normal, one_round
+from tests.faults.schedule import (
+    bank_mode,
+    bank_transactions,
+    normal,
+    one_round,
+    reconcile_days,
+)
 from tests.faults.stack import FaultStack, fault_stack
 from workflows import ids
 
@@ -30,11 +37,9 @@ SOAK = os.environ.get("SOAK") == "1"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
-    # the suite's own SQLite file unless DATABASE_URL names PostgreSQL: the invariants read
+    # a database of its own (a SQLite file, or a scratch PostgreSQL one): the invariants read
     # every ledger row, and the other tests' runs are not this suite's
-    url = os.environ.get("DATABASE_URL", "")
-    directory = tmp_path_factory.mktemp("faults")
-    with fault_stack(directory, url if url.startswith("postgresql") else "") as s:
+    with fault_stack(tmp_path_factory.mktemp("faults")) as s:
         s.start_worker()
         yield s
 
@@ -111,6 +116,8 @@ async def test_temporal_restarted_while_the_bank_reports(stack: FaultStack, clie
     run_id = await _run(stack, client, "QTEMPORAL", 3)
     assert await runs.release(client, stack.engine, run_id)
     await _run_status(stack, run_id, "submitted")
+    async with httpx.AsyncClient(timeout=30) as http:  # the API has connected to Temporal
+        assert (await http.get(f"{stack.api_url}/api/v1/health")).status_code == 200
     assert stack.temporal is not None
     stack.temporal.stop()
     received = stack.relay.received
@@ -120,6 +127,7 @@ async def test_temporal_restarted_while_the_bank_reports(stack: FaultStack, clie
     await asyncio.sleep(15)  # past the Temporal client's own retries in the webhook
     await asyncio.to_thread(stack.start_temporal)
     await _ends_well(stack, client, "QTEMPORAL", {run_id})
+    assert 409 not in stack.relay.answers  # a report refused as a replay was never applied
 
 
 async def test_bank_slow_down_and_reports_twice_out_of_order(
@@ -146,6 +154,16 @@ async def test_a_random_schedule_with_a_fixed_seed(stack: FaultStack, client: Cl
     tally = await one_round(stack, random.Random(13), "QSEED", 4)
     assert tally.verdict.problems == []
     assert sum(tally.faults.values()) > 0
+
+
+async def test_every_booked_transaction_reconciled_or_its_mismatch_task_open(
+    stack: FaultStack, client: Client
+) -> None:
+    """After the cases above (this module's last but the long ones): each booking date of the
+    bank's transactions matched against the ledger, by the reconciliation workflow, with
+    nothing left over that has no finance task."""
+    verdict = await reconcile_days(stack, client, f"quick{os.getpid()}")
+    assert verdict.problems == []
 
 
 @pytest.mark.skipif(not SOAK, reason="minutes of timeouts: make soak (SOAK=1)")
