@@ -85,7 +85,9 @@ async def start_gathered(
         await asyncio.sleep(0.05)
 
 
-async def complete(client: Client, run_id: str, inp: CompleteTaskInput, timeout: float) -> bool:
+async def complete(
+    client: Client, engine: Engine, run_id: str, inp: CompleteTaskInput, timeout: float
+) -> bool:
     """Complete a task of the run through its Update, retried through faults; False if the
     run refuses it for good (decided already) or `timeout` passes."""
     handle = client.get_workflow_handle(ids.payment_run(run_id))
@@ -99,6 +101,8 @@ async def complete(client: Client, run_id: str, inp: CompleteTaskInput, timeout:
             return True
         except Exception as err:  # noqa: BLE001
             text = str(err).lower()
+            if _task_completed(engine, inp.task_id):  # applied, its answer lost (a restart)
+                return True
             if "completed" in text or "decided" in text or "not open" in text:
                 return False
             await asyncio.sleep(RETRY)
@@ -113,12 +117,18 @@ async def release(client: Client, engine: Engine, run_id: str, timeout: float = 
     inp = CompleteTaskInput(
         task_id=task_id, outcome="release", actor="finance", actor_roles=["finance"]
     )
-    return await complete(client, run_id, inp, timeout)
+    return await complete(client, engine, run_id, inp, timeout)
 
 
 def _task_exists(engine: Engine, task_id: str) -> bool:
     with Session(engine) as session:
         return session.get(Task, task_id) is not None
+
+
+def _task_completed(engine: Engine, task_id: str) -> bool:
+    with Session(engine) as session:
+        task = session.get(Task, task_id)
+        return task is not None and task.status == "completed"
 
 
 async def cancel_returns(client: Client, engine: Engine, run_ids: set[str]) -> int:
@@ -137,7 +147,7 @@ async def cancel_returns(client: Client, engine: Engine, run_ids: set[str]) -> i
             task_id=task.task_id, outcome="cancel", actor="finance", actor_roles=["finance"],
             reason=CANCEL_REASON,
         )  # fmt: skip
-        done += await complete(client, run_id, inp, timeout=30)
+        done += await complete(client, engine, run_id, inp, timeout=30)
     return done
 
 

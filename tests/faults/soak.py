@@ -81,10 +81,11 @@ def main() -> int:
     directory = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="soak-"))
     directory.mkdir(parents=True, exist_ok=True)
     say(f"soak: {total} runs, rounds of {per_round}, seed {seed}, files in {directory}")
+    version = commit()  # the code that runs (the tree may change while it does)
     result = asyncio.run(soak(total, per_round, seed, directory, minutes))
     v = result.verdict
     figures = {
-        "commit": commit(),
+        "commit": version,
         "seed": seed,
         "runs": result.runs,
         "payments": result.payments,
