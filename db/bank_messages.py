@@ -66,3 +66,13 @@ def keep_report(
                 raise
             return False
         return True
+
+
+def release_message(engine: Engine, *, msg_id: str) -> None:
+    """Forget a message ID taken by a report the run could not be told of (Temporal down):
+    the bank's resend is then accepted, not refused as a replay."""
+    with Session(engine) as session:
+        seen = session.get(BankMessageSeen, msg_id)
+        if seen is not None:
+            session.delete(seen)
+            session.commit()

@@ -15,7 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import RuntimeDep, SessionDep, TemporalClientDep
 from api.threads import in_thread
 from db import payments
-from db.bank_messages import keep_report, seen_before
+from db.bank_messages import keep_report, release_message, seen_before
 from iso20022.bank_signature import BadSignature, check
 from iso20022.errors import MessageError
 from iso20022.pain002 import parse_pain002
@@ -48,6 +48,7 @@ async def capped_body(request: Request, cap: int) -> bytes:
         409: {"description": "a message ID seen before (a replay)"},
         413: {"description": "larger than the bank message cap"},
         422: {"description": "a malformed pain.002 or one naming unknown payments"},
+        503: {"description": "the payment run could not be told (Temporal unreachable): resend"},
     },
 )
 async def bank_webhook(
@@ -55,7 +56,7 @@ async def bank_webhook(
 ) -> dict[str, int]:
     """Per-transaction statuses (pain.002) from the bank, HMAC-signed over its timestamp and
     the body; 202 when accepted, 401 unsigned or stale, 409 a message ID seen before, 413 too
-    large."""
+    large, 503 when the run cannot be told now (the bank sends it again)."""
     s = runtime.settings
     body = await capped_body(request, s.bank_message_max_bytes)
     now = await runtime.clock.now(client)
@@ -107,7 +108,12 @@ async def bank_webhook(
         )
     except RPCError as err:
         if err.status != RPCStatusCode.NOT_FOUND:  # a finished run: NOT_FOUND on both servers
-            raise
+            # Temporal unreachable: the run has not heard of the report. Its message ID is
+            # given back so the bank's retry is taken (not refused as a replay, which left the
+            # run waiting for its next poll, hours away: tests/faults), the report stays kept.
+            await in_thread(lambda: release_message(runtime.engine, msg_id=report.msg_id))
+            log.warning("run %s not told of report %s (%s): 503", run_id, report.msg_id, err)
+            raise HTTPException(503, "payment run unreachable; send the report again") from None
         log.info("run %s has finished; its statuses were applied already", run_id)
         return {"accepted": 0}
     return {"accepted": ref.statuses}
