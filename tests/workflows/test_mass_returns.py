@@ -20,6 +20,7 @@ from api.services.tasks import send_completion
 from db.models import AuditEntry, Payment, PaymentRun, Task
 from payloads.payments import PaymentRunInput
 from payloads.tasks import CompleteTaskInput
+from tests.utils import own_database
 from tests.utils.temporal import CONVERTER, advance, today
 from tests.workflows.test_payment_run import (
     REGION,
@@ -33,6 +34,14 @@ from tests.workflows.test_payment_run import (
 from workflows import ids
 from workflows.payment_returns import DECISIONS_PER_RUN, PaymentReturnsWorkflow
 from workflows.payment_run import PaymentRunWorkflow
+
+# a database of the test's own: its 2,000 returns of REGION on one day must not join another
+# test's run or reconciliation of that day (the shared database keeps them)
+database_url, engine, settings = (
+    own_database.database_url,
+    own_database.engine,
+    own_database.settings,
+)
 
 N = 2000
 CONCURRENCY = 16  # finance's decisions arriving together
