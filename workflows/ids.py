@@ -26,16 +26,25 @@ def payment_run(run_id: str) -> str:
     return f"{_PAYMENT_RUN}{run_id}"
 
 
+_PAYMENT_RETURNS = "payment-returns-"
+
+
 def payment_returns(run_id: str) -> str:
     """The child of a payment run that holds its returns' tasks (workflows/payment_returns.py)."""
-    return f"payment-returns-{run_id}"
+    return f"{_PAYMENT_RETURNS}{run_id}"
 
 
 def run_id_of(workflow_id: str) -> str:
-    """The run ID in a payment run's workflow ID."""
-    if not workflow_id.startswith(_PAYMENT_RUN):
-        raise ValueError(f"{workflow_id!r} is not a payment run's workflow ID")
-    return workflow_id.removeprefix(_PAYMENT_RUN)
+    """The run ID in a payment run's workflow ID, or in its returns' workflow's."""
+    for prefix in (_PAYMENT_RETURNS, _PAYMENT_RUN):
+        if workflow_id.startswith(prefix):
+            return workflow_id.removeprefix(prefix)
+    raise ValueError(f"{workflow_id!r} is not a payment run's workflow ID (nor its returns')")
+
+
+def of_payment_run(workflow_id: str) -> bool:
+    """Whether it is a payment run or its returns' workflow (their tasks are the run's)."""
+    return workflow_id.startswith((_PAYMENT_RUN, _PAYMENT_RETURNS))
 
 
 def payout_calendar(region_code: str) -> str:

@@ -153,7 +153,7 @@ async def check_runs(engine: Engine, client: Client, run_ids: set[str]) -> Verdi
     open_by_run: Counter[str] = Counter()
     release_tasks = set()
     for t in tasks:
-        if t.workflow_id.startswith(ids.payment_run("")):
+        if ids.of_payment_run(t.workflow_id):  # the run's tasks, or its returns' workflow's
             run_id = ids.run_id_of(t.workflow_id)
             if t.status in ("open", "claimed"):
                 open_by_run[run_id] += 1

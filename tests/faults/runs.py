@@ -86,11 +86,12 @@ async def start_gathered(
 
 
 async def complete(
-    client: Client, engine: Engine, run_id: str, inp: CompleteTaskInput, timeout: float
+    client: Client, engine: Engine, workflow_id: str, inp: CompleteTaskInput, timeout: float
 ) -> bool:
-    """Complete a task of the run through its Update, retried through faults; False if the
-    run refuses it for good (decided already) or `timeout` passes."""
-    handle = client.get_workflow_handle(ids.payment_run(run_id))
+    """Complete a task through its workflow's Update (the run's, or its returns' workflow's),
+    retried through faults; False if it is refused for good (decided already) or `timeout`
+    passes."""
+    handle = client.get_workflow_handle(workflow_id)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
@@ -117,7 +118,7 @@ async def release(client: Client, engine: Engine, run_id: str, timeout: float = 
     inp = CompleteTaskInput(
         task_id=task_id, outcome="release", actor="finance", actor_roles=["finance"]
     )
-    return await complete(client, engine, run_id, inp, timeout)
+    return await complete(client, engine, ids.payment_run(run_id), inp, timeout)
 
 
 def _task_exists(engine: Engine, task_id: str) -> bool:
@@ -147,7 +148,7 @@ async def cancel_returns(client: Client, engine: Engine, run_ids: set[str]) -> i
             task_id=task.task_id, outcome="cancel", actor="finance", actor_roles=["finance"],
             reason=CANCEL_REASON,
         )  # fmt: skip
-        done += await complete(client, engine, run_id, inp, timeout=30)
+        done += await complete(client, engine, task.workflow_id, inp, timeout=30)
     return done
 
 
