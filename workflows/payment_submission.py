@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from payloads.payments import PaymentRunStatus, RunInput, RunSummary, SubmitResult
     from workflows import ids
     from workflows.human_tasks import HumanTasks
+    from workflows.reconciliation import DailyReconciliationWorkflow
     from workflows.system_errors import permanent_failure
 
 TELL_RECONCILIATION = "tell-reconciliation"  # workflow.patched: the daily reconciliation told
@@ -57,7 +58,7 @@ class Submission:
         (workflows/reconciliation.py); none running (tests of a run alone): nothing to tell."""
         daily = workflow.get_external_workflow_handle(ids.DAILY_RECONCILIATION)
         try:
-            await daily.signal("payments_sent")
+            await daily.signal(DailyReconciliationWorkflow.payments_sent)
         except FailureError:
             workflow.logger.info("no daily reconciliation to tell of run %s", self.st.run_id)
 

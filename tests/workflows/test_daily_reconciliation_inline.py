@@ -27,7 +27,12 @@ from tests.utils.temporal import advance, eventually, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
 from workflows import ids
-from workflows.reconciliation import DAILY, QUIET_DAYS, ensure_daily_reconciliation
+from workflows.reconciliation import (
+    DAILY,
+    QUIET_DAYS,
+    DailyReconciliationWorkflow,
+    ensure_daily_reconciliation,
+)
 
 database_url, engine, settings = (
     own_database.database_url,
@@ -89,7 +94,7 @@ async def test_quiet_days_are_matched_inline_and_a_mismatch_gets_its_own_workflo
             session.add(_payment("INLINE0000000000000002", first + timedelta(days=3), "sent"))
             session.commit()
         daily = env.client.get_workflow_handle(ids.DAILY_RECONCILIATION)
-        await daily.signal("payments_sent")
+        await daily.signal(DailyReconciliationWorkflow.payments_sent)
         await advance(env, 1)  # the morning after the signal: the days waiting, together
         days = await eventually(partial(_days, engine), lambda d: day(3) in d)
         assert [days.get(day(n)) for n in range(5)] == [
