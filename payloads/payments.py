@@ -110,6 +110,8 @@ class ReturnsInput:
     open_task_ids: list[str] = field(default_factory=list)
     all_reported: bool = False
     handled: int = 0  # decisions applied, over all the runs of the chain
+    system_errors: int = 0  # system_error tasks opened by the earlier runs of the chain
+    decisions_per_run: int = 0  # continue as new after this many decisions (0: the default)
 
 
 @dataclass

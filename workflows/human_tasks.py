@@ -71,6 +71,9 @@ class HumanTasks:
         self.on_event = on_event
         self.watchers: list[asyncio.Task[None]] = []
         self.in_flight = InFlight()  # worklist writes under way
+        # system_error tasks opened by earlier runs of a chain that continues as new without
+        # carrying their states (workflows/system_errors.py numbers the next one after them)
+        self.earlier_system_errors = 0
 
     async def open(
         self,

@@ -9,7 +9,12 @@ cancel with a reason) arrive as the tasks' `complete_task` Updates and are appli
 one activity for those that arrived meanwhile. After `DECISIONS_PER_RUN` decisions the
 workflow continues as new with the open tasks' IDs (Updates arriving meanwhile are refused
 as RETRY_LATER and sent again by the API, to the new run): each run's history is bounded by
-that, the parent's by its pages. Done once every return is decided and applied."""
+that, the parent's by its pages. Done once every return is decided and applied.
+
+A decision that fails permanently becomes a supervisor's `system_error` task
+(workflows/system_errors.py), numbered after those of the chain's earlier runs (carried in
+`ReturnsInput.system_errors`): the counter once restarted with each run, and a second run's
+`-1` met the first run's completed row and waited for a task nobody could see."""
 
 from __future__ import annotations
 
@@ -79,6 +84,8 @@ class PaymentReturnsWorkflow(TaskOwner):
         self.all_reported = inp.all_reported
         self.task_states: dict[str, TaskState] = {}
         self.tasks = HumanTasks(workflow.info().workflow_id, None, self.task_states)
+        self.tasks.earlier_system_errors = inp.system_errors
+        self.per_run = inp.decisions_per_run or DECISIONS_PER_RUN
         for task_id in inp.open_task_ids:  # rows exist: only the state to validate against
             self.task_states[task_id] = TaskState(
                 task_id=task_id, kind=KIND, group=TASK_KINDS[KIND].group, opened_at=workflow.now()
@@ -105,14 +112,20 @@ class PaymentReturnsWorkflow(TaskOwner):
         the workflow continues as new, and the refused ones are sent again to the new run
         (the API does it: RETRY_LATER). Otherwise some Update would always be under way and
         the history never end."""
-        if self._taken() >= DECISIONS_PER_RUN:
+        if task.kind == KIND and self._taken() >= self.per_run:
             raise ApplicationError("continuing as new: send again", type=RETRY_LATER)
 
     def _taken(self) -> int:
-        """Decisions accepted by this run (a completion is set before its write)."""
-        return sum(1 for s in self.task_states.values() if s.completion is not None)
+        """Decisions on returns accepted by this run (a completion is set before its write).
+        A supervisor's system_error task is not one: the run waits for it before it can
+        continue as new, so it is always taken."""
+        return sum(
+            1 for s in self.task_states.values() if s.kind == KIND and s.completion is not None
+        )
 
     def task_completed(self, done: TaskCompletion) -> None:
+        if done.kind != KIND:  # a supervisor's system_error task: until_fixed awaits it
+            return
         self.decided.append(reissue_of(done.task_id.removeprefix(PREFIX), done, done.completed_at))
 
     def _open(self) -> list[str]:
@@ -128,7 +141,7 @@ class PaymentReturnsWorkflow(TaskOwner):
                 lambda: (
                     bool(self.queued or self.decided)
                     or self._finished()
-                    or self._taken() >= DECISIONS_PER_RUN
+                    or self._taken() >= self.per_run
                 )
             )
             if self.queued:
@@ -149,6 +162,9 @@ class PaymentReturnsWorkflow(TaskOwner):
                         open_task_ids=self._open(),
                         all_reported=self.all_reported,
                         handled=self.handled,
+                        system_errors=self.tasks.earlier_system_errors
+                        + len(self.tasks.of_kind("system_error")),
+                        decisions_per_run=inp.decisions_per_run,
                     )
                 )
 

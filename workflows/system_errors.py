@@ -41,7 +41,10 @@ async def until_fixed(tasks: HumanTasks, activity: str, call: Callable[[], Await
 
 
 async def _system_error(tasks: HumanTasks, activity: str, failure: ApplicationError) -> None:
-    n = 1 + len(tasks.of_kind("system_error"))
+    # numbered after every system_error task of the workflow ID, the earlier runs' too: a
+    # workflow that continues as new without their states would otherwise open `-1` again,
+    # a row that exists (completed), and wait for a task nobody can see
+    n = 1 + tasks.earlier_system_errors + len(tasks.of_kind("system_error"))
     task = await tasks.open(
         "system_error",
         task_id=f"system_error-{tasks.case_id or tasks.workflow_id}-{n}",
