@@ -29,6 +29,7 @@ from activities.starts import WorkflowStartActivities
 from activities.stops import StopActivities
 from activities.transfers import TransferActivities
 from activities.worklist import TaskNoticeActivities, WorklistActivities
+from core.activity_timeouts import ActivityTimeoutCap
 from core.bytecode import keep_bytecode
 from core.codec import data_converter
 from core.gc_tuning import settle_after_startup
@@ -113,6 +114,7 @@ def create_worker(
     agency = MedicalAgencyActivities(engine, settings)
     medical_ledger = MedicalLedgerActivities(engine, book)
     transfers = TransferActivities(engine, book)
+    cap = settings.activity_timeout_cap_seconds  # the fault suite's (core/activity_timeouts)
     return Worker(
         client,
         task_queue=queue,
@@ -167,7 +169,7 @@ def create_worker(
             rules.assess_claim,
             notifications.send_notification,
         ],
-        interceptors=[PermanentErrors()],
+        interceptors=[PermanentErrors(), *([ActivityTimeoutCap(cap)] if cap > 0 else [])],
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),
         workflow_failure_exception_types=[Exception] if fail_fast else [],
         max_cached_workflows=max_cached_workflows,

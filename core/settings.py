@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # the medical-insurance agency (simulated: python -m medagency) and its answers' signatures
     medagency_url: str = "http://127.0.0.1:8910"
     medagency_webhook_secret: str = "dev-only-medagency-webhook-secret"
+    # the fault suite's cap on the workflows' activity timeouts, seconds (core/activity_timeouts):
+    # a killed worker's activity retried within seconds; 0 = the workflows' own (production)
+    activity_timeout_cap_seconds: float = 0.0
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -93,6 +96,8 @@ class Settings(BaseSettings):
                     f"BANK_URL must be https:// in production (got {self.bank_url!r}): payment"
                     " files and the bank's statuses never travel in clear text"
                 )
+            if self.activity_timeout_cap_seconds:
+                raise ValueError("ACTIVITY_TIMEOUT_CAP_SECONDS is for the fault suite only")
             if self.clock == "simulated":
                 raise ValueError("CLOCK=simulated is for development and training only")
             for name in ("secret_key", "case_id_key", "bank_webhook_secret"):
