@@ -55,14 +55,14 @@ test: $(STAMP)
 	APP_ENV=$${APP_ENV:-test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The long runs (issue 13): the API fuzz (§7, tests/fuzz: randomized, FUZZ_EXAMPLES requests per
-# REST operation; make test runs it bounded and derandomized), the fault cases that wait out
-# activity timeouts (SOAK=1), then SOAK_RUNS randomized fault runs (§1, tests/faults/soak.py:
-# SOAK_SEED repeats a schedule, SOAK_ROUND runs per round, SOAK_MINUTES stops starting rounds);
-# no per-test time limit. docs/reliability.md has the figures.
+# REST operation; make test runs it bounded and derandomized), the fault suite's cases, then
+# SOAK_RUNS randomized fault runs (§1, tests/faults/soak.py: SOAK_SEED repeats a schedule,
+# SOAK_ROUND runs per round, SOAK_DENSITY faults per round on average, SOAK_MINUTES stops
+# starting rounds); no per-test time limit. docs/reliability.md has the figures.
 FUZZ_EXAMPLES ?= 500
 SOAK_RUNS ?= 1000
 soak: $(STAMP)
-	APP_ENV=$${APP_ENV:-test} FUZZ_RANDOM=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SOAK=1 \
+	APP_ENV=$${APP_ENV:-test} FUZZ_RANDOM=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 		$(BIN)/python -m pytest --timeout=0 tests/fuzz tests/faults $(PYTEST_ARGS)
 	APP_ENV=$${APP_ENV:-test} SOAK_RUNS=$(SOAK_RUNS) $(BIN)/python -m tests.faults.soak
 

@@ -18,7 +18,10 @@ from fastapi import FastAPI, Request, Response
 
 from core.serving import serve_app
 
-FORWARDED_HEADERS = ("content-type", "x-bank-message-id", "x-bank-timestamp", "x-bank-signature")
+FORWARDED_HEADERS = (
+    "content-type", "x-bank-message-id", "x-bank-timestamp", "x-bank-signature",
+    "x-medagency-signature",  # the medical agency's late answers go through a relay too
+)  # fmt: skip
 
 
 @dataclass

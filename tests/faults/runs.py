@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine, insert
@@ -63,11 +63,13 @@ def run_row(engine: Engine, run_id: str) -> PaymentRun | None:
 
 
 async def start_gathered(
-    client: Client, engine: Engine, task_queue: str, run_id: str, region: str = REGION
-) -> None:
+    client: Client, engine: Engine, task_queue: str, run_id: str, region: str = REGION,
+    cutoff: date | None = None,
+) -> None:  # fmt: skip
     """Start the run and wait until it has gathered (its ledger row says so): the next run's
-    obligations are seeded only then, so each run takes its own."""
-    today = datetime.now(AGENCY_TZ).date()
+    obligations are seeded only then, so each run takes its own. `cutoff` (default today):
+    the obligations owed up to it (a later month's medical premiums: tests/faults/medical)."""
+    today = cutoff or datetime.now(AGENCY_TZ).date()
     while True:
         try:
             await client.start_workflow(

@@ -20,7 +20,7 @@ from temporalio.client import Client
 from db.models import PaymentRun, ReconciliationRecord
 from domain.calendar import AGENCY_TZ
 from payloads.reconciliation import ReconcileDayInput
-from tests.faults import runs
+from tests.faults import medical, runs, transfers
 from tests.faults.invariants import Verdict, check_money, check_reconciled, check_runs
 from tests.faults.stack import FaultStack
 from workflows import ids
@@ -28,7 +28,8 @@ from workflows.reconciliation import ReconciliationWorkflow
 
 REGIONS = ("220100", "220200", "330100")  # the policy's regions: gathered side by side
 WORKERS = 2  # worker processes, as production scales them (a kill takes one or all)
-WINDOW = 10.0  # seconds in which a round's releases and faults happen
+WINDOW = 10.0  # seconds in which a round's releases, declaration and faults happen
+DENSITY = 4.0  # faults per round on average (SOAK_DENSITY)
 KINDS = (
     "worker_kill",
     "temporal_restart",
@@ -37,6 +38,10 @@ KINDS = (
     "bank_answers_twice",
     "pain002_twice",
     "pain002_out_of_order",
+    "agency_down",
+    "agency_slow",
+    "agency_late_twice",
+    "transfer_kill_between",  # every worker killed once the source has booked the transfer
 )
 
 
@@ -47,6 +52,9 @@ class Tally:
     faults: Counter[str] = field(default_factory=Counter)
     verdict: Verdict = field(default_factory=Verdict)
     seconds: float = 0.0
+    declarations: int = 0  # medical declarations (one per round)
+    covers: int = 0  # the covers they declared for the first time
+    transfers: int = 0  # cross-province transfers (one per round)
     phases: dict[str, float] = field(default_factory=dict)  # gather, window, settle
 
     def line(self) -> str:
@@ -67,6 +75,9 @@ async def normal(stack: FaultStack) -> None:
     running."""
     await bank_mode(stack, slow_ms=0, down=False, hold=False, answer_twice=False)
     stack.relay.normal()
+    await medical.agency_mode(stack, slow_ms=0, down=False, late_hours=0)
+    assert stack.agency_relay is not None
+    stack.agency_relay.normal()
     if stack.temporal is None or stack.temporal.popen.poll() is not None:
         await asyncio.to_thread(stack.start_temporal)
     stack.reap_workers()
@@ -112,15 +123,42 @@ async def situation(stack: FaultStack, run_ids: list[str]) -> list[str]:
     return sorted(seen)
 
 
-async def strike(stack: FaultStack, kind: str, rng: random.Random, run_ids: list[str]) -> list[str]:
+def fault_count(rng: random.Random, density: float) -> int:
+    """How many faults strike a round: `density` on average, at least one."""
+    return max(1, round(rng.uniform(0.5, 1.5) * density))
+
+
+async def strike(
+    stack: FaultStack, kind: str, rng: random.Random, run_ids: list[str],
+    declarations: set[str] | frozenset[str] = frozenset(),
+    transfer: transfers.Transfer | None = None,
+) -> list[str]:  # fmt: skip
     """One fault; the names it is counted under."""
-    if kind == "worker_kill":
-        where = await situation(stack, run_ids)
-        every = rng.random() < 0.3  # all of them, or one of the two
-        if every:
-            stack.kill_worker()
+    client = await stack.connect()
+    if kind == "transfer_kill_between":
+        if transfer is None:
+            return []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2 * WINDOW
+        while not transfers.booked(stack, transfer.case_id) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+    if kind in ("worker_kill", "transfer_kill_between"):  # the latter: every process, now
+
+        async def where_now() -> list[str]:
+            where = await situation(stack, run_ids)
+            where += sorted(await medical.situation(client, set(declarations)))
+            return where + sorted(await transfers.situation(stack, client, transfer))
+
+        every = rng.random() < 0.3 or kind == "transfer_kill_between"  # all, or one of two
+        if kind == "transfer_kill_between":
+            stack.kill_worker()  # at once: looking first would let the transfer go on
+            where = await where_now()  # no process runs: where it stopped
         else:
-            stack.kill_worker(rng.randrange(len(stack.workers)) if stack.workers else None)
+            where = await where_now()
+            if every:
+                stack.kill_worker()
+            else:
+                stack.kill_worker(rng.randrange(len(stack.workers)) if stack.workers else None)
         await asyncio.sleep(rng.uniform(0.2, 3.0))
         while stack.live_workers() < WORKERS:
             stack.start_worker()
@@ -143,13 +181,28 @@ async def strike(stack: FaultStack, kind: str, rng: random.Random, run_ids: list
         stack.relay.repeat = True
     elif kind == "pain002_out_of_order":
         stack.relay.shuffle = True
+    elif kind == "agency_down":
+        await medical.agency_mode(stack, down=True)
+        await asyncio.sleep(rng.uniform(1, 6))
+        await medical.agency_mode(stack, down=False)
+    elif kind == "agency_slow":
+        await medical.agency_mode(stack, slow_ms=rng.randrange(500, 3000))
+        await asyncio.sleep(rng.uniform(2, 6))
+        await medical.agency_mode(stack, slow_ms=0)
+    elif kind == "agency_late_twice":  # answered 1.8 s later by webhook, delivered twice
+        assert stack.agency_relay is not None
+        await medical.agency_mode(stack, late_hours=0.0005)
+        stack.agency_relay.repeat = True
     return [kind]
 
 
 async def one_round(
-    stack: FaultStack, rng: random.Random, tag: str, n_runs: int, settle_timeout: float = 420
-) -> Tally:
-    """n_runs runs of 1-5 payments (some to a closed account), faults at random moments."""
+    stack: FaultStack, rng: random.Random, tag: str, n_runs: int, settle_timeout: float = 420,
+    density: float = DENSITY,
+) -> Tally:  # fmt: skip
+    """n_runs runs of 1-5 payments (some to a closed account) and a medical declaration of
+    1-3 new covers (tests/faults/medical.py), started at random moments of the window while
+    faults strike at others; then the declaration's premiums paid by a run of their own."""
     started = time.monotonic()
     tally = Tally()
     client = await stack.connect()
@@ -173,6 +226,15 @@ async def one_round(
     await asyncio.gather(
         *(gather(r, list(range(k, n_runs, len(REGIONS)))) for k, r in enumerate(REGIONS))
     )
+    # the medical cases' IDs do not start with the round's prefix: check_money's months are
+    # benefit months 1..n, a premium's is YYYYMM (checked by medical.check_medical)
+    med_month = medical.next_month(stack)
+    med_cases = medical.enrol(stack, f"M{tag.replace('-', '')}", rng.randint(1, 3), med_month, rng)
+    stack.medical_cases += med_cases
+    declarations: set[str] = set()
+    # a case of 220100 through intake and review by the API, transferred to 330100 in the
+    # window (tests/faults/transfers.py)
+    transfer = await transfers.active_case(stack, client, rng)
     tally.payments = sum(p for p, _, _ in sizes)
     tally.runs = n_runs
     tally.phases["gather"] = time.monotonic() - started
@@ -181,26 +243,67 @@ async def one_round(
         await asyncio.sleep(delay)
         await runs.release(client, stack.engine, run_id)
 
+    async def declared_at(delay: float) -> None:
+        await asyncio.sleep(delay)
+        declarations.add(
+            await medical.start_declaration(client, stack.settings.task_queue, med_month)
+        )
+
+    async def transferred_at(delay: float) -> None:
+        await asyncio.sleep(delay)
+        await transfers.transfer(stack, transfer)
+
     async def faults() -> None:
-        kinds = [rng.choice(KINDS) for _ in range(rng.randint(1, 3))]
+        kinds = [rng.choice(KINDS) for _ in range(fault_count(rng, density))]
         moments = sorted(rng.uniform(0, WINDOW) for _ in kinds)
         t0 = time.monotonic()
         for kind, at in zip(kinds, moments, strict=True):
             await asyncio.sleep(max(0.0, at - (time.monotonic() - t0)))
-            tally.faults.update(await strike(stack, kind, rng, run_ids))
+            tally.faults.update(await strike(stack, kind, rng, run_ids, declarations, transfer))
 
-    await asyncio.gather(faults(), *(released_at(r, rng.uniform(0, WINDOW)) for r in run_ids))
+    await asyncio.gather(
+        faults(),
+        declared_at(rng.uniform(0, WINDOW)),
+        transferred_at(rng.uniform(0, WINDOW)),
+        *(released_at(r, rng.uniform(0, WINDOW)) for r in run_ids),
+    )
     await normal(stack)
     tally.phases["window"] = time.monotonic() - started - tally.phases["gather"]
     stuck = await runs.settle_all(client, stack.engine, set(run_ids), settle_timeout)
+    stuck += await medical.declared(client, declarations, settle_timeout)
+    # the premiums and the transfer_out (both 220100's, owed up to the declared month)
+    premium_run = await pay_region(stack, client, tag, med_month, settle_timeout)
+    await transfers.accept(stack, client, transfer, settle_timeout)
     tally.phases["settle"] = time.monotonic() - started - sum(tally.phases.values())
     prefix = tag.replace("-", "")
-    tally.verdict = check_money(stack.engine, await bank_transactions(stack), prefix)
-    tally.verdict.add(await check_runs(stack.engine, client, set(run_ids)))
+    txs = await bank_transactions(stack)
+    tally.verdict = check_money(stack.engine, txs, prefix)
+    tally.verdict.add(await check_runs(stack.engine, client, {*run_ids, *premium_run}))
+    tally.verdict.add(await medical.check_medical(stack, client, set(med_cases), {med_month}, txs))
+    tally.verdict.add(await transfers.check_transfers(stack, client, [transfer], txs))
+    tally.declarations, tally.covers, tally.transfers = len(declarations), len(med_cases), 1
     if stuck:
         tally.verdict.problems.append(f"stuck after {settle_timeout:.0f} s: {stuck}")
     tally.seconds = time.monotonic() - started
     return tally
+
+
+async def pay_region(
+    stack: FaultStack, client: Client, tag: str, month: date, timeout: float
+) -> list[str]:
+    """What 220100 owes up to `month` paid by a run of its own: the declared month's
+    premiums to the agency (the soak's runs, cutoff today, never take them) and a transfer's
+    transfer_out to the destination fund. Its ID (an empty run has no release)."""
+    run_id = f"{tag}-MP"
+    await runs.start_gathered(
+        client, stack.engine, stack.settings.task_queue, run_id, medical.MED_REGION, month
+    )
+    row = runs.run_row(stack.engine, run_id)
+    if row is not None and row.status == "empty":
+        return [run_id]
+    await runs.release(client, stack.engine, run_id)
+    await runs.settle_all(client, stack.engine, {run_id}, timeout)
+    return [run_id]
 
 
 async def bank_transactions(stack: FaultStack) -> list[dict[str, Any]]:

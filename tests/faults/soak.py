@@ -1,6 +1,7 @@
 """`make soak`'s randomized fault runs: `python -m tests.faults.soak` (APP_ENV=test).
 
-SOAK_RUNS (default 1000) payment runs in rounds of SOAK_ROUND (25) on one stack, SOAK_SEED
+SOAK_RUNS (default 1000) payment runs in rounds of SOAK_ROUND (25) on one stack, each round
+with a medical declaration and SOAK_DENSITY faults on average (default 4), SOAK_SEED
 (default: the time) making the schedule again; prints each round and then runs, faults by
 kind, duplicates and losses; exit code 1 when any invariant broke. The stack's files stay in
 SOAK_DIR (default a temporary directory) for a look afterwards; SOAK_MINUTES starts no new
@@ -20,7 +21,15 @@ from collections import Counter
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.faults.schedule import Tally, normal, one_round, reconcile_days
+from tests.faults import medical
+from tests.faults.schedule import (
+    DENSITY,
+    Tally,
+    bank_transactions,
+    normal,
+    one_round,
+    reconcile_days,
+)
 from tests.faults.stack import fault_stack
 
 
@@ -38,7 +47,10 @@ def commit() -> str:
     return out.stdout.strip() or "unknown"
 
 
-async def soak(total: int, per_round: int, seed: int, directory: Path, minutes: float = 0) -> Tally:
+async def soak(
+    total: int, per_round: int, seed: int, directory: Path, minutes: float = 0,
+    density: float = DENSITY,
+) -> Tally:  # fmt: skip
     """Rounds until `total` runs, or (minutes > 0) no new round after that many minutes."""
     rng = random.Random(seed)
     overall = Tally()
@@ -52,11 +64,14 @@ async def soak(total: int, per_round: int, seed: int, directory: Path, minutes: 
                 say(f"time limit ({minutes:g} min): no more rounds")
                 break
             size = min(per_round, total - overall.runs)
-            tally = await one_round(stack, rng, f"S{seed % 1000}R{n:04d}", size)
+            tally = await one_round(stack, rng, f"S{seed % 1000}R{n:04d}", size, density=density)
             n += 1
             overall.runs += tally.runs
             overall.payments += tally.payments
             overall.faults += tally.faults
+            overall.declarations += tally.declarations
+            overall.covers += tally.covers
+            overall.transfers += tally.transfers
             overall.verdict.add(tally.verdict)
             say(
                 f"round {n}: {tally.line()} in {tally.seconds:.0f} s "
@@ -68,6 +83,20 @@ async def soak(total: int, per_round: int, seed: int, directory: Path, minutes: 
             say(f"  so far: {overall.line()}, {time.monotonic() - started:.0f} s")
         await normal(stack)
         overall.verdict.add(await reconcile_days(stack, client, f"soak{seed}"))
+        # every cover over every month declared: the earlier rounds' covers continued in the
+        # later declarations, each month once, each premium paid once
+        final = await medical.check_medical(
+            stack, client, set(stack.medical_cases), stack.declared_months(),
+            await bank_transactions(stack),
+        )  # fmt: skip
+        for p in final.problems:  # those a round has not reported already
+            if p not in overall.verdict.problems:
+                say("  ", p)
+                overall.verdict.problems.append(p)
+                if p.startswith("DUPLICATE"):
+                    overall.verdict.duplicates += 1
+                else:
+                    overall.verdict.losses += 1
     overall.seconds = time.monotonic() - started
     return overall
 
@@ -77,18 +106,26 @@ def main() -> int:
     per_round = int(os.environ.get("SOAK_ROUND", "25"))
     seed = int(os.environ.get("SOAK_SEED", str(int(time.time()))))
     minutes = float(os.environ.get("SOAK_MINUTES", "0"))
+    density = float(os.environ.get("SOAK_DENSITY", str(DENSITY)))
     keep = os.environ.get("SOAK_DIR")
     directory = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="soak-"))
     directory.mkdir(parents=True, exist_ok=True)
-    say(f"soak: {total} runs, rounds of {per_round}, seed {seed}, files in {directory}")
+    say(
+        f"soak: {total} runs, rounds of {per_round}, {density:g} faults a round, seed {seed},"
+        f" files in {directory}"
+    )
     version = commit()  # the code that runs (the tree may change while it does)
-    result = asyncio.run(soak(total, per_round, seed, directory, minutes))
+    result = asyncio.run(soak(total, per_round, seed, directory, minutes, density))
     v = result.verdict
     figures = {
         "commit": version,
         "seed": seed,
         "runs": result.runs,
         "payments": result.payments,
+        "density": density,
+        "medical_declarations": result.declarations,
+        "medical_covers": result.covers,
+        "transfers": result.transfers,
         "paid": v.paid,
         "cancelled": v.cancelled,
         "faults": sum(result.faults.values()),

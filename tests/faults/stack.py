@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -27,6 +28,10 @@ from bank.testing import RunningBank, serve_bank
 from core.serving import serve_app
 from core.settings import Settings
 from core.temporal import connect
+from domain.calendar import AGENCY_TZ
+from domain.entitlement import add_months
+from medagency.config import AgencyConfig
+from medagency.testing import RunningAgency, serve_agency
 from notifications.smtp_sink import start_sink
 from tests.conftest import ROOT, migrated, seeded_settings
 from tests.faults.relay import Relay, serve_relay
@@ -38,6 +43,9 @@ SECRET = "fault-suite-webhook-secret"
 CLOSED = "6222020200998877665"  # closed at the bank: returned with AC04
 REGION = "220200"
 SETTLE_HOURS = 0.0005  # 1.8 s from acceptance to settlement on the real clock
+# the workers' cap on activity timeouts (core/activity_timeouts.py): a killed worker's
+# activity is given to another within seconds, not after its 30 s to 5 minutes
+ACTIVITY_TIMEOUT_CAP = 10.0
 
 
 class StackError(Exception):
@@ -92,6 +100,17 @@ class FaultStack:
     bank: RunningBank
     relay: Relay
     temporal_port: int
+    agency: RunningAgency | None = None
+    agency_relay: Relay | None = None  # the agency's late answers (webhook) to our API
+    medical_months: int = 0  # declarations made: each next one for the month after
+    medical_cases: list[str] = field(default_factory=list)  # every cover enrolled
+    tokens: dict[str, str] = field(default_factory=dict)  # the API's bearer tokens by user
+
+    def declared_months(self) -> set[date]:
+        """The months declared so far (tests/faults/medical.next_month gave them)."""
+        this = datetime.now(AGENCY_TZ).date().replace(day=1)
+        return {add_months(this, k) for k in range(1, self.medical_months + 1)}
+
     api_url: str = ""
     client: Client | None = None
     temporal: Proc | None = None
@@ -142,6 +161,9 @@ class FaultStack:
             "TASK_QUEUE": s.task_queue,
             "BANK_URL": s.bank_url,
             "BANK_WEBHOOK_SECRET": SECRET,
+            "MEDAGENCY_URL": s.medagency_url,
+            "MEDAGENCY_WEBHOOK_SECRET": SECRET,
+            "ACTIVITY_TIMEOUT_CAP_SECONDS": str(ACTIVITY_TIMEOUT_CAP),
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(s.smtp_port),
             "PYTHONDONTWRITEBYTECODE": "1",
@@ -201,7 +223,7 @@ def _fault_stack(directory: Path, url: str) -> Iterator[FaultStack]:
     sink = start_sink("127.0.0.1", 0, directory / "mail")
     temporal_port = free_port()
     queue = f"faults-{os.getpid()}-{int(time.time())}"
-    with serve_relay() as relay:
+    with serve_relay() as relay, serve_relay() as agency_relay:
         config = BankConfig(
             db_path=directory / "bank.db",
             webhook_url=relay.url,
@@ -213,7 +235,15 @@ def _fault_stack(directory: Path, url: str) -> Iterator[FaultStack]:
             retry_base_seconds=0.5,
             retry_max_seconds=4.0,
         )
-        with serve_bank(config) as bank:
+        agency_config = AgencyConfig(
+            db_path=directory / "medagency.db",
+            webhook_url=agency_relay.url,
+            webhook_secret=SECRET,
+            tick_seconds=0.2,
+            retry_base_seconds=0.5,
+            retry_max_seconds=4.0,
+        )
+        with serve_bank(config) as bank, serve_agency(agency_config) as agency:
             settings = seeded_settings(engine, url, sink).model_copy(
                 update={
                     "clock": "real",
@@ -221,14 +251,20 @@ def _fault_stack(directory: Path, url: str) -> Iterator[FaultStack]:
                     "task_queue": queue,
                     "bank_url": bank.url,
                     "bank_webhook_secret": SECRET,
+                    "medagency_url": agency.url,
+                    "medagency_webhook_secret": SECRET,
                 }
             )
-            stack = FaultStack(directory, engine, settings, bank, relay, temporal_port)
+            stack = FaultStack(
+                directory, engine, settings, bank, relay, temporal_port, agency=agency,
+                agency_relay=agency_relay,
+            )  # fmt: skip
             try:
                 stack.start_temporal()
                 app = create_app(settings)
                 with serve_app(app, "the API", 60) as api_url:
                     relay.target = f"{api_url}/api/v1/bank/webhook"
+                    agency_relay.target = f"{api_url}/api/v1/medical/webhook"
                     stack.api_url = api_url
                     yield stack
             finally:

@@ -5,8 +5,9 @@ case a small payment run that meets one fault at a chosen point, then the invari
 cancelled with a reason, no task lost, no run stuck.
 
 A worker killed while an activity runs leaves it to its start-to-close timeout (5 minutes for
-a submission, 2 for a heartbeat): those cases run with `make soak` (SOAK=1), as do the
-randomized schedules (tests/faults/soak.py)."""
+a submission in production); the stack's workers cap every activity timeout at
+ACTIVITY_TIMEOUT_CAP seconds (core/activity_timeouts.py), so those cases are quick too. The
+randomized schedules run with `make soak` (tests/faults/soak.py)."""
 
 from __future__ import annotations
 
@@ -19,20 +20,20 @@ import httpx
 import pytest
 from temporalio.client import Client, WorkflowHandle
 
-from tests.faults import runs
+from tests.faults import medical, runs, transfers
 from tests.faults.invariants import check_money, check_runs
 from tests.faults.schedule import (
     bank_mode,
     bank_transactions,
     normal,
     one_round,
+    pay_region,
     reconcile_days,
 )
-from tests.faults.stack import FaultStack, fault_stack
+from tests.faults.stack import ACTIVITY_TIMEOUT_CAP, FaultStack, fault_stack
 from workflows import ids
 
 pytestmark = pytest.mark.timeout(900)
-SOAK = os.environ.get("SOAK") == "1"
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +152,83 @@ async def test_bank_slow_down_and_reports_twice_out_of_order(
     assert stack.relay.reordered > 0 and stack.relay.repeated > 0
 
 
+async def test_medical_declaration_agency_down_worker_killed_answered_twice(
+    stack: FaultStack, client: Client
+) -> None:
+    """Two covers declared for a month of their own: every worker SIGKILLed while the batch
+    is on its way to a slow agency (the attempt given to the next process after the cap),
+    the agency then down for the retries, then back and answering late by its signed webhook,
+    delivered twice: one batch at the agency, each person declared once for the month and
+    covered once in the agency's register, each premium owed once and paid once by the
+    region's payment run, the declaration done with no task open."""
+    assert stack.agency_relay is not None
+    month = medical.next_month(stack)
+    cases = medical.enrol(stack, "QMED", 2, month, random.Random(7))
+    stack.medical_cases += cases
+    await medical.agency_mode(stack, slow_ms=4000, late_hours=0.0005)
+    stack.agency_relay.repeat = True
+    repeated = stack.agency_relay.repeated
+    wid = await medical.start_declaration(client, stack.settings.task_queue, month)
+    handle = client.get_workflow_handle(wid)
+    while not await _pending(handle, "declare_batch"):
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)
+    stack.kill_worker()
+    await medical.agency_mode(stack, slow_ms=0, down=True)
+    stack.start_worker()
+    await asyncio.sleep(ACTIVITY_TIMEOUT_CAP + 3)  # the next attempt meets the agency down
+    await medical.agency_mode(stack, down=False)
+    assert await medical.declared(client, {wid}, timeout=300) == []
+    premium_run = await pay_region(stack, client, "QMED", month, timeout=300)
+    txs = await bank_transactions(stack)
+    verdict = await medical.check_medical(stack, client, set(cases), {month}, txs)
+    verdict.add(await check_runs(stack.engine, client, set(premium_run)))
+    assert verdict.problems == []
+    [sent] = [b for b in await medical.agency(stack, "GET", "/admin/batches") if
+              b["batch_key"] == f"{medical.MED_REGION}-{month:%Y%m}"]  # fmt: skip
+    assert sent["lines"] == 2 and sent["late"]
+    assert stack.agency_relay.repeated > repeated  # the answer was delivered twice
+
+
+async def test_cross_province_transfer_worker_killed_after_booking_and_at_the_bank(
+    stack: FaultStack, client: Client
+) -> None:
+    """A real case of 220100 (intake and review through the API) transferred to 330100:
+    every worker SIGKILLed the moment the source has booked the transfer (record_transfer),
+    before or while the destination case starts; then again while the transfer_out's
+    pain.001 is on its way to a slow bank. The transfer_out booked once and paid once, the
+    transfer_in once, one destination case with one transfer_in task, no month lost or
+    doubled (the source's owed months plus the destination's equal the entitlement)."""
+    t = await transfers.active_case(stack, client, random.Random(12))
+    requesting = asyncio.create_task(transfers.transfer(stack, t))
+    while not transfers.booked(stack, t.case_id):
+        await asyncio.sleep(0.02)
+    stack.kill_worker()
+    await asyncio.sleep(1)
+    stack.start_worker()
+    await requesting
+    assert t.status in (201, 409)
+    await bank_mode(stack, slow_ms=3000)
+    run_id = "QXFER-1"
+    await runs.start_gathered(
+        client, stack.engine, stack.settings.task_queue, run_id, transfers.SOURCE
+    )
+    releasing = asyncio.create_task(runs.release(client, stack.engine, run_id))
+    handle = client.get_workflow_handle(ids.payment_run(run_id))
+    while not await _pending(handle, "submit_run"):
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)
+    stack.kill_worker()
+    await bank_mode(stack, slow_ms=0)
+    stack.start_worker()
+    assert await releasing
+    assert await runs.settle_all(client, stack.engine, {run_id}, timeout=300) == []
+    await transfers.accept(stack, client, t)
+    verdict = await transfers.check_transfers(stack, client, [t], await bank_transactions(stack))
+    verdict.add(await check_runs(stack.engine, client, {run_id}))
+    assert verdict.problems == []
+
+
 async def test_a_random_schedule_with_a_fixed_seed(stack: FaultStack, client: Client) -> None:
     """One round of the soak's randomized schedule, seed fixed (the soak runs many)."""
     tally = await one_round(stack, random.Random(13), "QSEED", 4)
@@ -158,20 +236,10 @@ async def test_a_random_schedule_with_a_fixed_seed(stack: FaultStack, client: Cl
     assert sum(tally.faults.values()) > 0
 
 
-async def test_every_booked_transaction_reconciled_or_its_mismatch_task_open(
-    stack: FaultStack, client: Client
-) -> None:
-    """After the cases above (this module's last but the long ones): each booking date of the
-    bank's transactions matched against the ledger, by the reconciliation workflow, with
-    nothing left over that has no finance task."""
-    verdict = await reconcile_days(stack, client, f"quick{os.getpid()}")
-    assert verdict.problems == []
-
-
-@pytest.mark.skipif(not SOAK, reason="minutes of timeouts: make soak (SOAK=1)")
 async def test_worker_killed_during_submission(stack: FaultStack, client: Client) -> None:
-    """SIGKILL while the pain.001 is on its way (the bank slow): the attempt times out, the
-    next worker submits again, the bank answers a duplicate, nothing is paid twice."""
+    """SIGKILL while the pain.001 is on its way (the bank slow): the attempt times out (after
+    the stack's cap, seconds; 5 minutes in production), the next worker submits again, the
+    bank answers a duplicate, nothing is paid twice."""
     await bank_mode(stack, slow_ms=3000)
     run_id = await _run(stack, client, "QDURING", 3)
     releasing = asyncio.create_task(runs.release(client, stack.engine, run_id))
@@ -184,3 +252,13 @@ async def test_worker_killed_during_submission(stack: FaultStack, client: Client
     stack.start_worker()
     assert await releasing
     await _ends_well(stack, client, "QDURING", {run_id})
+
+
+async def test_every_booked_transaction_reconciled_or_its_mismatch_task_open(
+    stack: FaultStack, client: Client
+) -> None:
+    """After the cases above (this module's last): each booking date of the
+    bank's transactions matched against the ledger, by the reconciliation workflow, with
+    nothing left over that has no finance task."""
+    verdict = await reconcile_days(stack, client, f"quick{os.getpid()}")
+    assert verdict.problems == []
