@@ -74,7 +74,9 @@ async def call(
                 resp = await http.request(method, path, headers=await headers(stack, user), **kw)
             if resp.status_code in ok:
                 return resp
-            if resp.status_code < 500:
+            if resp.status_code == 401:  # the session idle past IDLE_MINUTES: sign in again
+                stack.tokens.pop(user, None)
+            elif resp.status_code < 500:
                 raise AssertionError(f"{method} {path}: {resp.status_code} {resp.text[:300]}")
         except httpx.HTTPError:
             pass
