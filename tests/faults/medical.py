@@ -118,6 +118,7 @@ async def declared(client: Client, workflow_ids: set[str], timeout: float) -> li
 
 
 async def agency(stack: FaultStack, method: str, path: str, **kw: Any) -> Any:
+    assert stack.agency is not None
     async with httpx.AsyncClient(base_url=stack.agency.url, timeout=30) as http:
         resp = await http.request(method, path, **kw)
         resp.raise_for_status()
