@@ -72,6 +72,23 @@ async def _pending(handle: WorkflowHandle[object, object], activity: str) -> boo
     return any(a.activity_type.name == activity for a in pending)
 
 
+async def _released_while_killed_at_the_bank(
+    stack: FaultStack, client: Client, run_id: str
+) -> None:
+    """finance releases the run to a slow bank; every worker SIGKILLed while its pain.001 is
+    on the way (`submit_run` in flight), a new one started once the bank is quick again."""
+    await bank_mode(stack, slow_ms=3000)
+    releasing = asyncio.create_task(runs.release(client, stack.engine, run_id))
+    handle = client.get_workflow_handle(ids.payment_run(run_id))
+    while not await _pending(handle, "submit_run"):
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)
+    stack.kill_worker()
+    await bank_mode(stack, slow_ms=0)
+    stack.start_worker()
+    assert await releasing
+
+
 async def _ends_well(stack: FaultStack, client: Client, tag: str, run_ids: set[str]) -> None:
     stuck = await runs.settle_all(client, stack.engine, run_ids, timeout=420)
     assert not stuck, f"runs stuck: {stuck}"
@@ -208,20 +225,11 @@ async def test_cross_province_transfer_worker_killed_after_booking_and_at_the_ba
     stack.start_worker()
     await requesting
     assert t.status in (201, 409)
-    await bank_mode(stack, slow_ms=3000)
     run_id = "QXFER-1"
     await runs.start_gathered(
         client, stack.engine, stack.settings.task_queue, run_id, transfers.SOURCE
     )
-    releasing = asyncio.create_task(runs.release(client, stack.engine, run_id))
-    handle = client.get_workflow_handle(ids.payment_run(run_id))
-    while not await _pending(handle, "submit_run"):
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(1)
-    stack.kill_worker()
-    await bank_mode(stack, slow_ms=0)
-    stack.start_worker()
-    assert await releasing
+    await _released_while_killed_at_the_bank(stack, client, run_id)
     assert await runs.settle_all(client, stack.engine, {run_id}, timeout=300) == []
     await transfers.accept(stack, client, t)
     verdict = await transfers.check_transfers(stack, client, [t], await bank_transactions(stack))
@@ -240,17 +248,8 @@ async def test_worker_killed_during_submission(stack: FaultStack, client: Client
     """SIGKILL while the pain.001 is on its way (the bank slow): the attempt times out (after
     the stack's cap, seconds; 5 minutes in production), the next worker submits again, the
     bank answers a duplicate, nothing is paid twice."""
-    await bank_mode(stack, slow_ms=3000)
     run_id = await _run(stack, client, "QDURING", 3)
-    releasing = asyncio.create_task(runs.release(client, stack.engine, run_id))
-    handle = client.get_workflow_handle(ids.payment_run(run_id))
-    while not await _pending(handle, "submit_run"):
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(1)
-    stack.kill_worker()
-    await bank_mode(stack, slow_ms=0)
-    stack.start_worker()
-    assert await releasing
+    await _released_while_killed_at_the_bank(stack, client, run_id)
     await _ends_well(stack, client, "QDURING", {run_id})
 
 
