@@ -148,6 +148,22 @@ def gather_into_run(session: Session, *, run_id: str, region_code: str, cutoff: 
     )
 
 
+def any_owed(session: Session, *, region_code: str, cutoff: date) -> bool:
+    """Whether `gather_into_run` would find anything: a pending obligation of the region not
+    in a run, owed up to the cutoff (the payout calendar skips a run that would be empty)."""
+    stmt = (
+        select(Payment.id)
+        .where(
+            col(Payment.region_code) == region_code,
+            col(Payment.status) == "pending",
+            col(Payment.run_id).is_(None),
+            col(Payment.period_start) <= cutoff,
+        )
+        .limit(1)
+    )
+    return session.exec(stmt).first() is not None
+
+
 def run_totals(session: Session, *, run_id: str) -> list[tuple[str, int, Decimal | None]]:
     """(category, how many, their sum) of the run's obligations."""
     rows = session.exec(
