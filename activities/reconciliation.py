@@ -1,4 +1,5 @@
-"""Reconciliation activity: fetch the bank's camt.053 for a day and match it to the ledger."""
+"""Reconciliation activity: fetch the bank's camt.053 for a day and match it to the ledger;
+for several days at once (a simulated stack's quiet days), one camt.053 of them all."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from db.engine import session_scope
 from db.models import ReconciliationRecord
 from domain.calendar import AGENCY_TZ
 from domain.reconciliation import BankEntry, LedgerItem, reconcile
-from iso20022.camt053 import Statement, parse_camt053
+from iso20022.camt053 import Statement, parse_camt053, parse_camt053_days
 from iso20022.errors import MessageError
 from payloads.reconciliation import (
     Mismatch,
@@ -54,8 +55,22 @@ class ReconciliationActivities:
         record), in one activity for the days the daily reconciliation matches together
         (workflows/reconciliation.py); a day refused for good (a bad signature, a malformed
         statement) is reported in `failed`, anything else is retried (idempotent). Then
-        whether payments are at the bank (sent, neither settled nor returned yet)."""
+        whether payments are at the bank (sent, neither settled nor returned yet).
+        Several days come in one camt.053 (a statement per day, one signature, one message
+        ID as the nonce), so a message refused for good fails each of its days (each gets
+        its own workflow, which asks for its day alone); one day asks for its own."""
         out = ReconcileDaysResult()
+        if inp.last > inp.first:
+            try:
+                out.results = await self._days(inp)
+            except ApplicationError as err:
+                if not err.non_retryable:
+                    raise
+                out.failed = [
+                    inp.first + timedelta(days=n) for n in range((inp.last - inp.first).days + 1)
+                ]
+            out.in_flight = await asyncio.to_thread(self._in_flight)
+            return out
         day = inp.first
         while day <= inp.last:
             try:
@@ -91,6 +106,29 @@ class ReconciliationActivities:
         )
         _beat("matching")
         return await asyncio.to_thread(self._match, inp, statement)
+
+    async def _days(self, inp: ReconcileDaysInput) -> list[ReconcileResult]:
+        """The days `first`..`last` from one camt.053: checked once, then each day matched
+        and recorded as `_day` does."""
+        first, last = inp.first.isoformat(), inp.last.isoformat()
+        status, body, headers = await answers.get(
+            self.settings, f"/statements/{first}/{last}", account=self.settings.fund_account_number
+        )
+        if not 200 <= status < 300:  # 404: the bank's last day is not over yet; retried
+            raise RuntimeError(f"bank answered {status}: {body[:300]!r}")
+        await answers.verify(self.settings, body, headers, inp.at)  # before it is parsed
+        try:
+            statements = await asyncio.to_thread(parse_camt053_days, body, inp.first, inp.last)
+        except MessageError as err:
+            raise answers.unverified(f"malformed camt.053: {err}") from None
+        await asyncio.to_thread(
+            answers.take_nonce, self.engine, statements[0].msg_id, "camt.053", inp.at
+        )
+        return await asyncio.to_thread(
+            lambda: [
+                self._match(ReconcileInput(day=s.statement_date, at=inp.at), s) for s in statements
+            ]
+        )
 
     def _match(self, inp: ReconcileInput, statement: Statement) -> ReconcileResult:
         bank = [
