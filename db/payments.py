@@ -99,6 +99,16 @@ def settled_on(session: Session, *, day: date) -> list[Payment]:
     return list(session.exec(stmt).all())
 
 
+def settled_between(session: Session, *, first: date, last: date) -> list[Payment]:
+    """The payments settled on the days `first`..`last` (a range reconciled together)."""
+    stmt = select(Payment).where(
+        Payment.status == "settled",
+        col(Payment.settled_on) >= first,
+        col(Payment.settled_on) <= last,
+    )
+    return list(session.exec(stmt).all())
+
+
 def returns_journaled(session: Session, *, start: datetime, end: datetime) -> list[AuditEntry]:
     """The audit entries of payments returned in [start, end): they keep the returned
     transaction even after it is re-issued under a new ID."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +22,9 @@ from bank.clock import ManualClock
 from bank.config import BankConfig
 from bank.testing import RunningBank, serve_bank
 from core.settings import Settings
+from db import audit
 from db.models import BankMessageSeen, Payment, ReconciliationRecord
+from domain.calendar import AGENCY_TZ
 from payloads.reconciliation import ReconcileDaysInput
 from tests.bank.helpers import SECRET, START
 from tests.utils import template_database
@@ -81,6 +83,26 @@ def _paid_on(engine: Engine, day: date) -> str:
     return e2e
 
 
+def _returned_on(engine: Engine, day: date) -> str:
+    """A return the journal holds for 23:30 on `day` (China time), which the bank never
+    booked: it belongs to that day, not the next (the journal is in UTC)."""
+    e2e = "RR" + uuid.uuid4().hex[:20]
+    at = datetime.combine(day, time(23, 30), tzinfo=AGENCY_TZ)
+    with Session(engine) as session:
+        audit.write(
+            session,
+            key=f"test-return-{e2e}",
+            at=at,
+            actor="system",
+            action="payment_returned",
+            entity_type="payment",
+            entity_id=e2e,
+            data={"end_to_end_id": e2e, "amount": "574.00", "category": "benefit"},
+        )
+        session.commit()
+    return e2e
+
+
 def _records(engine: Engine) -> dict[date, str]:
     with Session(engine) as session:
         return {r.day: r.status for r in session.exec(select(ReconciliationRecord))}
@@ -96,18 +118,24 @@ async def test_a_range_is_one_statement_and_each_day_its_own_record(
     engine: Engine, settings: Settings, bank: RunningBank
 ) -> None:
     e2e = _paid_on(engine, ODD)
+    back = _returned_on(engine, FIRST)
     activities = ReconciliationActivities(engine, _ours(settings, bank, SECRET))
     inp = ReconcileDaysInput(first=FIRST, last=LAST, at=AT)
     out = await ActivityEnvironment().run(activities.reconcile_days, inp)
     assert [r.day for r in out.results] == [FIRST, ODD, LAST] and out.failed == []
-    assert [[m.end_to_end_id for m in r.mismatches] for r in out.results] == [[], [e2e], []]
-    assert out.results[1].mismatches[0].side == "ledger_only"
-    assert _records(engine) == {FIRST: "reconciled", ODD: "mismatched", LAST: "reconciled"}
+    assert [[m.end_to_end_id for m in r.mismatches] for r in out.results] == [[back], [e2e], []]
+    assert {m.side for r in out.results for m in r.mismatches} == {"ledger_only"}
+    assert _records(engine) == {FIRST: "mismatched", ODD: "mismatched", LAST: "reconciled"}
     assert _statements(engine) == 1  # one message, one nonce, for the three days
+    # the same days one by one (each its own statement): the same answers
+    for r in out.results:
+        one = ReconcileDaysInput(first=r.day, last=r.day, at=AT)
+        assert (await ActivityEnvironment().run(activities.reconcile_days, one)).results == [r]
+    assert _statements(engine) == 4  # one for the range, then one for each day
     again = await ActivityEnvironment().run(activities.reconcile_days, inp)  # a retry
-    assert [r.day for r in again.results] == [FIRST, ODD, LAST]
-    assert _records(engine) == {FIRST: "reconciled", ODD: "mismatched", LAST: "reconciled"}
-    assert _statements(engine) == 2  # a fresh message from the bank, not a replay
+    assert again.results == out.results
+    assert _records(engine) == {FIRST: "mismatched", ODD: "mismatched", LAST: "reconciled"}
+    assert _statements(engine) == 5  # a fresh message from the bank, not a replay
 
 
 async def test_a_range_refused_for_good_fails_each_of_its_days(
