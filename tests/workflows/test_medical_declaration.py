@@ -5,16 +5,13 @@ declared in its month, and the calendar starting each month's declaration in its
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
-from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
@@ -28,6 +25,7 @@ from payloads.payments import PaymentRunInput
 from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
 from tests.utils import factories as f
+from tests.utils.temporal import continued_as_new
 from tests.workflows import medical_stack
 from tests.workflows.medical_stack import (
     REGION,
@@ -274,7 +272,7 @@ async def test_a_region_without_a_cover_gets_no_declaration_in_its_window(
             calendar.id, run_id=(await calendar.describe()).run_id
         )
         await advance(env, (window.closes - today).days + 2)  # past the window's last day
-        history = await _continued_as_new(first)
+        history = await continued_as_new(first)
         started = [
             e.activity_task_scheduled_event_attributes.activity_type.name
             for e in history.events
@@ -300,13 +298,3 @@ async def test_a_region_without_a_cover_gets_no_declaration_in_its_window(
             ids.medical_declaration(REGION, following)
         ).describe()
         assert desc.workflow_type == "MedicalDeclarationWorkflow"
-
-
-async def _continued_as_new(handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
-    """The run's history once it has continued as new."""
-    for _ in range(1200):  # a generous bound for a loaded machine, not a timing check
-        history = await handle.fetch_history()
-        if history.events[-1].HasField("workflow_execution_continued_as_new_event_attributes"):
-            return history
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{handle.id} did not continue as new")

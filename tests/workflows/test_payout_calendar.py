@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
-from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
@@ -26,7 +26,7 @@ from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
 from tests.conftest import ROOT
 from tests.utils import template_database
-from tests.utils.temporal import CONVERTER, advance, eventually, today
+from tests.utils.temporal import CONVERTER, advance, continued_as_new, eventually, today
 from workflows import ids
 from workflows.payment_run import PaymentRunWorkflow
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
@@ -136,7 +136,7 @@ async def test_a_payout_day_with_nothing_owed_in_the_region_starts_no_run(
     calendar: WorkflowHandle[Any, Any] = env.client.get_workflow_handle(ids.payout_calendar(region))
     first = env.client.get_workflow_handle(calendar.id, run_id=(await calendar.describe()).run_id)
     await advance(env, (payout - now).days + 2)  # past the payout moment and the day after
-    history = await _continued_as_new(first)
+    history = await continued_as_new(first)
     started = [
         e.activity_task_scheduled_event_attributes.activity_type.name
         for e in history.events
@@ -154,16 +154,6 @@ async def test_a_payout_day_with_nothing_owed_in_the_region_starts_no_run(
         assert session.get(PaymentRun, run_id) is None
     desc = await calendar.describe()
     assert desc.status is not None and desc.status.name == "RUNNING"
-
-
-async def _continued_as_new(handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
-    """The run's history once it has continued as new."""
-    for _ in range(1200):  # a generous bound for a loaded machine, not a timing check
-        history = await handle.fetch_history()
-        if history.events[-1].HasField("workflow_execution_continued_as_new_event_attributes"):
-            return history
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{handle.id} did not continue as new")
 
 
 def _task(engine: Engine, workflow_id: str) -> str:
