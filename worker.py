@@ -108,6 +108,7 @@ def create_worker(
         payment_run=PaymentRunWorkflow.run,
         day_reconciliation=ReconciliationWorkflow.run,
         medical_declaration=MedicalDeclarationWorkflow.run,
+        engine=engine,
     )
     coverage = MedicalCoverageActivities(engine, keys, book)
     batches = MedicalBatchActivities(engine, book, calendars)
@@ -138,8 +139,10 @@ def create_worker(
             reconciliation.reconcile_day,
             reconciliation.reconcile_days,
             starts.start_payment_run,
+            starts.start_payment_run_if_due,
             starts.start_day_reconciliation,
             starts.start_medical_declaration,
+            starts.start_medical_declaration_if_due,
             coverage.record_enrolment,
             coverage.record_stop,
             coverage.record_cash_option,

@@ -11,7 +11,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from bank.admin import router as admin_router
 from bank.clock import BankClock, clock_from_spec
 from bank.config import BankConfig
-from bank.service import Bank, ClockUnavailable, Duplicate, StatementNotReady
+from bank.service import BadRange, Bank, ClockUnavailable, Duplicate, StatementNotReady
 from bank.store import BankStore
 from bank.webhooks import deliver_forever
 from core.sim_server import create_sim_app
@@ -75,6 +75,21 @@ def create_bank_app(config: BankConfig, clock: BankClock | None = None) -> FastA
         """The camt.053 for a booking date (default account: the fund's)."""
         try:
             body = await request.app.state.bank.statement(day, account)
+        except StatementNotReady as exc:
+            raise HTTPException(404, str(exc)) from None
+        return await signed(request, body)
+
+    @app.get("/statements/{first}/{last}", responses={200: {"content": {XML: {}}}})
+    async def statements(
+        first: date, last: date, request: Request, account: str | None = None
+    ) -> Response:
+        """One camt.053 for the booking dates `first`..`last` (at most 92 days): a statement
+        per day in one message, one message ID and one signature (a simulated stack's quiet
+        days matched together, activities/reconciliation.py)."""
+        try:
+            body = await request.app.state.bank.statements(first, last, account)
+        except BadRange as exc:
+            raise HTTPException(400, str(exc)) from None
         except StatementNotReady as exc:
             raise HTTPException(404, str(exc)) from None
         return await signed(request, body)

@@ -20,7 +20,7 @@ from iso20022 import (
     StatementEntry,
     StatusReport,
     TransactionStatus,
-    build_camt053,
+    build_camt053_days,
     build_pain002,
     parse_pain001,
 )
@@ -28,6 +28,7 @@ from iso20022 import (
 log = logging.getLogger("bank")
 
 CLOSED, BLOCKED, INVALID = "AC04", "AC06", "AC01"  # ISO 20022 external status reason codes
+MAX_STATEMENT_DAYS = 92  # the longest range of days one camt.053 answers
 
 
 @dataclass
@@ -55,6 +56,10 @@ class ClockUnavailable(Exception):
 
 class StatementNotReady(Exception):
     """A statement for a day that has not begun on the bank's clock."""
+
+
+class BadRange(Exception):
+    """A range of statement days that is empty or longer than MAX_STATEMENT_DAYS."""
 
 
 @dataclass
@@ -165,13 +170,28 @@ class Bank:
 
     async def statement(self, day: date, account: str | None = None) -> bytes:
         """The camt.053 of `account` for booking date `day` (today's so far, if today)."""
+        return await self.statements(day, day, account)
+
+    async def statements(self, first: date, last: date, account: str | None = None) -> bytes:
+        """One camt.053 of `account` for the booking dates `first`..`last`: a statement per
+        day (as each day's own would be) under one message ID; one day: that day's own."""
         account = account or self.config.account
+        if last < first or (last - first).days >= MAX_STATEMENT_DAYS:
+            raise BadRange(f"{first}..{last}: from 1 to {MAX_STATEMENT_DAYS} days, in order")
         await self.settle()
         now = await self.now()
-        if day > now.astimezone(BANK_TZ).date():
-            raise StatementNotReady(f"no statement for {day}: the bank's date is {now.date()}")
-        rows = await asyncio.to_thread(self.store.booked, account, day)
-        paid = await asyncio.to_thread(self.store.paid_before, account, day)
+        if last > now.astimezone(BANK_TZ).date():
+            raise StatementNotReady(f"no statement for {last}: the bank's date is {now.date()}")
+        msg_id = new_id("STM")
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        statements = await asyncio.to_thread(
+            lambda: [self._statement(account, day, msg_id, now) for day in days]
+        )
+        return await asyncio.to_thread(build_camt053_days, statements)
+
+    def _statement(self, account: str, day: date, msg_id: str, now: datetime) -> Statement:
+        rows = self.store.booked(account, day)
+        paid = self.store.paid_before(account, day)
         entries: list[StatementEntry] = []
         for row in rows:
             amount = from_fen(row["amount_fen"])
@@ -182,8 +202,8 @@ class Bank:
                 )
         opening = self.config.opening_balance - from_fen(paid)
         closing = opening + sum((e.signed for e in entries), Decimal("0.00"))
-        statement = Statement(
-            msg_id=new_id("STM"),
+        return Statement(
+            msg_id=msg_id,
             statement_id=f"{account[-24:]}-{day:%Y%m%d}",
             created_at=now,
             account=account,
@@ -192,7 +212,6 @@ class Bank:
             closing_balance=closing,
             entries=entries,
         )
-        return await asyncio.to_thread(build_camt053, statement)
 
     async def settle_forever(self) -> None:
         """The settlement loop: every tick (real time), settle what the clock says is due."""

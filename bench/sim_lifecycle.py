@@ -7,9 +7,12 @@ by side with the floor: a bare time-skipping server moved over as many simulated
 per call, with nothing running on it.
 
     .venv/bin/python bench/sim_lifecycle.py [--others 1000] [--before REF] [--no-readme]
+    .venv/bin/python bench/sim_lifecycle.py --idle 120 [--before REF]   # a quick probe
 
 `--before REF` also times the lone case on the tree of a git revision (`git archive`, run
-with this venv) in the same run. Run on demand, never in the tests."""
+with this venv) in the same run. `--idle DAYS` times only the stack with no case moved over
+DAYS (and, with `--before`, the old tree's), printed, not written to the README. Run on
+demand, never in the tests."""
 
 from __future__ import annotations
 
@@ -327,12 +330,32 @@ def measure(tree: Path, tmp: Path, name: str, others: int, idle_days: int = 0) -
     return got
 
 
+def probe(days: int, before: str) -> None:
+    """The idle stack over `days`, on the tree of `before` (if given) and on this one."""
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="sim-lifecycle-") as t:
+        tmp = Path(t)
+        rows = []
+        if before:
+            old = tree_of(before, tmp / "before-tree")
+            rows.append((before, measure(old, tmp, "idle-before", 0, days)))
+        tree = snapshot(tmp / "tree")
+        rows.append(("this tree", measure(tree, tmp, "idle", 0, days)))
+    print(f"load average at start {load[0]:.2f}, at end {os.getloadavg()[0]:.2f}")
+    for name, r in rows:
+        print(f"idle stack, {days} simulated days, {name}: {r['seconds']:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--others", type=int, default=1000, help="other active cases (0: skip)")
     parser.add_argument("--before", default="", help="also time the lone case on this git revision")
     parser.add_argument("--no-readme", action="store_true")
+    parser.add_argument("--idle", type=int, default=0, help="only the idle stack, over DAYS")
     args = parser.parse_args()
+    if args.idle:
+        probe(args.idle, args.before)
+        return
     load_before = os.getloadavg()
     rows: list[tuple[str, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory(prefix="sim-lifecycle-") as t:

@@ -40,6 +40,23 @@ def live_in_region(
     return list(session.exec(stmt).all())
 
 
+def any_live_in_region(
+    session: Session, *, region_code: str, statuses: Collection[str], starting_before: date
+) -> bool:
+    """Whether `live_in_region` would find any cover (the medical calendar skips a month's
+    declaration that would be empty)."""
+    stmt = (
+        select(MedicalCoverage.id)
+        .where(
+            MedicalCoverage.region_code == region_code,
+            col(MedicalCoverage.status).in_(statuses),
+            MedicalCoverage.start_date < starting_before,
+        )
+        .limit(1)
+    )
+    return session.exec(stmt).first() is not None
+
+
 def has_line(
     session: Session, *, case_id: str, action: str | None = None, status: str | None = None
 ) -> bool:

@@ -99,6 +99,16 @@ def settled_on(session: Session, *, day: date) -> list[Payment]:
     return list(session.exec(stmt).all())
 
 
+def settled_between(session: Session, *, first: date, last: date) -> list[Payment]:
+    """The payments settled on the days `first`..`last` (a range reconciled together)."""
+    stmt = select(Payment).where(
+        Payment.status == "settled",
+        col(Payment.settled_on) >= first,
+        col(Payment.settled_on) <= last,
+    )
+    return list(session.exec(stmt).all())
+
+
 def returns_journaled(session: Session, *, start: datetime, end: datetime) -> list[AuditEntry]:
     """The audit entries of payments returned in [start, end): they keep the returned
     transaction even after it is re-issued under a new ID."""
@@ -146,6 +156,22 @@ def gather_into_run(session: Session, *, run_id: str, region_code: str, cutoff: 
         )
         .values(run_id=run_id)
     )
+
+
+def any_owed(session: Session, *, region_code: str, cutoff: date) -> bool:
+    """Whether `gather_into_run` would find anything: a pending obligation of the region not
+    in a run, owed up to the cutoff (the payout calendar skips a run that would be empty)."""
+    stmt = (
+        select(Payment.id)
+        .where(
+            col(Payment.region_code) == region_code,
+            col(Payment.status) == "pending",
+            col(Payment.run_id).is_(None),
+            col(Payment.period_start) <= cutoff,
+        )
+        .limit(1)
+    )
+    return session.exec(stmt).first() is not None
 
 
 def run_totals(session: Session, *, run_id: str) -> list[tuple[str, int, Decimal | None]]:

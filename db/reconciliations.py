@@ -15,6 +15,14 @@ def find_day(session: Session, *, day: date) -> ReconciliationRecord | None:
     return session.get(ReconciliationRecord, day)
 
 
+def days_between(session: Session, *, first: date, last: date) -> dict[date, ReconciliationRecord]:
+    """The records of the days `first`..`last` there are, by day."""
+    stmt = select(ReconciliationRecord).where(
+        col(ReconciliationRecord.day) >= first, col(ReconciliationRecord.day) <= last
+    )
+    return {r.day: r for r in session.exec(stmt)}
+
+
 def latest_days(session: Session, *, limit: int) -> list[ReconciliationRecord]:
     """The latest reconciled days, newest first."""
     stmt = select(ReconciliationRecord).order_by(col(ReconciliationRecord.day).desc()).limit(limit)

@@ -1,4 +1,6 @@
-"""camt.053.001.08 bank-to-customer statement: one account, one booking day.
+"""camt.053.001.08 bank-to-customer statement: one account, one booking day per statement
+(`Stmt` block). A message holds one statement, or, for a range of days asked at once, one per
+day under one group header (one message ID, one signature over the whole body).
 
 Each entry is one transaction (end-to-end ID in its details). A returned payment appears as
 a reversal (`RvslInd`, credit, bank transaction code PMNT/ICDT/RRTN) carrying the ISO
@@ -81,56 +83,95 @@ class Statement:
 
 def build_camt053(statement: Statement) -> bytes:
     """The statement as camt.053 XML; refuses balances that the entries do not explain."""
-    _check(statement)
-    credits = [e.amount for e in statement.entries if e.credit_debit == "CRDT"]
-    debits = [e.amount for e in statement.entries if e.credit_debit == "DBIT"]
-    net = sum(credits, Decimal("0.00")) - sum(debits, Decimal("0.00"))
-    day = statement.statement_date
+    return build_camt053_days([statement])
+
+
+def build_camt053_days(statements: list[Statement]) -> bytes:
+    """Several days' statements of one account in one message, a `Stmt` block each, under
+    the first one's message ID and creation time (one message, so one signature and one
+    nonce for the range); each day's balances must add up as in a message of its own."""
+    if not statements:
+        raise MessageError("no statement to build")
+    head = statements[0]
+    for statement in statements:
+        _check(statement)
+        if (statement.msg_id, statement.account) != (head.msg_id, head.account):
+            raise MessageError("the statements of one message share its ID and account")
     document = Document(
         bk_to_cstmr_stmt=BankToCustomerStatementV08(
-            grp_hdr=GroupHeader81(
-                msg_id=statement.msg_id, cre_dt_tm=xml.xml_datetime(statement.created_at)
-            ),
-            stmt=[
-                AccountStatement9(
-                    id=statement.statement_id,
-                    cre_dt_tm=xml.xml_datetime(statement.created_at),
-                    acct=CashAccount39(
-                        id=AccountIdentification4Choice(
-                            othr=GenericAccountIdentification1(id=statement.account)
-                        ),
-                        ccy=xml.CURRENCY,
-                    ),
-                    bal=[
-                        _balance(OPENING, statement.opening_balance, day),
-                        _balance(CLOSING, statement.closing_balance, day),
-                    ],
-                    txs_summry=TotalTransactions6(
-                        ttl_ntries=NumberAndSumOfTransactions4(
-                            nb_of_ntries=str(len(statement.entries)),
-                            sum=xml.money(sum(credits + debits, Decimal("0.00"))),
-                            ttl_net_ntry=AmountAndDirection35(
-                                amt=xml.money(abs(net)), cdt_dbt_ind=_indicator(net)
-                            ),
-                        ),
-                        ttl_cdt_ntries=_totals(credits),
-                        ttl_dbt_ntries=_totals(debits),
-                    ),
-                    ntry=[_entry(e) for e in statement.entries],
-                )
-            ],
+            grp_hdr=GroupHeader81(msg_id=head.msg_id, cre_dt_tm=xml.xml_datetime(head.created_at)),
+            stmt=[_account_statement(s) for s in statements],
         )
     )
     return xml.to_xml(document, NAMESPACE)
 
 
+def _account_statement(statement: Statement) -> AccountStatement9:
+    credits = [e.amount for e in statement.entries if e.credit_debit == "CRDT"]
+    debits = [e.amount for e in statement.entries if e.credit_debit == "DBIT"]
+    net = sum(credits, Decimal("0.00")) - sum(debits, Decimal("0.00"))
+    day = statement.statement_date
+    return AccountStatement9(
+        id=statement.statement_id,
+        cre_dt_tm=xml.xml_datetime(statement.created_at),
+        acct=CashAccount39(
+            id=AccountIdentification4Choice(
+                othr=GenericAccountIdentification1(id=statement.account)
+            ),
+            ccy=xml.CURRENCY,
+        ),
+        bal=[
+            _balance(OPENING, statement.opening_balance, day),
+            _balance(CLOSING, statement.closing_balance, day),
+        ],
+        txs_summry=TotalTransactions6(
+            ttl_ntries=NumberAndSumOfTransactions4(
+                nb_of_ntries=str(len(statement.entries)),
+                sum=xml.money(sum(credits + debits, Decimal("0.00"))),
+                ttl_net_ntry=AmountAndDirection35(
+                    amt=xml.money(abs(net)), cdt_dbt_ind=_indicator(net)
+                ),
+            ),
+            ttl_cdt_ntries=_totals(credits),
+            ttl_dbt_ntries=_totals(debits),
+        ),
+        ntry=[_entry(e) for e in statement.entries],
+    )
+
+
 def parse_camt053(data: bytes) -> Statement:
-    """Read a camt.053; MessageError when malformed or when the balances do not add up."""
+    """Read a camt.053 of one statement; MessageError when malformed or when the balances
+    do not add up."""
+    statements = _parse(data)
+    if len(statements) != 1:
+        raise MessageError(f"{len(statements)} account statements, expected exactly 1")
+    return statements[0]
+
+
+def parse_camt053_days(data: bytes, first: date, last: date) -> list[Statement]:
+    """Read a camt.053 of the days `first`..`last`: exactly one statement per day, in order,
+    all of one account (each with the message's ID); MessageError otherwise."""
+    statements = _parse(data)
+    days = [s.statement_date for s in statements]
+    expected = [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+    if days != expected:
+        raise MessageError(
+            f"statements of {len(days)} days, expected one for each of {first}..{last}"
+        )
+    if len({s.account for s in statements}) != 1:
+        raise MessageError("statements of more than one account in one message")
+    return statements
+
+
+def _parse(data: bytes) -> list[Statement]:
     document = xml.from_xml(data, NAMESPACE, Document, MESSAGE_NAME)
     body = document.bk_to_cstmr_stmt
-    if len(body.stmt) != 1:
-        raise MessageError(f"{len(body.stmt)} account statements, expected exactly 1")
-    stmt = body.stmt[0]
+    msg_id = xml.identifier(body.grp_hdr.msg_id, "message ID")
+    created_at = xml.py_datetime(body.grp_hdr.cre_dt_tm, "creation time")
+    return [_read_statement(stmt, msg_id, created_at) for stmt in body.stmt]
+
+
+def _read_statement(stmt: AccountStatement9, msg_id: str, created_at: datetime) -> Statement:
     other = stmt.acct.id.othr
     if other is None:
         raise MessageError("statement account: Id/Othr/Id is missing")
@@ -141,9 +182,9 @@ def parse_camt053(data: bytes) -> Statement:
         if code not in balances:
             raise MessageError(f"balance {code} is missing")
     statement = Statement(
-        msg_id=xml.identifier(body.grp_hdr.msg_id, "message ID"),
+        msg_id=msg_id,
         statement_id=xml.identifier(stmt.id, "statement ID"),
-        created_at=xml.py_datetime(body.grp_hdr.cre_dt_tm, "creation time"),
+        created_at=created_at,
         account=xml.identifier(other.id, "statement account", 34),
         statement_date=xml.py_date(balances[CLOSING].dt.dt, "closing balance date"),
         opening_balance=_read_balance(balances[OPENING]),

@@ -28,3 +28,4 @@ class DailyReconciliationInput:
 class Started:
     workflow_id: str
     already: bool  # it had been started before (a retry, or a start by hand)
+    skipped: bool = False  # nothing to do (nothing owed, no cover): not started

@@ -2,7 +2,9 @@
 timers like the payout calendar (the time-skipping server has no Schedules). On the first
 working day of each month's declaration window (policy: the 20th-25th, rolled to working days)
 at 09:00 China time it starts that month's MedicalDeclarationWorkflow through an activity,
-sleeps past the window and continues as new, so its history stays a few events long."""
+sleeps past the window and continues as new, so its history stays a few events long. Since
+`SKIP_EMPTY` the start looks at the coverage first: a region with no cover to declare that
+month gets no declaration (it would assemble nothing and end `empty`)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import ids
 
 DECLARE_HOUR = time(9, 0)
+SKIP_EMPTY = "calendar-skip-empty"  # workflow.patched: no declaration without a cover
 
 
 @workflow.defn
@@ -36,8 +39,13 @@ class MedicalCalendarWorkflow:
         at = datetime.combine(window.opens, DECLARE_HOUR, tzinfo=AGENCY_TZ)
         if at > workflow.now():
             await workflow.sleep(at - workflow.now())
+        start = (
+            WorkflowStartActivities.start_medical_declaration_if_due
+            if workflow.patched(SKIP_EMPTY)
+            else WorkflowStartActivities.start_medical_declaration  # started by the code before
+        )
         await workflow.execute_activity_method(
-            WorkflowStartActivities.start_medical_declaration,
+            start,
             MedicalDeclarationInput(region_code=inp.region_code, month=window.month),
             start_to_close_timeout=timedelta(seconds=30),
         )

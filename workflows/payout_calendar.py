@@ -2,7 +2,8 @@
 timers (the time-skipping server has no Schedules, so this works in both clock modes). On
 each policy payout day at 09:00 (China time) it starts that day's PaymentRunWorkflow (through
 an activity, not as a child: see activities/starts.py), then continues as new, so its history
-stays a few events long."""
+stays a few events long. Since `SKIP_EMPTY` the start looks at the ledger first: a region owing
+nothing up to the payout day gets no run (it would gather nothing and end `empty`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import ids
 
 RUN_HOUR = time(9, 0)
+SKIP_EMPTY = "calendar-skip-empty"  # workflow.patched: no run where nothing is owed
 
 
 @workflow.defn
@@ -38,8 +40,13 @@ class PayoutCalendarWorkflow:
         at = datetime.combine(day, RUN_HOUR, tzinfo=AGENCY_TZ)
         if at > workflow.now():
             await workflow.sleep(at - workflow.now())
+        start = (
+            WorkflowStartActivities.start_payment_run_if_due
+            if workflow.patched(SKIP_EMPTY)
+            else WorkflowStartActivities.start_payment_run  # a run started by the code before
+        )
         await workflow.execute_activity_method(
-            WorkflowStartActivities.start_payment_run,
+            start,
             PaymentRunInput(
                 run_id=ids.payment_run_id(inp.region_code, day),
                 region_code=inp.region_code,

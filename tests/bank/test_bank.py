@@ -11,7 +11,7 @@ import pytest
 from bank.clock import ManualClock
 from bank.config import BankConfig
 from bank.testing import RunningBank, serve_bank
-from iso20022 import build_pain001, parse_camt053, parse_pain002
+from iso20022 import build_pain001, parse_camt053, parse_camt053_days, parse_pain002
 from iso20022.bank_signature import BadSignature, check
 from iso20022.pain002 import TransactionStatus
 from tests.bank.helpers import (
@@ -266,6 +266,38 @@ def test_statement_balances_add_up_day_by_day(
     assert http.get("/statements/2024-01-18").status_code == 404  # not begun on the bank clock
     other = parse_camt053(http.get("/statements/2024-01-16", params={"account": "999"}).content)
     assert other.account == "999" and other.entries == []
+
+
+def test_a_range_of_days_is_one_signed_camt053_with_each_day_as_its_own_statement(
+    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    """GET /statements/{first}/{last}: a statement per day, each the same as the day's own
+    (entries, balances, statement ID), under one message ID and one signature."""
+    submit(http, build_pain001(make_run("RUN-R1", GOOD_ACCOUNTS[0], BAD_LUHN, amount="755.00")))
+    clock.advance(DAY)  # booked 2024-01-16
+    submit(http, build_pain001(make_run("RUN-R2", *GOOD_ACCOUNTS[:2], amount="574.00")))
+    clock.advance(DAY)  # booked 2024-01-17
+    first, last = date(2024, 1, 15), date(2024, 1, 17)
+
+    answer = http.get(f"/statements/{first}/{last}")
+    assert answer.status_code == 200, answer.text
+    check(answer.content, SECRET, answer.headers, START + 2 * DAY, 300)  # one signature
+    days = parse_camt053_days(answer.content, first, last)
+    assert [d.statement_date for d in days] == [first, date(2024, 1, 16), last]
+    assert len({d.msg_id for d in days}) == 1  # one message ID: one nonce for the range
+    for d in days:
+        own = parse_camt053(http.get(f"/statements/{d.statement_date}").content)
+        assert d.msg_id != own.msg_id
+        same = ("statement_id", "statement_date", "opening_balance", "closing_balance", "entries")
+        assert [getattr(d, f) for f in same] == [getattr(own, f) for f in same]
+    assert days[1].opening_balance == days[0].closing_balance == 10000
+    assert days[2].opening_balance == days[1].closing_balance == 10000 - 755
+
+    one = parse_camt053(http.get(f"/statements/{last}/{last}").content)  # one day: as its own
+    assert one.statement_date == last and len(one.entries) == 2
+    assert http.get(f"/statements/{first}/{date(2024, 1, 18)}").status_code == 404  # not begun
+    assert http.get(f"/statements/{last}/{first}").status_code == 400  # backwards
+    assert http.get(f"/statements/{first}/{first + 92 * DAY}").status_code == 400  # too long
 
 
 def test_a_restarted_bank_remembers_what_it_accepted(

@@ -8,7 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from iso20022 import MessageError, Statement, StatementEntry, build_camt053, parse_camt053
+from iso20022 import (
+    MessageError,
+    Statement,
+    StatementEntry,
+    build_camt053,
+    build_camt053_days,
+    parse_camt053,
+    parse_camt053_days,
+)
 
 DAY = date(2024, 1, 16)
 
@@ -75,3 +83,43 @@ def test_parse_refuses(xml: bytes, reason: str) -> None:
     with pytest.raises(MessageError) as refused:
         parse_camt053(xml)
     assert reason in refused.value.reason
+
+
+def _next_day(s: Statement, day: date) -> Statement:
+    return dataclasses.replace(
+        s,
+        statement_id=f"22050161000000000001-{day:%Y%m%d}",
+        statement_date=day,
+        opening_balance=s.closing_balance,
+        closing_balance=s.closing_balance,
+        entries=[],
+    )
+
+
+DAYS = [STATEMENT, _next_day(STATEMENT, date(2024, 1, 17)), _next_day(STATEMENT, date(2024, 1, 18))]
+
+
+def test_a_range_of_days_round_trips_as_one_message_of_a_statement_each() -> None:
+    xml = build_camt053_days(DAYS)
+    assert xml.count(b"<Stmt>") == 3 and xml.count(b"<MsgId>") == 1
+    assert parse_camt053_days(xml, DAY, date(2024, 1, 18)) == DAYS
+    assert build_camt053_days([STATEMENT]) == build_camt053(STATEMENT)  # one day: its own
+    with pytest.raises(MessageError, match="3 account statements, expected exactly 1"):
+        parse_camt053(xml)  # the one-day reader takes no range
+
+
+def test_a_range_must_hold_each_day_once_of_one_account() -> None:
+    xml = build_camt053_days(DAYS)
+    with pytest.raises(MessageError, match="expected one for each of 2024-01-16..2024-01-19"):
+        parse_camt053_days(xml, DAY, date(2024, 1, 19))  # a day missing
+    with pytest.raises(MessageError, match="expected one for each"):
+        parse_camt053_days(build_camt053_days([DAYS[0], DAYS[2]]), DAY, date(2024, 1, 17))
+    other = dataclasses.replace(DAYS[1], account="999")
+    with pytest.raises(MessageError, match="share its ID and account"):
+        build_camt053_days([DAYS[0], other])
+    mixed = xml.replace(b"<Id>22050161000000000001</Id>", b"<Id>999</Id>", 1)
+    with pytest.raises(MessageError, match="more than one account"):
+        parse_camt053_days(mixed, DAY, date(2024, 1, 18))
+    unbalanced = xml.replace(b">10000.00<", b">10001.00<", 1)
+    with pytest.raises(MessageError, match="closing balance"):
+        parse_camt053_days(unbalanced, DAY, date(2024, 1, 18))

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio.api.common.v1 import Payload
-from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -82,6 +82,16 @@ async def state_when(
         if loop.time() > deadline:
             raise AssertionError(f"state not reached within {timeout}s (last error: {last})")
         await asyncio.sleep(0.05)
+
+
+async def continued_as_new(handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
+    """The history of the handle's run once it has continued as new (a calendar's month)."""
+    for _ in range(1200):  # a generous bound for a loaded machine, not a timing check
+        history = await handle.fetch_history()
+        if history.events[-1].HasField("workflow_execution_continued_as_new_event_attributes"):
+            return history
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{handle.id} did not continue as new")
 
 
 async def advance(env: WorkflowEnvironment, days: float) -> None:

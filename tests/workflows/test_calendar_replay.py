@@ -26,7 +26,7 @@ from db.models import Payment, ReconciliationRecord, Task
 from payloads.reconciliation import ReconcileDayInput
 from payloads.tasks import CompleteTaskInput
 from tests.conftest import ROOT
-from tests.utils.temporal import CONVERTER, advance, today
+from tests.utils.temporal import CONVERTER, advance, continued_as_new, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
 from workflows import ids
@@ -60,13 +60,7 @@ async def _first_run_closed(env: WorkflowEnvironment, workflow_id: str) -> Workf
     """The history of the workflow's first run, once it has continued as new."""
     latest: WorkflowHandle[Any, Any] = env.client.get_workflow_handle(workflow_id)
     run_id = (await latest.describe()).raw_description.workflow_execution_info.first_run_id
-    handle = env.client.get_workflow_handle(workflow_id, run_id=run_id)
-    for _ in range(1200):  # a generous bound for a loaded machine, not a timing check
-        history = await handle.fetch_history()
-        if history.events[-1].HasField("workflow_execution_continued_as_new_event_attributes"):
-            return history
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{workflow_id} did not continue as new")
+    return await continued_as_new(env.client.get_workflow_handle(workflow_id, run_id=run_id))
 
 
 def _keep(name: str, history: WorkflowHistory) -> WorkflowHistory:

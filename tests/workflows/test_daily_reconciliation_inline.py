@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from db.models import Payment, ReconciliationRecord, Task
+from db.models import BankMessageSeen, Payment, ReconciliationRecord, Task
 from domain.calendar import AGENCY_TZ
 from tests.utils import own_database
 from tests.utils.temporal import advance, eventually, today
@@ -45,6 +45,13 @@ stack = test_payment_run.stack
 def _days(engine: Engine) -> dict[str, str]:
     with Session(engine) as session:
         return {r.day.isoformat(): r.status for r in session.exec(select(ReconciliationRecord))}
+
+
+def _statements(engine: Engine) -> int:
+    """How many camt.053 messages were taken (their message IDs, as nonces)."""
+    with Session(engine) as session:
+        seen = session.exec(select(BankMessageSeen).where(BankMessageSeen.kind == "camt.053"))
+        return len(seen.all())
 
 
 def _has(day: str, days: dict[str, str]) -> bool:
@@ -124,10 +131,14 @@ async def test_quiet_days_are_matched_inline_and_a_mismatch_gets_its_own_workflo
         await eventually(partial(_days, engine), lambda d: day(5) in d)
         await advance(env, 5)  # quiet since first + 6: nothing matched before a week on
         assert day(6) not in _days(engine)
+        statements = _statements(engine)
         await advance(env, 2)  # 06:00 on first + 13: first + 6 .. first + 12
         days = await eventually(partial(_days, engine), lambda d: day(12) in d)
         assert {day(n) for n in range(13)} == set(days)
         assert {days[day(n)] for n in range(2, 13)} == {"reconciled"}
+        # the week's seven days came in one camt.053 (one signature, one message ID), each
+        # still its own record
+        assert _statements(engine) == statements + 1
 
 
 async def test_on_the_real_clock_every_day_is_matched_the_next_morning(

@@ -9,8 +9,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from db.medical import MedicalDeclaration, MedicalDeclarationLine
@@ -23,6 +25,7 @@ from payloads.payments import PaymentRunInput
 from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
 from tests.utils import factories as f
+from tests.utils.temporal import continued_as_new
 from tests.workflows import medical_stack
 from tests.workflows.medical_stack import (
     REGION,
@@ -240,3 +243,58 @@ async def test_the_calendar_starts_the_months_declaration_when_its_window_opens(
         )
         calendar = await env.client.get_workflow_handle(ids.medical_calendar(REGION)).describe()
         assert calendar.status is not None and calendar.status.name == "RUNNING"
+
+
+async def test_a_region_without_a_cover_gets_no_declaration_in_its_window(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str, book: PolicyBook
+) -> None:
+    """Issue 9 §8: no cover in the region (only in another): its window passes without a
+    declaration (no workflow, no `empty` batch row), and the calendar goes on to the next
+    month's window, where a cover enrolled meanwhile is declared."""
+    now = await env.get_current_time()
+    today = now.astimezone(AGENCY_TZ).date()
+    stack.enrol("medE0000000000000001", today.replace(day=1), now, region_code="220200")
+    rule = book.region(REGION).at(today).medical
+    window = declaration_window(
+        today, rule.declaration_start_day, rule.declaration_end_day, book.calendar
+    )
+    if today > window.closes:
+        window = declaration_window(
+            add_months(today.replace(day=1), 1),
+            rule.declaration_start_day,
+            rule.declaration_end_day,
+            book.calendar,
+        )
+    calendar = env.client.get_workflow_handle(ids.medical_calendar(REGION))
+    async with stack.worker():
+        await ensure_medical_calendars(env.client, [REGION], task_queue)
+        first = env.client.get_workflow_handle(
+            calendar.id, run_id=(await calendar.describe()).run_id
+        )
+        await advance(env, (window.closes - today).days + 2)  # past the window's last day
+        history = await continued_as_new(first)
+        started = [
+            e.activity_task_scheduled_event_attributes.activity_type.name
+            for e in history.events
+            if e.HasField("activity_task_scheduled_event_attributes")
+        ]
+        assert started == ["next_declaration_window", "start_medical_declaration_if_due"]
+        await keep_history("calendar_no_cover_no_declaration", first)  # replayed here too
+        with pytest.raises(RPCError):  # no declaration of the month was started
+            await env.client.get_workflow_handle(
+                ids.medical_declaration(REGION, window.month)
+            ).describe()
+        assert batch(stack.engine, f"{REGION}-{window.month:%Y%m}") is None
+        # a cover from now on: the next month's window declares it as before
+        later = await _today(env)
+        stack.enrol("medE0000000000000002", later, await env.get_current_time())
+        following = add_months(window.month, 1)
+        nxt = declaration_window(
+            following, rule.declaration_start_day, rule.declaration_end_day, book.calendar
+        )
+        await advance(env, (nxt.opens - later).days + 1)
+        await eventually(lambda: batch(stack.engine, f"{REGION}-{following:%Y%m}"))
+        desc = await env.client.get_workflow_handle(
+            ids.medical_declaration(REGION, following)
+        ).describe()
+        assert desc.workflow_type == "MedicalDeclarationWorkflow"

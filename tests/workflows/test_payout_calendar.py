@@ -1,32 +1,74 @@
 """The payout calendar starts each payout day's payment run on durable timers, so the
-trigger works on the time-skipping server (which has no Schedules) as on a real cluster."""
+trigger works on the time-skipping server (which has no Schedules) as on a real cluster; a
+region owing nothing that day gets no run (issue 9 §8: the regions without cases cost a
+simulated stack nothing each month). A database of each test's own (what is owed is its
+alone)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+import pytest
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
+from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from db.models import Payment, PaymentRun, Task
 from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
-from tests.utils.temporal import advance, eventually, today
+from tests.conftest import ROOT
+from tests.utils import template_database
+from tests.utils.temporal import CONVERTER, advance, continued_as_new, eventually, today
 from workflows import ids
 from workflows.payment_run import PaymentRunWorkflow
-from workflows.payout_calendar import ensure_payout_calendars
+from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
+
+HISTORIES = ROOT / "tests" / "histories" / "calendars"
+
+database_url, engine, settings = (
+    template_database.database_url,
+    template_database.engine,
+    template_database.settings,
+)
+
+
+def _owe(engine: Engine, region: str, now: date, at: datetime) -> None:
+    """One pending benefit obligation of the region, owed since a month before `now`."""
+    with Session(engine) as session:
+        session.add(
+            Payment(
+                case_id="cal" + uuid.uuid4().hex[:8],
+                region_code=region,
+                month=1,
+                period_start=now - timedelta(days=30),
+                period_end=now - timedelta(days=1),
+                category="benefit",
+                amount=Decimal("1810.00"),
+                end_to_end_id="CAL" + uuid.uuid4().hex[:20],
+                bank_code="ICBC",
+                account_number="6222020200112233446",
+                account_name="刘测试",
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        session.commit()
 
 
 async def test_calendar_starts_the_payout_day_run_then_waits_for_the_next(
-    env: WorkflowEnvironment, worker: Worker, task_queue: str, book: PolicyBook
+    env: WorkflowEnvironment, worker: Worker, task_queue: str, book: PolicyBook, engine: Engine
 ) -> None:
     """Policy 330100: payout day 10 of each month (illustrative figures)."""
     region = "330100"
+    _owe(engine, region, await today(env), await env.get_current_time())
     await ensure_payout_calendars(env.client, [region], task_queue)
     await ensure_payout_calendars(env.client, [region], task_queue)  # idempotent
     now = await today(env)
@@ -59,27 +101,10 @@ async def test_a_run_that_ends_after_the_calendar_moved_on_does_not_stop_the_clo
     payout = day.replace(day=10)
     run_id = ids.payment_run_id(region, payout)
     at = await env.get_current_time()
-    with Session(engine) as session:  # one obligation, so the run waits for its release
-        # the database outlives each test's server: forget a run of that day made before
+    with Session(engine) as session:  # forget a run of that day made before (none here)
         session.execute(delete(PaymentRun).where(col(PaymentRun.run_id) == run_id))
-        session.add(
-            Payment(
-                case_id="cal" + uuid.uuid4().hex[:8],
-                region_code=region,
-                month=1,
-                period_start=now - timedelta(days=30),
-                period_end=now - timedelta(days=1),
-                category="benefit",
-                amount=Decimal("1810.00"),
-                end_to_end_id="CAL" + uuid.uuid4().hex[:20],
-                bank_code="ICBC",
-                account_number="6222020200112233446",
-                account_name="刘测试",
-                created_at=at,
-                updated_at=at,
-            )
-        )
         session.commit()
+    _owe(engine, region, now, at)  # one obligation, so the run waits for its release
     await ensure_payout_calendars(env.client, [region], task_queue)
     await advance(env, (payout - now).days + 2)  # the run waits; the calendar moved on
     release = await eventually(lambda: _task(engine, ids.payment_run(run_id)))
@@ -94,6 +119,41 @@ async def test_a_run_that_ends_after_the_calendar_moved_on_does_not_stop_the_clo
     before = await env.get_current_time()
     await asyncio.wait_for(advance(env, 3), 60)  # a generous bound: it hung for good before
     assert await env.get_current_time() - before >= timedelta(days=3)
+
+
+async def test_a_payout_day_with_nothing_owed_in_the_region_starts_no_run(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str, engine: Engine
+) -> None:
+    """Nothing owed in 330100 (only in 220100): its payout day passes without a payment run
+    (no workflow, no `empty` row), and the calendar goes on to the next payout day."""
+    region = "330100"
+    now = await today(env)
+    _owe(engine, "220100", now, await env.get_current_time())  # another region's, not gathered
+    day = now if now.day < 10 else (now.replace(day=1) + timedelta(days=32)).replace(day=1)
+    payout = day.replace(day=10)
+    run_id = ids.payment_run_id(region, payout)
+    await ensure_payout_calendars(env.client, [region], task_queue)
+    calendar: WorkflowHandle[Any, Any] = env.client.get_workflow_handle(ids.payout_calendar(region))
+    first = env.client.get_workflow_handle(calendar.id, run_id=(await calendar.describe()).run_id)
+    await advance(env, (payout - now).days + 2)  # past the payout moment and the day after
+    history = await continued_as_new(first)
+    started = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert started == ["next_payout_day", "start_payment_run_if_due"]
+    await Replayer(workflows=[PayoutCalendarWorkflow], data_converter=CONVERTER).replay_workflow(
+        history
+    )
+    if os.environ.get("RECORD_HISTORIES"):  # replayed by tests/workflows/test_calendar_replay.py
+        (HISTORIES / "payout_calendar_nothing_owed.json").write_text(history.to_json())
+    with pytest.raises(RPCError):  # no run of the day was started
+        await env.client.get_workflow_handle(ids.payment_run(run_id)).describe()
+    with Session(engine) as session:
+        assert session.get(PaymentRun, run_id) is None
+    desc = await calendar.describe()
+    assert desc.status is not None and desc.status.name == "RUNNING"
 
 
 def _task(engine: Engine, workflow_id: str) -> str:
