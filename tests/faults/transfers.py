@@ -106,7 +106,9 @@ async def state_when(client: Client, case_id: str, pred: Any, timeout: float = 3
 
 async def active_case(stack: FaultStack, client: Client, rng: random.Random) -> Transfer:
     """A case of 220100 through intake and review by the API, active and covered."""
-    born = date(1970, 1, 1) + timedelta(days=rng.randrange(7000))  # 36-55: 12 months or more
+    # 31-44 on the day: under every statutory retirement age (a woman born in 1970 is past
+    # hers, which fails the pre-check and needs the reviewer's reason); 30 months paid in
+    born = date(1982, 1, 1) + timedelta(days=rng.randrange(5000))
     nid = f.national_id_of(rng.choice(("man", "woman")), born)
     sep = datetime.now(AGENCY_TZ).date()
     made = await call(
