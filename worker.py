@@ -168,6 +168,7 @@ def create_worker(
             payments.reissue_or_cancel_many,
             payments.returns_awaiting_decision,
             rules.plan_deadline,
+            rules.plan_task_due,
             rules.case_policy,
             rules.assess_claim,
             notifications.send_notification,

@@ -14,11 +14,11 @@ from db.calendar_years import LiveCalendar
 from db.claimant_history import Carry
 from domain.amounts import monthly_amount
 from domain.calendar import HolidayCalendar
-from domain.deadlines import compute_deadline, reminder_dates
+from domain.deadlines import Deadline, compute_deadline, reminder_dates
 from domain.eligibility import precheck
 from domain.entitlement import entitlement_end, entitlement_months
 from domain.identifiers import birth_date_from_national_id, sex_from_national_id
-from domain.policy import NoPolicyInForce, PolicyPeriod, RegionPolicy
+from domain.policy import DeadlineRule, NoPolicyInForce, PolicyPeriod, RegionPolicy
 from payloads.case_state import CasePolicy, PrecheckItem, Proposal
 from payloads.errors import NO_POLICY
 from payloads.rules import (
@@ -29,6 +29,8 @@ from payloads.rules import (
     MonthAmountInput,
     NextPayoutInput,
     PlanDeadlineInput,
+    PlanTaskDueInput,
+    TaskDuePlan,
 )
 from policy import PolicyBook, PolicySource, UnknownRegion
 
@@ -75,24 +77,44 @@ class RuleActivities:
     def _region(self, code: str, book: PolicyBook | None = None) -> RegionPolicy:
         return region_of(book or self.policy.current(), code)
 
+    def _counted(self, what: str, start: date, rule: DeadlineRule) -> tuple[Deadline, list[date]]:
+        """A period of `rule` from `start` on the calendar of this moment (its warnings
+        logged), and its reminder days."""
+        deadline = compute_deadline(start, rule.days, rule.day_kind, self._calendar())
+        for warning in deadline.warnings:
+            activity.logger.warning("%s from %s: %s", what, start, warning)
+        return deadline, reminder_dates(start, rule.reminders, deadline.due_date)
+
     @activity.defn
     def plan_deadline(self, inp: PlanDeadlineInput) -> DeadlinePlan:
         """Due date and reminder days of one period (DOMAIN.md "Stages and deadlines")."""
         region = self._region(inp.region_code)
-        period = period_at(region, inp.start)
-        rule = period.deadlines[inp.kind]
-        deadline = compute_deadline(inp.start, rule.days, rule.day_kind, self._calendar())
-        for warning in deadline.warnings:
-            activity.logger.warning("deadline %s from %s: %s", inp.kind, inp.start, warning)
+        rule = period_at(region, inp.start).deadlines[inp.kind]
+        deadline, reminders = self._counted(f"deadline {inp.kind}", inp.start, rule)
         return DeadlinePlan(
             kind=inp.kind,
             start=inp.start,
             due_date=deadline.due_date,
-            reminders=reminder_dates(inp.start, rule.reminders, deadline.due_date),
+            reminders=reminders,
             warnings=list(deadline.warnings),
             policy_version=region.version_at(inp.start),
             provisional=deadline.provisional,
             provisional_years=list(deadline.provisional_years),
+        )
+
+    @activity.defn
+    def plan_task_due(self, inp: PlanTaskDueInput) -> TaskDuePlan:
+        """Due date and reminder days of a task due after a period of the region's policy
+        (periods.task_deadlines; working days through the holiday calendar, as deadlines)."""
+        region = self._region(inp.region_code)
+        rule = period_at(region, inp.start).task_deadlines[inp.kind]
+        deadline, reminders = self._counted(f"task {inp.kind} due", inp.start, rule)
+        return TaskDuePlan(
+            kind=inp.kind,
+            due_date=deadline.due_date,
+            reminders=reminders,
+            policy_version=region.version_at(inp.start),
+            provisional=deadline.provisional,
         )
 
     @activity.defn

@@ -35,6 +35,11 @@ STAFF: dict[int | str, dict[str, Any]] = {
 MAX_DB_INT = 2**63 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="a record's number")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such record"}}
+# a case's Update that got no answer in time (Temporal busy or restarting): try again (the
+# same request again is safe where the route takes an Idempotency-Key)
+BUSY: dict[int | str, dict[str, Any]] = {
+    503: {"description": "the workflow service is busy or unavailable: try again (Retry-After)"}
+}
 # an action refused: nothing to act on (404), or its state forbids it (409)
 REFUSED: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,

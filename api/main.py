@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import RPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
 from api import pages
@@ -42,6 +43,7 @@ from api.routes import (
     transfers,
 )
 from api.runtime import Runtime, TemporalGateway
+from api.temporal_calls import RETRY_AFTER, TemporalUnavailable
 from api.throttle import LoginThrottle
 from api.usercache import UserCache
 from core.codec import data_converter
@@ -60,6 +62,13 @@ async def _temporal_unavailable(_request: Request, exc: Exception) -> JSONRespon
     """A Temporal call that failed and was not handled: 503, the details only in the log."""
     log.warning("Temporal call failed: %r", exc)
     return JSONResponse({"detail": UNAVAILABLE}, 503, headers={"Retry-After": "30"})
+
+
+async def _temporal_busy(_request: Request, exc: Exception) -> JSONResponse:
+    """A Temporal call that got no answer in time (an RPC deadline, a busy service, an Update
+    still waiting: api/temporal_calls.py): 503 to try again shortly, details only in the log."""
+    log.warning("Temporal call got no answer in time: %r", exc)
+    return JSONResponse({"detail": UNAVAILABLE}, 503, headers={"Retry-After": RETRY_AFTER})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -149,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SessionRefresh, secure=production)
     app.add_middleware(SecurityHeaders, production=production)
     app.add_exception_handler(RPCError, _temporal_unavailable)
+    app.add_exception_handler(RPCTimeoutOrCancelledError, _temporal_busy)
+    app.add_exception_handler(TemporalUnavailable, _temporal_busy)
     # 403s audited; a body that cannot be read is a 422 (api/access.py, api/errors.py)
     app.add_exception_handler(StarletteHTTPException, http_error_audited)
     pages.mount(app)  # staff web pages under /staff, their CSS under /static

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "ui-claims"
+    # how long the API waits for one of a case's Updates (a check-in, ...) to answer while
+    # Temporal is busy or the case continues as new, before a 503 (api/temporal_calls.py)
+    temporal_update_seconds: float = 45.0
     worker_max_cached_workflows: int = 1000  # workflows kept in a worker's memory (sticky)
     secret_key: str = DEV_SECRET
     case_id_key: str = DEV_CASE_ID_KEY

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -34,6 +34,9 @@ from domain.retirement import WomenGroup
 
 DEADLINE_KINDS = ("employer_report", "registration", "review")
 REQUIRED_TASK_KINDS = ("employer_report_overdue", "late_registration", "missed_check_in")
+# task kinds due after a period counted like a statutory deadline (days, calendar or working
+# days through the holiday calendar, reminders): periods.task_deadlines
+TASK_DEADLINE_KINDS = ("recovery_offset_review",)
 MONEY_REASON = 'must be a decimal with 2 places, written as a string like "755.00"'
 
 
@@ -238,6 +241,7 @@ class PolicyPeriod(BaseModel):
     max_entitlement_months: int
     duration: tuple[DurationBand, ...]
     task_due_days: dict[str, int]
+    task_deadlines: dict[str, DeadlineRule]
     task_reminder_days_before: int
     check_in_reminder_days: int
     bank_unavailable_alert_hours: int
@@ -246,6 +250,17 @@ class PolicyPeriod(BaseModel):
     medical: MedicalRule
     women_retirement_group: WomenGroup
     stops: StopRule = StopRule()
+
+
+V = TypeVar("V")
+
+
+def _every(v: dict[str, V], kinds: tuple[str, ...], what: str) -> dict[str, V]:
+    """`v` with a value for each of `kinds`, or a ValueError naming the first missing."""
+    missing = [k for k in kinds if k not in v]
+    if missing:
+        raise ValueError(f"missing {what} {missing[0]!r}")
+    return v
 
 
 class _PeriodIn(BaseModel):
@@ -262,6 +277,7 @@ class _PeriodIn(BaseModel):
     max_entitlement_months: Days
     duration: tuple[_BandIn, ...]
     task_due_days: dict[str, Days]
+    task_deadlines: dict[str, DeadlineRule]
     task_reminder_days_before: Days
     check_in_reminder_days: Days
     bank_unavailable_alert_hours: Days
@@ -275,18 +291,20 @@ class _PeriodIn(BaseModel):
     @field_validator("deadlines")
     @classmethod
     def _all_deadlines(cls, v: dict[str, DeadlineRule]) -> dict[str, DeadlineRule]:
-        missing = [k for k in DEADLINE_KINDS if k not in v]
-        if missing:
-            raise ValueError(f"missing deadline {missing[0]!r}")
-        return v
+        return _every(v, DEADLINE_KINDS, "deadline")
 
     @field_validator("task_due_days")
     @classmethod
     def _all_tasks(cls, v: dict[str, int]) -> dict[str, int]:
-        missing = [k for k in REQUIRED_TASK_KINDS if k not in v]
-        if missing:
-            raise ValueError(f"missing task kind {missing[0]!r}")
-        return v
+        return _every(v, REQUIRED_TASK_KINDS, "task kind")
+
+    @field_validator("task_deadlines")
+    @classmethod
+    def _all_task_deadlines(cls, v: dict[str, DeadlineRule]) -> dict[str, DeadlineRule]:
+        unknown = [k for k in v if k not in TASK_DEADLINE_KINDS]
+        if unknown:
+            raise ValueError(f"no task kind {unknown[0]!r} is due by a period")
+        return _every(v, TASK_DEADLINE_KINDS, "task kind")
 
     @field_validator("payout_days")
     @classmethod

@@ -32,6 +32,9 @@ class CheckInInput:
     on: date | None = None
     actor: str = ""
     channel: CheckInChannel = "api"
+    # the API's request (its update ID): the same request again is answered with the first
+    # one's result, not applied twice (CaseState.check_in_requests)
+    request_id: str | None = None
 
 
 @dataclass(kw_only=True)

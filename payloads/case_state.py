@@ -328,6 +328,21 @@ class CaseEventRecord:
 
 
 @dataclass(kw_only=True)
+class CheckInRequest:
+    """A check-in request the case applied (the API's request ID and what it asked and got):
+    the same request sent again, to this run or after a continue-as-new, gets this answer."""
+
+    request_id: str
+    actor: str
+    channel: str
+    asked_on: date | None  # the date asked for (None: the day it was made)
+    month: int
+    period_start: date
+    period_end: date
+    on: date
+
+
+@dataclass(kw_only=True)
 class CaseState:
     case_id: str
     status: CaseStatus = "awaiting_employer_report"
@@ -353,3 +368,5 @@ class CaseState:
     unsynced_events: list[CaseEventRecord] = field(default_factory=list)
     # "<end-to-end ID>:<status>" of each bank status the case was told (told at least once)
     payment_updates: list[str] = field(default_factory=list)
+    # the latest check-in requests applied (workflows/claim/case_updates.py), a retry's answer
+    check_in_requests: list[CheckInRequest] = field(default_factory=list)

@@ -31,6 +31,8 @@ class OffsetReviewInput:
     overpaid_case_id: str
     requested_by: str
     balance: str
+    # the later case's region: its policy says when the supervisors' decision is due
+    region_code: str = ""
 
 
 @dataclass(kw_only=True)

@@ -32,6 +32,25 @@ class DeadlinePlan:
 
 
 @dataclass(kw_only=True)
+class PlanTaskDueInput:
+    """When a task of `kind` opened on `start` in `region_code` is due (policy
+    periods.task_deadlines)."""
+
+    region_code: str
+    kind: str
+    start: date
+
+
+@dataclass(kw_only=True)
+class TaskDuePlan:
+    kind: str
+    due_date: date
+    reminders: list[date] = field(default_factory=list)
+    policy_version: str = ""
+    provisional: bool = False  # counted without the official schedule of a year
+
+
+@dataclass(kw_only=True)
 class CasePolicyInput:
     region_code: str
     on: date

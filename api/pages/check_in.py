@@ -42,7 +42,14 @@ async def check_in(
     status = 422
     if body is not None:
         try:
-            done = await actions.check_in(client, user, case_id, body.date, body.channel)
+            done = await actions.check_in(
+                client,
+                user,
+                case_id,
+                body.date,
+                body.channel,
+                patience=runtime.settings.temporal_update_seconds,
+            )
         except ActionError as err:
             # a refusal about no field in particular is still shown beside the date
             errs.add(field_name(err.loc or [], values.keys()) or "date", err.message)

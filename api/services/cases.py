@@ -3,16 +3,18 @@ medical cash option."""
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from datetime import date
 from typing import TypeVar, cast
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.runtime import Runtime
 from api.services import ActionError
+from api.temporal_calls import UPDATE_PATIENCE_SECONDS, WorkflowClosed, send_update
 from db.models import CaseRecord, User
 from payloads.case_io import (
     CHECK_IN_CHANNELS,
@@ -55,18 +57,30 @@ async def case_update(
     case_id: str,
     update: UpdateMethodMultiParam[[CaseUpdates, P], R],
     arg: P,
+    *,
+    update_id: str | None = None,
+    patience: float = UPDATE_PATIENCE_SECONDS,
+    resend_to_new_run: bool = False,
 ) -> R:
-    """Send one of the case's Updates (it answers once the read model shows it); a refusal
-    becomes an ActionError, a closed or unknown case a 409."""
-    handle = client.get_workflow_handle(ids.case(case_id))
+    """Send one of the case's Updates (it answers once the read model shows it) under one
+    update ID, retried while Temporal is busy or the case continues as new
+    (api/temporal_calls.py): a refusal becomes an ActionError, a closed or unknown case a 409,
+    no answer in time a TemporalUnavailable (503)."""
     try:
-        return await handle.execute_update(update, arg)
+        result: R = await send_update(
+            client,
+            ids.case(case_id),
+            update,
+            arg,
+            update_id=update_id or f"api-{uuid.uuid4()}",
+            patience=patience,
+            resend_to_new_run=resend_to_new_run,
+        )
     except WorkflowUpdateFailedError as err:
         raise update_error(err) from err
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise ActionError(409, f"case {case_id} is closed or unknown") from err
-        raise
+    except WorkflowClosed as err:
+        raise ActionError(409, f"case {case_id} is closed or unknown") from err
+    return result
 
 
 async def extend_deadline(
@@ -100,20 +114,44 @@ def offers_check_in(user: User, case: CaseRecord) -> bool:
     )
 
 
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
 async def check_in(
-    client: Client, user: User, case_id: str, on: date | None, channel: str
+    client: Client,
+    user: User,
+    case_id: str,
+    on: date | None,
+    channel: str,
+    *,
+    request_key: str | None = None,
+    patience: float = UPDATE_PATIENCE_SECONDS,
 ) -> CheckInResult:
     """Record the claimant's monthly check-in on the case (by a clerk or a supervisor;
-    validated by the workflow)."""
+    validated by the workflow). The same `request_key` again (a client's retry after a 503 or
+    a lost answer) is the same check-in: applied once, answered with its result, in whichever
+    run of the case it was applied (the case remembers it across continue-as-new)."""
     if not user.role_set & CHECK_IN_ROLES:
         raise ActionError(403, "check-ins are recorded by clerks")
     if channel not in CHECK_IN_CHANNELS:
         raise ActionError(422, f"no check-in channel {channel!r}", ["body", "channel"])
+    request_id = f"check-in-{request_key or uuid.uuid4()}"
     return await case_update(
         client,
         case_id,
         ClaimWorkflow.check_in,
-        CheckInInput(on=on, actor=user.username, channel=cast(CheckInChannel, channel)),
+        CheckInInput(
+            on=on,
+            actor=user.username,
+            channel=cast(CheckInChannel, channel),
+            request_id=request_id,
+        ),
+        # the same request ID with another body is another Update (refused by the case), not
+        # the first one's answer
+        update_id=f"{request_id}-{_digest(user.username, channel, on)}",
+        patience=patience,
+        resend_to_new_run=True,
     )
 
 

@@ -18,6 +18,7 @@ from temporalio.service import RPCError
 from api.runtime import Runtime
 from api.services import ActionError
 from api.threads import in_thread
+from db.cases import find_case
 from db.engine import session_scope
 from db.models import User
 from db.recoveries import Balance, RecoveryError, balance_of, get_recovery, request_offset
@@ -91,6 +92,7 @@ async def ask_offset(
         if row.status != "requested":
             return offset_out(row), None
         rec = get_recovery(session, recovery_id)
+        later = find_case(session, case_id=row.case_id)
         review = OffsetReviewInput(
             offset_id=row.id or 0,
             recovery_id=recovery_id,
@@ -98,6 +100,7 @@ async def ask_offset(
             overpaid_case_id=rec.case_id,
             requested_by=row.requested_by,
             balance=f"{balance_of(session, rec).owed:.2f}",
+            region_code=later.region_code if later is not None else "",
         )
         return offset_out(row), review
 

@@ -12,40 +12,38 @@ from markupsafe import escape
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from db.models import CaseRecord, Determination
+from db.models import CaseRecord
 from domain.review import APPEAL_NOTICE_EN, APPEAL_NOTICE_ZH
 from tests.notices.conftest import DecidedCase, approval
 from tests.pages.helpers import page_login
 from tests.utils.api import login
+from tests.utils.notices import case_page_notice, notice_forms, write_determination
 
 STOP_TITLE = "停止享受失业保险待遇决定书"
 
 
 def _stopped(engine: Engine, case_id: str) -> None:
-    with Session(engine) as session:
+    def closed(session: Session) -> None:
         case = session.get(CaseRecord, case_id)
         assert case is not None
         case.status, case.stage, case.closure_reason = "stopped", "closed", "missed_check_ins"
         session.add(case)
-        session.add(
-            Determination(
-                key=f"{case_id}:check_in_stop",
-                case_id=case_id,
-                kind="check_in_stop",
-                outcome="stopped",
-                actor="clerk1",
-                at=datetime(2027, 3, 3, 2, 0, tzinfo=UTC),
-                policy_version="220100@2023-10-01",
-                code_version="test-code-1",
-                inputs={
-                    "months": [2, 3],
-                    "periods": [["2027-01-01", "2027-01-31"], ["2027-02-01", "2027-02-28"]],
-                },
-                result={"effective_date": "2027-03-03"},
-                reasons=["missed_check_ins"],
-            )
-        )
-        session.commit()
+
+    write_determination(
+        engine,
+        case_id,
+        "check_in_stop",
+        outcome="stopped",
+        actor="clerk1",
+        at=datetime(2027, 3, 3, 2, 0, tzinfo=UTC),
+        inputs={
+            "months": [2, 3],
+            "periods": [["2027-01-01", "2027-01-31"], ["2027-02-01", "2027-02-28"]],
+        },
+        result={"effective_date": "2027-03-03"},
+        reasons=["missed_check_ins"],
+        also=closed,
+    )
 
 
 async def test_the_stop_notice_states_months_day_grounds_and_appeal_rights(
@@ -64,21 +62,13 @@ async def test_the_stop_notice_states_months_day_grounds_and_appeal_rights(
         ("decision", "失业保险待遇核定通知书", "2026-12-05"),
         ("stop", STOP_TITLE, "2027-03-03"),
     ]
-    resp = await notices_api.get(listed[1]["html"], headers=h)
-    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
-    html = resp.text
+    html, en = await notice_forms(notices_api, h, listed[1], "stop")
     assert f"<title>{STOP_TITLE}" in html and "UI-STOP-20270303-" + case_id.upper() in html
     assert "第2个月" in html and "第3个月" in html
     assert "2027年1月1日" in html and "2027年2月28日" in html  # the months' periods
     assert "2027年3月3日" in html and "第三十三条" in html
     assert APPEAL_NOTICE_ZH in html and "刘测试" in html and "长春市" in html
-    en = (await notices_api.get(f"{listed[1]['html']}?lang=en", headers=h)).text
     assert escape(APPEAL_NOTICE_EN) in en and "Decision to stop" in en
-
-    pdf = await notices_api.get(listed[1]["pdf"], headers=h)
-    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF")
-    assert "notice-stop-" in pdf.headers["content-disposition"]
     assert (await notices_api.get(f"{base}/notices/other", headers=h)).status_code == 422
     assert (await notices_api.get("/api/v1/cases/nope/notices", headers=h)).status_code == 404
 
@@ -88,14 +78,8 @@ async def test_the_case_page_links_the_stop_notice(
 ) -> None:
     case_id = decided_case(approval())
     await page_login(notices_api, "clerk")
-    page = await notices_api.get(f"/staff/cases/{case_id}")
-    assert page.status_code == 200 and 'id="stop-notice"' not in page.text
-    _stopped(engine, case_id)
-    page = await notices_api.get(f"/staff/cases/{case_id}")
-    assert 'id="stop-notice"' in page.text and "停止待遇决定书" in page.text
-    assert f"/staff/cases/{case_id}/notices/stop.pdf" in page.text
-    shown = await notices_api.get(f"/staff/cases/{case_id}/notices/stop")
-    assert shown.status_code == 200 and STOP_TITLE in shown.text and "第三十三条" in shown.text
-    pdf = await notices_api.get(f"/staff/cases/{case_id}/notices/stop.pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    assert (await notices_api.get(f"/staff/cases/{case_id}/notices/other")).status_code == 404
+    page, shown = await case_page_notice(
+        notices_api, case_id, "stop", lambda: _stopped(engine, case_id)
+    )
+    assert "停止待遇决定书" in page
+    assert STOP_TITLE in shown and "第三十三条" in shown

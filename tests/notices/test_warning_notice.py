@@ -12,39 +12,32 @@ from datetime import UTC, datetime
 import httpx
 from markupsafe import escape
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from db.models import Determination
 from domain.review import APPEAL_NOTICE_EN, APPEAL_NOTICE_ZH
 from tests.notices.conftest import DecidedCase, approval
 from tests.pages.helpers import page_login
 from tests.utils.api import login
+from tests.utils.notices import case_page_notice, notice_forms, write_determination
 
 TITLE = "拒绝介绍就业警告通知书"
 
 
 def _warned(engine: Engine, case_id: str) -> None:
-    with Session(engine) as session:
-        session.add(
-            Determination(
-                key=f"{case_id}:refused_offer_warning",
-                case_id=case_id,
-                kind="refused_offer_warning",
-                outcome="warned",
-                actor="reviewer",
-                at=datetime(2027, 1, 14, 3, 0, tzinfo=UTC),  # 2027-01-14 in Beijing
-                policy_version="220100@2023-10-01",
-                code_version="test-code-1",
-                inputs={
-                    "effective_date": "2027-01-12",
-                    "evidence": "职业介绍回执 2027-0042",
-                    "reported_by": "clerk",
-                },
-                result={"refusals": 1},
-                reasons=["refused_offer"],
-            )
-        )
-        session.commit()
+    write_determination(
+        engine,
+        case_id,
+        "refused_offer_warning",
+        outcome="warned",
+        actor="reviewer",
+        at=datetime(2027, 1, 14, 3, 0, tzinfo=UTC),  # 2027-01-14 in Beijing
+        inputs={
+            "effective_date": "2027-01-12",
+            "evidence": "职业介绍回执 2027-0042",
+            "reported_by": "clerk",
+        },
+        result={"refusals": 1},
+        reasons=["refused_offer"],
+    )
 
 
 async def test_the_warning_notice_states_the_refusal_and_what_a_second_one_does(
@@ -60,9 +53,7 @@ async def test_the_warning_notice_states_the_refusal_and_what_a_second_one_does(
         ("decision", "失业保险待遇核定通知书", "2026-12-05"),
         ("warning", TITLE, "2027-01-14"),
     ]
-    resp = await notices_api.get(listed[1]["html"], headers=h)
-    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
-    html = resp.text
+    html, en = await notice_forms(notices_api, h, listed[1], "warning")
     assert f"<title>{TITLE}" in html and "UI-WARN-20270114-" + case_id.upper() in html
     reason = html.split('id="warning-reason">')[1].split("</td>")[0]
     assert "无正当理由拒绝接受介绍的适当工作或者提供的培训" in reason
@@ -72,13 +63,7 @@ async def test_the_warning_notice_states_the_refusal_and_what_a_second_one_does(
     assert "再次无正当理由拒绝" in consequence and "停止你享受失业保险待遇" in consequence
     assert "应予退还" in consequence
     assert APPEAL_NOTICE_ZH in html and "刘测试" in html and "长春市" in html
-    en = (await notices_api.get(f"{listed[1]['html']}?lang=en", headers=h)).text
     assert escape(APPEAL_NOTICE_EN) in en and "your unemployment-insurance benefits stop" in en
-
-    pdf = await notices_api.get(listed[1]["pdf"], headers=h)
-    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF")
-    assert "notice-warning-" in pdf.headers["content-disposition"]
 
 
 async def test_the_case_page_links_the_warning_notice(
@@ -86,13 +71,7 @@ async def test_the_case_page_links_the_warning_notice(
 ) -> None:
     case_id = decided_case(approval())
     await page_login(notices_api, "clerk")
-    page = await notices_api.get(f"/staff/cases/{case_id}")
-    assert page.status_code == 200 and 'id="warning-notice"' not in page.text
-    _warned(engine, case_id)
-    page = await notices_api.get(f"/staff/cases/{case_id}")
-    assert 'id="warning-notice"' in page.text
-    assert f"/staff/cases/{case_id}/notices/warning.pdf" in page.text
-    shown = await notices_api.get(f"/staff/cases/{case_id}/notices/warning")
-    assert shown.status_code == 200 and TITLE in shown.text and "再次无正当理由拒绝" in shown.text
-    pdf = await notices_api.get(f"/staff/cases/{case_id}/notices/warning.pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    _, shown = await case_page_notice(
+        notices_api, case_id, "warning", lambda: _warned(engine, case_id)
+    )
+    assert TITLE in shown and "再次无正当理由拒绝" in shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -73,3 +74,31 @@ async def active_case(
     assert done.status_code == 200, done.text
     await case_when(api, clerk, case_id, "active")
     return case_id, clerk
+
+
+@dataclass(frozen=True)
+class CaseForm:
+    """A clerk (signed in through the form) on a fresh active case's page that offers a form."""
+
+    case_id: str
+    url: str  # the case page
+    page: str  # the page as the clerk got it
+    token: str  # its CSRF token
+    clerk: dict[str, str]  # the clerk's API headers
+
+
+async def clerk_with_case_form(
+    api: httpx.AsyncClient, env: WorkflowEnvironment, form_id: str
+) -> CaseForm:
+    """A fresh active case whose page does not offer the form `form_id` to a reviewer and
+    offers it to a clerk, who is signed in afterwards."""
+    case_id, clerk = await active_case(api, env)
+    url = f"/staff/cases/{case_id}"
+    await page_login(api, "reviewer")
+    page = await api.get(url)
+    assert page.status_code == 200 and f'id="{form_id}"' not in page.text
+    api.cookies.clear()
+    await page_login(api, "clerk")
+    page = await api.get(url)
+    assert f'id="{form_id}"' in page.text
+    return CaseForm(case_id, url, page.text, csrf_of(page.text), clerk)

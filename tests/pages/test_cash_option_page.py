@@ -12,7 +12,7 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.pages.helpers import active_case, csrf_of, page_login
+from tests.pages.helpers import clerk_with_case_form
 from tests.utils.temporal import today
 
 pytestmark = pytest.mark.asyncio
@@ -21,18 +21,9 @@ pytestmark = pytest.mark.asyncio
 async def test_the_cash_option_form_reshows_its_refusals_and_records_nothing(
     api: httpx.AsyncClient, env: WorkflowEnvironment
 ) -> None:
-    case_id, clerk = await active_case(api, env)
-    url = f"/staff/cases/{case_id}"
-
-    await page_login(api, "reviewer")
-    page = await api.get(url)
-    assert page.status_code == 200 and 'id="cash-option-form"' not in page.text
-
-    api.cookies.clear()
-    await page_login(api, "clerk")
-    page = await api.get(url)
-    assert 'id="cash-option-form"' in page.text and "城镇居民医疗保险" in page.text
-    token = csrf_of(page.text)
+    form = await clerk_with_case_form(api, env, "cash-option-form")
+    case_id, url, token, clerk = form.case_id, form.url, form.token, form.clerk
+    assert "城镇居民医疗保险" in form.page
     post = f"{url}/medical/cash-option"
     day = await today(env)
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.pages.helpers import active_case, csrf_of, page_login
+from tests.pages.helpers import clerk_with_case_form
 from tests.utils.api import case_when
 from tests.utils.temporal import today
 
@@ -20,18 +20,9 @@ pytestmark = pytest.mark.asyncio
 async def test_clerk_records_a_reemployment_on_the_case_page(
     api: httpx.AsyncClient, env: WorkflowEnvironment
 ) -> None:
-    case_id, clerk = await active_case(api, env)
-    url = f"/staff/cases/{case_id}"
-
-    await page_login(api, "reviewer")
-    page = await api.get(url)
-    assert page.status_code == 200 and 'id="stop-event-form"' not in page.text
-
-    api.cookies.clear()
-    await page_login(api, "clerk")
-    page = await api.get(url)
-    assert 'id="stop-event-form"' in page.text and "重新就业" in page.text
-    token = csrf_of(page.text)
+    form = await clerk_with_case_form(api, env, "stop-event-form")
+    case_id, url, token, clerk = form.case_id, form.url, form.token, form.clerk
+    assert "重新就业" in form.page
     day = await today(env)
     far = (day + timedelta(days=90)).isoformat()
     ahead = await api.post(

@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.review import APPEAL_NOTICE_ZH
     from payloads.case_io import CheckInInput, CheckInResult
     from payloads.case_state import BenefitState, CheckInStop, Entitlement, MonthState
-    from payloads.errors import INVALID_OUTCOME, TASK_CLOSED
+    from payloads.errors import INVALID_OUTCOME, RETRY_LATER, TASK_CLOSED
     from payloads.records import ObligationInput
     from payloads.rules import MonthAmountInput
     from payloads.submissions import BankAccount
@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
 
 MonthEnd = Literal["next", "stopped", "exhausted", "transferred"]
 PAYABLE = ("checked_in", "excused", "waived")
+MONTH_TURNING = "the benefit month is turning; try again"
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,10 @@ class BenefitMonths:
         if ms is None:
             raise ApplicationError("this case has no running benefit month", type=TASK_CLOSED)
         today = self.case.today()
+        if today >= ms.end:
+            # the month has ended and the case is moving on to the next one (in this very
+            # workflow task, or once the month's end is settled): the API sends it again
+            raise ApplicationError(MONTH_TURNING, type=RETRY_LATER)
         on = inp.on or today
         if on > today:
             raise ApplicationError(f"{on} is in the future", "date", type=INVALID_OUTCOME)

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
         TransferRequest,
         TransferResult,
     )
-    from payloads.case_state import CaseState, DeadlineInfo
+    from payloads.case_state import CaseState, CheckInRequest, DeadlineInfo
     from payloads.errors import TASK_CLOSED
     from payloads.stops import StopEventInput, StopEventResult
     from payloads.submissions import Submission
@@ -29,6 +29,23 @@ with workflow.unsafe.imports_passed_through():
     from workflows.claim.stops import StopEvents
     from workflows.claim.transfer import TransferStage
     from workflows.human_tasks import TaskOwner
+
+# the latest applied check-in requests a case keeps (one a month at most: a case's life)
+KEPT_CHECK_IN_REQUESTS = 36
+
+
+def _request_of(inp: CheckInInput, done: CheckInResult) -> CheckInRequest:
+    assert inp.request_id is not None
+    return CheckInRequest(
+        request_id=inp.request_id,
+        actor=inp.actor,
+        channel=inp.channel,
+        asked_on=inp.on,
+        month=done.month,
+        period_start=done.period_start,
+        period_end=done.period_end,
+        on=done.on,
+    )
 
 
 class CaseUpdates(TaskOwner):
@@ -58,20 +75,50 @@ class CaseUpdates(TaskOwner):
     @workflow.update
     async def check_in(self, inp: CheckInInput) -> CheckInResult:
         """The claimant's monthly check-in (报到), once inside each benefit month, from the
-        registration on (before the approval: workflows/claim/check_ins.py)."""
+        registration on (before the approval: workflows/claim/check_ins.py). A request the
+        case applied already (sent again after a 503, or to the new run after a continue-as-
+        new) is answered with its first result, not applied again."""
+        earlier = self._check_in_request(inp)
+        if earlier is not None:
+            await self.written()
+            return CheckInResult(
+                month=earlier.month,
+                period_start=earlier.period_start,
+                period_end=earlier.period_end,
+                on=earlier.on,
+            )
         if self.months is None:
             done = self.early_check_ins.check_in(inp)
         else:
             done = self.months.check_in(inp)
+        if inp.request_id is not None:
+            kept = self.s.check_in_requests[-(KEPT_CHECK_IN_REQUESTS - 1) :]
+            self.s.check_in_requests = [*kept, _request_of(inp, done)]
         await self.written()
         return done
 
     @check_in.validator
     def validate_check_in(self, inp: CheckInInput) -> None:
+        if self._check_in_request(inp) is not None:
+            return
         if self.months is None:
             self.early_check_ins.validate(inp)
         else:
             self.months.validate_check_in(inp)
+
+    def _check_in_request(self, inp: CheckInInput) -> CheckInRequest | None:
+        """The applied check-in this request repeats (a 409 if its ID came with another
+        check-in), or None."""
+        if inp.request_id is None:
+            return None
+        for req in self.s.check_in_requests:
+            if req.request_id == inp.request_id:
+                if (req.actor, req.channel, req.asked_on) != (inp.actor, inp.channel, inp.on):
+                    raise ApplicationError(
+                        "this request ID was used for another check-in", type=TASK_CLOSED
+                    )
+                return req
+        return None
 
     @workflow.update
     async def written_through(self, submission: Submission) -> None:
