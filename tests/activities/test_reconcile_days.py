@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,11 +22,12 @@ from bank.config import BankConfig
 from bank.testing import RunningBank, serve_bank
 from core.settings import Settings
 from db import audit
-from db.models import BankMessageSeen, Payment, ReconciliationRecord
+from db.models import BankMessageSeen, ReconciliationRecord
 from domain.calendar import AGENCY_TZ
 from payloads.reconciliation import ReconcileDaysInput
 from tests.bank.helpers import SECRET, START
 from tests.utils import template_database
+from tests.utils.ledger_rows import unbooked_settlement
 
 template_url, database_url, engine, settings = (
     template_database.template_url,
@@ -61,26 +61,7 @@ def _ours(settings: Settings, bank: RunningBank, secret: str) -> Settings:
 
 def _paid_on(engine: Engine, day: date) -> str:
     """A payment the ledger calls settled on `day`, which the bank never booked."""
-    e2e = "RD" + uuid.uuid4().hex[:20]
-    with Session(engine) as session:
-        session.add(
-            Payment(
-                case_id="rd" + uuid.uuid4().hex[:8],
-                region_code="220100",
-                month=1,
-                period_start=day - timedelta(days=30),
-                period_end=day,
-                category="benefit",
-                amount=Decimal("755.00"),
-                status="settled",
-                settled_on=day,
-                end_to_end_id=e2e,
-                created_at=AT,
-                updated_at=AT,
-            )
-        )
-        session.commit()
-    return e2e
+    return unbooked_settlement(engine, day, prefix="RD", at=AT)
 
 
 def _returned_on(engine: Engine, day: date) -> str:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import uuid
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from db.models import Payment, ReconciliationRecord, Task
 from payloads.reconciliation import ReconcileDayInput
 from payloads.tasks import CompleteTaskInput
 from tests.conftest import ROOT
+from tests.utils.ledger_rows import unbooked_settlement
 from tests.utils.temporal import CONVERTER, advance, continued_as_new, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
@@ -104,26 +103,8 @@ async def test_fresh_reconciliation_history_with_a_mismatch_replays(
     """A day whose ledger holds a payment the statement lacks: a mismatch task for finance,
     resolved, and the workflow ends `resolved`."""
     day = date(1990, 1, 1) + timedelta(days=random.randrange(3650))  # nobody else's day
-    e2e = "RPL" + uuid.uuid4().hex[:20]
     at = await env.get_current_time()
-    with Session(engine) as session:
-        session.add(
-            Payment(
-                case_id="rpl" + uuid.uuid4().hex[:8],
-                region_code="220100",
-                month=1,
-                period_start=day - timedelta(days=30),
-                period_end=day,
-                category="benefit",
-                amount=Decimal("755.00"),
-                status="settled",
-                settled_on=day,
-                end_to_end_id=e2e,
-                created_at=at,
-                updated_at=at,
-            )
-        )
-        session.commit()
+    e2e = unbooked_settlement(engine, day, prefix="RPL", at=at)
     try:
         async with stack.worker():
             handle = await env.client.start_workflow(
