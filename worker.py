@@ -50,7 +50,6 @@ from workflows.payment_run import PaymentRunWorkflow
 from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
 from workflows.reconciliation import (
     DAILY,
-    QUIET_DAYS,
     DailyReconciliationWorkflow,
     ReconciliationWorkflow,
     ensure_daily_reconciliation,
@@ -180,6 +179,14 @@ def create_worker(
     )
 
 
+def reconciliation_quiet_days(settings: Settings) -> int:
+    """How long days with no payment at the bank wait to be matched together: the real clock
+    matches every day the next morning (日清); the simulated clock at the latest
+    `RECONCILE_QUIET_DAYS` (a month) after the first of them, or the morning after the next
+    payment run is sent, so two years of demo time take a wake a month, not one a week."""
+    return settings.reconcile_quiet_days if settings.clock == "simulated" else DAILY
+
+
 async def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -203,8 +210,9 @@ async def main() -> None:
     )
     settle_after_startup()  # start-up's objects out of later full collections (core/gc_tuning)
     await ensure_payout_calendars(client, book.current().codes(), settings.task_queue)
-    quiet_days = QUIET_DAYS if settings.clock == "simulated" else DAILY  # real clock: 日清
-    await ensure_daily_reconciliation(client, settings.task_queue, quiet_days=quiet_days)
+    await ensure_daily_reconciliation(
+        client, settings.task_queue, quiet_days=reconciliation_quiet_days(settings)
+    )
     await ensure_medical_calendars(client, book.current().codes(), settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     beating = asyncio.create_task(heartbeat_loop(engine, settings.task_queue))

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.payload_keys import DEV_PAYLOAD_KEYS, parse_payload_keys
@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     bank_message_max_bytes: int = 64 * 1024 * 1024
     # how far the bank's signed timestamp may be from our clock (simulated clock aware)
     bank_signature_window_seconds: int = 300
+    # simulated clock only: days with no payment at the bank are matched together at the
+    # latest this many days after the first of them (workflows/reconciliation.py); the real
+    # clock matches every day the next morning (日清). At most the bank's 92-day range.
+    reconcile_quiet_days: int = Field(default=31, ge=1, le=92)
     fund_account_name: str = "失业保险基金支出户"
     fund_account_number: str = "0000000000000000001"
     fund_bank_code: str = "102100099996"

@@ -41,7 +41,7 @@ WAKE_AT = time(6, 0)
 DAYS_PER_RUN = 31  # days matched per run before continue-as-new (~190 history events)
 INLINE = "reconcile-inline"  # workflow.patched: the day matched in the daily workflow
 QUIET = "reconcile-quiet-days"  # workflow.patched: quiet days matched together
-QUIET_DAYS = 7  # simulated clock: without payments at the bank, days are matched this often
+QUIET_DAYS = 7  # a week: the tests' quiet window (the simulated stack's: RECONCILE_QUIET_DAYS)
 DAILY = 1  # real clock: every day is matched the next morning (日清, seed 000 范文4)
 
 
@@ -103,11 +103,12 @@ class DailyReconciliationWorkflow:
     run). Without payments at the bank the days are quiet: they are matched together, each its
     own statement and record, on the next morning after a payment is sent, and at the latest
     `quiet_days` after the first of them: the next morning on the real clock (`DAILY`, 日清),
-    a week on the simulated clock (`QUIET_DAYS`), so a simulated stack moves two years without
-    a Temporal wake every day. Only a day with a mismatch (or whose matching failed for good)
-    gets a `ReconciliationWorkflow` of its own, for finance's tasks. About a month of wakes
-    per run, then continue-as-new. (Runs started before `QUIET` woke every morning; before
-    `INLINE`, they also started a workflow for every day and continued as new daily.)"""
+    a month on the simulated clock (`RECONCILE_QUIET_DAYS`, worker.py), so a simulated stack
+    moves two years without a Temporal wake every day. Only a day with a mismatch (or whose
+    matching failed for good) gets a `ReconciliationWorkflow` of its own, for finance's tasks.
+    About a month of wakes per run, then continue-as-new. (Runs started before `QUIET` woke
+    every morning; before `INLINE`, they also started a workflow for every day and continued
+    as new daily.)"""
 
     def __init__(self) -> None:
         self.sent = False  # payments at the bank or sent since the last match
@@ -215,7 +216,8 @@ class DailyReconciliationWorkflow:
 async def ensure_daily_reconciliation(client: Client, task_queue: str, *, quiet_days: int) -> None:
     """Start `reconciliation-daily` once. `quiet_days`: how long days without payments at the
     bank may wait to be matched: `DAILY` on the real clock (every day the next morning, 日清),
-    `QUIET_DAYS` on the simulated clock (a week, so demo time moves without a wake a day)."""
+    a month on the simulated clock (worker.py: `RECONCILE_QUIET_DAYS`), so demo time moves
+    without a wake a day."""
     with contextlib.suppress(WorkflowAlreadyStartedError):
         await client.start_workflow(
             DailyReconciliationWorkflow.run,
