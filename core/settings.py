@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     bank_message_max_bytes: int = 64 * 1024 * 1024
     # how far the bank's signed timestamp may be from our clock (simulated clock aware)
     bank_signature_window_seconds: int = 300
+    # how long after its acceptance (or the requested execution date, if later) the bank can
+    # first have booked a run: a payment run's first fallback poll waits that long
+    # (workflows/payment_run.py; the simulated bank settles BANK_SETTLE_HOURS, 24, after)
+    bank_booking_hours: float = 24.0
     fund_account_name: str = "失业保险基金支出户"
     fund_account_number: str = "0000000000000000001"
     fund_bank_code: str = "102100099996"
