@@ -724,6 +724,8 @@ async def test_a_return_recorded_by_an_apply_that_failed_still_gets_its_finance_
         await advance(env, 0.1)  # the bank settles and reports: nothing changes any more
         task = await _task_id(engine, run_id, "payment_returned")
         assert task == f"payment_returned-{paid[bad].end_to_end_id}"
+        with Session(engine) as session:  # the ledger's last look found it: not completed
+            assert session.get(PaymentRun, run_id).status == "submitted"  # type: ignore[union-attr]
         await _returns_of(env, run_id).execute_update(
             PaymentReturnsWorkflow.complete_task,
             CompleteTaskInput(
