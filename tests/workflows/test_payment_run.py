@@ -155,7 +155,9 @@ async def _keep(name: str, handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
 async def test_recorded_payment_run_history_replays_on_current_code(path: Path) -> None:
-    """Runs recorded on earlier code (a full run with a return re-issued) replay unchanged."""
+    """Runs recorded on earlier code (a full run with a return re-issued; one without a
+    return, ended by returns_awaiting_decision and set_run_status before `complete-at-once`)
+    and on this code (settled by one poll) replay unchanged."""
     await _replayer().replay_workflow(WorkflowHistory.from_json("recorded", path.read_text()))
 
 
