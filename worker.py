@@ -166,6 +166,7 @@ def create_worker(
             payments.reissue_or_cancel,
             payments.reissue_or_cancel_many,
             payments.returns_awaiting_decision,
+            payments.complete_unless_returned,
             rules.plan_deadline,
             rules.plan_task_due,
             rules.case_policy,

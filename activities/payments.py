@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -145,26 +145,38 @@ class PaymentActivities:
             )
         if resp.status_code not in (202, 409):  # 5xx: the bank is down or busy; retried
             raise RuntimeError(f"bank answered {resp.status_code}: {resp.text[:MAX_BANK_TEXT]}")
-        await self._accepted(inp, resp)
+        accepted = await self._accepted(inp, resp)
         await asyncio.to_thread(self._mark_sent, inp)
         outstanding = await asyncio.to_thread(ledger.outstanding, self.engine, inp.run_id)
-        return SubmitResult(len(pain.transfers), outstanding)
+        return SubmitResult(
+            len(pain.transfers), outstanding, self._booked_from(accepted, pain.execution_date)
+        )
 
-    async def _accepted(self, inp: RunInput, resp: httpx.Response) -> None:
-        """The bank's own, fresh answer about this run, or BANK_UNVERIFIED."""
+    def _booked_from(self, accepted: datetime, execution_date: date) -> datetime:
+        """When the bank can first have booked the run: not before it accepted the message
+        nor before the requested execution date begins (China time), plus its booking lag;
+        rounded up to the second (the bank's time in its answer may be cut to the second)."""
+        day_starts = datetime.combine(execution_date, time(), AGENCY_TZ)
+        at = max(accepted, day_starts) + timedelta(hours=self.settings.bank_booking_hours)
+        return at.replace(microsecond=0) + timedelta(seconds=1 if at.microsecond else 0)
+
+    async def _accepted(self, inp: RunInput, resp: httpx.Response) -> datetime:
+        """The bank's own, fresh answer about this run, or BANK_UNVERIFIED; when the bank
+        accepted the message (by its signed answer; `inp.at` if it names no time)."""
         body = resp.content
         if len(body) > self.settings.bank_message_max_bytes:
             raise answers.unverified("acceptance over the size cap")
         await answers.verify(self.settings, body, resp.headers, inp.at)
         if resp.status_code == 409:  # the duplicate's answer (JSON) names the message
             try:
-                named = json.loads(body).get("msg_id")
+                answer = json.loads(body)
+                named, accepted_at = answer.get("msg_id"), answer.get("accepted_at")
             except (ValueError, AttributeError):
-                named = None
+                named = accepted_at = None
             if named != inp.run_id:
                 raise answers.unverified(f"a duplicate answer about {named!r}, not {inp.run_id}")
-            return
-        await self._report_of_run(body, inp)
+            return _aware(accepted_at) or inp.at
+        return (await self._report_of_run(body, inp)).created_at
 
     async def _report_of_run(self, body: bytes, inp: RunInput) -> StatusReport:
         """A verified pain.002 (the acceptance, or a polled status) parsed: it must be about
@@ -284,6 +296,16 @@ class PaymentActivities:
         return [AppliedChange(e2e, case, month, "returned", why) for e2e, case, month, why in rows]
 
     @activity.defn
+    def complete_unless_returned(self, inp: RunInput) -> list[AppliedChange]:
+        """The end of a run that saw no return: `returns_awaiting_decision`, and when the
+        ledger has none either, the run recorded completed at once (one round trip instead of
+        two; a return found leaves the run as it is, to wait for finance's decisions)."""
+        missed = self.returns_awaiting_decision(inp)
+        if not missed:
+            self.set_run_status(RunStatusInput(inp.run_id, "completed", inp.at))
+        return missed
+
+    @activity.defn
     def reissue_or_cancel_many(self, decisions: list[ReissueInput]) -> int:
         """Finance's decisions on many returns (workflows/payment_returns.py), each applied as
         `reissue_or_cancel` applies one (in its own transaction, once: a retry changes nothing
@@ -332,6 +354,15 @@ class PaymentActivities:
                 once=True,
             )
             return p.status
+
+
+def _aware(value: object) -> datetime | None:
+    """An ISO 8601 time from the bank's JSON (UTC when it names no offset), or None."""
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return at if at is None or at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _reissue_data(inp: ReissueInput, p: Payment) -> dict[str, Any]:

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # latest this many days after the first of them (workflows/reconciliation.py); the real
     # clock matches every day the next morning (日清). At most the bank's 92-day range.
     reconcile_quiet_days: int = Field(default=31, ge=1, le=92)
+    # how long after its acceptance (or the requested execution date, if later) the bank can
+    # first have booked a run: a payment run's first fallback poll waits that long
+    # (workflows/payment_run.py; the simulated bank settles BANK_SETTLE_HOURS, 24, after)
+    bank_booking_hours: float = 24.0
     fund_account_name: str = "失业保险基金支出户"
     fund_account_number: str = "0000000000000000001"
     fund_bank_code: str = "102100099996"

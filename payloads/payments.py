@@ -76,6 +76,10 @@ class SubmitResult:
 
     sent: int  # transactions in the message
     outstanding: int  # of the run's payments still waiting for a final status
+    # the earliest moment the bank can have booked the run (its acceptance or the requested
+    # execution date, whichever is later, plus BANK_BOOKING_HOURS): the run's first fallback
+    # poll; None from a submission recorded before it was answered
+    booked_from: datetime | None = None
 
 
 @dataclass

@@ -196,6 +196,8 @@ def main() -> int:
         SMTP_PORT=str(ports["SMTP_PORT"]),
         BANK_URL=bank_url,
         MEDAGENCY_URL=medagency_url,
+        # the worker's first fallback poll of a run follows the simulated bank's settlement
+        BANK_BOOKING_HOURS=env.get("BANK_BOOKING_HOURS", env.get("BANK_SETTLE_HOURS", "24")),
     )
     # One secret each per run unless given: the bank and the medical agency sign their
     # webhooks, the API checks them.

@@ -5,20 +5,20 @@ finance user approves a run above the policy amount, or one holding a payment re
 changed payee whatever its total: four eyes), submit one pain.001 to the
 bank (retried with backoff; finance is told if the bank stays down past the policy limit),
 then apply the bank's per-transaction statuses (a signed report kept by the webhook, polling
-as the fallback; no unsigned way in). A returned payment becomes a `payment_returned` task:
-re-issue to a corrected account as a new transaction of the same obligation, or cancel with
-a reason.
+as the fallback from when the bank can first have booked the run; no unsigned way in). A
+returned payment becomes a `payment_returned` task: re-issue to a corrected account as a new
+transaction of the same obligation, or cancel with a reason.
 
 The ledger (the `payments` rows of the run) holds the outstanding transactions, not this
 workflow: submission and each batch of statuses answer counts and the returns only (a run of
 100,000 fits Temporal's payload and history limits), the activities tell the cases, and the
-run is finished when the ledger has none left waiting."""
+run is finished when the ledger has none left waiting (a run that saw no return asks the
+ledger for missed ones and records itself completed in one activity)."""
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ChildWorkflowHandle
 
@@ -41,20 +41,16 @@ with workflow.unsafe.imports_passed_through():
     )
     from payloads.tasks import CompleteTaskInput, Detail, TaskState
     from workflows import ids
+    from workflows.bank_polls import PollSchedule
     from workflows.human_tasks import HumanTasks, TaskOwner
     from workflows.payment_returns import PaymentReturnsWorkflow, reissue_of
     from workflows.payment_submission import Submission
     from workflows.system_errors import until_fixed
 
 RETURNS_CHILD = "returns-child"  # workflow.patched: returns in PaymentReturnsWorkflow
+COMPLETE_AT_ONCE = "complete-at-once"  # workflow.patched: complete_unless_returned, not two
 SHORT = timedelta(seconds=30)
-POLL_EVERY = timedelta(hours=6)
 HEARTBEAT = timedelta(minutes=2)  # long activities heartbeat per page of statuses
-SUBMIT_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=10),
-)
 
 
 @workflow.defn
@@ -102,8 +98,9 @@ class PaymentRunWorkflow(TaskOwner):
         if not await self._released(summary) or not await submission.sent():
             await self._set("held")
         else:
-            await self._settle()
-            await self._set("completed")
+            await self._settle(submission.booked_from)
+            if st.status != "completed":  # not recorded by complete_unless_returned
+                await self._set("completed")
         await workflow.wait_condition(workflow.all_handlers_finished)
         return st
 
@@ -152,32 +149,47 @@ class PaymentRunWorkflow(TaskOwner):
         await self._set("approved", approved_by=second.actor)
         return True
 
-    async def _settle(self) -> None:
+    async def _settle(self, booked_from: datetime | None) -> None:
         """Apply statuses until the ledger has none of the run waiting, then ask the ledger
         for returns no apply reported (an apply that recorded them and failed before it
-        answered is retried and sees no change), and wait for finance's decisions."""
-        st = self.st
+        answered is retried and sees no change), and wait for finance's decisions. The
+        webhook first, polls as workflows/bank_polls.py schedules them."""
+        st, polls = self.st, PollSchedule(booked_from)
         while st.outstanding_count > 0:
             try:
-                await workflow.wait_condition(lambda: bool(self.reports), timeout=POLL_EVERY)
+                await workflow.wait_condition(lambda: bool(self.reports), timeout=polls.wait())
             except TimeoutError:
                 await self._poll()
+                polls.polled()
                 continue
             reports, self.reports = self.reports, []
             for ref in reports:
                 await self._apply_report(ref)
             await self._hand_over()
-        missed = await workflow.execute_activity_method(
-            PaymentActivities.returns_awaiting_decision,
-            RunInput(st.run_id, workflow.now()),
-            start_to_close_timeout=SHORT,
-        )
+            polls.reported()
+        missed = await self._returns_awaiting_decision()
         self._took(ApplyResult(returned=missed, outstanding=st.outstanding_count))
         await asyncio.gather(*self.decisions)
         await self._hand_over()
         if self.returns is not None:  # every return reported: wait for finance's decisions
             await self.returns.signal(PaymentReturnsWorkflow.reported_all)
             await self.returns
+
+    async def _returns_awaiting_decision(self) -> list[AppliedChange]:
+        """The ledger's returns awaiting a decision; a run that saw none asks by an activity
+        that records it completed too when the ledger has none either (patched)."""
+        seen = self.st.returned or self.decisions or self.handover or self.returns
+        at_once = not seen and workflow.patched(COMPLETE_AT_ONCE)
+        missed = await workflow.execute_activity_method(
+            PaymentActivities.complete_unless_returned
+            if at_once
+            else PaymentActivities.returns_awaiting_decision,
+            RunInput(self.st.run_id, workflow.now()),
+            start_to_close_timeout=SHORT,
+        )
+        if at_once and not missed:
+            self.st.status = "completed"
+        return missed
 
     async def _hand_over(self) -> None:
         """The returns reported since the last call to the returns' workflow (started with

@@ -5,7 +5,7 @@ for finance with the error, who resubmit once its cause is fixed, or hold the ru
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -32,6 +32,9 @@ class Submission:
         self.tasks = tasks
         self.st = st
         self.summary = summary
+        # when the bank can first have booked the run (the submission's answer; None from
+        # one recorded before it said): the first fallback poll
+        self.booked_from: datetime | None = None
 
     async def sent(self) -> bool:
         """True once the bank has the run; False when finance holds it after a refusal."""
@@ -48,6 +51,7 @@ class Submission:
                     return False
                 continue
             st.outstanding_count = sent.outstanding
+            self.booked_from = sent.booked_from
             st.status = "submitted"
             if workflow.patched(TELL_RECONCILIATION):
                 await self._tell_reconciliation()

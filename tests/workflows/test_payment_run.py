@@ -55,7 +55,6 @@ from payloads.payments import (
     RunInput,
     StatusReportRef,
     StatusUpdate,
-    SubmitResult,
 )
 from payloads.reconciliation import ReconcileDayInput, ReconcileInput
 from payloads.tasks import CompleteTaskInput
@@ -156,7 +155,9 @@ async def _keep(name: str, handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
 async def test_recorded_payment_run_history_replays_on_current_code(path: Path) -> None:
-    """Runs recorded on earlier code (a full run with a return re-issued) replay unchanged."""
+    """Runs recorded on earlier code (a full run with a return re-issued; one without a
+    return, ended by returns_awaiting_decision and set_run_status before `complete-at-once`)
+    and on this code (settled by one poll) replay unchanged."""
     await _replayer().replay_workflow(WorkflowHistory.from_json("recorded", path.read_text()))
 
 
@@ -263,7 +264,13 @@ async def _released_run_settles_and_return_is_reissued(
         ).submit_run,
         RunInput(run_id, rows[0].updated_at),  # type: ignore[arg-type]
     )
-    assert again == SubmitResult(sent=2, outstanding=2)
+    assert (again.sent, again.outstanding) == (2, 2)
+    # the first poll's moment, from the bank's first acceptance (the duplicate answer names
+    # it) plus the booking lag, 24 h by default (workflows/bank_polls.py)
+    sent_at = rows[0].updated_at
+    assert sent_at is not None and again.booked_from is not None
+    sent_at = sent_at if sent_at.tzinfo else sent_at.replace(tzinfo=UTC)
+    assert timedelta(hours=24) <= again.booked_from - sent_at <= timedelta(hours=24, seconds=5)
     async with httpx.AsyncClient() as http:
         txs = (await http.get(f"{stack.bank_url}/admin/transactions")).json()
     assert len([t for t in (txs if isinstance(txs, list) else txs["transactions"])]) == 2
@@ -719,6 +726,8 @@ async def test_a_return_recorded_by_an_apply_that_failed_still_gets_its_finance_
         await advance(env, 0.1)  # the bank settles and reports: nothing changes any more
         task = await _task_id(engine, run_id, "payment_returned")
         assert task == f"payment_returned-{paid[bad].end_to_end_id}"
+        with Session(engine) as session:  # the ledger's last look found it: not completed
+            assert session.get(PaymentRun, run_id).status == "submitted"  # type: ignore[union-attr]
         await _returns_of(env, run_id).execute_update(
             PaymentReturnsWorkflow.complete_task,
             CompleteTaskInput(
