@@ -10,7 +10,7 @@ the timer fires and one workflow task schedules together the month's start and t
 the next window (from the day after this one closes, so a policy or holiday-calendar change
 made before reaches it), then the timer to that opening; after the last, it continues as new
 carrying the window found. A month is two or three workflow tasks, two parallel activities and
-14-17 history events, as in the payout calendar, so a run ends near 210 events. Runs started
+14-17 history events, as in the payout calendar, so a run of 12 ends near 217. Runs started
 by the code before keep their path: a month per run (look-up, timer, start, a sleep past the
 window, continue-as-new)."""
 

@@ -11,9 +11,9 @@ next payout day (after this one, so a policy or holiday change made before reach
 the timer to that day; after the last, it continues as new carrying the day found. A month is
 two workflow tasks (three when the two activities finish apart), two parallel activities and
 14-17 history events (timer started and fired, 2 × 3 activity events, 2-3 × 3 workflow-task
-events; tests/histories/calendars/payout_calendar_loop_three_months.json), so a run ends near
-210 events. Runs started by the code before keep their path: a month per run (look-up, timer,
-start, a day's sleep, continue-as-new)."""
+events), so a run of 12 ends with 217 (tests/histories/calendars/payout_calendar_loop_*).
+Runs started by the code before keep their path: a month per run (look-up, timer, start, a
+day's sleep, continue-as-new)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from payloads.payments import PaymentRunInput
 from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
 from tests.utils import factories as f
-from tests.utils.temporal import calendar_waiting, scheduled_activities
+from tests.utils.temporal import calendar_waiting, continued_as_new, scheduled_activities
 from tests.workflows import medical_stack
 from tests.workflows.medical_stack import (
     REGION,
@@ -37,10 +37,11 @@ from tests.workflows.medical_stack import (
     keep_history,
     lines,
     premiums,
+    replayer,
     start_declaration,
 )
 from workflows import ids
-from workflows.medical_calendar import ensure_medical_calendars
+from workflows.medical_calendar import MOMENTS_PER_RUN, ensure_medical_calendars
 from workflows.payment_run import PaymentRunWorkflow
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
@@ -304,3 +305,36 @@ async def test_a_region_without_a_cover_gets_no_declaration_in_its_window(
         # a month, issue 9 §8)
         assert len(scheduled_activities(await calendar_waiting(first, 2))) == 5
         assert (await calendar.describe()).run_id == first.run_id
+
+
+async def test_the_calendar_continues_as_new_after_twelve_windows_with_the_next_one(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
+) -> None:
+    """`calendar-loop`: a run covers MOMENTS_PER_RUN windows, then continues as new with the
+    next window carried (the new run looks nothing up first and starts it at its opening)."""
+    calendar = env.client.get_workflow_handle(ids.medical_calendar(REGION))
+    async with stack.worker():
+        await ensure_medical_calendars(env.client, [REGION], task_queue)  # no cover: skipped
+        first = env.client.get_workflow_handle(
+            calendar.id, run_id=(await calendar.describe()).run_id
+        )
+        await advance(env, 31 * (MOMENTS_PER_RUN + 1) + 2)
+        history = await continued_as_new(first)
+        assert (
+            scheduled_activities(history)
+            == ["next_declaration_window"]
+            + [
+                "start_medical_declaration_if_due",
+                "next_declaration_window",
+            ]
+            * MOMENTS_PER_RUN
+        )
+        attrs = history.events[-1].workflow_execution_continued_as_new_event_attributes
+        second = env.client.get_workflow_handle(calendar.id, run_id=attrs.new_execution_run_id)
+        following = await calendar_waiting(second, 1)
+        assert scheduled_activities(following)[:2] == [
+            "start_medical_declaration_if_due",
+            "next_declaration_window",
+        ]
+        await replayer().replay_workflow(history)
+        await keep_history("calendar_loop_carried_window", second)  # the next window carried

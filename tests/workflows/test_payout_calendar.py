@@ -31,13 +31,19 @@ from tests.utils.temporal import (
     CONVERTER,
     advance,
     calendar_waiting,
+    continued_as_new,
     eventually,
     scheduled_activities,
     today,
 )
 from workflows import ids
 from workflows.payment_run import PaymentRunWorkflow
-from workflows.payout_calendar import RUN_HOUR, PayoutCalendarWorkflow, ensure_payout_calendars
+from workflows.payout_calendar import (
+    MOMENTS_PER_RUN,
+    RUN_HOUR,
+    PayoutCalendarWorkflow,
+    ensure_payout_calendars,
+)
 
 HISTORIES = ROOT / "tests" / "histories" / "calendars"
 
@@ -225,3 +231,39 @@ def _task(engine: Engine, workflow_id: str) -> str:
     with Session(engine) as session:
         row = session.exec(select(Task).where(Task.workflow_id == workflow_id)).first()
         return row.task_id if row else ""
+
+
+async def test_the_calendar_continues_as_new_after_twelve_payout_days_with_the_next_one(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str
+) -> None:
+    """`calendar-loop`: a run covers MOMENTS_PER_RUN payout days, then continues as new with
+    the next day carried (the new run looks nothing up first and starts it at its moment)."""
+    region = "330100"  # nothing owed: each day skipped, the clock goes on
+    await ensure_payout_calendars(env.client, [region], task_queue)
+    calendar: WorkflowHandle[Any, Any] = env.client.get_workflow_handle(ids.payout_calendar(region))
+    first = env.client.get_workflow_handle(calendar.id, run_id=(await calendar.describe()).run_id)
+    await advance(env, 31 * (MOMENTS_PER_RUN + 1) + 2)
+    history = await continued_as_new(first)
+    assert (
+        scheduled_activities(history)
+        == ["next_payout_day"]
+        + [
+            "start_payment_run_if_due",
+            "next_payout_day",
+        ]
+        * MOMENTS_PER_RUN
+    )
+    second = env.client.get_workflow_handle(
+        calendar.id,
+        run_id=history.events[
+            -1
+        ].workflow_execution_continued_as_new_event_attributes.new_execution_run_id,
+    )
+    following = await calendar_waiting(second, 1)
+    assert scheduled_activities(following)[:2] == ["start_payment_run_if_due", "next_payout_day"]
+    replayer = Replayer(workflows=[PayoutCalendarWorkflow], data_converter=CONVERTER)
+    await replayer.replay_workflow(history)
+    await replayer.replay_workflow(following)
+    if os.environ.get("RECORD_HISTORIES"):  # replayed by tests/workflows/test_calendar_replay.py
+        (HISTORIES / "payout_calendar_loop_twelve_days.json").write_text(history.to_json())
+        (HISTORIES / "payout_calendar_loop_carried_day.json").write_text(following.to_json())
