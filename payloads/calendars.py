@@ -10,6 +10,9 @@ from datetime import date
 @dataclass
 class PayoutCalendarInput:
     region_code: str
+    # carried over continue-as-new (workflows/payout_calendar.py, CALENDAR_LOOP): the next
+    # payout day, looked up at the last one (None: look it up from today)
+    next_day: date | None = None
 
 
 @dataclass

@@ -13,11 +13,6 @@ DeclarationStage = Literal[
 
 
 @dataclass
-class MedicalCalendarInput:
-    region_code: str
-
-
-@dataclass
 class MedicalDeclarationInput:
     region_code: str
     month: date  # the first day of the month declared
@@ -104,6 +99,14 @@ class WindowDays:
     closes: date
     provisional: bool = False
     policy_version: str = ""
+
+
+@dataclass
+class MedicalCalendarInput:
+    region_code: str
+    # carried over continue-as-new (workflows/medical_calendar.py, CALENDAR_LOOP): the next
+    # declaration window, looked up at the last one (None: look it up from today)
+    next_window: WindowDays | None = None
 
 
 @dataclass

@@ -1,15 +1,24 @@
 """MedicalCalendarWorkflow: one per region, `medical-calendar-<region>`, long-lived on durable
 timers like the payout calendar (the time-skipping server has no Schedules). On the first
 working day of each month's declaration window (policy: the 20th-25th, rolled to working days)
-at 09:00 China time it starts that month's MedicalDeclarationWorkflow through an activity,
-sleeps past the window and continues as new, so its history stays a few events long. Since
-`SKIP_EMPTY` the start looks at the coverage first: a region with no cover to declare that
-month gets no declaration (it would assemble nothing and end `empty`)."""
+at 09:00 China time it starts that month's MedicalDeclarationWorkflow through an activity.
+Since `SKIP_EMPTY` the start looks at the coverage first: a region with no cover to declare that
+month gets no declaration (it would assemble nothing and end `empty`).
+
+Since `CALENDAR_LOOP` (issue 9 §8) one run covers `MOMENTS_PER_RUN` windows: at each opening,
+the timer fires and one workflow task schedules together the month's start and the look-up of
+the next window (from the day after this one closes, so a policy or holiday-calendar change
+made before reaches it), then the timer to that opening; after the last, it continues as new
+carrying the window found. A month is two or three workflow tasks, two parallel activities and
+14-17 history events, as in the payout calendar, so a run of 12 ends near 217. Runs started
+by the code before keep their path: a month per run (look-up, timer, start, a sleep past the
+window, continue-as-new)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.client import Client
@@ -19,17 +28,61 @@ with workflow.unsafe.imports_passed_through():
     from activities.medical_batches import MedicalBatchActivities
     from activities.starts import WorkflowStartActivities
     from domain.calendar import AGENCY_TZ
-    from payloads.medical import MedicalCalendarInput, MedicalDeclarationInput, NextWindowInput
+    from payloads.calendars import Started
+    from payloads.medical import (
+        MedicalCalendarInput,
+        MedicalDeclarationInput,
+        NextWindowInput,
+        WindowDays,
+    )
     from workflows import ids
 
 DECLARE_HOUR = time(9, 0)
 SKIP_EMPTY = "calendar-skip-empty"  # workflow.patched: no declaration without a cover
+CALENDAR_LOOP = "calendar-loop"  # workflow.patched: several windows per run
+MOMENTS_PER_RUN = 12
+TIMEOUT = timedelta(seconds=30)
 
 
 @workflow.defn
 class MedicalCalendarWorkflow:
     @workflow.run
     async def run(self, inp: MedicalCalendarInput) -> None:
+        if not workflow.patched(CALENDAR_LOOP):  # a run started by the code before
+            await self._one_month(inp)
+            return
+        window = inp.next_window or await self._next_window(inp.region_code, _today())
+        for _ in range(MOMENTS_PER_RUN):
+            at = datetime.combine(window.opens, DECLARE_HOUR, tzinfo=AGENCY_TZ)
+            if at > workflow.now():
+                await workflow.sleep(at - workflow.now())
+            # a wake late by days (a worker down) looks on from today, as the code before did
+            _, window = await asyncio.gather(
+                self._start(inp.region_code, window.month),
+                self._next_window(
+                    inp.region_code, max(window.closes + timedelta(days=1), _today())
+                ),
+            )
+        workflow.continue_as_new(
+            MedicalCalendarInput(region_code=inp.region_code, next_window=window)
+        )
+
+    async def _next_window(self, region_code: str, on: date) -> WindowDays:
+        return await workflow.execute_activity_method(
+            MedicalBatchActivities.next_declaration_window,
+            NextWindowInput(region_code=region_code, on=on),
+            start_to_close_timeout=TIMEOUT,
+        )
+
+    async def _start(self, region_code: str, month: date) -> Started:
+        return await workflow.execute_activity_method(
+            WorkflowStartActivities.start_medical_declaration_if_due,
+            MedicalDeclarationInput(region_code=region_code, month=month),
+            start_to_close_timeout=TIMEOUT,
+        )
+
+    async def _one_month(self, inp: MedicalCalendarInput) -> None:
+        """The code before `CALENDAR_LOOP`, unchanged: one window per run."""
         today = workflow.now().astimezone(AGENCY_TZ).date()
         window = await workflow.execute_activity_method(
             MedicalBatchActivities.next_declaration_window,
@@ -53,6 +106,10 @@ class MedicalCalendarWorkflow:
         after = datetime.combine(window.closes + timedelta(days=1), time(0), tzinfo=AGENCY_TZ)
         await workflow.sleep(max(after - workflow.now(), timedelta(hours=1)))
         workflow.continue_as_new(inp)
+
+
+def _today() -> date:
+    return workflow.now().astimezone(AGENCY_TZ).date()
 
 
 async def ensure_medical_calendars(client: Client, regions: list[str], task_queue: str) -> None:

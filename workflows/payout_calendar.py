@@ -1,14 +1,25 @@
 """PayoutCalendarWorkflow: one per region, `payout-calendar-<region>`, long-lived on durable
 timers (the time-skipping server has no Schedules, so this works in both clock modes). On
 each policy payout day at 09:00 (China time) it starts that day's PaymentRunWorkflow (through
-an activity, not as a child: see activities/starts.py), then continues as new, so its history
-stays a few events long. Since `SKIP_EMPTY` the start looks at the ledger first: a region owing
-nothing up to the payout day gets no run (it would gather nothing and end `empty`)."""
+an activity, not as a child: see activities/starts.py). Since `SKIP_EMPTY` the start looks at
+the ledger first: a region owing nothing up to the payout day gets no run (it would gather
+nothing and end `empty`).
+
+Since `CALENDAR_LOOP` (issue 9 §8) one run covers `MOMENTS_PER_RUN` payout days: at each, the
+timer fires and one workflow task schedules together the day's start and the look-up of the
+next payout day (after this one, so a policy or holiday change made before reaches it), then
+the timer to that day; after the last, it continues as new carrying the day found. A month is
+two workflow tasks (three when the two activities finish apart), two parallel activities and
+14-17 history events (timer started and fired, 2 × 3 activity events, 2-3 × 3 workflow-task
+events), so a run of 12 ends with 217 (tests/histories/calendars/payout_calendar_loop_*).
+Runs started by the code before keep their path: a month per run (look-up, timer, start, a
+day's sleep, continue-as-new)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.client import Client
@@ -18,19 +29,57 @@ with workflow.unsafe.imports_passed_through():
     from activities.rules import PayoutCalendarActivities
     from activities.starts import WorkflowStartActivities
     from domain.calendar import AGENCY_TZ
-    from payloads.calendars import PayoutCalendarInput
+    from payloads.calendars import PayoutCalendarInput, Started
     from payloads.payments import PaymentRunInput
     from payloads.rules import NextPayoutInput
     from workflows import ids
 
 RUN_HOUR = time(9, 0)
 SKIP_EMPTY = "calendar-skip-empty"  # workflow.patched: no run where nothing is owed
+CALENDAR_LOOP = "calendar-loop"  # workflow.patched: several payout days per run
+MOMENTS_PER_RUN = 12
+TIMEOUT = timedelta(seconds=30)
 
 
 @workflow.defn
 class PayoutCalendarWorkflow:
     @workflow.run
     async def run(self, inp: PayoutCalendarInput) -> None:
+        if not workflow.patched(CALENDAR_LOOP):  # a run started by the code before
+            await self._one_month(inp)
+            return
+        day = inp.next_day or await self._next_day(inp.region_code, _today() - timedelta(days=1))
+        for _ in range(MOMENTS_PER_RUN):
+            at = datetime.combine(day, RUN_HOUR, tzinfo=AGENCY_TZ)
+            if at > workflow.now():
+                await workflow.sleep(at - workflow.now())
+            # a wake late by days (a worker down) looks on from today, as the code before did
+            _, day = await asyncio.gather(
+                self._start(inp.region_code, day),
+                self._next_day(inp.region_code, max(day, _today())),
+            )
+        workflow.continue_as_new(PayoutCalendarInput(region_code=inp.region_code, next_day=day))
+
+    async def _next_day(self, region_code: str, after: date) -> date:
+        return await workflow.execute_activity_method(
+            PayoutCalendarActivities.next_payout_day,
+            NextPayoutInput(region_code=region_code, after=after),
+            start_to_close_timeout=TIMEOUT,
+        )
+
+    async def _start(self, region_code: str, day: date) -> Started:
+        return await workflow.execute_activity_method(
+            WorkflowStartActivities.start_payment_run_if_due,
+            PaymentRunInput(
+                run_id=ids.payment_run_id(region_code, day),
+                region_code=region_code,
+                cutoff=day,
+            ),
+            start_to_close_timeout=TIMEOUT,
+        )
+
+    async def _one_month(self, inp: PayoutCalendarInput) -> None:
+        """The code before `CALENDAR_LOOP`, unchanged: one payout day per run."""
         today = workflow.now().astimezone(AGENCY_TZ).date()
         day = await workflow.execute_activity_method(
             PayoutCalendarActivities.next_payout_day,
@@ -57,6 +106,10 @@ class PayoutCalendarWorkflow:
         # wait past the payout moment so the next look finds the next payout day
         await workflow.sleep(timedelta(days=1))
         workflow.continue_as_new(inp)
+
+
+def _today() -> date:
+    return workflow.now().astimezone(AGENCY_TZ).date()
 
 
 async def ensure_payout_calendars(client: Client, regions: list[str], task_queue: str) -> None:

@@ -94,6 +94,42 @@ async def continued_as_new(handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
     raise AssertionError(f"{handle.id} did not continue as new")
 
 
+async def calendar_waiting(handle: WorkflowHandle[Any, Any], moments: int) -> WorkflowHistory:
+    """The history of a calendar's run (payout, medical) once it has passed `moments` moments
+    (their start activities completed) and waits on the timer to the next (`calendar-loop`:
+    several moments a run, no continue-as-new between them)."""
+    for _ in range(1200):  # a generous bound for a loaded machine, not a timing check
+        history = await handle.fetch_history()
+        names = {
+            e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
+            for e in history.events
+            if e.HasField("activity_task_scheduled_event_attributes")
+        }
+        started = [
+            e
+            for e in history.events
+            if e.HasField("activity_task_completed_event_attributes")
+            and names[e.activity_task_completed_event_attributes.scheduled_event_id].startswith(
+                "start_"
+            )
+        ]
+        if len(started) >= moments and history.events[-1].HasField(
+            "timer_started_event_attributes"
+        ):
+            return history
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{handle.id} did not pass {moments} moments")
+
+
+def scheduled_activities(history: WorkflowHistory) -> list[str]:
+    """The names of the activities the history scheduled, in order."""
+    return [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+
+
 async def advance(env: WorkflowEnvironment, days: float) -> None:
     await env.sleep(timedelta(days=days))
 

@@ -25,7 +25,7 @@ from payloads.reconciliation import ReconcileDayInput
 from payloads.tasks import CompleteTaskInput
 from tests.conftest import ROOT
 from tests.utils.ledger_rows import unbooked_settlement
-from tests.utils.temporal import CONVERTER, advance, continued_as_new, today
+from tests.utils.temporal import CONVERTER, advance, calendar_waiting, continued_as_new, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
 from workflows import ids
@@ -72,8 +72,8 @@ def _keep(name: str, history: WorkflowHistory) -> WorkflowHistory:
 async def test_fresh_calendar_histories_replay(
     env: WorkflowEnvironment, stack: Stack, task_queue: str
 ) -> None:
-    """A payout day's run started, and days reconciled (quiet ones a week together), each
-    followed by continue-as-new."""
+    """A payout day's run started, the calendar waiting for the next in the same run, and days
+    reconciled (quiet ones a week together), followed by continue-as-new."""
     region = "330100"  # payout day 10
     # The test database is shared: other tests' payments and runs of these weeks would make
     # each reconciled day a mismatch (a workflow and tasks each) and this run another's. Three
@@ -88,9 +88,13 @@ async def test_fresh_calendar_histories_replay(
         # past the payout day, and past the daily timer's first run of DAYS_PER_RUN wakes (a
         # week apart while no payment is at the bank)
         await advance(env, max((payout - now).days, DAYS_PER_RUN * QUIET_DAYS) + 2)
-        calendar = await _first_run_closed(env, ids.payout_calendar(region))
+        calendar = await calendar_waiting(
+            env.client.get_workflow_handle(ids.payout_calendar(region)), 1
+        )
         daily = await _first_run_closed(env, ids.DAILY_RECONCILIATION)
-    await _replayer().replay_workflow(_keep("payout_calendar_run_started", calendar))
+    # (payout_calendar_run_started.json: a run of the code before `calendar-loop`, one payout
+    # day per run and continue-as-new a day after; it replays on the old branch)
+    await _replayer().replay_workflow(_keep("payout_calendar_loop_run_started", calendar))
     # (daily_reconciliation_day_started.json: a run of the code before the `reconcile-inline`
     # patch, one day per run and a workflow started for it; daily_reconciliation_days_matched:
     # before `reconcile-quiet-days`, a wake every morning; both replay on the old branch)

@@ -25,7 +25,7 @@ from payloads.payments import PaymentRunInput
 from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
 from tests.utils import factories as f
-from tests.utils.temporal import continued_as_new
+from tests.utils.temporal import calendar_waiting, continued_as_new, scheduled_activities
 from tests.workflows import medical_stack
 from tests.workflows.medical_stack import (
     REGION,
@@ -37,10 +37,11 @@ from tests.workflows.medical_stack import (
     keep_history,
     lines,
     premiums,
+    replayer,
     start_declaration,
 )
 from workflows import ids
-from workflows.medical_calendar import ensure_medical_calendars
+from workflows.medical_calendar import MOMENTS_PER_RUN, ensure_medical_calendars
 from workflows.payment_run import PaymentRunWorkflow
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
@@ -237,8 +238,10 @@ async def test_the_calendar_starts_the_months_declaration_when_its_window_opens(
         assert desc.workflow_type == "MedicalDeclarationWorkflow"
         opens = datetime.combine(window.opens, time(9), tzinfo=AGENCY_TZ)
         assert desc.start_time >= opens
+        await calendar_waiting(env.client.get_workflow_handle(ids.medical_calendar(REGION)), 1)
+        # (calendar_started_declaration.json: the code before `calendar-loop`, a month a run)
         await keep_history(
-            "calendar_started_declaration",
+            "calendar_loop_started_declaration",
             env.client.get_workflow_handle(ids.medical_calendar(REGION)),
         )
         calendar = await env.client.get_workflow_handle(ids.medical_calendar(REGION)).describe()
@@ -250,7 +253,7 @@ async def test_a_region_without_a_cover_gets_no_declaration_in_its_window(
 ) -> None:
     """Issue 9 §8: no cover in the region (only in another): its window passes without a
     declaration (no workflow, no `empty` batch row), and the calendar goes on to the next
-    month's window, where a cover enrolled meanwhile is declared."""
+    month's window, where a cover enrolled meanwhile is declared, in the same run."""
     now = await env.get_current_time()
     today = now.astimezone(AGENCY_TZ).date()
     stack.enrol("medE0000000000000001", today.replace(day=1), now, region_code="220200")
@@ -272,14 +275,14 @@ async def test_a_region_without_a_cover_gets_no_declaration_in_its_window(
             calendar.id, run_id=(await calendar.describe()).run_id
         )
         await advance(env, (window.closes - today).days + 2)  # past the window's last day
-        history = await continued_as_new(first)
-        started = [
-            e.activity_task_scheduled_event_attributes.activity_type.name
-            for e in history.events
-            if e.HasField("activity_task_scheduled_event_attributes")
+        history = await calendar_waiting(first, 1)
+        assert scheduled_activities(history) == [
+            "next_declaration_window",
+            "start_medical_declaration_if_due",
+            "next_declaration_window",  # the next month's, looked up with the start
         ]
-        assert started == ["next_declaration_window", "start_medical_declaration_if_due"]
-        await keep_history("calendar_no_cover_no_declaration", first)  # replayed here too
+        # (calendar_no_cover_no_declaration.json: the code before `calendar-loop`)
+        await keep_history("calendar_loop_no_cover_no_declaration", first)  # replayed here too
         with pytest.raises(RPCError):  # no declaration of the month was started
             await env.client.get_workflow_handle(
                 ids.medical_declaration(REGION, window.month)
@@ -298,3 +301,40 @@ async def test_a_region_without_a_cover_gets_no_declaration_in_its_window(
             ids.medical_declaration(REGION, following)
         ).describe()
         assert desc.workflow_type == "MedicalDeclarationWorkflow"
+        # both windows passed in the calendar's first run (`calendar-loop`: no continue-as-new
+        # a month, issue 9 §8)
+        assert len(scheduled_activities(await calendar_waiting(first, 2))) == 5
+        assert (await calendar.describe()).run_id == first.run_id
+
+
+async def test_the_calendar_continues_as_new_after_twelve_windows_with_the_next_one(
+    env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
+) -> None:
+    """`calendar-loop`: a run covers MOMENTS_PER_RUN windows, then continues as new with the
+    next window carried (the new run looks nothing up first and starts it at its opening)."""
+    calendar = env.client.get_workflow_handle(ids.medical_calendar(REGION))
+    async with stack.worker():
+        await ensure_medical_calendars(env.client, [REGION], task_queue)  # no cover: skipped
+        first = env.client.get_workflow_handle(
+            calendar.id, run_id=(await calendar.describe()).run_id
+        )
+        await advance(env, 31 * (MOMENTS_PER_RUN + 1) + 2)
+        history = await continued_as_new(first)
+        assert (
+            scheduled_activities(history)
+            == ["next_declaration_window"]
+            + [
+                "start_medical_declaration_if_due",
+                "next_declaration_window",
+            ]
+            * MOMENTS_PER_RUN
+        )
+        attrs = history.events[-1].workflow_execution_continued_as_new_event_attributes
+        second = env.client.get_workflow_handle(calendar.id, run_id=attrs.new_execution_run_id)
+        following = await calendar_waiting(second, 1)
+        assert scheduled_activities(following)[:2] == [
+            "start_medical_declaration_if_due",
+            "next_declaration_window",
+        ]
+        await replayer().replay_workflow(history)
+        await keep_history("calendar_loop_carried_window", second)  # the next window carried

@@ -22,14 +22,28 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from db.models import Payment, PaymentRun, Task
+from domain.calendar import AGENCY_TZ
 from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
 from tests.conftest import ROOT
 from tests.utils import template_database
-from tests.utils.temporal import CONVERTER, advance, continued_as_new, eventually, today
+from tests.utils.temporal import (
+    CONVERTER,
+    advance,
+    calendar_waiting,
+    continued_as_new,
+    eventually,
+    scheduled_activities,
+    today,
+)
 from workflows import ids
 from workflows.payment_run import PaymentRunWorkflow
-from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
+from workflows.payout_calendar import (
+    MOMENTS_PER_RUN,
+    RUN_HOUR,
+    PayoutCalendarWorkflow,
+    ensure_payout_calendars,
+)
 
 HISTORIES = ROOT / "tests" / "histories" / "calendars"
 
@@ -92,8 +106,8 @@ async def test_calendar_starts_the_payout_day_run_then_waits_for_the_next(
 async def test_a_run_that_ends_after_the_calendar_moved_on_does_not_stop_the_clock(
     env: WorkflowEnvironment, worker: Worker, task_queue: str, engine: Engine
 ) -> None:
-    """The calendar continues as new a day after it started the run; the run (waiting for
-    finance) ends later. Started as an abandoned child, that end was reported to a closed
+    """The calendar goes on to the next payout day once it started the run; the run (waiting
+    for finance) ends later. Started as an abandoned child, that end was reported to a closed
     parent and simulated time never moved again; started by an activity, nothing is."""
     region = "330100"
     now = await today(env)
@@ -136,18 +150,18 @@ async def test_a_payout_day_with_nothing_owed_in_the_region_starts_no_run(
     calendar: WorkflowHandle[Any, Any] = env.client.get_workflow_handle(ids.payout_calendar(region))
     first = env.client.get_workflow_handle(calendar.id, run_id=(await calendar.describe()).run_id)
     await advance(env, (payout - now).days + 2)  # past the payout moment and the day after
-    history = await continued_as_new(first)
-    started = [
-        e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
+    history = await calendar_waiting(first, 1)
+    assert scheduled_activities(history) == [
+        "next_payout_day",
+        "start_payment_run_if_due",
+        "next_payout_day",  # the next payout day's, looked up with the start
     ]
-    assert started == ["next_payout_day", "start_payment_run_if_due"]
     await Replayer(workflows=[PayoutCalendarWorkflow], data_converter=CONVERTER).replay_workflow(
         history
     )
+    # (payout_calendar_nothing_owed.json: the code before `calendar-loop`, a month per run)
     if os.environ.get("RECORD_HISTORIES"):  # replayed by tests/workflows/test_calendar_replay.py
-        (HISTORIES / "payout_calendar_nothing_owed.json").write_text(history.to_json())
+        (HISTORIES / "payout_calendar_loop_nothing_owed.json").write_text(history.to_json())
     with pytest.raises(RPCError):  # no run of the day was started
         await env.client.get_workflow_handle(ids.payment_run(run_id)).describe()
     with Session(engine) as session:
@@ -156,7 +170,100 @@ async def test_a_payout_day_with_nothing_owed_in_the_region_starts_no_run(
     assert desc.status is not None and desc.status.name == "RUNNING"
 
 
+async def test_one_run_of_the_calendar_starts_three_payout_days_runs(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str, engine: Engine
+) -> None:
+    """Issue 9 §8 (`calendar-loop`): three payout days, each day's run started at 09:00, all
+    by the calendar's first run: at each moment the start and the next payout day's look-up
+    are scheduled together (one workflow task), then the timer to the next; no continue-as-new
+    a month."""
+    region = "330100"
+    await ensure_payout_calendars(env.client, [region], task_queue)
+    calendar: WorkflowHandle[Any, Any] = env.client.get_workflow_handle(ids.payout_calendar(region))
+    first_run = (await calendar.describe()).run_id
+    for _ in range(3):
+        now = await today(env)
+        _owe(engine, region, now, await env.get_current_time())  # a run is due each month
+        day = now if now.day < 10 else (now.replace(day=1) + timedelta(days=32)).replace(day=1)
+        payout = day.replace(day=10)
+        await advance(env, (payout - now).days + 1)
+        run = env.client.get_workflow_handle(ids.payment_run(ids.payment_run_id(region, payout)))
+        desc = await _described(run)
+        assert desc.workflow_type == "PaymentRunWorkflow"
+        assert desc.start_time >= datetime.combine(payout, RUN_HOUR, tzinfo=AGENCY_TZ)
+    history = await calendar_waiting(
+        env.client.get_workflow_handle(calendar.id, run_id=first_run), 3
+    )
+    assert (
+        scheduled_activities(history)
+        == ["next_payout_day"]
+        + [
+            "start_payment_run_if_due",
+            "next_payout_day",
+        ]
+        * 3
+    )
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.workflow_task_completed_event_id
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert scheduled[1] == scheduled[2] and scheduled[3] == scheduled[4]  # together
+    assert scheduled[5] == scheduled[6]
+    assert (await calendar.describe()).run_id == first_run  # no continue-as-new
+    await Replayer(workflows=[PayoutCalendarWorkflow], data_converter=CONVERTER).replay_workflow(
+        history
+    )
+    if os.environ.get("RECORD_HISTORIES"):  # replayed by tests/workflows/test_calendar_replay.py
+        (HISTORIES / "payout_calendar_loop_three_months.json").write_text(history.to_json())
+
+
+async def _described(handle: WorkflowHandle[Any, Any]) -> Any:
+    for _ in range(1200):  # a generous bound for a loaded machine
+        try:
+            return await handle.describe()
+        except RPCError:
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"{handle.id} was not started")
+
+
 def _task(engine: Engine, workflow_id: str) -> str:
     with Session(engine) as session:
         row = session.exec(select(Task).where(Task.workflow_id == workflow_id)).first()
         return row.task_id if row else ""
+
+
+async def test_the_calendar_continues_as_new_after_twelve_payout_days_with_the_next_one(
+    env: WorkflowEnvironment, worker: Worker, task_queue: str
+) -> None:
+    """`calendar-loop`: a run covers MOMENTS_PER_RUN payout days, then continues as new with
+    the next day carried (the new run looks nothing up first and starts it at its moment)."""
+    region = "330100"  # nothing owed: each day skipped, the clock goes on
+    await ensure_payout_calendars(env.client, [region], task_queue)
+    calendar: WorkflowHandle[Any, Any] = env.client.get_workflow_handle(ids.payout_calendar(region))
+    first = env.client.get_workflow_handle(calendar.id, run_id=(await calendar.describe()).run_id)
+    await advance(env, 31 * (MOMENTS_PER_RUN + 1) + 2)
+    history = await continued_as_new(first)
+    assert (
+        scheduled_activities(history)
+        == ["next_payout_day"]
+        + [
+            "start_payment_run_if_due",
+            "next_payout_day",
+        ]
+        * MOMENTS_PER_RUN
+    )
+    second = env.client.get_workflow_handle(
+        calendar.id,
+        run_id=history.events[
+            -1
+        ].workflow_execution_continued_as_new_event_attributes.new_execution_run_id,
+    )
+    following = await calendar_waiting(second, 1)
+    assert scheduled_activities(following)[:2] == ["start_payment_run_if_due", "next_payout_day"]
+    replayer = Replayer(workflows=[PayoutCalendarWorkflow], data_converter=CONVERTER)
+    await replayer.replay_workflow(history)
+    await replayer.replay_workflow(following)
+    if os.environ.get("RECORD_HISTORIES"):  # replayed by tests/workflows/test_calendar_replay.py
+        (HISTORIES / "payout_calendar_loop_twelve_days.json").write_text(history.to_json())
+        (HISTORIES / "payout_calendar_loop_carried_day.json").write_text(following.to_json())
