@@ -1,7 +1,12 @@
-"""Simulated-clock advances as jobs: a long advance moves Temporal's time-skipping server one
-step (a simulated day) at a time in the background, so no single call to the server runs for
-minutes (a 31-day advance in one call with ~150 cases ended in a transport error), and the
-caller can poll the progress (`GET /api/v1/sim/clock/jobs/{id}`).
+"""Simulated-clock advances as jobs: a long advance moves Temporal's time-skipping server a
+step at a time in the background, so no single call to the server runs for minutes (a 31-day
+advance in one call with ~150 cases ended in a transport error), and the caller can poll the
+progress (`GET /api/v1/sim/clock/jobs/{id}`).
+
+The step adapts to how busy the stack is (`StepSize`): a simulated day first, doubled while a
+step comes back quickly (up to a month: an idle stack's two years in ~30 calls, not 742, each
+of which locks and unlocks the test server's time), halved while one takes long (down to an
+hour). Every timer due on the way fires in order whatever the step.
 
 One advance at a time per API process (a second answers 409); jobs live in the API process's
 memory, which is enough for `make run CLOCK=simulated` (one API process). Polling a job never
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,8 +26,12 @@ from temporalio.client import Client
 
 from api.clock import SystemClock
 
-STEP_DAYS = 1.0  # simulated time per call to the test server
+STEP_DAYS = 1.0  # simulated time of an advance's first call to the test server
 DAY_MS = 86_400_000
+MIN_STEP_MS = DAY_MS // 24  # an hour
+MAX_STEP_MS = 32 * DAY_MS
+FAST_SECONDS = 0.5  # a step answered within this (real time): the next one twice as long
+SLOW_SECONDS = 5.0  # a step that took longer: the next one half as long
 KEEP_JOBS = 50  # finished jobs remembered for polling
 log = logging.getLogger(__name__)
 
@@ -46,6 +56,24 @@ class AdvanceJob:
     status: JobStatus = "running"
     error: str | None = None
     finished: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+
+@dataclass
+class StepSize:
+    """How much simulated time the next call to the test server asks for (whole
+    milliseconds: a sleep of a few microseconds is one the test server never ends)."""
+
+    ms: int
+    min_ms: int = MIN_STEP_MS
+    max_ms: int = MAX_STEP_MS
+
+    def took(self, seconds: float) -> None:
+        """A step took `seconds` of real time: double after a quick one, halve after a slow
+        one, within the bounds."""
+        if seconds < FAST_SECONDS:
+            self.ms = min(self.ms * 2, self.max_ms)
+        elif seconds > SLOW_SECONDS:
+            self.ms = max(self.ms // 2, self.min_ms)
 
 
 class ClockJobs:
@@ -78,12 +106,15 @@ class ClockJobs:
     async def _run(self, client: Client, job: AdvanceJob) -> None:
         # whole milliseconds: a float remainder of a few microseconds would be a sleep the
         # test server never ends
-        total_ms, step_ms = round(job.days_total * DAY_MS), round(self.step_days * DAY_MS)
+        total_ms = round(job.days_total * DAY_MS)
+        size = StepSize(max(round(self.step_days * DAY_MS), 1))
         done_ms = 0
         try:
             while done_ms < total_ms:
-                step = min(step_ms, total_ms - done_ms)
+                step = min(size.ms, total_ms - done_ms)
+                began = time.monotonic()
                 job.now = await self.clock.advance(client, step / 1000)
+                size.took(time.monotonic() - began)
                 done_ms += step
                 job.days_done = job.days_total if done_ms == total_ms else done_ms / DAY_MS
             job.status = "done"

@@ -1,8 +1,8 @@
 """The simulated clock (CLOCK=simulated only; 404 in real mode).
 
-`POST /sim/clock/advance {"days": N}` moves time in steps of a simulated day (api/clock_jobs.py)
-and answers 200 with the new time once it has arrived, or 202 with the job to poll at
-`GET /sim/clock/jobs/{id}` when it takes longer than `wait` seconds of real time."""
+`POST /sim/clock/advance {"days": N}` moves time in steps (a day first, up to a month:
+api/clock_jobs.py) and answers 200 with the new time once it has arrived, or 202 with the job
+to poll at `GET /sim/clock/jobs/{id}` when it takes longer than `wait` seconds of real time."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ async def advance_clock(
     client: TemporalClientDep,
     wait: Annotated[float, Query(ge=0, le=300)] = DEFAULT_WAIT,
 ) -> ClockJobOut:
-    """Move simulated time forward by `days`, a simulated day per step; every timer due on
+    """Move simulated time forward by `days`, in steps (api/clock_jobs.py); every timer due on
     the way fires in order. 200 when time has arrived within `wait` seconds (real time), else
     202 with the job (`Location`: where to poll it). 409 while another advance runs. Admins
     only (it moves every case's deadlines at once)."""
