@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.cases import CaseActivities
 from activities.claimant_history import CarriedMonths
@@ -177,7 +178,16 @@ def create_worker(
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),
         workflow_failure_exception_types=[Exception] if fail_fast else [],
         max_cached_workflows=max_cached_workflows,
+        workflow_runner=workflow_runner(settings),
     )
+
+
+def workflow_runner(settings: Settings) -> WorkflowRunner:
+    """Temporal's sandbox unless WORKFLOW_SANDBOX=false (the simulated clock's demo stack
+    only; refused in production): every test and the real clock run the workflows sandboxed."""
+    if settings.workflow_sandbox:
+        return SandboxedWorkflowRunner()
+    return UnsandboxedWorkflowRunner()
 
 
 def reconciliation_quiet_days(settings: Settings) -> int:

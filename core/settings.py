@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     # the fault suite's cap on the workflows' activity timeouts, seconds (core/activity_timeouts):
     # a killed worker's activity retried within seconds; 0 = the workflows' own (production)
     activity_timeout_cap_seconds: float = 0.0
+    # the worker runs workflow code in Temporal's sandbox (a fresh import of the workflow
+    # modules per run, calls that break determinism refused). Off only for the simulated
+    # clock's demo stack (scripts/run_stack.py), where it costs ~13% of an advance's time: the
+    # same code runs sandboxed in every test and on the real clock; refused in production
+    workflow_sandbox: bool = True
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -109,6 +114,8 @@ class Settings(BaseSettings):
                 )
             if self.activity_timeout_cap_seconds:
                 raise ValueError("ACTIVITY_TIMEOUT_CAP_SECONDS is for the fault suite only")
+            if not self.workflow_sandbox:
+                raise ValueError("WORKFLOW_SANDBOX=false is for the simulated clock only")
             if self.clock == "simulated":
                 raise ValueError("CLOCK=simulated is for development and training only")
             for name in ("secret_key", "case_id_key", "bank_webhook_secret"):

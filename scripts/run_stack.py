@@ -149,14 +149,17 @@ def simulated_data_dir(data_dir: Path) -> Path:
 def stack_data(clock: str, data_dir: Path, environ: dict[str, str]) -> tuple[Path, dict[str, str]]:
     """The data directory the stack runs on and the environment changes that go with it:
     the real clock uses DATA_DIR (and DATABASE_URL when set); the simulated clock a fresh
-    DATA_DIR/simulated with its own SQLite database, whatever DATABASE_URL says."""
+    DATA_DIR/simulated with its own SQLite database, whatever DATABASE_URL says, and the
+    worker without Temporal's sandbox unless WORKFLOW_SANDBOX says otherwise (a demo stack's
+    speed: core/settings.py)."""
     if clock != "simulated":
         data_dir.mkdir(parents=True, exist_ok=True)
         return data_dir, {"DATA_DIR": str(data_dir)}
     if environ.get("DATABASE_URL"):
         print("==> CLOCK=simulated: DATABASE_URL ignored; the simulated clock has its own database")
     sim = simulated_data_dir(data_dir)
-    return sim, {"DATA_DIR": str(sim), "DATABASE_URL": ""}
+    sandbox = environ.get("WORKFLOW_SANDBOX", "false")
+    return sim, {"DATA_DIR": str(sim), "DATABASE_URL": "", "WORKFLOW_SANDBOX": sandbox}
 
 
 def main() -> int:
