@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -24,7 +25,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import run_stack  # noqa: E402
 
 HISTORIES = ROOT / "tests" / "histories"
-PRODUCTION = {
+PRODUCTION: dict[str, Any] = {
     "secret_key": "s" * 40, "case_id_key": "c" * 40, "bank_webhook_secret": "b" * 40,
     "medagency_webhook_secret": "m" * 40, "bank_url": "https://bank.example",
     "payload_keys": "k1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
@@ -45,10 +46,8 @@ def test_run_stack_turns_it_off_for_the_simulated_clock_only(tmp_path: Path) -> 
     assert "WORKFLOW_SANDBOX" not in real
     _dir, sim = run_stack.stack_data("simulated", tmp_path / "sim", {})
     assert sim["WORKFLOW_SANDBOX"] == "false"
-    assert (
-        Settings(app_env="development", workflow_sandbox=sim["WORKFLOW_SANDBOX"]).workflow_sandbox
-        is False
-    )  # type: ignore[arg-type]
+    env_value = {"app_env": "development", "workflow_sandbox": sim["WORKFLOW_SANDBOX"]}
+    assert Settings.model_validate(env_value).workflow_sandbox is False
     _dir, kept = run_stack.stack_data("simulated", tmp_path / "s2", {"WORKFLOW_SANDBOX": "true"})
     assert kept["WORKFLOW_SANDBOX"] == "true"
 
