@@ -6,11 +6,17 @@ Since `SKIP_EMPTY` the start looks at the coverage first: a region with no cover
 month gets no declaration (it would assemble nothing and end `empty`).
 
 Since `CALENDAR_LOOP` (issue 9 §8) one run covers `MOMENTS_PER_RUN` windows: at each opening,
-the timer fires and one workflow task schedules together the month's start and the look-up of
-the next window (from the day after this one closes, so a policy or holiday-calendar change
-made before reaches it), then the timer to that opening; after the last, it continues as new
-carrying the window found. A month is two or three workflow tasks, two parallel activities and
-14-17 history events, as in the payout calendar, so a run of 12 ends near 217. Runs started
+the timer fires and ONE workflow task runs together, as local activities, the month's start
+and the look-up of the next window (from the day after this one closes, so a policy or
+holiday-calendar change made before reaches it), and schedules the timer to that opening in
+the same completion; after the last, it continues as new carrying the window found. Local, as
+in the payout calendar: both are short (a policy and calendar look-up; a coverage query and an
+idempotent start by workflow ID), so holding the workflow task is fine and each activity
+task's round trip to the server is saved; a local activity's retries hold the task (and the
+test server's time), so its start-to-close is short and its backoff bounded (`LOCAL_RETRY`;
+the SDK turns longer waits into timers). A month is one workflow task and 7 history events
+(timer fired, 3 workflow-task events, 2 local-activity markers, the next timer started), so a
+run of 12 ends with 92 (tests/histories/medical/calendar_loop_*). Runs started
 by the code before keep their path: a month per run (look-up, timer, start, a sleep past the
 window, continue-as-new)."""
 
@@ -22,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.client import Client
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
@@ -42,6 +49,9 @@ SKIP_EMPTY = "calendar-skip-empty"  # workflow.patched: no declaration without a
 CALENDAR_LOOP = "calendar-loop"  # workflow.patched: several windows per run
 MOMENTS_PER_RUN = 12
 TIMEOUT = timedelta(seconds=30)
+# the loop's local activities: retried within the workflow task up to a minute apart (longer
+# waits the SDK makes timers), never waiting minutes inside the task
+LOCAL_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 
 @workflow.defn
@@ -68,17 +78,21 @@ class MedicalCalendarWorkflow:
         )
 
     async def _next_window(self, region_code: str, on: date) -> WindowDays:
-        return await workflow.execute_activity_method(
+        """A local activity (see the module docstring)."""
+        return await workflow.execute_local_activity_method(
             MedicalBatchActivities.next_declaration_window,
             NextWindowInput(region_code=region_code, on=on),
             start_to_close_timeout=TIMEOUT,
+            retry_policy=LOCAL_RETRY,
         )
 
     async def _start(self, region_code: str, month: date) -> Started:
-        return await workflow.execute_activity_method(
+        """A local activity: idempotent (the month's workflow ID), so a retried start is safe."""
+        return await workflow.execute_local_activity_method(
             WorkflowStartActivities.start_medical_declaration_if_due,
             MedicalDeclarationInput(region_code=region_code, month=month),
             start_to_close_timeout=TIMEOUT,
+            retry_policy=LOCAL_RETRY,
         )
 
     async def _one_month(self, inp: MedicalCalendarInput) -> None:

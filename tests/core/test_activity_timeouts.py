@@ -1,5 +1,6 @@
 """The fault suite's cap on activity timeouts (core/activity_timeouts.py): lowers the
-start-to-close and heartbeat timeouts a workflow schedules, leaves shorter ones alone, is
+start-to-close and heartbeat timeouts a workflow schedules (a local activity's start-to-close
+too), leaves shorter ones alone, is
 refused in production, and every recorded history (tests/histories/) still replays on
 workers that have it: the commands are the same, only their timeouts differ."""
 
@@ -12,10 +13,10 @@ import pytest
 from pydantic import ValidationError
 from temporalio.client import WorkflowHistory
 from temporalio.common import Priority
-from temporalio.worker import Replayer, StartActivityInput
+from temporalio.worker import Replayer, StartActivityInput, StartLocalActivityInput
 from temporalio.workflow import ActivityCancellationType
 
-from core.activity_timeouts import ActivityTimeoutCap, cap_input
+from core.activity_timeouts import ActivityTimeoutCap, cap_input, cap_local_input
 from core.settings import Settings
 from tests.conftest import ROOT
 from tests.utils.temporal import CONVERTER
@@ -48,6 +49,48 @@ def test_the_cap_lowers_long_timeouts_and_keeps_short_ones() -> None:
     only_schedule = cap_input(_input(None, schedule_to_close=timedelta(hours=1)), CAP)
     assert only_schedule.start_to_close_timeout == CAP
     assert only_schedule.schedule_to_close_timeout == timedelta(hours=1)  # the whole: kept
+
+
+def _local(
+    start_to_close: timedelta | None, schedule_to_close: timedelta | None = None
+) -> StartLocalActivityInput:
+    return StartLocalActivityInput(
+        activity="next_payout_day", args=[], activity_id=None,
+        schedule_to_close_timeout=schedule_to_close, schedule_to_start_timeout=None,
+        start_to_close_timeout=start_to_close, retry_policy=None, local_retry_threshold=None,
+        cancellation_type=ActivityCancellationType.TRY_CANCEL, headers={}, summary=None,
+    )  # fmt: skip
+
+
+def test_the_cap_lowers_a_local_activitys_timeout_too() -> None:
+    assert cap_local_input(_local(timedelta(seconds=30)), CAP).start_to_close_timeout == CAP
+    quick = cap_local_input(_local(timedelta(seconds=3)), CAP)
+    assert quick.start_to_close_timeout == timedelta(seconds=3)
+    only_schedule = cap_local_input(_local(None, timedelta(hours=1)), CAP)
+    assert only_schedule.start_to_close_timeout == CAP
+    assert only_schedule.schedule_to_close_timeout == timedelta(hours=1)
+
+
+def test_the_workers_interceptor_caps_local_activities() -> None:
+    """The outbound interceptor the cap installs hands a capped local activity on (before, it
+    overrode `start_activity` only)."""
+    seen: list[StartLocalActivityInput] = []
+
+    class _Next:
+        def start_local_activity(self, input: StartLocalActivityInput) -> None:
+            seen.append(input)
+
+    class _NextInbound:
+        outbound: object = None
+
+        def init(self, outbound: object) -> None:
+            self.outbound = outbound
+
+    inbound_class = ActivityTimeoutCap(8).workflow_interceptor_class(None)  # type: ignore[arg-type]
+    nxt = _NextInbound()
+    inbound_class(nxt).init(_Next())  # type: ignore[arg-type]
+    nxt.outbound.start_local_activity(_local(timedelta(seconds=30)))  # type: ignore[attr-defined]
+    assert [i.start_to_close_timeout for i in seen] == [CAP]
 
 
 def test_production_refuses_the_cap() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -96,8 +97,9 @@ async def continued_as_new(handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
 
 async def calendar_waiting(handle: WorkflowHandle[Any, Any], moments: int) -> WorkflowHistory:
     """The history of a calendar's run (payout, medical) once it has passed `moments` moments
-    (their start activities completed) and waits on the timer to the next (`calendar-loop`:
-    several moments a run, no continue-as-new between them)."""
+    (their start activities completed: activity tasks, or local activities' markers) and waits
+    on the timer to the next (`calendar-loop`: several moments a run, no continue-as-new
+    between them)."""
     for _ in range(1200):  # a generous bound for a loaded machine, not a timing check
         history = await handle.fetch_history()
         names = {
@@ -112,7 +114,7 @@ async def calendar_waiting(handle: WorkflowHandle[Any, Any], moments: int) -> Wo
             and names[e.activity_task_completed_event_attributes.scheduled_event_id].startswith(
                 "start_"
             )
-        ]
+        ] + [name for name in local_activities(history) if name.startswith("start_")]
         if len(started) >= moments and history.events[-1].HasField(
             "timer_started_event_attributes"
         ):
@@ -128,6 +130,30 @@ def scheduled_activities(history: WorkflowHistory) -> list[str]:
         for e in history.events
         if e.HasField("activity_task_scheduled_event_attributes")
     ]
+
+
+def local_activities(history: WorkflowHistory) -> list[str]:
+    """The names of the local activities the history recorded (their markers), in order."""
+    return [
+        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)[
+            "activity_type"
+        ]
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+
+
+def tasks_per_moment(history: WorkflowHistory) -> list[int]:
+    """For each timer fired in the history, the workflow tasks completed from it to the next
+    timer fired (or the history's end): a calendar's cost of each moment."""
+    counts: list[int] = []
+    for e in history.events:
+        if e.HasField("timer_fired_event_attributes"):
+            counts.append(0)
+        elif counts and e.HasField("workflow_task_completed_event_attributes"):
+            counts[-1] += 1
+    return counts
 
 
 async def advance(env: WorkflowEnvironment, days: float) -> None:

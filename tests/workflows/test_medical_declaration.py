@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from temporalio.client import WorkflowHistory
 from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
@@ -25,7 +26,13 @@ from payloads.payments import PaymentRunInput
 from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
 from tests.utils import factories as f
-from tests.utils.temporal import calendar_waiting, continued_as_new, scheduled_activities
+from tests.utils.temporal import (
+    calendar_waiting,
+    continued_as_new,
+    local_activities,
+    scheduled_activities,
+    tasks_per_moment,
+)
 from tests.workflows import medical_stack
 from tests.workflows.medical_stack import (
     REGION,
@@ -238,7 +245,10 @@ async def test_the_calendar_starts_the_months_declaration_when_its_window_opens(
         assert desc.workflow_type == "MedicalDeclarationWorkflow"
         opens = datetime.combine(window.opens, time(9), tzinfo=AGENCY_TZ)
         assert desc.start_time >= opens
-        await calendar_waiting(env.client.get_workflow_handle(ids.medical_calendar(REGION)), 1)
+        waiting = await calendar_waiting(
+            env.client.get_workflow_handle(ids.medical_calendar(REGION)), 1
+        )
+        assert _moments(waiting) == [MOMENT] and tasks_per_moment(waiting) == [1]
         # (calendar_started_declaration.json: the code before `calendar-loop`, a month a run)
         await keep_history(
             "calendar_loop_started_declaration",
@@ -276,11 +286,8 @@ async def test_a_region_without_a_cover_gets_no_declaration_in_its_window(
         )
         await advance(env, (window.closes - today).days + 2)  # past the window's last day
         history = await calendar_waiting(first, 1)
-        assert scheduled_activities(history) == [
-            "next_declaration_window",
-            "start_medical_declaration_if_due",
-            "next_declaration_window",  # the next month's, looked up with the start
-        ]
+        assert _moments(history) == [MOMENT]  # the next month's looked up with the start
+        assert tasks_per_moment(history) == [1]  # in one workflow task, with the next timer
         # (calendar_no_cover_no_declaration.json: the code before `calendar-loop`)
         await keep_history("calendar_loop_no_cover_no_declaration", first)  # replayed here too
         with pytest.raises(RPCError):  # no declaration of the month was started
@@ -303,8 +310,23 @@ async def test_a_region_without_a_cover_gets_no_declaration_in_its_window(
         assert desc.workflow_type == "MedicalDeclarationWorkflow"
         # both windows passed in the calendar's first run (`calendar-loop`: no continue-as-new
         # a month, issue 9 §8)
-        assert len(scheduled_activities(await calendar_waiting(first, 2))) == 5
+        assert _moments(await calendar_waiting(first, 2)) == [MOMENT] * 2
         assert (await calendar.describe()).run_id == first.run_id
+
+
+MOMENT = ["next_declaration_window", "start_medical_declaration_if_due"]  # in any order
+
+
+def _moments(history: WorkflowHistory, *, carried: bool = False) -> list[list[str]]:
+    """The local activities of each window's opening after the run's first look-up (asserted
+    here; none when the window is `carried`), each sorted; no activity task at all
+    (`calendar-loop`: local activities, one workflow task a moment)."""
+    assert scheduled_activities(history) == []
+    names = local_activities(history)
+    if not carried:
+        assert names[0] == "next_declaration_window"
+    first = 0 if carried else 1
+    return [sorted(names[i : i + 2]) for i in range(first, len(names), 2)]
 
 
 async def test_the_calendar_continues_as_new_after_twelve_windows_with_the_next_one(
@@ -320,21 +342,13 @@ async def test_the_calendar_continues_as_new_after_twelve_windows_with_the_next_
         )
         await advance(env, 31 * (MOMENTS_PER_RUN + 1) + 2)
         history = await continued_as_new(first)
-        assert (
-            scheduled_activities(history)
-            == ["next_declaration_window"]
-            + [
-                "start_medical_declaration_if_due",
-                "next_declaration_window",
-            ]
-            * MOMENTS_PER_RUN
-        )
+        assert _moments(history) == [MOMENT] * MOMENTS_PER_RUN
+        assert tasks_per_moment(history) == [1] * MOMENTS_PER_RUN  # the last: continue-as-new
         attrs = history.events[-1].workflow_execution_continued_as_new_event_attributes
         second = env.client.get_workflow_handle(calendar.id, run_id=attrs.new_execution_run_id)
         following = await calendar_waiting(second, 1)
-        assert scheduled_activities(following)[:2] == [
-            "start_medical_declaration_if_due",
-            "next_declaration_window",
-        ]
+        moments = _moments(following, carried=True)  # the window carried: no look-up first
+        assert moments and moments == [MOMENT] * len(moments)
+        assert tasks_per_moment(following) == [1] * len(moments)
         await replayer().replay_workflow(history)
         await keep_history("calendar_loop_carried_window", second)  # the next window carried

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
@@ -33,7 +33,9 @@ from tests.utils.temporal import (
     calendar_waiting,
     continued_as_new,
     eventually,
+    local_activities,
     scheduled_activities,
+    tasks_per_moment,
     today,
 )
 from workflows import ids
@@ -151,11 +153,8 @@ async def test_a_payout_day_with_nothing_owed_in_the_region_starts_no_run(
     first = env.client.get_workflow_handle(calendar.id, run_id=(await calendar.describe()).run_id)
     await advance(env, (payout - now).days + 2)  # past the payout moment and the day after
     history = await calendar_waiting(first, 1)
-    assert scheduled_activities(history) == [
-        "next_payout_day",
-        "start_payment_run_if_due",
-        "next_payout_day",  # the next payout day's, looked up with the start
-    ]
+    assert _moments(history) == [MOMENT]  # the next payout day's looked up with the start
+    assert tasks_per_moment(history) == [1]
     await Replayer(workflows=[PayoutCalendarWorkflow], data_converter=CONVERTER).replay_workflow(
         history
     )
@@ -175,8 +174,8 @@ async def test_one_run_of_the_calendar_starts_three_payout_days_runs(
 ) -> None:
     """Issue 9 §8 (`calendar-loop`): three payout days, each day's run started at 09:00, all
     by the calendar's first run: at each moment the start and the next payout day's look-up
-    are scheduled together (one workflow task), then the timer to the next; no continue-as-new
-    a month."""
+    run together as local activities inside ONE workflow task, which also starts the timer to
+    the next; no activity task, no continue-as-new a month."""
     region = "330100"
     await ensure_payout_calendars(env.client, [region], task_queue)
     calendar: WorkflowHandle[Any, Any] = env.client.get_workflow_handle(ids.payout_calendar(region))
@@ -194,22 +193,8 @@ async def test_one_run_of_the_calendar_starts_three_payout_days_runs(
     history = await calendar_waiting(
         env.client.get_workflow_handle(calendar.id, run_id=first_run), 3
     )
-    assert (
-        scheduled_activities(history)
-        == ["next_payout_day"]
-        + [
-            "start_payment_run_if_due",
-            "next_payout_day",
-        ]
-        * 3
-    )
-    scheduled = [
-        e.activity_task_scheduled_event_attributes.workflow_task_completed_event_id
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-    ]
-    assert scheduled[1] == scheduled[2] and scheduled[3] == scheduled[4]  # together
-    assert scheduled[5] == scheduled[6]
+    assert _moments(history) == [MOMENT] * 3
+    assert tasks_per_moment(history) == [1, 1, 1]  # timer fired: one task, the next timer
     assert (await calendar.describe()).run_id == first_run  # no continue-as-new
     await Replayer(workflows=[PayoutCalendarWorkflow], data_converter=CONVERTER).replay_workflow(
         history
@@ -225,6 +210,20 @@ async def _described(handle: WorkflowHandle[Any, Any]) -> Any:
         except RPCError:
             await asyncio.sleep(0.05)
     raise AssertionError(f"{handle.id} was not started")
+
+
+MOMENT = ["next_payout_day", "start_payment_run_if_due"]  # sorted: they finish in any order
+
+
+def _moments(history: WorkflowHistory, *, carried: bool = False) -> list[list[str]]:
+    """The local activities of each moment after the run's first look-up (asserted here; none
+    when the day is `carried`), each sorted; no activity task at all (`calendar-loop`)."""
+    assert scheduled_activities(history) == []
+    names = local_activities(history)
+    if not carried:
+        assert names[0] == "next_payout_day"
+    first = 0 if carried else 1
+    return [sorted(names[i : i + 2]) for i in range(first, len(names), 2)]
 
 
 def _task(engine: Engine, workflow_id: str) -> str:
@@ -244,15 +243,8 @@ async def test_the_calendar_continues_as_new_after_twelve_payout_days_with_the_n
     first = env.client.get_workflow_handle(calendar.id, run_id=(await calendar.describe()).run_id)
     await advance(env, 31 * (MOMENTS_PER_RUN + 1) + 2)
     history = await continued_as_new(first)
-    assert (
-        scheduled_activities(history)
-        == ["next_payout_day"]
-        + [
-            "start_payment_run_if_due",
-            "next_payout_day",
-        ]
-        * MOMENTS_PER_RUN
-    )
+    assert _moments(history) == [MOMENT] * MOMENTS_PER_RUN
+    assert tasks_per_moment(history) == [1] * MOMENTS_PER_RUN  # the last: continue-as-new
     second = env.client.get_workflow_handle(
         calendar.id,
         run_id=history.events[
@@ -260,7 +252,9 @@ async def test_the_calendar_continues_as_new_after_twelve_payout_days_with_the_n
         ].workflow_execution_continued_as_new_event_attributes.new_execution_run_id,
     )
     following = await calendar_waiting(second, 1)
-    assert scheduled_activities(following)[:2] == ["start_payment_run_if_due", "next_payout_day"]
+    moments = _moments(following, carried=True)  # the day carried: no look-up first
+    assert moments and moments == [MOMENT] * len(moments)
+    assert tasks_per_moment(following) == [1] * len(moments)
     replayer = Replayer(workflows=[PayoutCalendarWorkflow], data_converter=CONVERTER)
     await replayer.replay_workflow(history)
     await replayer.replay_workflow(following)
