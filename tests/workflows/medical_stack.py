@@ -145,6 +145,7 @@ async def stack(
                 "bank_webhook_secret": SECRET,
                 "medagency_url": agency.url,
                 "medagency_webhook_secret": SECRET,
+                "bank_booking_hours": 1,  # the bank's settle_hours: polls when it can book
             }
         )
         server = uvicorn.Server(

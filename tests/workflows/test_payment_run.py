@@ -104,6 +104,7 @@ async def stack(
             "temporal_address": target,
             "bank_webhook_secret": SECRET,
             "bank_message_max_bytes": MAX_BYTES,
+            "bank_booking_hours": 1,  # the bank's settle_hours below: polls when it can book
         }
     )
     config = BankConfig(
@@ -124,10 +125,12 @@ async def stack(
         while not server.started:
             await asyncio.sleep(0.02)
 
-        def new_worker(cache: int = 1000) -> Worker:
+        def new_worker(cache: int = 1000, **changed: Any) -> Worker:
+            """A worker on the stack's settings (`changed`: a test's own, e.g. a bank that
+            books later than it settles)."""
             return create_worker(
                 env.client,
-                settings=ours,
+                settings=ours.model_copy(update=changed) if changed else ours,
                 engine=engine,
                 book=book,
                 task_queue=task_queue,
@@ -270,7 +273,8 @@ async def _released_run_settles_and_return_is_reissued(
     sent_at = rows[0].updated_at
     assert sent_at is not None and again.booked_from is not None
     sent_at = sent_at if sent_at.tzinfo else sent_at.replace(tzinfo=UTC)
-    assert timedelta(hours=24) <= again.booked_from - sent_at <= timedelta(hours=24, seconds=5)
+    # the stack's bank_booking_hours (1, its bank's settle_hours) after the acceptance
+    assert timedelta(hours=1) <= again.booked_from - sent_at <= timedelta(hours=1, seconds=5)
     async with httpx.AsyncClient() as http:
         txs = (await http.get(f"{stack.bank_url}/admin/transactions")).json()
     assert len([t for t in (txs if isinstance(txs, list) else txs["transactions"])]) == 2
@@ -654,7 +658,9 @@ async def test_settled_before_midnight_applied_after_it_reconciles_on_the_bookin
     now = (await env.get_current_time()).astimezone(AGENCY_TZ)
     late = (now + timedelta(days=3)).replace(hour=22, minute=50, second=0, microsecond=0)
     await advance(env, (late - now).total_seconds() / 86400)  # days from the other tests
-    async with stack.worker():
+    # the run's first poll at 00:50 (booking expected two hours after acceptance): the
+    # webhook after midnight brings the statuses first
+    async with stack.worker(bank_booking_hours=2):
         good = await _checked_in_case(env, task_queue, "6222020200112233446")
         bad = await _checked_in_case(env, task_queue, CLOSED)
         run_id, run = await _start_released_run(env, engine, task_queue, good)
@@ -803,7 +809,7 @@ async def test_a_kept_report_replayed_stale_or_re_signed_or_too_large_is_refused
     again, changes nothing."""
     prefix = f"rply{task_queue[-6:]}"
     e2e_ids = _seed_obligations(engine, prefix, 2, await today(env), 0)
-    async with stack.worker():
+    async with stack.worker(bank_booking_hours=24):  # no poll before the webhook: a kept report
         run_id, run = await _start_released_run(env, engine, task_queue, prefix)
         await state_when_run(engine, run, lambda st: st.status == "submitted")
         await advance(env, 0.1)  # past the bank's settlement delay: its signed webhook
