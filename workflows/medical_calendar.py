@@ -13,7 +13,7 @@ the same completion; after the last, it continues as new carrying the window fou
 in the payout calendar: both are short (a policy and calendar look-up; a coverage query and an
 idempotent start by workflow ID), so holding the workflow task is fine and each activity
 task's round trip to the server is saved; a local activity's retries hold the task (and the
-test server's time), so its start-to-close is short and its backoff bounded (`LOCAL_RETRY`;
+test server's time), so its start-to-close is short and its backoff bounded (calendar_loop.py;
 the SDK turns longer waits into timers). A month is one workflow task and 7 history events
 (timer fired, 3 workflow-task events, 2 local-activity markers, the next timer started), so a
 run of 12 ends with 92 (tests/histories/medical/calendar_loop_*). Runs started
@@ -28,7 +28,6 @@ from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.client import Client
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
@@ -43,15 +42,10 @@ with workflow.unsafe.imports_passed_through():
         WindowDays,
     )
     from workflows import ids
+    from workflows.calendar_loop import CALENDAR_LOOP, MOMENTS_PER_RUN, agency_today, local
 
 DECLARE_HOUR = time(9, 0)
 SKIP_EMPTY = "calendar-skip-empty"  # workflow.patched: no declaration without a cover
-CALENDAR_LOOP = "calendar-loop"  # workflow.patched: several windows per run
-MOMENTS_PER_RUN = 12
-TIMEOUT = timedelta(seconds=30)
-# the loop's local activities: retried within the workflow task up to a minute apart (longer
-# waits the SDK makes timers), never waiting minutes inside the task
-LOCAL_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 
 @workflow.defn
@@ -61,7 +55,7 @@ class MedicalCalendarWorkflow:
         if not workflow.patched(CALENDAR_LOOP):  # a run started by the code before
             await self._one_month(inp)
             return
-        window = inp.next_window or await self._next_window(inp.region_code, _today())
+        window = inp.next_window or await self._next_window(inp.region_code, agency_today())
         for _ in range(MOMENTS_PER_RUN):
             at = datetime.combine(window.opens, DECLARE_HOUR, tzinfo=AGENCY_TZ)
             if at > workflow.now():
@@ -70,7 +64,7 @@ class MedicalCalendarWorkflow:
             _, window = await asyncio.gather(
                 self._start(inp.region_code, window.month),
                 self._next_window(
-                    inp.region_code, max(window.closes + timedelta(days=1), _today())
+                    inp.region_code, max(window.closes + timedelta(days=1), agency_today())
                 ),
             )
         workflow.continue_as_new(
@@ -79,21 +73,19 @@ class MedicalCalendarWorkflow:
 
     async def _next_window(self, region_code: str, on: date) -> WindowDays:
         """A local activity (see the module docstring)."""
-        return await workflow.execute_local_activity_method(
+        window: WindowDays = await local(
             MedicalBatchActivities.next_declaration_window,
             NextWindowInput(region_code=region_code, on=on),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=LOCAL_RETRY,
         )
+        return window
 
     async def _start(self, region_code: str, month: date) -> Started:
         """A local activity: idempotent (the month's workflow ID), so a retried start is safe."""
-        return await workflow.execute_local_activity_method(
+        started: Started = await local(
             WorkflowStartActivities.start_medical_declaration_if_due,
             MedicalDeclarationInput(region_code=region_code, month=month),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=LOCAL_RETRY,
         )
+        return started
 
     async def _one_month(self, inp: MedicalCalendarInput) -> None:
         """The code before `CALENDAR_LOOP`, unchanged: one window per run."""
@@ -120,10 +112,6 @@ class MedicalCalendarWorkflow:
         after = datetime.combine(window.closes + timedelta(days=1), time(0), tzinfo=AGENCY_TZ)
         await workflow.sleep(max(after - workflow.now(), timedelta(hours=1)))
         workflow.continue_as_new(inp)
-
-
-def _today() -> date:
-    return workflow.now().astimezone(AGENCY_TZ).date()
 
 
 async def ensure_medical_calendars(client: Client, regions: list[str], task_queue: str) -> None:

@@ -14,7 +14,7 @@ ledger query and an idempotent start by workflow ID), so holding the workflow ta
 run is fine, and each activity task's round trip to the server (~4-5 ms in sequence on the
 time-skipping server, 6 calendars × 25 months in an idle simulated stack's two years) is
 saved. A local activity's retries hold the task (and the test server's time), so its
-start-to-close is short and its backoff bounded (`LOCAL_RETRY`); the SDK turns a longer wait
+start-to-close is short and its backoff bounded (calendar_loop.py); the SDK turns a longer wait
 between attempts into a timer. A month is one workflow task and 7 history events (timer
 fired, 3 workflow-task events, 2 local-activity markers, the next timer started; the run's
 first task 8 more), so a run of 12 ends with 92 (tests/histories/calendars/
@@ -30,7 +30,6 @@ from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.client import Client
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
@@ -41,15 +40,10 @@ with workflow.unsafe.imports_passed_through():
     from payloads.payments import PaymentRunInput
     from payloads.rules import NextPayoutInput
     from workflows import ids
+    from workflows.calendar_loop import CALENDAR_LOOP, MOMENTS_PER_RUN, agency_today, local
 
 RUN_HOUR = time(9, 0)
 SKIP_EMPTY = "calendar-skip-empty"  # workflow.patched: no run where nothing is owed
-CALENDAR_LOOP = "calendar-loop"  # workflow.patched: several payout days per run
-MOMENTS_PER_RUN = 12
-TIMEOUT = timedelta(seconds=30)
-# the loop's local activities: a failing attempt is retried within the workflow task up to a
-# minute apart (longer waits the SDK makes timers), never waiting minutes inside the task
-LOCAL_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 
 @workflow.defn
@@ -59,7 +53,9 @@ class PayoutCalendarWorkflow:
         if not workflow.patched(CALENDAR_LOOP):  # a run started by the code before
             await self._one_month(inp)
             return
-        day = inp.next_day or await self._next_day(inp.region_code, _today() - timedelta(days=1))
+        day = inp.next_day or await self._next_day(
+            inp.region_code, agency_today() - timedelta(days=1)
+        )
         for _ in range(MOMENTS_PER_RUN):
             at = datetime.combine(day, RUN_HOUR, tzinfo=AGENCY_TZ)
             if at > workflow.now():
@@ -67,31 +63,27 @@ class PayoutCalendarWorkflow:
             # a wake late by days (a worker down) looks on from today, as the code before did
             _, day = await asyncio.gather(
                 self._start(inp.region_code, day),
-                self._next_day(inp.region_code, max(day, _today())),
+                self._next_day(inp.region_code, max(day, agency_today())),
             )
         workflow.continue_as_new(PayoutCalendarInput(region_code=inp.region_code, next_day=day))
 
     async def _next_day(self, region_code: str, after: date) -> date:
         """A local activity (see the module docstring)."""
-        return await workflow.execute_local_activity_method(
+        day: date = await local(
             PayoutCalendarActivities.next_payout_day,
             NextPayoutInput(region_code=region_code, after=after),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=LOCAL_RETRY,
         )
+        return day
 
     async def _start(self, region_code: str, day: date) -> Started:
         """A local activity: idempotent (the run's workflow ID), so a retried start is safe."""
-        return await workflow.execute_local_activity_method(
+        started: Started = await local(
             WorkflowStartActivities.start_payment_run_if_due,
             PaymentRunInput(
-                run_id=ids.payment_run_id(region_code, day),
-                region_code=region_code,
-                cutoff=day,
+                run_id=ids.payment_run_id(region_code, day), region_code=region_code, cutoff=day
             ),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=LOCAL_RETRY,
         )
+        return started
 
     async def _one_month(self, inp: PayoutCalendarInput) -> None:
         """The code before `CALENDAR_LOOP`, unchanged: one payout day per run."""
@@ -121,10 +113,6 @@ class PayoutCalendarWorkflow:
         # wait past the payout moment so the next look finds the next payout day
         await workflow.sleep(timedelta(days=1))
         workflow.continue_as_new(inp)
-
-
-def _today() -> date:
-    return workflow.now().astimezone(AGENCY_TZ).date()
 
 
 async def ensure_payout_calendars(client: Client, regions: list[str], task_queue: str) -> None:

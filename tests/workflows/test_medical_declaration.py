@@ -48,7 +48,8 @@ from tests.workflows.medical_stack import (
     start_declaration,
 )
 from workflows import ids
-from workflows.medical_calendar import MOMENTS_PER_RUN, ensure_medical_calendars
+from workflows.calendar_loop import MOMENTS_PER_RUN
+from workflows.medical_calendar import ensure_medical_calendars
 from workflows.payment_run import PaymentRunWorkflow
 
 database_url, engine, settings, stack = medical_stack.FIXTURES

@@ -39,9 +39,9 @@ from tests.utils.temporal import (
     today,
 )
 from workflows import ids
+from workflows.calendar_loop import MOMENTS_PER_RUN
 from workflows.payment_run import PaymentRunWorkflow
 from workflows.payout_calendar import (
-    MOMENTS_PER_RUN,
     RUN_HOUR,
     PayoutCalendarWorkflow,
     ensure_payout_calendars,
