@@ -13,7 +13,7 @@ the same completion; after the last, it continues as new carrying the window fou
 in the payout calendar: both are short (a policy and calendar look-up; a coverage query and an
 idempotent start by workflow ID), so holding the workflow task is fine and each activity
 task's round trip to the server is saved; a local activity's retries hold the task (and the
-test server's time), so its start-to-close is short and its backoff bounded (calendar_loop.py;
+test server's time), so its start-to-close is short and its backoff bounded (local_steps.py;
 the SDK turns longer waits into timers). A month is one workflow task and 7 history events
 (timer fired, 3 workflow-task events, 2 local-activity markers, the next timer started), so a
 run of 12 ends with 92 (tests/histories/medical/calendar_loop_*). Runs started
@@ -42,7 +42,8 @@ with workflow.unsafe.imports_passed_through():
         WindowDays,
     )
     from workflows import ids
-    from workflows.calendar_loop import CALENDAR_LOOP, MOMENTS_PER_RUN, agency_today, local
+    from workflows.calendar_loop import CALENDAR_LOOP, MOMENTS_PER_RUN, agency_today
+    from workflows.local_steps import local
 
 DECLARE_HOUR = time(9, 0)
 SKIP_EMPTY = "calendar-skip-empty"  # workflow.patched: no declaration without a cover

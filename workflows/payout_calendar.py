@@ -14,7 +14,7 @@ ledger query and an idempotent start by workflow ID), so holding the workflow ta
 run is fine, and each activity task's round trip to the server (~4-5 ms in sequence on the
 time-skipping server, 6 calendars × 25 months in an idle simulated stack's two years) is
 saved. A local activity's retries hold the task (and the test server's time), so its
-start-to-close is short and its backoff bounded (calendar_loop.py); the SDK turns a longer wait
+start-to-close is short and its backoff bounded (local_steps.py); the SDK turns a longer wait
 between attempts into a timer. A month is one workflow task and 7 history events (timer
 fired, 3 workflow-task events, 2 local-activity markers, the next timer started; the run's
 first task 8 more), so a run of 12 ends with 92 (tests/histories/calendars/
@@ -40,7 +40,8 @@ with workflow.unsafe.imports_passed_through():
     from payloads.payments import PaymentRunInput
     from payloads.rules import NextPayoutInput
     from workflows import ids
-    from workflows.calendar_loop import CALENDAR_LOOP, MOMENTS_PER_RUN, agency_today, local
+    from workflows.calendar_loop import CALENDAR_LOOP, MOMENTS_PER_RUN, agency_today
+    from workflows.local_steps import local
 
 RUN_HOUR = time(9, 0)
 SKIP_EMPTY = "calendar-skip-empty"  # workflow.patched: no run where nothing is owed
