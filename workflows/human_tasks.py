@@ -6,7 +6,9 @@ workflow owning tasks (claim, payment run, reconciliation, recovery offset): its
 refuses a closed task, an actor without the task's role, or an outcome and data that do not
 fit the kind (domain/task_data.py), before anything changes; the handler records it through
 an activity.
-Open tasks remind before their due time and escalate to the supervisors at it."""
+Open tasks remind before their due time and escalate to the supervisors at it. An owner that
+opts in (`local_writes`: the payment run, patched) opens and closes task rows by local
+activities (workflows/local_steps.py); the Update still answers once its row is closed."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         TaskEventInput,
         TaskState,
     )
+    from workflows.local_steps import local
     from workflows.waiting import InFlight, fixed, wait_until
 
 DB_TIMEOUT = timedelta(seconds=30)
@@ -64,11 +67,13 @@ class HumanTasks:
         case_id: str | None,
         tasks: dict[str, TaskState],
         on_event: EventSink = _no_event,
+        local_writes: bool = False,
     ) -> None:
         self.workflow_id = workflow_id
         self.case_id = case_id
         self.tasks = tasks
         self.on_event = on_event
+        self.local_writes = local_writes  # open_task/close_task as local activities
         self.watchers: list[asyncio.Task[None]] = []
         self.in_flight = InFlight()  # worklist writes under way
         # system_error tasks opened by earlier runs of a chain that continues as new without
@@ -113,16 +118,21 @@ class HumanTasks:
                 provisional=provisional,
             ),
             DB_TIMEOUT,
+            self.local_writes,
         )
         if due_at is not None:
             state.reminders = sorted(reminders or [])
             self.watchers.append(asyncio.create_task(self._watch(state)))
         return state
 
-    async def _write(self, method: Callable[..., Any], arg: Any, timeout: timedelta) -> None:
-        """A worklist activity, counted while it runs (`in_flight`)."""
+    async def _write(
+        self, method: Callable[..., Any], arg: Any, timeout: timedelta, locally: bool = False
+    ) -> None:
+        """A worklist activity (a local one `locally`), counted while it runs (`in_flight`)."""
         await self.in_flight.run(
-            workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout)
+            local(method, arg)
+            if locally
+            else workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout)
         )
 
     def resume(self) -> None:
@@ -239,6 +249,7 @@ class HumanTasks:
                 data=as_record(completion.data),
             ),
             DB_TIMEOUT,
+            self.local_writes,
         )
         return completion
 

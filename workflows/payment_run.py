@@ -2,30 +2,42 @@
 
 Gather the region's pending obligations, have finance release them (a second, different
 finance user approves a run above the policy amount, or one holding a payment re-issued to a
-changed payee whatever its total: four eyes), submit one pain.001 to the
-bank (retried with backoff; finance is told if the bank stays down past the policy limit),
-then apply the bank's per-transaction statuses (a signed report kept by the webhook, polling
-as the fallback from when the bank can first have booked the run; no unsigned way in). A
-returned payment becomes a `payment_returned` task: re-issue to a corrected account as a new
-transaction of the same obligation, or cancel with a reason.
+changed payee whatever its total: four eyes, workflows/payment_release.py), submit one
+pain.001 to the bank (retried with backoff; finance is told if the bank stays down past the
+policy limit), then apply the bank's per-transaction statuses (a signed report kept by the
+webhook, polling as the fallback from when the bank can first have booked the run; no
+unsigned way in). A returned payment becomes a `payment_returned` task: re-issue to a
+corrected account as a new transaction of the same obligation, or cancel with a reason.
 
 The ledger (the `payments` rows of the run) holds the outstanding transactions, not this
 workflow: submission and each batch of statuses answer counts and the returns only (a run of
 100,000 fits Temporal's payload and history limits), the activities tell the cases, and the
 run is finished when the ledger has none left waiting (a run that saw no return asks the
-ledger for missed ones and records itself completed in one activity)."""
+ledger for missed ones and records itself completed in one activity).
+
+Since `RUN_LOCAL_STEPS` (issue 9 §8) the short database steps — gather_run, set_run_status,
+the ledger's last look (complete_unless_returned or returns_awaiting_decision) and the run's
+own task rows (open_task, close_task: HumanTasks' `local_writes`) — are local activities
+(workflows/local_steps.py) inside the workflow task that reaches them, so steps in a row share
+it: the first gathers and opens the release task; finance's Update closes it, records
+`released` and submits; the ledger's last look and `completed` end the task the final
+statuses came in. The bank calls (submit_run, poll_run, apply_report: HTTP, long retries)
+stay activity tasks. A run released and settled by one report or poll without a return has
+6 workflow tasks (11 before), one with a return re-issued 9 (15; tests/histories/payment_run/
+*_local_steps). Runs started before the patch keep their path."""
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 from temporalio.workflow import ChildWorkflowHandle
 
 with workflow.unsafe.imports_passed_through():
     from activities.payments import PaymentActivities
     from domain.task_data import TaskData
-    from payloads.errors import FORBIDDEN
     from payloads.payments import (
         AppliedChange,
         ApplyReportInput,
@@ -36,21 +48,25 @@ with workflow.unsafe.imports_passed_through():
         ReturnsInput,
         RunInput,
         RunStatusInput,
-        RunSummary,
         StatusReportRef,
     )
-    from payloads.tasks import CompleteTaskInput, Detail, TaskState
+    from payloads.tasks import CompleteTaskInput, TaskState
     from workflows import ids
     from workflows.bank_polls import PollSchedule
     from workflows.human_tasks import HumanTasks, TaskOwner
+    from workflows.local_steps import local
+    from workflows.payment_release import Release
     from workflows.payment_returns import PaymentReturnsWorkflow, reissue_of
     from workflows.payment_submission import Submission
     from workflows.system_errors import until_fixed
 
 RETURNS_CHILD = "returns-child"  # workflow.patched: returns in PaymentReturnsWorkflow
 COMPLETE_AT_ONCE = "complete-at-once"  # workflow.patched: complete_unless_returned, not two
+RUN_LOCAL_STEPS = "run-local-steps"  # workflow.patched: the short ledger/worklist steps local
 SHORT = timedelta(seconds=30)
 HEARTBEAT = timedelta(minutes=2)  # long activities heartbeat per page of statuses
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 @workflow.defn
@@ -60,7 +76,11 @@ class PaymentRunWorkflow(TaskOwner):
         self.inp = inp
         self.st = PaymentRunStatus(run_id=inp.run_id, status="gathering")
         self.task_states: dict[str, TaskState] = {}
-        self.tasks = HumanTasks(workflow.info().workflow_id, None, self.task_states)
+        self.local = workflow.patched(RUN_LOCAL_STEPS)
+        self.tasks = HumanTasks(
+            workflow.info().workflow_id, None, self.task_states, local_writes=self.local
+        )
+        self.release = Release(self.tasks, self.st, self._set)
         self.reports: list[StatusReportRef] = []
         self.decisions: list[asyncio.Task[None]] = []
         # patched "returns-child": returns handed to PaymentReturnsWorkflow a page at a time
@@ -85,17 +105,16 @@ class PaymentRunWorkflow(TaskOwner):
         st.summary = summary = await until_fixed(
             self.tasks,
             "gather_run",
-            lambda: workflow.execute_activity_method(
+            lambda: self._ledger(
                 PaymentActivities.gather_run,
                 GatherInput(inp.run_id, inp.region_code, inp.cutoff, workflow.now()),
-                start_to_close_timeout=SHORT,
             ),
         )
         if summary.count == 0:
             st.status = "empty"
             return st
         submission = Submission(self.tasks, self.st, summary)
-        if not await self._released(summary) or not await submission.sent():
+        if not await self.release.granted(summary) or not await submission.sent():
             await self._set("held")
         else:
             await self._settle(submission.booked_from)
@@ -103,51 +122,6 @@ class PaymentRunWorkflow(TaskOwner):
                 await self._set("completed")
         await workflow.wait_condition(workflow.all_handlers_finished)
         return st
-
-    async def _released(self, summary: RunSummary) -> bool:
-        st = self.st
-        st.status = "awaiting_release"
-        totals: dict[str, Detail] = {
-            "count": summary.count,
-            "total": f"{summary.total:.2f}",
-            **summary.totals,
-        }
-        release = await self.tasks.open(
-            "payment_run_release",
-            task_id=f"payment_run_release-{st.run_id}",
-            title=f"代发批次待放行 / Release run {st.run_id}: "
-            f"{summary.count} 笔 {summary.total:.2f} 元",
-            details=totals,
-        )
-        done = await self.tasks.decided(release.task_id)
-        if done.outcome != "release":
-            return False
-        st.released_by = done.actor
-        await self._set("released", released_by=done.actor)
-        if summary.total <= summary.approval_threshold and not summary.changed_payees:
-            return True  # a changed payee needs the second pair of eyes whatever the total
-        st.status = "awaiting_approval"
-        approval = await self.tasks.open(
-            "payment_run_approval",
-            task_id=f"payment_run_approval-{st.run_id}",
-            title=f"大额代发批次复核 / Second approval of run {st.run_id}: {summary.total:.2f} 元",
-            details={
-                **totals,
-                "released_by": done.actor,
-                **({"changed_payees": summary.changed_payees} if summary.changed_payees else {}),
-                **(
-                    {"payees_changed_by": ", ".join(summary.payee_changers)}
-                    if summary.payee_changers
-                    else {}
-                ),
-            },
-        )
-        second = await self.tasks.decided(approval.task_id)
-        if second.outcome != "approve":
-            return False
-        st.approved_by = second.actor
-        await self._set("approved", approved_by=second.actor)
-        return True
 
     async def _settle(self, booked_from: datetime | None) -> None:
         """Apply statuses until the ledger has none of the run waiting, then ask the ledger
@@ -180,12 +154,11 @@ class PaymentRunWorkflow(TaskOwner):
         that records it completed too when the ledger has none either (patched)."""
         seen = self.st.returned or self.decisions or self.handover or self.returns
         at_once = not seen and workflow.patched(COMPLETE_AT_ONCE)
-        missed = await workflow.execute_activity_method(
+        missed = await self._ledger(
             PaymentActivities.complete_unless_returned
             if at_once
             else PaymentActivities.returns_awaiting_decision,
             RunInput(self.st.run_id, workflow.now()),
-            start_to_close_timeout=SHORT,
         )
         if at_once and not missed:
             self.st.status = "completed"
@@ -274,24 +247,19 @@ class PaymentRunWorkflow(TaskOwner):
 
     async def _set(self, status: str, **who: str) -> None:
         """Record the run's status in the ledger, then show it (the query follows the row)."""
-        await workflow.execute_activity_method(
+        await self._ledger(
             PaymentActivities.set_run_status,
             RunStatusInput(self.st.run_id, status, workflow.now(), **who),
-            start_to_close_timeout=SHORT,
         )
         self.st.status = status
 
+    async def _ledger(self, method: Callable[[PaymentActivities, A], R], arg: A) -> R:
+        """A short database step: a local activity since `run-local-steps`, inside the
+        workflow task that reached it; an activity task before."""
+        if self.local:
+            result: R = await local(method, arg)
+            return result
+        return await workflow.execute_activity_method(method, arg, start_to_close_timeout=SHORT)
+
     def check_task_data(self, task: TaskState, data: TaskData, inp: CompleteTaskInput) -> None:
-        if task.kind != "payment_run_approval":
-            return
-        if inp.actor == self.st.released_by:
-            raise ApplicationError(
-                "four eyes: the approval must come from someone other than the releaser",
-                type=FORBIDDEN,
-            )
-        summary = self.st.summary
-        if summary is not None and inp.actor in summary.payee_changers:
-            raise ApplicationError(
-                "four eyes: the approval must come from someone other than who changed a payee",
-                type=FORBIDDEN,
-            )
+        self.release.check(task, inp)

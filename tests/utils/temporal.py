@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio.api.common.v1 import Payload
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -132,16 +133,20 @@ def scheduled_activities(history: WorkflowHistory) -> list[str]:
     ]
 
 
+def local_activity_of(e: HistoryEvent) -> str | None:
+    """The name of the local activity the event is the marker of (None: another event)."""
+    if not e.HasField("marker_recorded_event_attributes"):
+        return None
+    marker = e.marker_recorded_event_attributes
+    if marker.marker_name != "core_local_activity":
+        return None
+    name: str = json.loads(marker.details["data"].payloads[0].data)["activity_type"]
+    return name
+
+
 def local_activities(history: WorkflowHistory) -> list[str]:
     """The names of the local activities the history recorded (their markers), in order."""
-    return [
-        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)[
-            "activity_type"
-        ]
-        for e in history.events
-        if e.HasField("marker_recorded_event_attributes")
-        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
-    ]
+    return [name for e in history.events if (name := local_activity_of(e)) is not None]
 
 
 def tasks_per_moment(history: WorkflowHistory) -> list[int]:

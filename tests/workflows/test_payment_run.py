@@ -62,7 +62,15 @@ from policy import PolicyBook
 from tests.browser.conftest import free_port
 from tests.conftest import ROOT
 from tests.utils import factories as f
-from tests.utils.temporal import CONVERTER, advance, opened, signal_case, state_when, today
+from tests.utils.temporal import (
+    CONVERTER,
+    advance,
+    local_activity_of,
+    opened,
+    signal_case,
+    state_when,
+    today,
+)
 from tests.utils.worker_process import DEAD_POLLS_EXPIRE, no_activity_in_flight, worker_process
 from worker import create_worker
 from workflows import ids
@@ -159,8 +167,9 @@ async def _keep(name: str, handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
 async def test_recorded_payment_run_history_replays_on_current_code(path: Path) -> None:
     """Runs recorded on earlier code (a full run with a return re-issued; one without a
-    return, ended by returns_awaiting_decision and set_run_status before `complete-at-once`)
-    and on this code (settled by one poll) replay unchanged."""
+    return, ended by returns_awaiting_decision and set_run_status before `complete-at-once`;
+    settled by one poll before `run-local-steps`) and on this code (`*_local_steps`: the
+    ledger's and worklist's short steps as local activities) replay unchanged."""
     await _replayer().replay_workflow(WorkflowHistory.from_json("recorded", path.read_text()))
 
 
@@ -257,7 +266,7 @@ async def _released_run_settles_and_return_is_reissued(
         ),
     )
     await state_when_run(engine, run, lambda st: st.status == "submitted")
-    await _replayer().replay_workflow(await _keep("submitted_awaiting_status", run))
+    await _replayer().replay_workflow(await _keep("submitted_awaiting_status_local_steps", run))
     rows = _payments(engine, [good, bad])
     assert {p.status for p in rows} == {"sent"} and len(rows) == 2
     # a crash after submission: the same message again is a duplicate at the bank
@@ -296,7 +305,8 @@ async def _released_run_settles_and_return_is_reissued(
     )
     st = await state_when_run(engine, run, lambda st: st.status == "completed")
     assert st.released_by == "finance"
-    await _replayer().replay_workflow(await _keep("return_reissued", run))
+    await run.result()  # the row is written inside the run's last workflow task: its end
+    await _replayer().replay_workflow(await _keep("return_reissued_local_steps", run))
     reissued = _payments(engine, [bad])[0]
     assert reissued.status == "pending" and reissued.attempt == 2 and reissued.run_id is None
     assert reissued.end_to_end_id.endswith("-2")
@@ -777,10 +787,13 @@ async def test_a_report_the_database_does_not_have_makes_the_run_ask_the_bank(
 
 
 def _activity_events(history: WorkflowHistory) -> list[tuple[str, str]]:
-    """(activity type, scheduled | completed | failed) in history order."""
+    """(activity type, scheduled | completed | failed | local) in history order (`local`: a
+    local activity's marker)."""
     names: dict[int, str] = {}
     out: list[tuple[str, str]] = []
     for e in history.events:
+        if (local := local_activity_of(e)) is not None:
+            out.append((local, "local"))
         if e.HasField("activity_task_scheduled_event_attributes"):
             names[e.event_id] = e.activity_task_scheduled_event_attributes.activity_type.name
             out.append((names[e.event_id], "scheduled"))

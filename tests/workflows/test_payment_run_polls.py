@@ -103,6 +103,10 @@ def _times(history: WorkflowHistory, activity: str, what: str = "scheduled") -> 
     return out
 
 
+def _workflow_tasks(history: WorkflowHistory) -> int:
+    return sum(e.HasField("workflow_task_completed_event_attributes") for e in history.events)
+
+
 async def _polls(run: WorkflowHandle[Any, Any], want: int) -> None:
     for _ in range(600):  # a generous bound for a loaded machine, not a timing check
         history = await run.fetch_history()
@@ -126,8 +130,9 @@ async def test_without_a_webhook_the_run_polls_first_when_the_bank_can_have_book
 ) -> None:
     """No poll in the 6 hours' rhythm before the bank can have booked (acceptance + 8 h
     here); one poll then settles a run booked on time, and a bank booking later than it
-    should is found by the next poll 6 hours on; the run then completes with one activity
-    (complete_unless_returned), not a look for returns and a status write in a row."""
+    should is found by the next poll 6 hours on; the run then completes with one local
+    activity (complete_unless_returned), not a look for returns and a status write in a row,
+    inside the poll's workflow task."""
     prefix = f"poll{task_queue[-6:]}"
     e2e_ids = _seed_obligations(engine, prefix, 2, await today(env), 0)
     async with quiet_bank(settle_hours):
@@ -139,10 +144,11 @@ async def test_without_a_webhook_the_run_polls_first_when_the_bank_can_have_book
         await advance(env, 1 / 24 + (polls - 1) * 6 / 24)
         await _polls(run, polls)
         await state_when_run(engine, run, lambda st: st.status == "completed", timeout=120)
+        await run.result()  # the row is written inside the run's last workflow task: its end
         history = await run.fetch_history()
     await _replayer().replay_workflow(history)
     if polls == 1:
-        await _keep("settled_by_one_poll", run)
+        await _keep("settled_by_one_poll_local_steps", run)
     assert {p.status for p in _payments_by_e2e(engine, e2e_ids)} == {"settled"}
     asked = _times(history, "poll_run")
     sent_from = _times(history, "submit_run")[0]
@@ -152,7 +158,13 @@ async def test_without_a_webhook_the_run_polls_first_when_the_bank_can_have_book
     assert sent_from + booking <= asked[0] <= sent_by + booking + timedelta(minutes=1), asked
     for before, after in zip(asked, asked[1:], strict=False):
         assert after - before >= timedelta(hours=6), asked
-    events = [name for name, what in _activity_events(history) if what == "scheduled"]
-    assert events[-1] == "complete_unless_returned", events
-    assert "returns_awaiting_decision" not in events
-    assert events.count("set_run_status") == 1, events  # "released" only
+    events = [(name, what) for name, what in _activity_events(history) if what != "completed"]
+    assert events[-1] == ("complete_unless_returned", "local"), events
+    names = [name for name, _ in events]
+    assert "returns_awaiting_decision" not in names
+    assert names.count("set_run_status") == 1, events  # "released" only
+    # run-local-steps: the bank's calls are the only activity tasks; the rest is local
+    assert {name for name, what in events if what == "scheduled"} == {"submit_run", "poll_run"}
+    # the gathering and release task; the release, its status and the submission; the
+    # submission's answer; the daily reconciliation told; each poll's timer and answer
+    assert _workflow_tasks(history) == 4 + 2 * polls, _workflow_tasks(history)
