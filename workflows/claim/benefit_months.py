@@ -26,6 +26,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.claim.services import CaseServices
     from workflows.waiting import fixed, wait_until
 
+# workflow.patched: a month's price and obligation as local activities, back to back in the
+# workflow task that owes it (before: two activity tasks, each a round trip to the server)
+MONTH_LOCAL_STEPS = "month-local-steps"
 MonthEnd = Literal["next", "stopped", "exhausted", "transferred"]
 PAYABLE = ("checked_in", "excused", "waived")
 MONTH_TURNING = "the benefit month is turning; try again"
@@ -264,16 +267,20 @@ class BenefitMonths:
         await self._owe(ms)
 
     async def _owe(self, ms: MonthState) -> None:
-        """A month to pay: its amount is the policy's on the month's first day."""
+        """A month to pay: its amount is the policy's on the month's first day, then the
+        obligation, once per case, month and category (the ledger's unique key), so a retry
+        or a replay owes nothing twice. Both are database-only: local activities in the
+        workflow task that owes the month (MONTH_LOCAL_STEPS), activities before."""
         if ms.owed:
             return
-        priced = await self.case.activity(
+        step = self.case.local_step if workflow.patched(MONTH_LOCAL_STEPS) else self.case.activity
+        priced = await step(
             AmountActivities.month_amount,
             MonthAmountInput(region_code=self.payee.region_code, on=ms.start),
         )
         ms.amount, ms.policy_version = priced.amount, priced.policy_version
         acct = self.payee.account
-        await self.case.activity(
+        await step(
             LedgerActivities.create_obligation,
             ObligationInput(
                 case_id=self.case.case_id,
