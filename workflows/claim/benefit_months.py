@@ -26,9 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.claim.services import CaseServices
     from workflows.waiting import fixed, wait_until
 
-# workflow.patched: a month's price and obligation as local activities, back to back in the
-# workflow task that owes it (before: two activity tasks, each a round trip to the server)
-MONTH_LOCAL_STEPS = "month-local-steps"
+MONTH_LOCAL_STEPS = "month-local-steps"  # workflow.patched: _owe's steps as local activities
 MonthEnd = Literal["next", "stopped", "exhausted", "transferred"]
 PAYABLE = ("checked_in", "excused", "waived")
 MONTH_TURNING = "the benefit month is turning; try again"
@@ -267,10 +265,8 @@ class BenefitMonths:
         await self._owe(ms)
 
     async def _owe(self, ms: MonthState) -> None:
-        """A month to pay: its amount is the policy's on the month's first day, then the
-        obligation, once per case, month and category (the ledger's unique key), so a retry
-        or a replay owes nothing twice. Both are database-only: local activities in the
-        workflow task that owes the month (MONTH_LOCAL_STEPS), activities before."""
+        """A month to pay at the policy's amount on its first day, owed once (the ledger's key:
+        case, month, category); local activities in one workflow task (MONTH_LOCAL_STEPS)."""
         if ms.owed:
             return
         step = self.case.local_step if workflow.patched(MONTH_LOCAL_STEPS) else self.case.activity
