@@ -75,8 +75,9 @@ class Settings(BaseSettings):
     reconcile_quiet_days: int = Field(default=31, ge=1, le=92)
     # how long after its acceptance (or the requested execution date, if later) the bank can
     # first have booked a run: a payment run's first fallback poll waits that long
-    # (workflows/payment_run.py; the simulated bank settles BANK_SETTLE_HOURS, 24, after)
-    bank_booking_hours: float = 24.0
+    # (workflows/payment_run.py; the simulated bank settles BANK_SETTLE_HOURS, 24, after);
+    # never negative: a poll before the acceptance would ask for what cannot be booked yet
+    bank_booking_hours: float = Field(default=24.0, ge=0)
     fund_account_name: str = "失业保险基金支出户"
     fund_account_number: str = "0000000000000000001"
     fund_bank_code: str = "102100099996"

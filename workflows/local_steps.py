@@ -1,10 +1,13 @@
-"""Short database steps as local activities, run inside the workflow task that reaches them
-(the calendars' moments, workflows/calendar_loop.py; a payment run's ledger and worklist
-writes, workflows/payment_run.py): no activity task's round trip to the server and no
-workflow task to resume after it, and steps that follow each other without a wait share one
-workflow task. A local activity's retries hold the task (and the time-skipping server's
-time), so its start-to-close is short and its retry backoff bounded to a minute; the SDK
-turns a longer wait between attempts into a timer. Idempotent as the activities they run."""
+"""Short database-only steps a workflow needs at once, run as local activities: inside the
+workflow task that reaches them, with no activity task on the server and no second workflow
+task to resume (the calendars' moments, workflows/calendar_loop.py; a payment run's ledger and
+worklist writes, workflows/payment_run.py; the claim's benefit month,
+workflows/claim/benefit_months.py; the medical declaration's batch and answer,
+workflows/medical_declaration.py). Steps that follow each other without a wait share one
+workflow task. A short start-to-close by default and a retry backoff bounded to a minute: a
+local activity's retries hold the workflow task (and the time-skipping server's time), and the
+SDK turns longer waits into timers. Like any activity they run again after a crash, so each is
+idempotent, and the worker registers them as it registers its activities."""
 
 from __future__ import annotations
 
@@ -18,8 +21,9 @@ TIMEOUT = timedelta(seconds=30)
 LOCAL_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 
-async def local(method: Any, arg: Any) -> Any:
-    """`method(arg)` as a local activity."""
+async def local(method: Any, arg: Any, timeout: timedelta = TIMEOUT) -> Any:
+    """`method(arg)` as a local activity; `timeout` for a step whose size grows with a
+    region's cases (a medical batch), longer than the default."""
     return await workflow.execute_local_activity_method(
-        method, arg, start_to_close_timeout=TIMEOUT, retry_policy=LOCAL_RETRY
+        method, arg, start_to_close_timeout=timeout, retry_policy=LOCAL_RETRY
     )

@@ -7,7 +7,11 @@ call per case), declare it (retried with backoff; past the policy's limit financ
 once or later (the API's signed webhook signals it; polling is the fallback), apply it (the
 premiums go on the ledger), then the follow-ups: a clerk task per case whose lines the agency
 rejected (re-declare them in a batch of their own, or withdraw them), and for each duplicate
-premium a refund to approve by two different people (初审, 复审)."""
+premium a refund to approve by two different people (初审, 复审).
+
+Assembling the batch and applying the answer touch only our database: local activities
+(workflows/local_steps.py) in the workflow task that reaches them (DECLARATION_LOCAL_STEPS),
+activities before. Declaring and polling talk to the agency over HTTP and stay activities."""
 
 from __future__ import annotations
 
@@ -41,10 +45,14 @@ with workflow.unsafe.imports_passed_through():
     )
     from payloads.tasks import CompleteTaskInput, Detail, TaskState
     from workflows.human_tasks import HumanTasks, TaskOwner
+    from workflows.local_steps import local
     from workflows.system_errors import until_fixed
 
 SHORT = timedelta(seconds=30)
+BATCH_STEP = timedelta(minutes=5)  # a batch grows with the region's cases
 ANSWER_REFUSED_TASK = "medical-answer-refused-task"  # workflow.patched
+# workflow.patched: assemble_batch and apply_answer as local activities
+DECLARATION_LOCAL_STEPS = "declaration-local-steps"
 POLL_EVERY = timedelta(hours=6)
 DECLARE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
@@ -64,6 +72,7 @@ class MedicalDeclarationWorkflow(TaskOwner):
         self.first_reviewers: dict[str, str] = {}  # refund end-to-end ID -> 初审 actor
         self.follow_ups: list[asyncio.Task[None]] = []
         self.redeclarations = 0
+        self.local_steps = False  # DECLARATION_LOCAL_STEPS, settled when the run starts
 
     @workflow.signal
     def agency_answer(self, ref: AgencyAnswerRef) -> None:
@@ -77,11 +86,19 @@ class MedicalDeclarationWorkflow(TaskOwner):
     @workflow.run
     async def run(self, inp: MedicalDeclarationInput) -> DeclarationStatus:
         st = self.st
-        batch = await workflow.execute_activity_method(
-            MedicalBatchActivities.assemble_batch,
-            AssembleInput(inp.region_code, inp.month, workflow.info().workflow_id, workflow.now()),
-            start_to_close_timeout=timedelta(minutes=5),
+        self.local_steps = workflow.patched(DECLARATION_LOCAL_STEPS)
+        assemble = AssembleInput(
+            inp.region_code, inp.month, workflow.info().workflow_id, workflow.now()
         )
+        batch: BatchSummary
+        if self.local_steps:
+            batch = await local(MedicalBatchActivities.assemble_batch, assemble, BATCH_STEP)
+        else:
+            batch = await workflow.execute_activity_method(
+                MedicalBatchActivities.assemble_batch,
+                assemble,
+                start_to_close_timeout=timedelta(minutes=5),
+            )
         st.cash_premiums = batch.cash_premiums
         if batch.lines == 0:
             st.status = "empty"
@@ -128,11 +145,16 @@ class MedicalDeclarationWorkflow(TaskOwner):
                 answered = True
             except TimeoutError:
                 answered = await self._poll(key)
-        applied = await workflow.execute_activity_method(
-            MedicalLedgerActivities.apply_answer,
-            BatchInput(key, workflow.now()),
-            start_to_close_timeout=timedelta(minutes=5),
-        )
+        answer = BatchInput(key, workflow.now())
+        applied: AppliedAnswer
+        if self.local_steps:
+            applied = await local(MedicalLedgerActivities.apply_answer, answer, BATCH_STEP)
+        else:
+            applied = await workflow.execute_activity_method(
+                MedicalLedgerActivities.apply_answer,
+                answer,
+                start_to_close_timeout=timedelta(minutes=5),
+            )
         self._took(applied)
 
     async def _poll(self, key: str) -> bool:

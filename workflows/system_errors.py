@@ -19,21 +19,23 @@ with workflow.unsafe.imports_passed_through():
 R = TypeVar("R")
 
 
-def permanent_failure(err: ActivityError) -> ApplicationError | None:
-    """The typed, non-retryable cause of a permanent activity failure, if it is one."""
-    cause = err.cause
+def permanent_failure(err: ActivityError | ApplicationError) -> ApplicationError | None:
+    """The typed, non-retryable cause of a permanent activity failure, if it is one. An
+    activity task's failure arrives as an `ActivityError` caused by it; a local activity's
+    non-retryable failure as the `ApplicationError` itself (workflows/local_steps.py)."""
+    cause = err.cause if isinstance(err, ActivityError) else err
     if isinstance(cause, ApplicationError) and cause.non_retryable and cause.type in PERMANENT:
         return cause
     return None
 
 
 async def until_fixed(tasks: HumanTasks, activity: str, call: Callable[[], Awaitable[R]]) -> R:
-    """Run `call` (an activity) until it succeeds, a supervisor's task between attempts that
-    fail permanently; any other failure is raised as before."""
+    """Run `call` (an activity, or a local one) until it succeeds, a supervisor's task
+    between attempts that fail permanently; any other failure is raised as before."""
     while True:
         try:
             return await call()
-        except ActivityError as err:
+        except (ActivityError, ApplicationError) as err:
             failure = permanent_failure(err)
             if failure is None:
                 raise

@@ -81,7 +81,12 @@ async def test_a_regions_month_is_declared_in_one_batch_and_its_premiums_owed_on
     async with stack.worker():
         handle = await start_declaration(env, task_queue, month)
         st = await handle.result()
-        await keep_history("declared_one_batch", handle)
+        # (declared_one_batch.json: before declaration-local-steps, the batch assembled and
+        # the answer applied as activity tasks; it replays too)
+        await keep_history("declared_one_batch_local_steps", handle)
+        history = await handle.fetch_history()
+        assert scheduled_activities(history) == ["declare_batch"]  # the agency's HTTP only
+        assert local_activities(history) == ["assemble_batch", "apply_answer"]
         assert (st.status, st.accepted, st.batches) == ("done", 4, [f"{REGION}-{month:%Y%m}"])
         owed = premiums(stack.engine)
         assert [(p.case_id[-1], p.month) for p in owed] == [

@@ -1,6 +1,7 @@
 """Replay of the medical workflows: histories recorded by the medical tests (one batch
-declared, the agency down then back, a late answer, lines rejected then re-declared or
-withdrawn, a refund's two reviews, the calendar's start) must replay on today's code.
+declared, before and after `declaration-local-steps`; the agency down then back, a late
+answer, lines rejected then re-declared or withdrawn, a refund's two reviews, the calendar's
+start) must replay on today's code.
 
 Record with `RECORD_HISTORIES=1 make test PYTEST_ARGS="tests/workflows/test_medical_*.py"`."""
 
@@ -24,3 +25,4 @@ def test_every_medical_workflow_has_a_recorded_history() -> None:
     names = {p.stem for p in HISTORIES.glob("*.json")}
     assert {"declared_one_batch", "calendar_started_declaration"} <= names
     assert "answer_refused_then_task" in names  # the patch medical-answer-refused-task
+    assert "declared_one_batch_local_steps" in names  # the patch declaration-local-steps

@@ -5,6 +5,7 @@ retrying forever, and goes on once they have (issue 9 §5). On the time-skipping
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -36,6 +37,7 @@ from workflows.payment_run import PaymentRunWorkflow
 
 stack = test_payment_run.stack
 SUPERVISOR: dict[str, Any] = {"actor": "supervisor", "actor_roles": ["supervisor"]}
+LOCAL = "core_local_activity"  # the marker a local activity's result is recorded by
 
 
 def _open_tasks(engine: Engine, case_id: str, kind: str) -> list[Task]:
@@ -45,7 +47,8 @@ def _open_tasks(engine: Engine, case_id: str, kind: str) -> list[Task]:
 
 
 def _attempts(history: WorkflowHistory, activity: str) -> list[int]:
-    """The attempt numbers with which `activity` failed."""
+    """The attempt numbers with which `activity` ran: its activity tasks started, or, run as
+    a local activity (a benefit month's steps, `month-local-steps`), its markers."""
     scheduled: dict[int, str] = {}
     out = []
     for e in history.events:
@@ -55,6 +58,11 @@ def _attempts(history: WorkflowHistory, activity: str) -> list[int]:
             a = e.activity_task_started_event_attributes
             if scheduled.get(a.scheduled_event_id) == activity:
                 out.append(a.attempt)
+        marker = e.marker_recorded_event_attributes
+        if e.HasField("marker_recorded_event_attributes") and marker.marker_name == LOCAL:
+            data = json.loads(marker.details["data"].payloads[0].data)
+            if data["activity_type"] == activity:
+                out.append(data["attempt"])
     return out
 
 

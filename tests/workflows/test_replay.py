@@ -3,7 +3,10 @@ incompatible change fails CI, not production (ARCHITECTURE.md "Long-running work
 
 Record them with `RECORD_HISTORIES=1 make test PYTEST_ARGS=tests/workflows/test_replay.py`
 and commit them. They go to tests/histories/claim/; a 24-month case, every run of its chain
-of continue-as-new (one per benefit month), to tests/histories/claim/24_months/."""
+of continue-as-new (one per benefit month), to tests/histories/claim/24_months_local_steps/.
+Histories of older code stay and replay: tests/histories/claim/24_months/ and
+benefit_month_continue_as_new.json were recorded before `month-local-steps` (a month's price
+and obligation as two activity tasks)."""
 
 from __future__ import annotations
 
@@ -27,13 +30,23 @@ from payloads.case_state import CaseState
 from payloads.tasks import CompleteTaskInput
 from tests.utils import factories as f
 from tests.utils.calendar_years import fixture_days, fixture_toml, no_loaded_years
-from tests.utils.temporal import CONVERTER, advance, signal_case, state_when, today
+from tests.utils.temporal import (
+    CONVERTER,
+    advance,
+    local_activities,
+    scheduled_activities,
+    signal_case,
+    state_when,
+    today,
+)
 from workflows.claim import ClaimWorkflow
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "claim"
-CHAIN = HISTORIES / "24_months"
+OLD_CHAIN = HISTORIES / "24_months"  # before month-local-steps
+CHAIN = HISTORIES / "24_months_local_steps"
 RECORDED = [
     *sorted(HISTORIES.glob("*.json")),
+    *sorted(OLD_CHAIN.glob("*.json")),
     *sorted(CHAIN.glob("*.json")),
 ]
 MONTHS = 24
@@ -60,6 +73,7 @@ def test_histories_are_recorded() -> None:
     names = {p.stem for p in HISTORIES.glob("*.json")}
     assert {"intake_lapse_late_accept", "intake_employer_overdue"} <= names
     assert {"review_escalated_approved", "benefit_month_continue_as_new"} <= names
+    assert "benefit_month_local_steps_continue_as_new" in names  # month-local-steps
     assert "calendar_recomputed" in names
     assert "check_ins_stopped" in names
     # the medical stage and transfers (issue 12): tests/workflows/test_medical_stage.py and
@@ -70,6 +84,7 @@ def test_histories_are_recorded() -> None:
         "transfer_cross_province_source",
         "transfer_cross_province_destination",
     } <= names
+    assert len(list(OLD_CHAIN.glob("run_*.json"))) == MONTHS
     assert len(list(CHAIN.glob("run_*.json"))) == MONTHS
 
 
@@ -157,7 +172,8 @@ async def test_fresh_review_history_replays(
 async def test_month_boundary_continue_as_new_replays(
     env: WorkflowEnvironment, worker: Worker, task_queue: str
 ) -> None:
-    """A benefit month checked in, owed, then continue-as-new carrying the whole state."""
+    """A benefit month checked in, owed (its price and obligation as local activities:
+    markers, no activity tasks), then continue-as-new carrying the whole state."""
     h = await _approved(env, task_queue, "r4")
     s = await state_when(h, lambda s: s.benefit is not None)
     await h.execute_update(ClaimWorkflow.check_in, CheckInInput(actor="clerk"))
@@ -167,8 +183,28 @@ async def test_month_boundary_continue_as_new_replays(
     s = await state_when(latest, lambda s: s.benefit is not None and s.benefit.current == 2)
     assert s.benefit is not None and s.benefit.months[0].owed
     first_run = env.client.get_workflow_handle(h.id, run_id=h.result_run_id)
-    await _replayer().replay_workflow(await _keep("benefit_month_continue_as_new", first_run))
+    history = await first_run.fetch_history()
+    assert "month_amount" not in scheduled_activities(history)
+    assert "create_obligation" not in scheduled_activities(history)
+    assert local_activities(history).count("create_obligation") == 1
+    assert _same_workflow_task(history, "month_amount", "create_obligation")
+    # (benefit_month_continue_as_new.json: before month-local-steps, two activity tasks)
+    _save(HISTORIES / "benefit_month_local_steps_continue_as_new.json", history)
+    await _replayer().replay_workflow(history)
     await _replayer().replay_workflow(await latest.fetch_history())
+
+
+def _same_workflow_task(history: WorkflowHistory, *names: str) -> bool:
+    """The local activities `names` were recorded by one workflow task (no task completed
+    between their markers)."""
+    tasks, seen = 0, dict[str, int]()
+    for e in history.events:
+        if e.HasField("workflow_task_completed_event_attributes"):
+            tasks += 1
+        elif e.HasField("marker_recorded_event_attributes"):
+            for name in local_activities(WorkflowHistory(history.workflow_id, [e])):
+                seen.setdefault(name, tasks)
+    return all(name in seen for name in names) and len({seen[n] for n in names}) == 1
 
 
 def _running(month: int) -> Callable[[CaseState], bool]:
@@ -210,6 +246,7 @@ async def test_a_24_month_case_replays_across_every_continue_as_new(
     while run_id is not None:
         runs += 1
         history = await env.client.get_workflow_handle(h.id, run_id=run_id).fetch_history()
+        assert "create_obligation" not in scheduled_activities(history)  # month-local-steps
         await _replayer().replay_workflow(_save(CHAIN / f"run_{runs:02d}.json", history))
         run_id = _next_run(history)
     assert runs == MONTHS

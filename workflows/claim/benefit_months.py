@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.claim.services import CaseServices
     from workflows.waiting import fixed, wait_until
 
+MONTH_LOCAL_STEPS = "month-local-steps"  # workflow.patched: _owe's steps as local activities
 MonthEnd = Literal["next", "stopped", "exhausted", "transferred"]
 PAYABLE = ("checked_in", "excused", "waived")
 MONTH_TURNING = "the benefit month is turning; try again"
@@ -264,16 +265,18 @@ class BenefitMonths:
         await self._owe(ms)
 
     async def _owe(self, ms: MonthState) -> None:
-        """A month to pay: its amount is the policy's on the month's first day."""
+        """A month to pay at the policy's amount on its first day, owed once (the ledger's key:
+        case, month, category); local activities in one workflow task (MONTH_LOCAL_STEPS)."""
         if ms.owed:
             return
-        priced = await self.case.activity(
+        step = self.case.local_step if workflow.patched(MONTH_LOCAL_STEPS) else self.case.activity
+        priced = await step(
             AmountActivities.month_amount,
             MonthAmountInput(region_code=self.payee.region_code, on=ms.start),
         )
         ms.amount, ms.policy_version = priced.amount, priced.policy_version
         acct = self.payee.account
-        await self.case.activity(
+        await step(
             LedgerActivities.create_obligation,
             ObligationInput(
                 case_id=self.case.case_id,

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from payloads.records import DeterminationInput
     from payloads.tasks import Detail, TaskState
     from workflows.human_tasks import HumanTasks
+    from workflows.local_steps import local
     from workflows.system_errors import until_fixed
 
 SHORT = timedelta(seconds=30)
@@ -175,6 +176,16 @@ class CaseServices:
             lambda: self.tasks.in_flight.run(
                 workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout)
             ),
+        )
+
+    async def local_step(self, method: Callable[[Any, A], R], arg: A) -> R:
+        """`activity`, as a local activity (workflows/local_steps.py): a short database-only
+        step run inside the workflow task that reaches it; a permanent failure is a
+        `system_error` task all the same."""
+        return await until_fixed(
+            self.tasks,
+            method.__name__,
+            lambda: self.tasks.in_flight.run(local(method, arg)),
         )
 
     async def open_task(
