@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from activities.calendar_moments import CalendarMomentActivities
 from activities.cases import CaseActivities
 from activities.claimant_history import CarriedMonths
 from activities.determinations import DeterminationActivities
@@ -44,11 +45,19 @@ from notifications.outbox import outbox_for
 from policy import POLICY_DIR, PolicySource
 from policy.store import PolicyStore
 from workflows.claim import ClaimWorkflow
-from workflows.medical_calendar import MedicalCalendarWorkflow, ensure_medical_calendars
+from workflows.medical_calendar import (
+    AllRegionsMedicalCalendarWorkflow,
+    MedicalCalendarWorkflow,
+    ensure_medical_calendar,
+)
 from workflows.medical_declaration import MedicalDeclarationWorkflow
 from workflows.payment_returns import PaymentReturnsWorkflow
 from workflows.payment_run import PaymentRunWorkflow
-from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
+from workflows.payout_calendar import (
+    AllRegionsPayoutCalendarWorkflow,
+    PayoutCalendarWorkflow,
+    ensure_payout_calendar,
+)
 from workflows.reconciliation import (
     DAILY,
     DailyReconciliationWorkflow,
@@ -62,11 +71,13 @@ WORKFLOWS = [
     ClaimWorkflow,
     PaymentRunWorkflow,
     PaymentReturnsWorkflow,
-    PayoutCalendarWorkflow,
+    AllRegionsPayoutCalendarWorkflow,
+    PayoutCalendarWorkflow,  # the per-region runs of earlier deployments (terminated at start)
     ReconciliationWorkflow,
     DailyReconciliationWorkflow,
     MedicalDeclarationWorkflow,
-    MedicalCalendarWorkflow,
+    AllRegionsMedicalCalendarWorkflow,
+    MedicalCalendarWorkflow,  # the per-region runs of earlier deployments (terminated at start)
     RecoveryOffsetWorkflow,
 ]
 
@@ -112,6 +123,7 @@ def create_worker(
     )
     coverage = MedicalCoverageActivities(engine, keys, book)
     batches = MedicalBatchActivities(engine, book, calendars)
+    moments = CalendarMomentActivities(book, starts, calendar, batches)
     agency = MedicalAgencyActivities(engine, settings)
     medical_ledger = MedicalLedgerActivities(engine, book)
     transfers = TransferActivities(engine, book)
@@ -143,6 +155,8 @@ def create_worker(
             starts.start_day_reconciliation,
             starts.start_medical_declaration,
             starts.start_medical_declaration_if_due,
+            moments.start_due_payment_runs,
+            moments.start_due_medical_declarations,
             coverage.record_enrolment,
             coverage.record_stop,
             coverage.record_cash_option,
@@ -220,11 +234,12 @@ async def main() -> None:
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
     settle_after_startup()  # start-up's objects out of later full collections (core/gc_tuning)
-    await ensure_payout_calendars(client, book.current().codes(), settings.task_queue)
+    codes = book.current().codes()  # their per-region calendars, if still running, terminated
+    await ensure_payout_calendar(client, settings.task_queue, earlier=codes)
     await ensure_daily_reconciliation(
         client, settings.task_queue, quiet_days=reconciliation_quiet_days(settings)
     )
-    await ensure_medical_calendars(client, book.current().codes(), settings.task_queue)
+    await ensure_medical_calendar(client, settings.task_queue, earlier=codes)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_address)
     beating = asyncio.create_task(heartbeat_loop(engine, settings.task_queue))
     try:

@@ -3,8 +3,8 @@ an activity (activities/starts.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 
 @dataclass
@@ -32,3 +32,38 @@ class Started:
     workflow_id: str
     already: bool  # it had been started before (a retry, or a start by hand)
     skipped: bool = False  # nothing to do (nothing owed, no cover): not started
+
+
+@dataclass
+class PayoutRegion:
+    """A region's place in the one payout calendar (workflows/payout_calendar.py,
+    `AllRegionsPayoutCalendarWorkflow`), carried from moment to moment."""
+
+    day: date | None = None  # its next payout day, not started yet (None: look it up)
+    after: date | None = None  # the look-up's: the first payout day after it (None: yesterday)
+    failures: int = 0  # moments in a row its look-up or start failed (retried sooner, backing off)
+    error: str = ""  # the last failure, as the activity's log said it
+
+
+@dataclass
+class AllPayoutCalendarInput:
+    # carried over continue-as-new: each region's place (a region not in it, e.g. one added to
+    # the policy since, is looked up from yesterday) and the next moment (None: at once)
+    regions: dict[str, PayoutRegion] = field(default_factory=dict)
+    next_at: datetime | None = None
+    only: list[str] | None = None  # these regions alone (tests); None: the policy's, each moment
+
+
+@dataclass
+class PayoutMomentInput:
+    now: datetime  # the workflow's time (the simulated one on the time-skipping server)
+    regions: dict[str, PayoutRegion]
+    only: list[str] | None = None
+
+
+@dataclass
+class PayoutMoment:
+    regions: dict[str, PayoutRegion]  # each region's place after the moment
+    next_at: datetime  # the earliest region's payout moment, or a failed region's retry
+    started: list[Started] = field(default_factory=list)  # the runs due (or skipped) now
+    failed: dict[str, str] = field(default_factory=dict)  # region: why (retried at `next_at`)

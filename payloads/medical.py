@@ -7,6 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from payloads.calendars import Started
+
 DeclarationStage = Literal[
     "assembling", "empty", "declaring", "awaiting_answer", "following_up", "done"
 ]
@@ -192,3 +194,38 @@ class AgencyAnswerRef:
     """The API verified and kept the agency's answer to a batch (its webhook)."""
 
     batch_key: str
+
+
+@dataclass
+class MedicalRegion:
+    """A region's place in the one medical calendar (workflows/medical_calendar.py,
+    `AllRegionsMedicalCalendarWorkflow`), carried from moment to moment."""
+
+    window: WindowDays | None = None  # its next window, not started yet (None: look it up)
+    on: date | None = None  # the look-up's: the first window not closed by it (None: today)
+    failures: int = 0  # moments in a row its look-up or start failed (retried sooner, backing off)
+    error: str = ""  # the last failure, as the activity's log said it
+
+
+@dataclass
+class AllMedicalCalendarInput:
+    # carried over continue-as-new: each region's place (a region not in it, e.g. one added to
+    # the policy since, is looked up from today) and the next moment (None: at once)
+    regions: dict[str, MedicalRegion] = field(default_factory=dict)
+    next_at: datetime | None = None
+    only: list[str] | None = None  # these regions alone (tests); None: the policy's, each moment
+
+
+@dataclass
+class MedicalMomentInput:
+    now: datetime  # the workflow's time (the simulated one on the time-skipping server)
+    regions: dict[str, MedicalRegion]
+    only: list[str] | None = None
+
+
+@dataclass
+class MedicalMoment:
+    regions: dict[str, MedicalRegion]  # each region's place after the moment
+    next_at: datetime  # the earliest region's window opening, or a failed region's retry
+    started: list[Started] = field(default_factory=list)  # the declarations due (or skipped)
+    failed: dict[str, str] = field(default_factory=dict)  # region: why (retried at `next_at`)

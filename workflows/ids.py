@@ -47,7 +47,13 @@ def of_payment_run(workflow_id: str) -> bool:
     return workflow_id.startswith((_PAYMENT_RUN, _PAYMENT_RETURNS))
 
 
+PAYOUT_CALENDAR = "payout-calendar"  # the one payout calendar of all regions
+MEDICAL_CALENDAR = "medical-calendar"  # the one medical calendar of all regions
+
+
 def payout_calendar(region_code: str) -> str:
+    """A region's own payout calendar, of the deployments before `PAYOUT_CALENDAR` (their
+    runs are terminated when a worker starts)."""
     return f"payout-calendar-{region_code}"
 
 
@@ -56,6 +62,7 @@ def day_reconciliation(day: date) -> str:
 
 
 def medical_calendar(region_code: str) -> str:
+    """A region's own medical calendar, of the deployments before `MEDICAL_CALENDAR`."""
     return f"medical-calendar-{region_code}"
 
 

@@ -1,29 +1,34 @@
-"""MedicalCalendarWorkflow: one per region, `medical-calendar-<region>`, long-lived on durable
-timers like the payout calendar (the time-skipping server has no Schedules). On the first
-working day of each month's declaration window (policy: the 20th-25th, rolled to working days)
-at 09:00 China time it starts that month's MedicalDeclarationWorkflow through an activity.
-Since `SKIP_EMPTY` the start looks at the coverage first: a region with no cover to declare that
-month gets no declaration (it would assemble nothing and end `empty`).
+"""The medical calendar: on the first working day of each region's monthly declaration window
+(policy: the 20th-25th, rolled to working days) at 09:00 China time it starts that month's
+MedicalDeclarationWorkflow through an activity, long-lived on durable timers like the payout
+calendar (the time-skipping server has no Schedules). A region with no cover to declare that
+month gets no declaration (`SKIP_EMPTY`: it would assemble nothing and end `empty`).
 
-Since `CALENDAR_LOOP` (issue 9 §8) one run covers `MOMENTS_PER_RUN` windows: at each opening,
-the timer fires and ONE workflow task runs together, as local activities, the month's start
-and the look-up of the next window (from the day after this one closes, so a policy or
-holiday-calendar change made before reaches it), and schedules the timer to that opening in
-the same completion; after the last, it continues as new carrying the window found. Local, as
-in the payout calendar: both are short (a policy and calendar look-up; a coverage query and an
-idempotent start by workflow ID), so holding the workflow task is fine and each activity
-task's round trip to the server is saved; a local activity's retries hold the task (and the
-test server's time), so its start-to-close is short and its backoff bounded (local_steps.py;
-the SDK turns longer waits into timers). A month is one workflow task and 7 history events
-(timer fired, 3 workflow-task events, 2 local-activity markers, the next timer started), so a
-run of 12 ends with 92 (tests/histories/medical/calendar_loop_*). Runs started
-by the code before keep their path: a month per run (look-up, timer, start, a sleep past the
-window, continue-as-new)."""
+Today ONE calendar for every region, `AllRegionsMedicalCalendarWorkflow`, `medical-calendar`,
+as the payout calendar (workflows/payout_calendar.py explains why, and why a new workflow
+type): each moment is ONE workflow task running ONE local activity
+(activities/calendar_moments.py) that, for every region of the policy (read there each time),
+starts the month's declaration whose window opened by then (the same `_if_due` check, the same
+idempotent ID `ids.medical_declaration(region, month)`), looks up that region's next window
+(from the day after this one closes, or today on a late wake), and returns each region's place
+and the next moment over all regions (the earliest opening). A region whose look-up or start
+fails is reported and retried an hour later, backing off to a day, without holding the others.
+After `MOMENTS_PER_RUN` moments it continues as new carrying the regions' windows
+(tests/histories/medical/calendar_all_*). `ensure_medical_calendar` terminates the per-region
+calendars of earlier deployments that still run.
+
+`MedicalCalendarWorkflow`, the code before: one per region, `medical-calendar-<region>`, kept
+for its recorded runs. Since `CALENDAR_LOOP` one run covered `MOMENTS_PER_RUN` windows, each
+opening one workflow task running the month's start and the next window's look-up as local
+activities (tests/histories/medical/calendar_loop_*); runs started before that keep their
+path: a month per run (look-up, timer, start, a sleep past the window, continue-as-new)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
@@ -31,18 +36,27 @@ from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.calendar_moments import CalendarMomentActivities
     from activities.medical_batches import MedicalBatchActivities
     from activities.starts import WorkflowStartActivities
     from domain.calendar import AGENCY_TZ
     from payloads.calendars import Started
     from payloads.medical import (
+        AllMedicalCalendarInput,
         MedicalCalendarInput,
         MedicalDeclarationInput,
+        MedicalMoment,
+        MedicalMomentInput,
         NextWindowInput,
         WindowDays,
     )
     from workflows import ids
-    from workflows.calendar_loop import CALENDAR_LOOP, MOMENTS_PER_RUN, agency_today
+    from workflows.calendar_loop import (
+        CALENDAR_LOOP,
+        MOMENTS_PER_RUN,
+        agency_today,
+        terminate_earlier,
+    )
     from workflows.local_steps import local
 
 DECLARE_HOUR = time(9, 0)
@@ -115,13 +129,41 @@ class MedicalCalendarWorkflow:
         workflow.continue_as_new(inp)
 
 
-async def ensure_medical_calendars(client: Client, regions: list[str], task_queue: str) -> None:
-    """Start each region's calendar unless it runs already (called when a worker starts)."""
-    for code in regions:
-        with contextlib.suppress(WorkflowAlreadyStartedError):
-            await client.start_workflow(
-                MedicalCalendarWorkflow.run,
-                MedicalCalendarInput(region_code=code),
-                id=ids.medical_calendar(code),
-                task_queue=task_queue,
+@workflow.defn
+class AllRegionsMedicalCalendarWorkflow:
+    """The one medical calendar, `medical-calendar` (see the module docstring)."""
+
+    @workflow.run
+    async def run(self, inp: AllMedicalCalendarInput) -> None:
+        regions, at = inp.regions, inp.next_at
+        for _ in range(MOMENTS_PER_RUN):
+            if at is not None and at > workflow.now():
+                await workflow.sleep(at - workflow.now())
+            moment: MedicalMoment = await local(
+                CalendarMomentActivities.start_due_medical_declarations,
+                MedicalMomentInput(now=workflow.now(), regions=regions, only=inp.only),
             )
+            if moment.failed:  # retried at moment.next_at, the others went on
+                workflow.logger.warning("medical calendar: regions failed: %s", moment.failed)
+            regions, at = moment.regions, moment.next_at
+        workflow.continue_as_new(replace(inp, regions=regions, next_at=at))
+
+
+async def ensure_medical_calendar(
+    client: Client,
+    task_queue: str,
+    *,
+    earlier: Iterable[str] = (),
+    only: list[str] | None = None,
+) -> None:
+    """Start the one medical calendar unless it runs already (called when a worker starts),
+    after terminating the per-region calendars of earlier deployments of the `earlier`
+    regions (the policy's) that still run; `only` (tests) restricts it to these regions."""
+    await terminate_earlier(client, [ids.medical_calendar(code) for code in earlier])
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            AllRegionsMedicalCalendarWorkflow.run,
+            AllMedicalCalendarInput(only=only),
+            id=ids.MEDICAL_CALENDAR,
+            task_queue=task_queue,
+        )

@@ -1,31 +1,49 @@
-"""PayoutCalendarWorkflow: one per region, `payout-calendar-<region>`, long-lived on durable
-timers (the time-skipping server has no Schedules, so this works in both clock modes). On
-each policy payout day at 09:00 (China time) it starts that day's PaymentRunWorkflow (through
-an activity, not as a child: see activities/starts.py). Since `SKIP_EMPTY` the start looks at
-the ledger first: a region owing nothing up to the payout day gets no run (it would gather
-nothing and end `empty`).
+"""The payout calendar: on each region's policy payout day at 09:00 (China time) it starts that
+day's PaymentRunWorkflow (through an activity, not as a child: see activities/starts.py),
+long-lived on durable timers (the time-skipping server has no Schedules, so this works in both
+clock modes). A region owing nothing up to the payout day gets no run (`SKIP_EMPTY`: it would
+gather nothing and end `empty`).
 
-Since `CALENDAR_LOOP` (issue 9 §8) one run covers `MOMENTS_PER_RUN` payout days: at each, the
-timer fires and ONE workflow task runs together, as local activities, the day's start and the
-look-up of the next payout day (after this one, so a policy or holiday change made before
-reaches it), and schedules the timer to that day in the same completion; after the last, it
-continues as new carrying the day found. Local, because both are short (a policy look-up; a
-ledger query and an idempotent start by workflow ID), so holding the workflow task while they
-run is fine, and each activity task's round trip to the server (~4-5 ms in sequence on the
-time-skipping server, 6 calendars × 25 months in an idle simulated stack's two years) is
-saved. A local activity's retries hold the task (and the test server's time), so its
-start-to-close is short and its backoff bounded (local_steps.py); the SDK turns a longer wait
-between attempts into a timer. A month is one workflow task and 7 history events (timer
-fired, 3 workflow-task events, 2 local-activity markers, the next timer started; the run's
-first task 8 more), so a run of 12 ends with 92 (tests/histories/calendars/
-payout_calendar_loop_*; 217 when the two were activity tasks). Runs started by the code
-before keep their path: a month per run (look-up, timer, start, a day's sleep,
-continue-as-new)."""
+Today ONE calendar for every region, `AllRegionsPayoutCalendarWorkflow`, `payout-calendar`
+(issue 9 §8: one per region per kind cost a workflow task and a database look-up per region
+each month, the largest share of the simulated clock's workflow-task time). Each moment is ONE
+workflow task running ONE local activity (activities/calendar_moments.py) that, for every
+region of the policy (read there each time, so a region added later is picked up), starts the
+run due at that moment (the payout day per region from the policy; the same `_if_due` check
+and the same idempotent run ID `ids.payment_run_id(region, day)`, so a restart or a duplicate
+start is harmless) and looks up that region's next payout day (after this one, or after today
+on a wake late by days: a worker down), and returns each region's place and the next moment
+over all regions; the task also starts the timer to it. A region whose look-up or start fails
+does not hold the others: reported in the result (and logged), its day kept and retried an
+hour later, backing off to a day, never skipped. After `MOMENTS_PER_RUN` moments (the first
+look-up one of them) it continues as new carrying the regions' places and the next moment. A
+moment is 6 history events (timer fired, 3 workflow-task events, the local activity's marker,
+the next timer started), so a run ends with 72 (tests/histories/calendars/
+payout_calendar_all_*). Local, because each step is short (a policy look-up; a ledger query
+and an idempotent start by workflow ID); a local activity's retries hold the task (and the
+test server's time), so its start-to-close is short and its backoff bounded
+(local_steps.py).
+
+A new workflow type rather than a new input of the old one: the old type's recorded runs
+(per-region input, their own commands) replay on its code unchanged, without a patch marker on
+either path, and no run of the new type was ever recorded before it, so it needs none.
+`ensure_payout_calendar` (at worker start) terminates the per-region calendars of earlier
+deployments that still run, and the old type stays registered so such a run's pending task
+completes until then.
+
+`PayoutCalendarWorkflow`, the code before: one per region, `payout-calendar-<region>`. Since
+`CALENDAR_LOOP` one run covered `MOMENTS_PER_RUN` payout days, each moment one workflow task
+running together, as local activities, the day's start and the look-up of the next payout
+day; after the last, it continued as new carrying the day found (tests/histories/calendars/
+payout_calendar_loop_*). Runs started before that keep their path: a month per run (look-up,
+timer, start, a day's sleep, continue-as-new)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
@@ -33,14 +51,26 @@ from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.calendar_moments import CalendarMomentActivities
     from activities.rules import PayoutCalendarActivities
     from activities.starts import WorkflowStartActivities
     from domain.calendar import AGENCY_TZ
-    from payloads.calendars import PayoutCalendarInput, Started
+    from payloads.calendars import (
+        AllPayoutCalendarInput,
+        PayoutCalendarInput,
+        PayoutMoment,
+        PayoutMomentInput,
+        Started,
+    )
     from payloads.payments import PaymentRunInput
     from payloads.rules import NextPayoutInput
     from workflows import ids
-    from workflows.calendar_loop import CALENDAR_LOOP, MOMENTS_PER_RUN, agency_today
+    from workflows.calendar_loop import (
+        CALENDAR_LOOP,
+        MOMENTS_PER_RUN,
+        agency_today,
+        terminate_earlier,
+    )
     from workflows.local_steps import local
 
 RUN_HOUR = time(9, 0)
@@ -116,13 +146,41 @@ class PayoutCalendarWorkflow:
         workflow.continue_as_new(inp)
 
 
-async def ensure_payout_calendars(client: Client, regions: list[str], task_queue: str) -> None:
-    """Start each region's calendar unless it runs already (called when a worker starts)."""
-    for code in regions:
-        with contextlib.suppress(WorkflowAlreadyStartedError):
-            await client.start_workflow(
-                PayoutCalendarWorkflow.run,
-                PayoutCalendarInput(region_code=code),
-                id=ids.payout_calendar(code),
-                task_queue=task_queue,
+@workflow.defn
+class AllRegionsPayoutCalendarWorkflow:
+    """The one payout calendar, `payout-calendar` (see the module docstring)."""
+
+    @workflow.run
+    async def run(self, inp: AllPayoutCalendarInput) -> None:
+        regions, at = inp.regions, inp.next_at
+        for _ in range(MOMENTS_PER_RUN):
+            if at is not None and at > workflow.now():
+                await workflow.sleep(at - workflow.now())
+            moment: PayoutMoment = await local(
+                CalendarMomentActivities.start_due_payment_runs,
+                PayoutMomentInput(now=workflow.now(), regions=regions, only=inp.only),
             )
+            if moment.failed:  # retried at moment.next_at, the others went on
+                workflow.logger.warning("payout calendar: regions failed: %s", moment.failed)
+            regions, at = moment.regions, moment.next_at
+        workflow.continue_as_new(replace(inp, regions=regions, next_at=at))
+
+
+async def ensure_payout_calendar(
+    client: Client,
+    task_queue: str,
+    *,
+    earlier: Iterable[str] = (),
+    only: list[str] | None = None,
+) -> None:
+    """Start the one payout calendar unless it runs already (called when a worker starts),
+    after terminating the per-region calendars of earlier deployments of the `earlier`
+    regions (the policy's) that still run; `only` (tests) restricts it to these regions."""
+    await terminate_earlier(client, [ids.payout_calendar(code) for code in earlier])
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            AllRegionsPayoutCalendarWorkflow.run,
+            AllPayoutCalendarInput(only=only),
+            id=ids.PAYOUT_CALENDAR,
+            task_queue=task_queue,
+        )

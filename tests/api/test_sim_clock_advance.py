@@ -18,7 +18,7 @@ from tests.utils.api import advance_clock, login
 from tests.utils.temporal import today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
-from workflows.payout_calendar import ensure_payout_calendars
+from workflows.payout_calendar import ensure_payout_calendar
 from workflows.reconciliation import QUIET_DAYS, ensure_daily_reconciliation
 
 database_url, engine, settings = (
@@ -61,7 +61,7 @@ async def test_a_year_advances_as_a_job_with_progress_on_a_few_dozen_cases(
 ) -> None:
     sep = await today(env) - timedelta(days=3)
     async with stack.worker(), httpx.AsyncClient(base_url=stack.api_url, timeout=120) as web:
-        await ensure_payout_calendars(env.client, [REGION], task_queue)
+        await ensure_payout_calendar(env.client, task_queue, only=[REGION])
         await ensure_daily_reconciliation(env.client, task_queue, quiet_days=QUIET_DAYS)
         clerk, reviewer = await login(web, "clerk"), await login(web, "reviewer")
         cases = [await _open_case(web, clerk, sex, born, sep) for sex, born in PEOPLE]

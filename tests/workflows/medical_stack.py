@@ -49,7 +49,7 @@ from tests.utils.temporal import CONVERTER
 from worker import create_worker
 from workflows import ids
 from workflows.claim import ClaimWorkflow
-from workflows.medical_calendar import MedicalCalendarWorkflow
+from workflows.medical_calendar import AllRegionsMedicalCalendarWorkflow, MedicalCalendarWorkflow
 from workflows.medical_declaration import MedicalDeclarationWorkflow
 
 database_url, engine, settings = (
@@ -172,7 +172,11 @@ async def stack(
 
 def replayer() -> Replayer:
     return Replayer(
-        workflows=[MedicalDeclarationWorkflow, MedicalCalendarWorkflow],
+        workflows=[
+            MedicalDeclarationWorkflow,
+            AllRegionsMedicalCalendarWorkflow,
+            MedicalCalendarWorkflow,  # the per-region calendars of the code before
+        ],
         data_converter=CONVERTER,
     )
 

@@ -1,6 +1,6 @@
-"""Replay of the calendar workflows (payout calendar, daily reconciliation timer) and of a
-day's reconciliation with a mismatch: recorded histories in tests/histories/calendars/ must
-replay on today's code.
+"""Replay of the calendar workflows (the one payout calendar, the per-region ones of the code
+before, the daily reconciliation timer) and of a day's reconciliation with a mismatch: recorded
+histories in tests/histories/calendars/ must replay on today's code.
 
 Record with `RECORD_HISTORIES=1 make test PYTEST_ARGS=tests/workflows/test_calendar_replay.py`."""
 
@@ -29,7 +29,11 @@ from tests.utils.temporal import CONVERTER, advance, calendar_waiting, continued
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
 from workflows import ids
-from workflows.payout_calendar import PayoutCalendarWorkflow, ensure_payout_calendars
+from workflows.payout_calendar import (
+    AllRegionsPayoutCalendarWorkflow,
+    PayoutCalendarWorkflow,
+    ensure_payout_calendar,
+)
 from workflows.reconciliation import (
     DAYS_PER_RUN,
     QUIET_DAYS,
@@ -44,7 +48,12 @@ stack = test_payment_run.stack  # our API and worker, and the bank on the test s
 
 def _replayer() -> Replayer:
     return Replayer(
-        workflows=[PayoutCalendarWorkflow, DailyReconciliationWorkflow, ReconciliationWorkflow],
+        workflows=[
+            AllRegionsPayoutCalendarWorkflow,
+            PayoutCalendarWorkflow,  # the per-region calendars of the code before
+            DailyReconciliationWorkflow,
+            ReconciliationWorkflow,
+        ],
         data_converter=CONVERTER,
     )
 
@@ -81,20 +90,21 @@ async def test_fresh_calendar_histories_replay(
     await advance(env, 3 * 366)
     now = await today(env)
     async with stack.worker():
-        await ensure_payout_calendars(env.client, [region], task_queue)
+        await ensure_payout_calendar(env.client, task_queue, only=[region])
         await ensure_daily_reconciliation(env.client, task_queue, quiet_days=QUIET_DAYS)
         month = now if now.day < 10 else now.replace(day=28) + timedelta(days=4)
         payout = month.replace(day=10)
         # past the payout day, and past the daily timer's first run of DAYS_PER_RUN wakes (a
         # week apart while no payment is at the bank)
         await advance(env, max((payout - now).days, DAYS_PER_RUN * QUIET_DAYS) + 2)
-        calendar = await calendar_waiting(
-            env.client.get_workflow_handle(ids.payout_calendar(region)), 1
+        calendar = await calendar_waiting(  # its first look-up, then the payout day
+            env.client.get_workflow_handle(ids.PAYOUT_CALENDAR), 2
         )
         daily = await _first_run_closed(env, ids.DAILY_RECONCILIATION)
-    # (payout_calendar_run_started.json: a run of the code before `calendar-loop`, one payout
-    # day per run and continue-as-new a day after; it replays on the old branch)
-    await _replayer().replay_workflow(_keep("payout_calendar_loop_run_started", calendar))
+    # (payout_calendar_run_started.json: a region's calendar of the code before `calendar-loop`,
+    # one payout day per run and continue-as-new a day after; payout_calendar_loop_run_started:
+    # a region's calendar of `calendar-loop`; both replay on the old class)
+    await _replayer().replay_workflow(_keep("payout_calendar_all_run_started", calendar))
     # (daily_reconciliation_day_started.json: a run of the code before the `reconcile-inline`
     # patch, one day per run and a workflow started for it; daily_reconciliation_days_matched:
     # before `reconcile-quiet-days`, a wake every morning; both replay on the old branch)

@@ -49,7 +49,7 @@ from tests.workflows.medical_stack import (
 )
 from workflows import ids
 from workflows.calendar_loop import MOMENTS_PER_RUN
-from workflows.medical_calendar import ensure_medical_calendars
+from workflows.medical_calendar import ensure_medical_calendar
 from workflows.payment_run import PaymentRunWorkflow
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
@@ -242,8 +242,8 @@ async def test_the_calendar_starts_the_months_declaration_when_its_window_opens(
             nxt, rule.declaration_start_day, rule.declaration_end_day, book.calendar
         )
     async with stack.worker():
-        await ensure_medical_calendars(env.client, [REGION], task_queue)
-        await ensure_medical_calendars(env.client, [REGION], task_queue)  # idempotent
+        await ensure_medical_calendar(env.client, task_queue, only=[REGION])
+        await ensure_medical_calendar(env.client, task_queue, only=[REGION])  # idempotent
         await advance(env, max((window.opens - today).days, 0) + 1)
         await eventually(lambda: batch(stack.engine, f"{REGION}-{window.month:%Y%m}"))
         handle = env.client.get_workflow_handle(ids.medical_declaration(REGION, window.month))
@@ -251,16 +251,17 @@ async def test_the_calendar_starts_the_months_declaration_when_its_window_opens(
         assert desc.workflow_type == "MedicalDeclarationWorkflow"
         opens = datetime.combine(window.opens, time(9), tzinfo=AGENCY_TZ)
         assert desc.start_time >= opens
-        waiting = await calendar_waiting(
-            env.client.get_workflow_handle(ids.medical_calendar(REGION)), 1
+        waiting = await calendar_waiting(  # the first look-up, then the window's opening
+            env.client.get_workflow_handle(ids.MEDICAL_CALENDAR), 2
         )
-        assert _moments(waiting) == [MOMENT] and tasks_per_moment(waiting) == [1]
-        # (calendar_started_declaration.json: the code before `calendar-loop`, a month a run)
+        assert _moments(waiting) == 1 and tasks_per_moment(waiting) == [1]
+        # (calendar_started_declaration.json, calendar_loop_started_declaration.json: a
+        # region's calendar of the code before, a month a run and `calendar-loop`)
         await keep_history(
-            "calendar_loop_started_declaration",
-            env.client.get_workflow_handle(ids.medical_calendar(REGION)),
+            "calendar_all_started_declaration",
+            env.client.get_workflow_handle(ids.MEDICAL_CALENDAR),
         )
-        calendar = await env.client.get_workflow_handle(ids.medical_calendar(REGION)).describe()
+        calendar = await env.client.get_workflow_handle(ids.MEDICAL_CALENDAR).describe()
         assert calendar.status is not None and calendar.status.name == "RUNNING"
 
 
@@ -284,18 +285,19 @@ async def test_a_region_without_a_cover_gets_no_declaration_in_its_window(
             rule.declaration_end_day,
             book.calendar,
         )
-    calendar = env.client.get_workflow_handle(ids.medical_calendar(REGION))
+    calendar = env.client.get_workflow_handle(ids.MEDICAL_CALENDAR)
     async with stack.worker():
-        await ensure_medical_calendars(env.client, [REGION], task_queue)
+        await ensure_medical_calendar(env.client, task_queue, only=[REGION])
         first = env.client.get_workflow_handle(
             calendar.id, run_id=(await calendar.describe()).run_id
         )
         await advance(env, (window.closes - today).days + 2)  # past the window's last day
-        history = await calendar_waiting(first, 1)
-        assert _moments(history) == [MOMENT]  # the next month's looked up with the start
+        history = await calendar_waiting(first, 2)  # the first look-up, then the opening
+        assert _moments(history) == 1  # the next month's looked up with the start
         assert tasks_per_moment(history) == [1]  # in one workflow task, with the next timer
-        # (calendar_no_cover_no_declaration.json: the code before `calendar-loop`)
-        await keep_history("calendar_loop_no_cover_no_declaration", first)  # replayed here too
+        # (calendar_no_cover_no_declaration.json, calendar_loop_no_cover_no_declaration.json:
+        # a region's calendar of the code before, a month a run and `calendar-loop`)
+        await keep_history("calendar_all_no_cover_no_declaration", first)  # replayed here too
         with pytest.raises(RPCError):  # no declaration of the month was started
             await env.client.get_workflow_handle(
                 ids.medical_declaration(REGION, window.month)
@@ -316,45 +318,44 @@ async def test_a_region_without_a_cover_gets_no_declaration_in_its_window(
         assert desc.workflow_type == "MedicalDeclarationWorkflow"
         # both windows passed in the calendar's first run (`calendar-loop`: no continue-as-new
         # a month, issue 9 §8)
-        assert _moments(await calendar_waiting(first, 2)) == [MOMENT] * 2
+        assert _moments(await calendar_waiting(first, 3)) == 2
         assert (await calendar.describe()).run_id == first.run_id
 
 
-MOMENT = ["next_declaration_window", "start_medical_declaration_if_due"]  # in any order
+MOMENT = "start_due_medical_declarations"  # a moment's one local activity
 
 
-def _moments(history: WorkflowHistory, *, carried: bool = False) -> list[list[str]]:
-    """The local activities of each window's opening after the run's first look-up (asserted
-    here; none when the window is `carried`), each sorted; no activity task at all
-    (`calendar-loop`: local activities, one workflow task a moment)."""
+def _moments(history: WorkflowHistory, *, carried: bool = False) -> int:
+    """How many moments (window openings) passed after the run's first look-up (itself a
+    moment, unless the regions' windows were `carried`): one local activity each, in one
+    workflow task; no activity task at all."""
     assert scheduled_activities(history) == []
     names = local_activities(history)
-    if not carried:
-        assert names[0] == "next_declaration_window"
-    first = 0 if carried else 1
-    return [sorted(names[i : i + 2]) for i in range(first, len(names), 2)]
+    assert names and set(names) == {MOMENT}
+    return len(names) - (0 if carried else 1)
 
 
 async def test_the_calendar_continues_as_new_after_twelve_windows_with_the_next_one(
     env: WorkflowEnvironment, stack: MedicalStack, task_queue: str
 ) -> None:
-    """`calendar-loop`: a run covers MOMENTS_PER_RUN windows, then continues as new with the
-    next window carried (the new run looks nothing up first and starts it at its opening)."""
-    calendar = env.client.get_workflow_handle(ids.medical_calendar(REGION))
+    """The one calendar: a run covers MOMENTS_PER_RUN moments (its first look-up one of them),
+    then continues as new with each region's next window carried (the new run looks nothing
+    up first and starts it at its opening)."""
+    calendar = env.client.get_workflow_handle(ids.MEDICAL_CALENDAR)
     async with stack.worker():
-        await ensure_medical_calendars(env.client, [REGION], task_queue)  # no cover: skipped
+        await ensure_medical_calendar(env.client, task_queue, only=[REGION])  # no cover: skipped
         first = env.client.get_workflow_handle(
             calendar.id, run_id=(await calendar.describe()).run_id
         )
         await advance(env, 31 * (MOMENTS_PER_RUN + 1) + 2)
         history = await continued_as_new(first)
-        assert _moments(history) == [MOMENT] * MOMENTS_PER_RUN
-        assert tasks_per_moment(history) == [1] * MOMENTS_PER_RUN  # the last: continue-as-new
+        assert _moments(history) == MOMENTS_PER_RUN - 1  # the first look-up: a moment too
+        assert tasks_per_moment(history) == [1] * (MOMENTS_PER_RUN - 1)  # then continue-as-new
         attrs = history.events[-1].workflow_execution_continued_as_new_event_attributes
         second = env.client.get_workflow_handle(calendar.id, run_id=attrs.new_execution_run_id)
         following = await calendar_waiting(second, 1)
-        moments = _moments(following, carried=True)  # the window carried: no look-up first
-        assert moments and moments == [MOMENT] * len(moments)
-        assert tasks_per_moment(following) == [1] * len(moments)
+        moments = _moments(following, carried=True)  # the windows carried: no look-up first
+        assert moments >= 1
+        assert tasks_per_moment(following) == [1] * moments
         await replayer().replay_workflow(history)
-        await keep_history("calendar_loop_carried_window", second)  # the next window carried
+        await keep_history("calendar_all_carried_windows", second)  # the next windows carried

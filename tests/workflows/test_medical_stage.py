@@ -34,7 +34,7 @@ from tests.workflows.medical_stack import (
     start_declaration,
 )
 from workflows import ids
-from workflows.medical_calendar import ensure_medical_calendars
+from workflows.medical_calendar import ensure_medical_calendar
 
 database_url, engine, settings, stack = medical_stack.FIXTURES
 
@@ -101,7 +101,7 @@ async def test_cover_lives_exactly_as_long_as_the_benefit_declared_each_month(
     benefit month with the continuation note in the claimant's notice; no premium after."""
     nid = f.national_id_of("woman", date(1976, 5, 4))  # 50
     async with stack.worker(), httpx.AsyncClient(base_url=stack.api_url, timeout=60) as web:
-        await ensure_medical_calendars(env.client, [REGION], task_queue)
+        await ensure_medical_calendar(env.client, task_queue, only=[REGION])
         case_id, s = await _approved_case(env, stack, web, nid)
         start = s.benefit.months[0].start
         cover = _coverage(stack.engine, case_id)

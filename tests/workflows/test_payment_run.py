@@ -482,15 +482,14 @@ async def run_with_worker_killed(
         await advance(env, 0.1)  # past the bank's settlement time (1 h)
         # kill between activities (the calendars and the daily reconciliation are started by
         # that worker process): one it had started would hold the time-skipping lock
-        codes = book.current().codes()
         await no_activity_in_flight(
             env,
             [
                 run.id,
                 ids.case(case_id),
                 ids.DAILY_RECONCILIATION,
-                *map(ids.payout_calendar, codes),
-                *map(ids.medical_calendar, codes),
+                ids.PAYOUT_CALENDAR,
+                ids.MEDICAL_CALENDAR,
             ],
         )
         assert (await run.query(PaymentRunWorkflow.state)).status == "submitted"

@@ -24,7 +24,7 @@ from tests.utils.temporal import advance, eventually, state_when, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
 from workflows import ids
-from workflows.payout_calendar import ensure_payout_calendars
+from workflows.payout_calendar import ensure_payout_calendar
 
 stack = test_payment_run.stack
 
@@ -94,7 +94,7 @@ async def test_a_late_death_after_three_paid_months_overpays_and_the_grants_go_o
 ) -> None:
     nid, sep = f.national_id_of("man", date(1968, 3, 10)), await today(env)
     async with stack.worker(), httpx.AsyncClient(base_url=stack.api_url, timeout=60) as web:
-        await ensure_payout_calendars(env.client, [REGION], task_queue)
+        await ensure_payout_calendar(env.client, task_queue, only=[REGION])
         clerk, reviewer = await _token(web, "clerk"), await _token(web, "reviewer")
         finance, finance2 = await _token(web, "finance"), await _token(web, "finance2")
         made = await web.post(

@@ -25,7 +25,7 @@ from tests.utils.temporal import advance, state_when, today
 from tests.workflows import test_payment_run
 from tests.workflows.test_payment_run import Stack
 from workflows import ids
-from workflows.payout_calendar import ensure_payout_calendars
+from workflows.payout_calendar import ensure_payout_calendar
 from workflows.reconciliation import DAILY, ensure_daily_reconciliation
 
 # a database of the test's own
@@ -63,7 +63,7 @@ async def test_twelve_months_checked_in_released_paid_and_reconciled(
 ) -> None:
     nid, sep = f.national_id(), await today(env)
     async with stack.worker(), httpx.AsyncClient(base_url=stack.api_url, timeout=60) as web:
-        await ensure_payout_calendars(env.client, [REGION], task_queue)
+        await ensure_payout_calendar(env.client, task_queue, only=[REGION])
         await ensure_daily_reconciliation(env.client, task_queue, quiet_days=DAILY)
         clerk, reviewer = await _token(web, "clerk"), await _token(web, "reviewer")
         finance = await _token(web, "finance")
