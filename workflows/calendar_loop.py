@@ -7,14 +7,19 @@ deployments terminated when the one calendar is ensured."""
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from temporalio import workflow
 from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import AGENCY_TZ
+    from workflows.local_steps import local
 
 CALENDAR_LOOP = "calendar-loop"  # workflow.patched: several moments per run
 MOMENTS_PER_RUN = 12
@@ -37,3 +42,30 @@ async def terminate_earlier(client: Client, workflow_ids: list[str]) -> None:
         except RPCError as err:
             if err.status is not RPCStatusCode.NOT_FOUND:
                 raise
+
+
+async def all_regions_moments(inp: Any, step: Any, moment_input: Any, kind: str) -> None:
+    """The one calendar's run for every region (payout or medical): `MOMENTS_PER_RUN` moments,
+    each a timer to `next_at` and ONE local activity `step(moment_input(now, regions, only))`
+    that starts what is due and returns each region's place and the next moment; then
+    continue-as-new carrying them. A region that failed is retried at the next moment the
+    activity chose (the others went on)."""
+    regions, at = inp.regions, inp.next_at
+    for _ in range(MOMENTS_PER_RUN):
+        if at is not None and at > workflow.now():
+            await workflow.sleep(at - workflow.now())
+        moment = await local(step, moment_input(now=workflow.now(), regions=regions, only=inp.only))
+        if moment.failed:
+            workflow.logger.warning("%s calendar: regions failed: %s", kind, moment.failed)
+        regions, at = moment.regions, moment.next_at
+    workflow.continue_as_new(replace(inp, regions=regions, next_at=at))
+
+
+async def ensure_one(
+    client: Client, run: Any, inp: Any, workflow_id: str, earlier: list[str], task_queue: str
+) -> None:
+    """Start the one calendar of a kind unless it runs already (called when a worker starts),
+    after terminating the `earlier` per-region calendars that still run."""
+    await terminate_earlier(client, earlier)
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(run, inp, id=workflow_id, task_queue=task_queue)

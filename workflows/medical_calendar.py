@@ -26,14 +26,11 @@ path: a month per run (look-up, timer, start, a sleep past the window, continue-
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.client import Client
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar_moments import CalendarMomentActivities
@@ -45,7 +42,6 @@ with workflow.unsafe.imports_passed_through():
         AllMedicalCalendarInput,
         MedicalCalendarInput,
         MedicalDeclarationInput,
-        MedicalMoment,
         MedicalMomentInput,
         NextWindowInput,
         WindowDays,
@@ -55,7 +51,8 @@ with workflow.unsafe.imports_passed_through():
         CALENDAR_LOOP,
         MOMENTS_PER_RUN,
         agency_today,
-        terminate_earlier,
+        all_regions_moments,
+        ensure_one,
     )
     from workflows.local_steps import local
 
@@ -135,18 +132,12 @@ class AllRegionsMedicalCalendarWorkflow:
 
     @workflow.run
     async def run(self, inp: AllMedicalCalendarInput) -> None:
-        regions, at = inp.regions, inp.next_at
-        for _ in range(MOMENTS_PER_RUN):
-            if at is not None and at > workflow.now():
-                await workflow.sleep(at - workflow.now())
-            moment: MedicalMoment = await local(
-                CalendarMomentActivities.start_due_medical_declarations,
-                MedicalMomentInput(now=workflow.now(), regions=regions, only=inp.only),
-            )
-            if moment.failed:  # retried at moment.next_at, the others went on
-                workflow.logger.warning("medical calendar: regions failed: %s", moment.failed)
-            regions, at = moment.regions, moment.next_at
-        workflow.continue_as_new(replace(inp, regions=regions, next_at=at))
+        await all_regions_moments(
+            inp,
+            CalendarMomentActivities.start_due_medical_declarations,
+            MedicalMomentInput,
+            "medical",
+        )
 
 
 async def ensure_medical_calendar(
@@ -159,11 +150,11 @@ async def ensure_medical_calendar(
     """Start the one medical calendar unless it runs already (called when a worker starts),
     after terminating the per-region calendars of earlier deployments of the `earlier`
     regions (the policy's) that still run; `only` (tests) restricts it to these regions."""
-    await terminate_earlier(client, [ids.medical_calendar(code) for code in earlier])
-    with contextlib.suppress(WorkflowAlreadyStartedError):
-        await client.start_workflow(
-            AllRegionsMedicalCalendarWorkflow.run,
-            AllMedicalCalendarInput(only=only),
-            id=ids.MEDICAL_CALENDAR,
-            task_queue=task_queue,
-        )
+    await ensure_one(
+        client,
+        AllRegionsMedicalCalendarWorkflow.run,
+        AllMedicalCalendarInput(only=only),
+        ids.MEDICAL_CALENDAR,
+        [ids.medical_calendar(code) for code in earlier],
+        task_queue,
+    )

@@ -41,14 +41,11 @@ timer, start, a day's sleep, continue-as-new)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.client import Client
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar_moments import CalendarMomentActivities
@@ -58,7 +55,6 @@ with workflow.unsafe.imports_passed_through():
     from payloads.calendars import (
         AllPayoutCalendarInput,
         PayoutCalendarInput,
-        PayoutMoment,
         PayoutMomentInput,
         Started,
     )
@@ -69,7 +65,8 @@ with workflow.unsafe.imports_passed_through():
         CALENDAR_LOOP,
         MOMENTS_PER_RUN,
         agency_today,
-        terminate_earlier,
+        all_regions_moments,
+        ensure_one,
     )
     from workflows.local_steps import local
 
@@ -152,18 +149,9 @@ class AllRegionsPayoutCalendarWorkflow:
 
     @workflow.run
     async def run(self, inp: AllPayoutCalendarInput) -> None:
-        regions, at = inp.regions, inp.next_at
-        for _ in range(MOMENTS_PER_RUN):
-            if at is not None and at > workflow.now():
-                await workflow.sleep(at - workflow.now())
-            moment: PayoutMoment = await local(
-                CalendarMomentActivities.start_due_payment_runs,
-                PayoutMomentInput(now=workflow.now(), regions=regions, only=inp.only),
-            )
-            if moment.failed:  # retried at moment.next_at, the others went on
-                workflow.logger.warning("payout calendar: regions failed: %s", moment.failed)
-            regions, at = moment.regions, moment.next_at
-        workflow.continue_as_new(replace(inp, regions=regions, next_at=at))
+        await all_regions_moments(
+            inp, CalendarMomentActivities.start_due_payment_runs, PayoutMomentInput, "payout"
+        )
 
 
 async def ensure_payout_calendar(
@@ -176,11 +164,11 @@ async def ensure_payout_calendar(
     """Start the one payout calendar unless it runs already (called when a worker starts),
     after terminating the per-region calendars of earlier deployments of the `earlier`
     regions (the policy's) that still run; `only` (tests) restricts it to these regions."""
-    await terminate_earlier(client, [ids.payout_calendar(code) for code in earlier])
-    with contextlib.suppress(WorkflowAlreadyStartedError):
-        await client.start_workflow(
-            AllRegionsPayoutCalendarWorkflow.run,
-            AllPayoutCalendarInput(only=only),
-            id=ids.PAYOUT_CALENDAR,
-            task_queue=task_queue,
-        )
+    await ensure_one(
+        client,
+        AllRegionsPayoutCalendarWorkflow.run,
+        AllPayoutCalendarInput(only=only),
+        ids.PAYOUT_CALENDAR,
+        [ids.payout_calendar(code) for code in earlier],
+        task_queue,
+    )
