@@ -104,6 +104,11 @@ class PaymentActivities:
             run = session.get(PaymentRun, inp.run_id)
             if run is None:
                 raise ApplicationError(f"no run {inp.run_id}", non_retryable=True)
+            if run.status == "completed":
+                # run again (a worker killed inside the local activity, before its answer was
+                # recorded, re-runs it with a later `at`) or an earlier status's late attempt:
+                # a run's end stays as first recorded
+                return
             run.status = inp.status
             run.released_by = inp.released_by or run.released_by
             run.approved_by = inp.approved_by or run.approved_by
