@@ -114,7 +114,7 @@ class MedicalBatchActivities:
             if found is not None:  # made before: the workflow declaring it hears its answer
                 found.workflow_id = inp.workflow_id
                 session.add(found)
-                return summary(found, region)
+                return summary(found, region, found.cash_premiums)
             covers = coverage.live_in_region(
                 session,
                 region_code=inp.region_code,
@@ -144,6 +144,7 @@ class MedicalBatchActivities:
                     cover.status = "stopped"  # ended before any month was owed: nothing to say
                     session.add(cover)
             batch.status = "assembled" if batch.line_count else "empty"
+            batch.cash_premiums = cash
             session.add(batch)
             return summary(batch, region, cash)
 

@@ -81,6 +81,9 @@ class MedicalDeclaration(SQLModel, table=True):
     premium_total: Decimal = Field(
         default=Decimal("0.00"), sa_column=Column(Numeric(14, 2), nullable=False)
     )
+    # the month's cash-option premiums owed to claimants instead (no lines): kept, so the
+    # assembly run again answers the same count
+    cash_premiums: int = 0
     answer: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # as verified
     last_error: str | None = None  # an answer refused (it named unknown lines, ...)
     created_at: datetime | None = _ts()
