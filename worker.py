@@ -142,6 +142,7 @@ def create_worker(
             notices.move_task_due,
             determinations.record_determination,
             ledger.create_obligation,
+            ledger.owe_obligation,
             recovery.open_recovery,
             recovery.decide_offset,
             stops.settle_stop,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio import activity
 
 from db import audit, payments
 from db.engine import session_scope
-from db.models import Payment
+from db.models import AuditEntry, Payment
 from db.recoveries import apply_offsets
 from domain.recovery import may_offset
-from payloads.records import ObligationInput
+from payloads.records import Obligation, ObligationInput
 
 CATEGORY_CODES = {
     "benefit": "BE",
@@ -36,11 +38,22 @@ def end_to_end_id(case_id: str, month: int, category: str, attempt: int) -> str:
 def add_obligation(session: Session, inp: ObligationInput) -> str:
     """Owe one month of a category once, in the caller's transaction: a retry, a replay or
     a duplicate signal finds the row (case, month, category) and changes nothing."""
+    return owe_once(session, inp).end_to_end_id
+
+
+def owe_once(session: Session, inp: ObligationInput) -> Obligation:
+    """add_obligation, answering with the obligation the ledger holds: the amount first owed
+    (the row's own amount may since be reduced by an offset, db/recoveries.apply_offsets)."""
     existing = payments.find_obligation(
         session, case_id=inp.case_id, month=inp.month, category=inp.category
     )
     if existing is not None:
-        return existing.end_to_end_id
+        e2e = existing.end_to_end_id
+        first = session.exec(
+            select(AuditEntry).where(AuditEntry.key == f"payment:{e2e}:owed")
+        ).first()
+        amount = Decimal(str(first.data["amount"])) if first is not None else existing.amount
+        return Obligation(end_to_end_id=e2e, amount=amount)
     e2e = end_to_end_id(inp.case_id, inp.month, inp.category, 1)
     session.add(
         Payment(
@@ -70,7 +83,7 @@ def add_obligation(session: Session, inp: ObligationInput) -> str:
         data={"month": inp.month, "category": inp.category, "amount": str(inp.amount)},
         once=True,
     )
-    return e2e
+    return Obligation(end_to_end_id=e2e, amount=inp.amount)
 
 
 class LedgerActivities:
@@ -86,3 +99,14 @@ class LedgerActivities:
                 session.flush()
                 apply_offsets(session, case_id=inp.case_id, at=inp.at)
             return e2e
+
+    @activity.defn
+    def owe_obligation(self, inp: ObligationInput) -> Obligation:
+        """create_obligation answering with what the ledger holds: a month priced again (a
+        local step run again after a policy reload) learns the amount first owed."""
+        with session_scope(self.engine) as session:
+            owed = owe_once(session, inp)
+            if may_offset(inp.category):
+                session.flush()
+                apply_offsets(session, case_id=inp.case_id, at=inp.at)
+            return owed

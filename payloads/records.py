@@ -44,3 +44,12 @@ class ObligationInput:
     bank_code: str | None = None
     account_number: str | None = None
     account_name: str | None = None
+
+
+@dataclass(kw_only=True)
+class Obligation:
+    """An obligation as the ledger holds it: the amount first owed (a month priced again, after
+    a policy reload, finds the row and this amount, not its new price)."""
+
+    end_to_end_id: str
+    amount: Decimal

@@ -107,3 +107,27 @@ def test_a_payment_runs_steps_run_again_change_nothing(
     env.run(acts.set_run_status, RunStatusInput(run_id, "released", rerun_at, released_by="x"))
     run = _run(engine, run_id)
     assert (run.status, run.completed_at, run.released_by) == ("completed", done_at, None)
+
+
+def test_a_months_obligation_owed_again_answers_the_first_amount(engine: Engine) -> None:
+    """owe_obligation (month-owed-as-ledger) again at a new price: the row found, and its
+    answer is the amount first owed, for the case to record."""
+    case_id = "lb" + uuid.uuid4().hex[:10]
+    inp = ObligationInput(
+        case_id=case_id,
+        region_code=REGION,
+        month=1,
+        period_start=date(2019, 1, 1),
+        period_end=date(2019, 1, 28),
+        category="benefit",
+        amount=AMOUNT,
+        at=AT,
+    )
+    owe = LedgerActivities(engine).owe_obligation
+    first = ActivityEnvironment().run(owe, inp)
+    inp.amount, inp.at = AMOUNT + 100, LATER
+    again = ActivityEnvironment().run(owe, inp)
+    assert (first.amount, again.amount) == (AMOUNT, AMOUNT)
+    assert again.end_to_end_id == first.end_to_end_id
+    [row] = _payments(engine, case_id)
+    assert row.amount == AMOUNT

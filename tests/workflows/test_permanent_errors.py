@@ -142,8 +142,8 @@ async def test_an_obligation_the_ledger_refuses_waits_for_a_supervisor_then_is_o
     await advance(env, (month.end - await today(env)).days + 1)
     task = await eventually(lambda: _open_tasks(engine, case_id, "system_error"), timeout=90)
     assert task[0].details["error_type"] == CONSTRAINT_VIOLATION
-    assert task[0].details["activity"] == "create_obligation"
-    assert _attempts(await latest.fetch_history(), "create_obligation") == [1]
+    assert task[0].details["activity"] == "owe_obligation"  # month-owed-as-ledger
+    assert _attempts(await latest.fetch_history(), "owe_obligation") == [1]
     with Session(engine) as session:
         session.execute(delete(Payment).where(col(Payment.case_id) == intruder))
         session.commit()

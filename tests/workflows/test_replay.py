@@ -74,6 +74,7 @@ def test_histories_are_recorded() -> None:
     assert {"intake_lapse_late_accept", "intake_employer_overdue"} <= names
     assert {"review_escalated_approved", "benefit_month_continue_as_new"} <= names
     assert "benefit_month_local_steps_continue_as_new" in names  # month-local-steps
+    assert "benefit_month_owed_as_ledger_continue_as_new" in names  # month-owed-as-ledger
     assert "calendar_recomputed" in names
     assert "check_ins_stopped" in names
     # the medical stage and transfers (issue 12): tests/workflows/test_medical_stage.py and
@@ -185,11 +186,12 @@ async def test_month_boundary_continue_as_new_replays(
     first_run = env.client.get_workflow_handle(h.id, run_id=h.result_run_id)
     history = await first_run.fetch_history()
     assert "month_amount" not in scheduled_activities(history)
-    assert "create_obligation" not in scheduled_activities(history)
-    assert local_activities(history).count("create_obligation") == 1
-    assert _same_workflow_task(history, "month_amount", "create_obligation")
-    # (benefit_month_continue_as_new.json: before month-local-steps, two activity tasks)
-    _save(HISTORIES / "benefit_month_local_steps_continue_as_new.json", history)
+    assert "owe_obligation" not in scheduled_activities(history)
+    assert local_activities(history).count("owe_obligation") == 1  # month-owed-as-ledger
+    assert _same_workflow_task(history, "month_amount", "owe_obligation")
+    # (benefit_month_continue_as_new.json: before month-local-steps, two activity tasks;
+    # benefit_month_local_steps_continue_as_new.json: before month-owed-as-ledger)
+    _save(HISTORIES / "benefit_month_owed_as_ledger_continue_as_new.json", history)
     await _replayer().replay_workflow(history)
     await _replayer().replay_workflow(await latest.fetch_history())
 
@@ -246,7 +248,7 @@ async def test_a_24_month_case_replays_across_every_continue_as_new(
     while run_id is not None:
         runs += 1
         history = await env.client.get_workflow_handle(h.id, run_id=run_id).fetch_history()
-        assert "create_obligation" not in scheduled_activities(history)  # month-local-steps
+        assert "owe_obligation" not in scheduled_activities(history)  # month-local-steps
         await _replayer().replay_workflow(_save(CHAIN / f"run_{runs:02d}.json", history))
         run_id = _next_run(history)
     assert runs == MONTHS

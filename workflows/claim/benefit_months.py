@@ -27,6 +27,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.waiting import fixed, wait_until
 
 MONTH_LOCAL_STEPS = "month-local-steps"  # workflow.patched: _owe's steps as local activities
+# workflow.patched: the month records the amount the ledger holds (owe_obligation), not its
+# price of this attempt (a month priced again after a policy reload finds the first row)
+OWED_AS_LEDGER = "month-owed-as-ledger"
 MonthEnd = Literal["next", "stopped", "exhausted", "transferred"]
 PAYABLE = ("checked_in", "excused", "waived")
 MONTH_TURNING = "the benefit month is turning; try again"
@@ -276,24 +279,26 @@ class BenefitMonths:
         )
         ms.amount, ms.policy_version = priced.amount, priced.policy_version
         acct = self.payee.account
-        await step(
-            LedgerActivities.create_obligation,
-            ObligationInput(
-                case_id=self.case.case_id,
-                region_code=self.payee.region_code,
-                month=ms.month,
-                period_start=ms.start,
-                period_end=ms.end - timedelta(days=1),
-                category="benefit",
-                amount=priced.amount,
-                at=workflow.now(),
-                bank_code=acct.bank_code if acct else None,
-                account_number=acct.account_number if acct else None,
-                account_name=acct.account_name if acct else None,
-            ),
+        obligation = ObligationInput(
+            case_id=self.case.case_id,
+            region_code=self.payee.region_code,
+            month=ms.month,
+            period_start=ms.start,
+            period_end=ms.end - timedelta(days=1),
+            category="benefit",
+            amount=priced.amount,
+            at=workflow.now(),
+            bank_code=acct.bank_code if acct else None,
+            account_number=acct.account_number if acct else None,
+            account_name=acct.account_name if acct else None,
         )
+        if workflow.patched(OWED_AS_LEDGER):
+            held = await step(LedgerActivities.owe_obligation, obligation)
+            ms.amount = held.amount
+        else:  # a month owed by the code before: its price of this attempt
+            await step(LedgerActivities.create_obligation, obligation)
         ms.owed = True
-        self.case.event("payment_owed", None, month=ms.month, amount=str(priced.amount))
+        self.case.event("payment_owed", None, month=ms.month, amount=str(ms.amount))
 
     def cancel_waiters(self) -> None:
         for waiter in self.waiters:
