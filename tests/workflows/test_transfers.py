@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities import transfers
 from db.medical import MedicalCoverage
 from db.models import Payment, PaymentRun
 from domain.medical import monthly_premium
+from domain.transfers import TransferFunds, transfer_funds
+from payloads.case_state import CaseState, MonthState
 from payloads.payments import PaymentRunInput
 from tests.pages.helpers import csrf_of, page_login
 from tests.utils import factories as f
@@ -308,3 +313,79 @@ def _run_status(engine: Engine, run_id: str) -> str | None:
     with Session(engine) as session:
         row = session.get(PaymentRun, run_id)
         return row.status if row is not None else None
+
+
+async def test_a_check_in_accepted_while_a_cross_province_transfer_runs_goes_with_the_month(
+    env: WorkflowEnvironment, stack: MedicalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Month 3 running, not checked in: the clerk asks 220100 → 330100 and, while the source
+    prices the months (plan_transfer held open), the claimant's check-in for month 3 is
+    accepted. Month 3 is not owed by the source (it moves with the funds); the destination
+    gets it checked in on the claimant's day, not the acceptance's, and pays it once, even
+    accepted after the month ended (DOMAIN.md stage 9: the remaining entitlement moves)."""
+    gate = threading.Event()
+    planning = threading.Event()
+    funds = transfer_funds
+
+    def held(months_left: int, amount: Decimal, premium: Decimal) -> TransferFunds:
+        planning.set()
+        assert gate.wait(60), "the test never let the plan go"
+        return funds(months_left, amount, premium)
+
+    monkeypatch.setattr(transfers, "transfer_funds", held)
+    nid = f.national_id_of("woman", date(1985, 3, 9))  # 41
+    async with stack.worker(), httpx.AsyncClient(base_url=stack.api_url, timeout=120) as web:
+        clerk = await login(stack.api_url, "clerk")
+        case_id, s = await _approved_case(env, stack, web, nid)
+        months = s.benefit.months
+        await _check_in_through(env, stack, web, case_id, months, 2)
+        await found(lambda: [p for p in _ledger(stack.engine, case_id) if p.month == 2] or None)
+        await advance(env, (months[2].start - await today(env)).days + 3)
+        day = await today(env)
+        source = env.client.get_workflow_handle(ids.case(case_id))
+        moving = asyncio.create_task(
+            web.post(
+                f"/api/v1/cases/{case_id}/transfers",
+                json={"to_region_code": "330100"},
+                headers=clerk,
+            )
+        )
+        try:
+            assert await asyncio.to_thread(planning.wait, 60), "the source never planned"
+            checking = asyncio.create_task(
+                web.post(f"/api/v1/cases/{case_id}/check-ins", json={}, headers=clerk)
+            )
+            mid = await state_when(source, lambda s: _month(s, 3).status == "checked_in")
+            assert mid.transfer is not None and mid.transfer.status == "requested"
+        finally:
+            gate.set()
+        resp = await moving
+        checked = await checking
+        assert resp.status_code == 201, resp.text
+        assert checked.status_code == 201 and checked.json()["month"] == 3, checked.text
+        dest = resp.json()["destination_case_id"]
+        assert resp.json()["months_left"] == 10
+        await state_when(source, lambda s: s.status == "transferred_out")
+        task = await found(lambda: task_of(stack.engine, "transfer_in", dest))
+        await advance(env, (months[2].end - day).days + 2)  # accepted after month 3 ended
+        done = await web.post(
+            f"/api/v1/tasks/{task.task_id}/complete", json={"outcome": "accept"}, headers=clerk
+        )
+        assert done.status_code == 200, done.text
+        destination = env.client.get_workflow_handle(ids.case(dest))
+        d = await state_when(destination, lambda d: d.status == "active")
+        first = _month(d, 1)
+        assert first.start == months[2].start
+        assert (first.status, first.check_in, first.by_registration) == ("checked_in", day, False)
+        await found(lambda: [p for p in _ledger(stack.engine, dest) if p.month == 1] or None)
+        await state_when(destination, lambda d: _month(d, 1).owed)
+    src = [p for p in _ledger(stack.engine, case_id) if p.category == "benefit"]
+    dst = [p for p in _ledger(stack.engine, dest) if p.category == "benefit"]
+    assert [p.month for p in src] == [1, 2]  # month 3 is not the source's to pay
+    assert [p.month for p in dst if p.month == 1] == [1]
+    assert all(p.region_code == "330100" for p in dst)
+
+
+def _month(s: CaseState, month: int) -> MonthState:
+    assert s.benefit is not None
+    return s.benefit.months[month - 1]

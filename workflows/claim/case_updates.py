@@ -101,6 +101,7 @@ class CaseUpdates(TaskOwner):
     def validate_check_in(self, inp: CheckInInput) -> None:
         if self._check_in_request(inp) is not None:
             return
+        self.transfer.validate_check_in()
         if self.months is None:
             self.early_check_ins.validate(inp)
         else:

@@ -57,10 +57,21 @@ def months_to_move(benefit: BenefitState) -> list[MonthState]:
     return [m for m in benefit.months[benefit.current - 1 :] if not m.owed]
 
 
+def carried(i: int, m: MonthState) -> MonthState:
+    """Month `m` of the source as the destination's month `i`: a check-in the source accepted
+    while the transfer ran (the month not owed: it moves) goes with it, the claimant's day."""
+    if m.status == "checked_in" and not m.by_registration and m.check_in is not None:
+        return MonthState(
+            month=i, start=m.start, end=m.end, status="checked_in", check_in=m.check_in
+        )
+    return MonthState(month=i, start=m.start, end=m.end, status="open")
+
+
 class TransferStage:
     def __init__(self, case: CaseServices, state: CaseState) -> None:
         self.case = case
         self.s = state
+        self.handing_over = False  # move_out built the destination's months (not state)
 
     # ---- the source: the clerk's request (an Update) --------------------------------------
 
@@ -82,6 +93,16 @@ class TransferStage:
             transfer_kind(self.case.region_code, req.to_region_code)
         except TransferRefused as err:
             raise ApplicationError(str(err), err.field, type=INVALID_OUTCOME) from None
+
+    def validate_check_in(self) -> None:
+        """A check-in while the case is handed over to another province: its months are the
+        destination's now (a check-in before this went with its month: carried)."""
+        t = self.s.transfer
+        if self.handing_over and t is not None:
+            raise ApplicationError(
+                f"the case is moving to {t.to_region_code}: check in at its new case",
+                type=TASK_CLOSED,
+            )
 
     async def request(self, req: TransferRequest) -> TransferResult:
         s = self.s
@@ -181,6 +202,9 @@ class TransferStage:
                     plan=plan,
                 ),
             )
+        # from here on the months are the destination's: a check-in accepted until now (the
+        # transfer running) goes with its month; one asked later is refused (validate)
+        self.handing_over = True
         destination = CaseState(
             case_id=t.destination_case_id,
             status="in_review",
@@ -191,10 +215,7 @@ class TransferStage:
             transfer_in=TransferIn(
                 source_case_id=s.case_id,
                 from_region_code=t.from_region_code,
-                months=[
-                    MonthState(month=i, start=m.start, end=m.end, status="open")
-                    for i, m in enumerate(months, start=1)
-                ],
+                months=[carried(i, m) for i, m in enumerate(months, start=1)],
                 premium=plan.premium,
                 funds=plan.total,
             ),
@@ -260,13 +281,15 @@ class TransferStage:
     def _months_at(on: date, months: list[MonthState]) -> BenefitState:
         """The moved months as the acceptance finds them: those ended meanwhile are not the
         claimant's miss (waived, paid), the one running on `on` current and checked in by the
-        claimant's visit (as the registration checks month 1 in)."""
+        claimant's visit (as the registration checks month 1 in); a month checked in at the
+        source while the transfer ran keeps that check-in (paid, as checked in)."""
         current = len(months) + 1
         for i, ms in enumerate(months, start=1):
+            carried_in = ms.status == "checked_in"  # checked in at the source (carried)
             if ms.end <= on:
-                ms.status = "waived"
+                ms.status = "checked_in" if carried_in else "waived"
             elif current > len(months):
                 current = i
-                if ms.start <= on:
+                if ms.start <= on and not carried_in:
                     ms.status, ms.check_in, ms.by_registration = "checked_in", on, True
         return BenefitState(months=months, current=current)
