@@ -7,8 +7,9 @@ refuses a closed task, an actor without the task's role, or an outcome and data 
 fit the kind (domain/task_data.py), before anything changes; the handler records it through
 an activity.
 Open tasks remind before their due time and escalate to the supervisors at it. An owner that
-opts in (`local_writes`: the payment run, patched) opens and closes task rows by local
-activities (workflows/local_steps.py); the Update still answers once its row is closed."""
+opts in (`local_writes`: the payment run and the claim, patched) opens and closes task rows by
+local activities (workflows/local_steps.py); the Update still answers once its row is closed;
+with `local_notices` (the claim, patched) the reminder and escalation notices are local too."""
 
 from __future__ import annotations
 
@@ -68,12 +69,14 @@ class HumanTasks:
         tasks: dict[str, TaskState],
         on_event: EventSink = _no_event,
         local_writes: bool = False,
+        local_notices: bool = False,
     ) -> None:
         self.workflow_id = workflow_id
         self.case_id = case_id
         self.tasks = tasks
         self.on_event = on_event
         self.local_writes = local_writes  # open_task/close_task as local activities
+        self.local_notices = local_notices  # remind_task/escalate_task as local activities
         self.watchers: list[asyncio.Task[None]] = []
         self.in_flight = InFlight()  # worklist writes under way
         # system_error tasks opened by earlier runs of a chain that continues as new without
@@ -130,7 +133,7 @@ class HumanTasks:
     ) -> None:
         """A worklist activity (a local one `locally`), counted while it runs (`in_flight`)."""
         await self.in_flight.run(
-            local(method, arg)
+            local(method, arg, timeout)
             if locally
             else workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout)
         )
@@ -167,6 +170,7 @@ class HumanTasks:
             method,
             TaskEventInput(task_id=state.task_id, at=workflow.now()),
             NOTICE_TIMEOUT,
+            self.local_notices,
         )
 
     async def move_due(
