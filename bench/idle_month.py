@@ -6,7 +6,8 @@ Runs tests/workflows/test_idle_month.py (an approved case never checked in, nobo
 its missed check-ins, six months on the time-skipping server) on this tree and, with
 `--before`, on the files of git revision REF (the probe copied in: the same case on the older
 workflow code). Counts are of the server's history, so they do not depend on the machine:
-workflow tasks, activity tasks, local activities, timers, history events and continue-as-news
+workflow tasks, activity tasks, local activities (of them syncs of the read model, each the
+whole case state), timers, history events and continue-as-news
 per idle month (the mean over the runs that start and end with a missed month), and what
 1,000 such cases cost over 24 months. `--events RUN` prints the events of run RUN of each.
 The wall time of each pytest run is printed with the load average, for what it is worth."""
@@ -30,7 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from sim_lifecycle import tree_of  # noqa: E402
 
 PROBE = Path("tests/workflows/test_idle_month.py")
-KEYS = ("workflow tasks", "activity tasks", "local activities", "timers", "events")
+KEYS = ("workflow tasks", "activity tasks", "local activities", "syncs", "timers", "events")
 IDLE = slice(2, 7)  # runs 3..7: a missed month each (run 1: intake to approval; 2: month 1)
 
 

@@ -349,7 +349,9 @@ def probe(days: int, before: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--others", type=int, default=1000, help="other active cases (0: skip)")
-    parser.add_argument("--before", default="", help="also time the lone case on this git revision")
+    parser.add_argument(
+        "--before", default="", help="also time the lone case (and the others) on this revision"
+    )
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--idle", type=int, default=0, help="only the idle stack, over DAYS")
     args = parser.parse_args()
@@ -369,6 +371,9 @@ def main() -> None:
         rows.append(("no case (the stack's own timers)", measure(tree, tmp, "idle", 0, days)))
         if args.others:
             name = f"one case + {args.others:,} active"
+            if args.before:  # the same stack on the older code, side by side
+                got = measure(old, tmp, "others-before", args.others)
+                rows.append((f"{name}, code of {args.before}", got))
             rows.append((name, measure(tree, tmp, "others", args.others)))
         days = max(r["simulated days"] for _, r in rows)
         floor_s = asyncio.run(floor(days))

@@ -79,6 +79,7 @@ class HumanTasks:
         self.local_notices = local_notices  # remind_task/escalate_task as local activities
         self.watchers: list[asyncio.Task[None]] = []
         self.in_flight = InFlight()  # worklist writes under way
+        self.rows_in_flight = InFlight()  # task rows opened or closed by local activities
         # system_error tasks opened by earlier runs of a chain that continues as new without
         # carrying their states (workflows/system_errors.py numbers the next one after them)
         self.earlier_system_errors = 0
@@ -122,6 +123,7 @@ class HumanTasks:
             ),
             DB_TIMEOUT,
             self.local_writes,
+            rows=True,
         )
         if due_at is not None:
             state.reminders = sorted(reminders or [])
@@ -129,14 +131,23 @@ class HumanTasks:
         return state
 
     async def _write(
-        self, method: Callable[..., Any], arg: Any, timeout: timedelta, locally: bool = False
+        self,
+        method: Callable[..., Any],
+        arg: Any,
+        timeout: timedelta,
+        locally: bool = False,
+        rows: bool = False,
     ) -> None:
-        """A worklist activity (a local one `locally`), counted while it runs (`in_flight`)."""
-        await self.in_flight.run(
-            local(method, arg, timeout)
-            if locally
-            else workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout)
-        )
+        """A worklist activity (a local one `locally`), counted while it runs (`in_flight`);
+        a task row's own write done locally also in `rows_in_flight` (database only, short:
+        the claim's read model sync waits for it and takes its event along)."""
+        if locally:
+            call = local(method, arg, timeout)
+            await self.in_flight.run(self.rows_in_flight.run(call) if rows else call)
+        else:
+            await self.in_flight.run(
+                workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout)
+            )
 
     def resume(self) -> None:
         """After continue-as-new: watch the open tasks again (their rows already exist)."""
@@ -254,6 +265,7 @@ class HumanTasks:
             ),
             DB_TIMEOUT,
             self.local_writes,
+            rows=True,
         )
         return completion
 
