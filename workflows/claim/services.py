@@ -70,8 +70,8 @@ class CaseServices:
             state.tasks,
             on_event=self.event,
             local_writes=self.local_writes,
-            local_notices=self.local_writes,
         )
+        self.tasks.local_notices = self.local_writes
         self.background: list[asyncio.Task[None]] = []
 
     # ---- the case itself -----------------------------------------------------------------
