@@ -310,6 +310,42 @@ async def idle(url: str, days: int) -> dict[str, Any]:
     return {"seconds": seconds, "simulated days": days, "advances": 1, "check-ins": 0}
 
 
+def stack_cpu(root: int) -> dict[str, float]:
+    """CPU seconds (user + system) of `root`'s descendant processes so far, by program."""
+    procs: dict[int, tuple[int, str, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        prog = next((a.decode() for a in argv[1:3] if a and not a.startswith(b"-")), "")
+        name = Path(prog or argv[0].decode()).name if prog != "-m" else ""
+        if len(argv) > 2 and argv[1] == b"-m":
+            name = argv[2].decode()
+        if not Path(argv[0].decode()).name.startswith("python"):  # the test server
+            name = Path(argv[0].decode()).name
+        cpu = (int(fields[11]) + int(fields[12])) / tick
+        procs[int(entry)] = (int(fields[1]), name or Path(argv[0].decode()).name, cpu)
+    keep, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, (parent, _, _) in procs.items():
+            if parent in keep and pid not in keep:
+                keep.add(pid)
+                grew = True
+    out: dict[str, float] = {}
+    for pid in keep - {root}:
+        if pid in procs:
+            _, name, cpu = procs[pid]
+            out[name] = out.get(name, 0.0) + cpu
+    return out
+
+
 def measure(tree: Path, tmp: Path, name: str, others: int, idle_days: int = 0) -> dict[str, Any]:
     print(f"==> {name}")
     stack = SimStack(tree, tmp / name)
@@ -319,6 +355,9 @@ def measure(tree: Path, tmp: Path, name: str, others: int, idle_days: int = 0) -
             got = asyncio.run(idle(stack.url, idle_days))
         else:
             got = asyncio.run(lifecycle(stack.url, others))
+        # the stack's CPU from its start (the others' opening included), by process
+        got["cpu"] = cpu = stack_cpu(stack.proc.pid)
+        print("    CPU s: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu.items())))
     except BaseException:
         kept = Path(tempfile.gettempdir()) / f"sim_lifecycle-{name}.log"
         shutil.copy(stack.log.name, kept)
@@ -349,7 +388,9 @@ def probe(days: int, before: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--others", type=int, default=1000, help="other active cases (0: skip)")
-    parser.add_argument("--before", default="", help="also time the lone case on this git revision")
+    parser.add_argument(
+        "--before", default="", help="also time the lone case (and the others) on this revision"
+    )
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--idle", type=int, default=0, help="only the idle stack, over DAYS")
     args = parser.parse_args()
@@ -369,6 +410,9 @@ def main() -> None:
         rows.append(("no case (the stack's own timers)", measure(tree, tmp, "idle", 0, days)))
         if args.others:
             name = f"one case + {args.others:,} active"
+            if args.before:  # the same stack on the older code, side by side
+                got = measure(old, tmp, "others-before", args.others)
+                rows.append((f"{name}, code of {args.before}", got))
             rows.append((name, measure(tree, tmp, "others", args.others)))
         days = max(r["simulated days"] for _, r in rows)
         floor_s = asyncio.run(floor(days))
@@ -396,6 +440,13 @@ def main() -> None:
         )
     floor_name = f"floor: a bare test server, {days} days, a day per call"
     lines.append(f"| {floor_name} | {floor_s:.1f} | 1.0× | {days} | {days} | | |")
+    lines.append("")
+    for name, r in rows:  # CPU seconds of the stack's processes (others' opening included)
+        if r.get("cpu"):
+            cpu = ", ".join(
+                f"{k} {v:.1f}" for k, v in sorted(r["cpu"].items(), key=lambda kv: -kv[1])
+            )
+            lines.append(f"- CPU s, {name}: {cpu}")
     section = "\n".join(lines)
     print(section)
     if not args.no_readme:

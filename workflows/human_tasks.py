@@ -7,8 +7,8 @@ refuses a closed task, an actor without the task's role, or an outcome and data 
 fit the kind (domain/task_data.py), before anything changes; the handler records it through
 an activity.
 Open tasks remind before their due time and escalate to the supervisors at it. An owner that
-opts in (`local_writes`: the payment run, patched) opens and closes task rows by local
-activities (workflows/local_steps.py); the Update still answers once its row is closed."""
+opts in (`local_writes`: the payment run and the claim, patched) opens and closes task rows by
+local activities (workflows/local_steps.py); the Update still answers once its row is closed."""
 
 from __future__ import annotations
 
@@ -74,8 +74,10 @@ class HumanTasks:
         self.tasks = tasks
         self.on_event = on_event
         self.local_writes = local_writes  # open_task/close_task as local activities
+        self.local_notices = False  # remind_task/escalate_task as local ones (the claim, patched)
         self.watchers: list[asyncio.Task[None]] = []
         self.in_flight = InFlight()  # worklist writes under way
+        self.rows_in_flight = InFlight()  # task rows being opened or closed (`_row`)
         # system_error tasks opened by earlier runs of a chain that continues as new without
         # carrying their states (workflows/system_errors.py numbers the next one after them)
         self.earlier_system_errors = 0
@@ -102,7 +104,7 @@ class HumanTasks:
                 due_at=due_at,
             )
             self.tasks[task_id] = state
-        await self._write(
+        await self._row(
             WorklistActivities.open_task,
             OpenTaskInput(
                 task_id=task_id,
@@ -117,8 +119,6 @@ class HumanTasks:
                 details=dict(details or {}),
                 provisional=provisional,
             ),
-            DB_TIMEOUT,
-            self.local_writes,
         )
         if due_at is not None:
             state.reminders = sorted(reminders or [])
@@ -130,10 +130,14 @@ class HumanTasks:
     ) -> None:
         """A worklist activity (a local one `locally`), counted while it runs (`in_flight`)."""
         await self.in_flight.run(
-            local(method, arg)
+            local(method, arg, timeout)
             if locally
             else workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout)
         )
+
+    async def _row(self, method: Callable[..., Any], arg: Any) -> None:
+        """A task row opened or closed, also counted in `rows_in_flight` (the claim syncs after)."""
+        await self.rows_in_flight.run(self._write(method, arg, DB_TIMEOUT, self.local_writes))
 
     def resume(self) -> None:
         """After continue-as-new: watch the open tasks again (their rows already exist)."""
@@ -167,6 +171,7 @@ class HumanTasks:
             method,
             TaskEventInput(task_id=state.task_id, at=workflow.now()),
             NOTICE_TIMEOUT,
+            self.local_notices,
         )
 
     async def move_due(
@@ -238,7 +243,7 @@ class HumanTasks:
             data=parse_task_data(state.kind, inp.data),  # checked by the validator
         )
         state.completion = completion  # set before any await: a concurrent update sees it
-        await self._write(
+        await self._row(
             WorklistActivities.close_task,
             CloseTaskInput(
                 task_id=completion.task_id,
@@ -248,8 +253,6 @@ class HumanTasks:
                 reason=completion.reason,
                 data=as_record(completion.data),
             ),
-            DB_TIMEOUT,
-            self.local_writes,
         )
         return completion
 

@@ -6,7 +6,9 @@ and commit them. They go to tests/histories/claim/; a 24-month case, every run o
 of continue-as-new (one per benefit month), to tests/histories/claim/24_months_local_steps/.
 Histories of older code stay and replay: tests/histories/claim/24_months/ and
 benefit_month_continue_as_new.json were recorded before `month-local-steps` (a month's price
-and obligation as two activity tasks)."""
+and obligation as two activity tasks); every history here but idle_months_local_writes/
+(tests/workflows/test_idle_month.py) before `case-local-writes` (the case's worklist writes
+and notices as activity tasks)."""
 
 from __future__ import annotations
 
@@ -44,10 +46,12 @@ from workflows.claim import ClaimWorkflow
 HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "claim"
 OLD_CHAIN = HISTORIES / "24_months"  # before month-local-steps
 CHAIN = HISTORIES / "24_months_local_steps"
+IDLE_CHAIN = HISTORIES / "idle_months_local_writes"  # case-local-writes: test_idle_month.py
 RECORDED = [
     *sorted(HISTORIES.glob("*.json")),
     *sorted(OLD_CHAIN.glob("*.json")),
     *sorted(CHAIN.glob("*.json")),
+    *sorted(IDLE_CHAIN.glob("*.json")),
 ]
 MONTHS = 24
 
@@ -87,6 +91,7 @@ def test_histories_are_recorded() -> None:
     } <= names
     assert len(list(OLD_CHAIN.glob("run_*.json"))) == MONTHS
     assert len(list(CHAIN.glob("run_*.json"))) == MONTHS
+    assert len(list(IDLE_CHAIN.glob("run_*.json"))) == 8  # intake to six idle months
 
 
 @pytest.mark.parametrize("path", RECORDED, ids=lambda p: f"{p.parent.name}/{p.stem}")

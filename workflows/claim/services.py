@@ -43,6 +43,12 @@ SHORT = timedelta(seconds=30)
 A = TypeVar("A")
 R = TypeVar("R")
 NOTIFY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=10), maximum_attempts=20)
+NOTIFY_TIMEOUT = timedelta(minutes=1)
+# workflow.patched: the case's worklist writes (open/close a task, its reminder and escalation
+# notices) and its notices to the claimant as local activities, run inside the workflow task
+# that reaches them: an idle benefit month (a reminder, a missed check-in's task, its reminder
+# and escalation) takes no activity task and half the workflow tasks (issue 9 §8)
+CASE_LOCAL_WRITES = "case-local-writes"
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,15 @@ class CaseServices:
     def __init__(self, state: CaseState) -> None:
         self._s = state
         self.case_id = state.case_id
+        self.local_writes = workflow.patched(CASE_LOCAL_WRITES)  # each run decides at its start
         self.tasks = HumanTasks(
-            workflow.info().workflow_id, state.case_id, state.tasks, on_event=self.event
+            workflow.info().workflow_id,
+            state.case_id,
+            state.tasks,
+            on_event=self.event,
+            local_writes=self.local_writes,
         )
+        self.tasks.local_notices = self.local_writes
         self.background: list[asyncio.Task[None]] = []
 
     # ---- the case itself -----------------------------------------------------------------
@@ -141,20 +153,31 @@ class CaseServices:
         values: dict[str, JsonValue] = {
             k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()
         }
+        inp = NotifyInput(
+            key=f"{self.case_id}:{key}",
+            template=template,
+            at=workflow.now(),
+            case_id=self.case_id,
+            email=to.email,
+            phone=to.phone,
+            params=values,
+        )
         try:
-            status = await workflow.execute_activity_method(
-                NotificationActivities.send_notification,
-                NotifyInput(
-                    key=f"{self.case_id}:{key}",
-                    template=template,
-                    at=workflow.now(),
-                    case_id=self.case_id,
-                    email=to.email,
-                    phone=to.phone,
-                    params=values,
-                ),
-                start_to_close_timeout=timedelta(minutes=1),
-                retry_policy=NOTIFY_RETRY,
+            # the outbox row is keyed: a retry (or a local activity run again) sends it once
+            status = await (
+                workflow.execute_local_activity_method(
+                    NotificationActivities.send_notification,
+                    inp,
+                    start_to_close_timeout=NOTIFY_TIMEOUT,
+                    retry_policy=NOTIFY_RETRY,
+                )
+                if self.local_writes
+                else workflow.execute_activity_method(
+                    NotificationActivities.send_notification,
+                    inp,
+                    start_to_close_timeout=NOTIFY_TIMEOUT,
+                    retry_policy=NOTIFY_RETRY,
+                )
             )
         except ActivityError as err:
             self.event("notification_failed", None, key=key, error=str(err.cause or err))

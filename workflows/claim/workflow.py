@@ -241,8 +241,15 @@ class ClaimWorkflow(CaseUpdates):
         local activity: run by this worker inside the workflow task (no activity task, no copy
         of the state in the history); sync_case is idempotent (rows keyed by case and seq)."""
         s = self.s
+        rows = self.tasks.rows_in_flight
+        # case-local-writes: a task row being opened or closed in this workflow task (a local
+        # activity) is waited for, so that its event (task_opened) goes in the same sync as
+        # the one before it (check_in_missed): one sync of the state instead of two
+        together = self.case.local_writes
         while True:
-            await workflow.wait_condition(lambda: bool(s.unsynced_events))
+            await workflow.wait_condition(
+                lambda: bool(s.unsynced_events) and not (together and not rows.idle)
+            )
             last = s.unsynced_events[-1].seq
             self._syncing = True
             try:
