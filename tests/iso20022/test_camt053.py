@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from lxml import etree
 
 from iso20022 import (
     MessageError,
@@ -14,9 +15,12 @@ from iso20022 import (
     StatementEntry,
     build_camt053,
     build_camt053_days,
+    camt053,
     parse_camt053,
     parse_camt053_days,
 )
+from iso20022.camt053 import NAMESPACE, document
+from iso20022.xml import to_xml
 
 DAY = date(2024, 1, 16)
 
@@ -123,3 +127,74 @@ def test_a_range_must_hold_each_day_once_of_one_account() -> None:
     unbalanced = xml.replace(b">10000.00<", b">10001.00<", 1)
     with pytest.raises(MessageError, match="closing balance"):
         parse_camt053_days(unbalanced, DAY, date(2024, 1, 18))
+
+
+# Written and read with lxml directly: the bytes are the library's rendering of the same
+# statements, and what is not exactly our rendering is read by the library's bindings.
+
+ODD = dataclasses.replace(
+    STATEMENT,
+    msg_id="STM&<0002>",
+    statement_id="22050161000000000001-20240116 \"'&",
+    created_at=datetime(2024, 1, 16, 16, 0, 0, 123456, tzinfo=UTC),
+    opening_balance=Decimal("-100"),
+    closing_balance=Decimal("-855.00"),
+    entries=[
+        StatementEntry("E2E-0001 社保", Decimal("755"), "DBIT", DAY, "BOOK", None),
+        StatementEntry("E2E-0002", Decimal("1E+3"), "CRDT", date(2024, 1, 15), "BOOK", "AC04"),
+        StatementEntry("E2E-0003", Decimal("1000.00"), "DBIT", DAY, "BOOK", None),
+    ],
+)
+QUIET = dataclasses.replace(STATEMENT, closing_balance=Decimal("10000.00"), entries=[])
+INCOMING = dataclasses.replace(
+    QUIET,
+    closing_balance=Decimal("10001.50"),
+    entries=[StatementEntry("IN-1", Decimal("1.50"), "CRDT", DAY, "BOOK", None)],
+)
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [[STATEMENT], [ODD], [QUIET], [INCOMING], DAYS],
+    ids=["entries", "odd-text-and-amounts", "quiet", "incoming", "range"],
+)
+def test_the_written_bytes_are_the_librarys_rendering(statements: list[Statement]) -> None:
+    reference = to_xml(document(statements), NAMESPACE)
+    assert build_camt053_days(statements) == reference
+    first, last = statements[0].statement_date, statements[-1].statement_date
+    read = parse_camt053_days(reference, first, last)
+    assert read == [_as_bound(s) for s in statements]
+    assert [s.created_at.tzinfo for s in read] == [UTC] * len(read)
+
+
+def _as_bound(s: Statement) -> Statement:
+    """What the bindings read back: amounts with 2 places."""
+    return dataclasses.replace(
+        s,
+        opening_balance=s.opening_balance.quantize(Decimal("0.01")),
+        closing_balance=s.closing_balance.quantize(Decimal("0.01")),
+        entries=[
+            dataclasses.replace(e, amount=e.amount.quantize(Decimal("0.01"))) for e in s.entries
+        ],
+    )
+
+
+def test_our_own_message_is_read_without_the_bindings(monkeypatch: pytest.MonkeyPatch) -> None:
+    xml = build_camt053_days(DAYS)
+
+    def no_bindings(*_args: object) -> None:
+        raise AssertionError("read through the bindings")
+
+    monkeypatch.setattr(camt053.xml, "from_xml", no_bindings)
+    assert parse_camt053_days(xml, DAY, date(2024, 1, 18)) == DAYS
+
+
+def test_another_layout_is_read_by_the_bindings_the_same() -> None:
+    pretty = etree.tostring(
+        etree.fromstring(build_camt053(STATEMENT)), pretty_print=True, xml_declaration=True,
+        encoding="UTF-8",
+    )  # fmt: skip
+    assert pretty != build_camt053(STATEMENT)
+    assert parse_camt053(pretty) == STATEMENT
+    with pytest.raises(MessageError, match="not a valid camt.053"):  # what the bindings refuse
+        parse_camt053(GOOD.replace(b"<Sts>", b"<Foo>x</Foo><Sts>", 1))
