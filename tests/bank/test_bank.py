@@ -11,7 +11,7 @@ import pytest
 from bank.clock import ManualClock
 from bank.config import BankConfig
 from bank.testing import RunningBank, serve_bank
-from iso20022 import build_pain001, parse_camt053, parse_camt053_days, parse_pain002
+from iso20022 import build_pain001, camt053, parse_camt053, parse_camt053_days, parse_pain002
 from iso20022.bank_signature import BadSignature, check
 from iso20022.pain002 import TransactionStatus
 from tests.bank.helpers import (
@@ -268,11 +268,20 @@ def test_statement_balances_add_up_day_by_day(
     assert other.account == "999" and other.entries == []
 
 
+def _no_bindings(*_args: object) -> None:
+    raise AssertionError("the bank's camt.053 was read through the bindings")
+
+
 def test_a_range_of_days_is_one_signed_camt053_with_each_day_as_its_own_statement(
-    http: httpx.Client, clock: ManualClock, receiver: WebhookReceiver
+    http: httpx.Client,
+    clock: ManualClock,
+    receiver: WebhookReceiver,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """GET /statements/{first}/{last}: a statement per day, each the same as the day's own
-    (entries, balances, statement ID), under one message ID and one signature."""
+    (entries, balances, statement ID), under one message ID and one signature; read without
+    the library's bindings (the bank writes what iso20022/camt053.py reads directly)."""
+    monkeypatch.setattr(camt053.xml, "from_xml", _no_bindings)
     submit(http, build_pain001(make_run("RUN-R1", GOOD_ACCOUNTS[0], BAD_LUHN, amount="755.00")))
     clock.advance(DAY)  # booked 2024-01-16
     submit(http, build_pain001(make_run("RUN-R2", *GOOD_ACCOUNTS[:2], amount="574.00")))
