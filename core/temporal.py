@@ -51,17 +51,22 @@ class SharedAdapterJSONConverter(PydanticJSONPlainPayloadConverter):
         return adapter.validate_json(payload.data)
 
 
+# The encodings, built once: the SDK makes a DataConverter (so a PayloadConverter) for every
+# workflow activation, and building the pydantic JSON converter each time (its serializer, its
+# adapter cache) was ~5% of the worker's Python CPU on an idle month's stack (py-spy --gil,
+# bench/README.md session 6). They hold no per-use state: the adapters are process-wide, the
+# serializer and the others stateless.
+_ENCODINGS = tuple(
+    SharedAdapterJSONConverter() if isinstance(c, JSONPlainPayloadConverter) else c
+    for c in DefaultPayloadConverter.default_encoding_payload_converters
+)
+
+
 class PayloadConverter(CompositePayloadConverter):
     """The SDK's default encodings with the JSON one replaced, as pydantic's converter does."""
 
     def __init__(self) -> None:
-        json = SharedAdapterJSONConverter()
-        super().__init__(
-            *(
-                json if isinstance(c, JSONPlainPayloadConverter) else c
-                for c in DefaultPayloadConverter.default_encoding_payload_converters
-            )
-        )
+        super().__init__(*_ENCODINGS)
 
 
 # Unencrypted: what the Temporal server stores is read with it (tests), and core/codec.py puts

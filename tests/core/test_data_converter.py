@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from core.temporal import PLAIN_CONVERTER, type_adapter
+from core.temporal import PLAIN_CONVERTER, PayloadConverter, type_adapter
 from payloads.case_io import ClaimInput
 from payloads.case_state import CaseState
 from tests.utils import factories as f
@@ -44,3 +44,15 @@ def test_each_new_converter_reuses_the_process_adapters() -> None:
         PLAIN_CONVERTER.payload_converter_class().from_payloads([payload], [ClaimInput])
     after = type_adapter.cache_info()
     assert after.misses == before.misses and after.hits >= before.hits + 5
+
+
+def test_each_new_converter_shares_the_process_encodings() -> None:
+    """The SDK makes a data converter per workflow activation: the JSON encoding is built
+    once per process, and a new converter's payloads are the same bytes, read back the same."""
+    one, two = PayloadConverter(), PayloadConverter()
+    assert one is not two
+    assert one.converters[b"json/plain"] is two.converters[b"json/plain"]
+    value = _claim()
+    payload = one.to_payloads([value])[0]
+    assert payload == two.to_payloads([value])[0]
+    assert two.from_payloads([payload], [ClaimInput])[0] == value
