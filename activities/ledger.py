@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio import activity
 
 from db import audit, payments
 from db.engine import session_scope
-from db.models import AuditEntry, Payment
+from db.models import Payment
 from db.recoveries import apply_offsets
 from domain.recovery import may_offset
 from payloads.records import Obligation, ObligationInput
@@ -49,11 +47,8 @@ def owe_once(session: Session, inp: ObligationInput) -> Obligation:
     )
     if existing is not None:
         e2e = existing.end_to_end_id
-        first = session.exec(
-            select(AuditEntry).where(AuditEntry.key == f"payment:{e2e}:owed")
-        ).first()
-        amount = Decimal(str(first.data["amount"])) if first is not None else existing.amount
-        return Obligation(end_to_end_id=e2e, amount=amount)
+        first = payments.first_owed_amount(session, end_to_end_id=e2e)
+        return Obligation(end_to_end_id=e2e, amount=existing.amount if first is None else first)
     e2e = end_to_end_id(inp.case_id, inp.month, inp.category, 1)
     session.add(
         Payment(

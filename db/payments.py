@@ -93,6 +93,14 @@ def find_obligation(session: Session, *, case_id: str, month: int, category: str
     return session.exec(stmt).first()
 
 
+def first_owed_amount(session: Session, *, end_to_end_id: str) -> Decimal | None:
+    """The amount an obligation was first owed at (its `owed` audit entry), before any offset."""
+    entry = session.exec(
+        select(AuditEntry).where(AuditEntry.key == f"payment:{end_to_end_id}:owed")
+    ).first()
+    return Decimal(str(entry.data["amount"])) if entry is not None else None
+
+
 def settled_on(session: Session, *, day: date) -> list[Payment]:
     """The payments settled on `day` (the ledger's side of a reconciliation)."""
     stmt = select(Payment).where(Payment.status == "settled", Payment.settled_on == day)

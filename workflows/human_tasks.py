@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
 
 DB_TIMEOUT = timedelta(seconds=30)
 NOTICE_TIMEOUT = timedelta(minutes=2)
+MAILING = (TaskNoticeActivities.remind_task, TaskNoticeActivities.escalate_task)  # `external`
 
 # A check of a completion that needs the owning workflow's state; raises OutcomeError (422)
 # or ApplicationError (e.g. FORBIDDEN) to refuse it.
@@ -130,7 +131,7 @@ class HumanTasks:
     ) -> None:
         """A worklist activity (a local one `locally`), counted while it runs (`in_flight`)."""
         await self.in_flight.run(
-            local(method, arg, timeout)
+            local(method, arg, timeout, external=method in MAILING)
             if locally
             else workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout)
         )

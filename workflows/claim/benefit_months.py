@@ -26,10 +26,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.claim.services import CaseServices
     from workflows.waiting import fixed, wait_until
 
-MONTH_LOCAL_STEPS = "month-local-steps"  # workflow.patched: _owe's steps as local activities
-# workflow.patched: the month records the amount the ledger holds (owe_obligation), not its
-# price of this attempt (a month priced again after a policy reload finds the first row)
-OWED_AS_LEDGER = "month-owed-as-ledger"
+MONTH_LOCAL_STEPS = "month-local-steps"  # workflow.patched: owe's steps as local activities
+OWED_AS_LEDGER = "month-owed-as-ledger"  # workflow.patched: the amount the ledger holds (owe)
 MonthEnd = Literal["next", "stopped", "exhausted", "transferred"]
 PAYABLE = ("checked_in", "excused", "waived")
 MONTH_TURNING = "the benefit month is turning; try again"
@@ -152,7 +150,7 @@ class BenefitMonths:
         b = self.state
         for past in b.months[: b.current - 1]:  # payable, not owed yet (approval, restart)
             if past.status in PAYABLE:
-                await self._owe(past)
+                await self.owe(past)
         ms = self.current()
         if ms is None:
             await workflow.wait_condition(
@@ -180,7 +178,7 @@ class BenefitMonths:
             )
         end_at = month_end_instant(ms)
         if await wait_until(checked, fixed(end_at)) and not cut():
-            await self._owe(ms)
+            await self.owe(ms)
             await wait_until(cut, fixed(end_at))
         if self.interrupted() and not self.stopped():
             return "transferred"
@@ -212,7 +210,7 @@ class BenefitMonths:
         ms.status = "excused" if done.outcome == "excused" else "unexcused"
         self.case.event(f"check_in_{ms.status}", done.actor, month=ms.month, reason=done.reason)
         if ms.status == "excused":
-            self.case.spawn(self._owe(ms))
+            self.case.spawn(self.owe(ms))
             return
         pair = stopping_pair([m.status for m in self.state.months])
         if pair is not None and not self.stopped():
@@ -264,12 +262,9 @@ class BenefitMonths:
         return "stopped"
 
     async def owe(self, ms: MonthState) -> None:
-        """Owe a payable month now (a stop event settles what was payable before its day)."""
-        await self._owe(ms)
-
-    async def _owe(self, ms: MonthState) -> None:
-        """A month to pay at the policy's amount on its first day, owed once (the ledger's key:
-        case, month, category); local activities in one workflow task (MONTH_LOCAL_STEPS)."""
+        """A month to pay (a stop event's too, for what was payable before its day) at the
+        policy's amount on its first day, owed once (the ledger's key: case, month, category)
+        at the amount first owed; local activities in one workflow task (MONTH_LOCAL_STEPS)."""
         if ms.owed:
             return
         step = self.case.local_step if workflow.patched(MONTH_LOCAL_STEPS) else self.case.activity
@@ -292,9 +287,8 @@ class BenefitMonths:
             account_number=acct.account_number if acct else None,
             account_name=acct.account_name if acct else None,
         )
-        if workflow.patched(OWED_AS_LEDGER):
-            held = await step(LedgerActivities.owe_obligation, obligation)
-            ms.amount = held.amount
+        if workflow.patched(OWED_AS_LEDGER):  # a month priced again (a policy reloaded meanwhile)
+            ms.amount = (await step(LedgerActivities.owe_obligation, obligation)).amount
         else:  # a month owed by the code before: its price of this attempt
             await step(LedgerActivities.create_obligation, obligation)
         ms.owed = True

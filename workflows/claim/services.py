@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import JsonValue
@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from payloads.records import DeterminationInput
     from payloads.tasks import Detail, TaskState
     from workflows.human_tasks import HumanTasks
-    from workflows.local_steps import local
+    from workflows.local_steps import AS_TIMER, local
     from workflows.system_errors import until_fixed
 
 SHORT = timedelta(seconds=30)
@@ -170,6 +170,7 @@ class CaseServices:
                     inp,
                     start_to_close_timeout=NOTIFY_TIMEOUT,
                     retry_policy=NOTIFY_RETRY,
+                    local_retry_threshold=AS_TIMER,  # a mail server down: timers, not the task
                 )
                 if self.local_writes
                 else workflow.execute_activity_method(
@@ -179,8 +180,11 @@ class CaseServices:
                     retry_policy=NOTIFY_RETRY,
                 )
             )
-        except ActivityError as err:
-            self.event("notification_failed", None, key=key, error=str(err.cause or err))
+        except (ActivityError, ApplicationError) as err:
+            # an activity's last failure is an ActivityError around its cause; a local
+            # activity's (case-local-writes) is the cause itself, an ApplicationError
+            cause = err.cause if isinstance(err, ActivityError) else None
+            self.event("notification_failed", None, key=key, error=str(cause or err))
             return
         if status == "no_contact":
             self.event("notification_no_contact", None, key=key)
