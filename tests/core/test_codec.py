@@ -121,6 +121,17 @@ def test_the_encrypted_converter_keeps_the_process_wide_type_adapters() -> None:
         (f"{_key('k1')},{_key('k2')},{_key('k3')}", "at most one previous"),
         (f"{_key('k1')},{_key('k1')}", "same key ID twice"),
     ],
+    # fixed ids, not the random keys: pytest-xdist's workers must collect the same test names
+    ids=[
+        "empty",
+        "no-colon",
+        "space-in-id",
+        "not-base64",
+        "16-bytes",
+        "not-random",
+        "three-keys",
+        "same-id-twice",
+    ],
 )
 def test_malformed_payload_keys_are_refused_naming_the_problem(setting: str, message: str) -> None:
     with pytest.raises(PayloadKeyError, match=message):
