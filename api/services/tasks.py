@@ -8,7 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.runtime import Runtime
@@ -258,8 +263,10 @@ async def complete(
 
 
 async def send_completion(handle: WorkflowHandle[Any, Any], inp: CompleteTaskInput) -> None:
-    """The `complete_task` Update, sent again while its workflow is continuing as new
-    (RETRY_LATER: workflows/payment_returns.py); any other refusal is raised."""
+    """The `complete_task` Update, sent again while its workflow is continuing as new: refused
+    by the run about to continue (RETRY_LATER: workflows/payment_returns.py), or met the run
+    just closed by it (NOT_FOUND, "Completed workflow", while a newer run is running: not
+    delivered, so not applied); any other refusal is raised, NOT_FOUND too when no run is."""
     for _ in range(RETRIES):
         try:
             await handle.execute_update(TaskOwner.complete_task, inp)
@@ -267,8 +274,23 @@ async def send_completion(handle: WorkflowHandle[Any, Any], inp: CompleteTaskInp
         except WorkflowUpdateFailedError as err:
             if getattr(err.cause, "type", None) != RETRY_LATER:
                 raise
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND or not await _latest_running(handle):
+                raise
         await asyncio.sleep(RETRY_PAUSE)
     await handle.execute_update(TaskOwner.complete_task, inp)
+
+
+async def _latest_running(handle: WorkflowHandle[Any, Any]) -> bool:
+    """Whether the workflow's latest run is running (the one an Update met may have ended by
+    continuing as new): `handle` is of the workflow ID, no run (as the API makes it)."""
+    try:
+        desc = await handle.describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return desc.status == WorkflowExecutionStatus.RUNNING
 
 
 def notify_assignee(runtime: Runtime, task: Task, target: User, by: User, at: datetime) -> None:
