@@ -26,6 +26,10 @@ LOCAL_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 # workflow task nor, on the simulated clock, the time-skipping server's time (retries inside
 # the task are in real time). The SDK sends no threshold for zero, so the least it takes.
 AS_TIMER = timedelta(milliseconds=1)
+# and its attempts at most 6 hours apart once the first ones failed: each retry on a timer is
+# a few events of the workflow's history (an activity's are not), so a mail server down for
+# weeks costs a case ~4 retries a day, not one a minute (its history stays far from the limit)
+EXTERNAL_RETRY = RetryPolicy(maximum_interval=timedelta(hours=6))
 
 
 async def local(
@@ -38,6 +42,6 @@ async def local(
         method,
         arg,
         start_to_close_timeout=timeout,
-        retry_policy=LOCAL_RETRY,
+        retry_policy=EXTERNAL_RETRY if external else LOCAL_RETRY,
         local_retry_threshold=AS_TIMER if external else None,
     )
