@@ -3,16 +3,15 @@ inside the test's event loop, on the time-skipping server with a real worker beh
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.main import create_app
+from core.serving import serving_here
 from core.settings import Settings
 
 
@@ -36,15 +35,5 @@ async def live_server(
             }
         )
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()  # raises what stopped it
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await serving
+    async with serving_here(app) as url:
+        yield url

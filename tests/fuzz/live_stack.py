@@ -6,29 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
 
-import uvicorn
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from core.heartbeat import heartbeat_loop, worker_alive
+from core.serving import serving_here
 from core.settings import Settings
 from policy import PolicyBook
 from tests.conftest import test_server_path
 from tests.utils.temporal import CONVERTER
 from worker import create_worker
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class LiveStack:
@@ -76,23 +68,11 @@ class LiveStack:
                         }
                     )
                 )
-                port = free_port()
-                server = uvicorn.Server(
-                    uvicorn.Config(
-                        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-                    )
-                )
-                serving = asyncio.create_task(server.serve())
-                while not server.started:
-                    if serving.done():
-                        serving.result()  # raises what stopped it
-                    await asyncio.sleep(0.02)
-                self.base_url = f"http://127.0.0.1:{port}"
-                self._up.set()
-                while not self._stop.is_set():
-                    await asyncio.sleep(0.05)
-                server.should_exit = True
-                await serving
+                async with serving_here(app) as url:
+                    self.base_url = url
+                    self._up.set()
+                    while not self._stop.is_set():
+                        await asyncio.sleep(0.05)
                 beating.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await beating

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHandle
@@ -32,6 +31,7 @@ from api.main import create_app
 from bank.config import BankConfig
 from bank.testing import serve_bank
 from core.identity import IdentityKeys
+from core.serving import base_url, bound_socket, serving_here
 from core.settings import Settings
 from db.medical import MedicalCoverage, MedicalDeclaration, MedicalDeclarationLine
 from db.models import Payment, Task
@@ -41,7 +41,6 @@ from medagency.config import AgencyConfig
 from medagency.testing import serve_agency
 from payloads.medical import CoverageView, EnrolInput, MedicalDeclarationInput
 from policy import PolicyBook
-from tests.browser.conftest import free_port
 from tests.conftest import ROOT
 from tests.utils import factories as f
 from tests.utils import template_database
@@ -117,8 +116,8 @@ async def stack(
     tmp_path: Path,
 ) -> AsyncIterator[MedicalStack]:
     target = env.client.service_client.config.target_host
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}"
+    sock = bound_socket()  # ours, before the agency and bank are told where to call us
+    api_url = base_url(sock)
     agency_config = AgencyConfig(
         db_path=tmp_path / "medagency.db",
         webhook_url=f"{api_url}/api/v1/medical/webhook",
@@ -148,12 +147,6 @@ async def stack(
                 "bank_booking_hours": 1,  # the bank's settle_hours: polls when it can book
             }
         )
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(ours), host="127.0.0.1", port=port, log_level="warning")
-        )
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.02)
 
         def new_worker() -> Worker:
             return create_worker(
@@ -165,9 +158,8 @@ async def stack(
                 fail_fast=True,
             )
 
-        yield MedicalStack(agency.url, bank.url, api_url, ours, engine, book, new_worker)
-        server.should_exit = True
-        await serving
+        async with serving_here(create_app(ours), sock):
+            yield MedicalStack(agency.url, bank.url, api_url, ours, engine, book, new_worker)
 
 
 def replayer() -> Replayer:

@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine, func, insert
 from sqlmodel import Session, col, select
 from stdnum import luhn
@@ -33,6 +32,7 @@ from activities.reconciliation import ReconciliationActivities
 from api.main import create_app
 from bank.config import BankConfig
 from bank.testing import serve_bank
+from core.serving import base_url, bound_socket, serving_here
 from core.settings import Settings
 from db.models import (
     AuditEntry,
@@ -59,7 +59,6 @@ from payloads.payments import (
 from payloads.reconciliation import ReconcileDayInput, ReconcileInput
 from payloads.tasks import CompleteTaskInput
 from policy import PolicyBook
-from tests.browser.conftest import free_port
 from tests.conftest import ROOT
 from tests.utils import factories as f
 from tests.utils.temporal import (
@@ -105,7 +104,7 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     """Our API (for the webhook) and worker, and the bank on the test server's clock."""
     target = env.client.service_client.config.target_host
-    port = free_port()
+    sock = bound_socket()  # ours, before the bank is told where to call us
     ours = settings.model_copy(
         update={
             "task_queue": task_queue,
@@ -117,7 +116,7 @@ async def stack(
     )
     config = BankConfig(
         db_path=tmp_path / "bank.db",
-        webhook_url=f"http://127.0.0.1:{port}/api/v1/bank/webhook",
+        webhook_url=f"{base_url(sock)}/api/v1/bank/webhook",
         webhook_secret=SECRET,
         settle_hours=1,
         clock=f"temporal:{target}",
@@ -126,12 +125,6 @@ async def stack(
     )
     with serve_bank(config) as bank:
         ours = ours.model_copy(update={"bank_url": bank.url})
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(ours), host="127.0.0.1", port=port, log_level="warning")
-        )
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.02)
 
         def new_worker(cache: int = 1000, **changed: Any) -> Worker:
             """A worker on the stack's settings (`changed`: a test's own, e.g. a bank that
@@ -146,9 +139,8 @@ async def stack(
                 max_cached_workflows=cache,
             )
 
-        yield Stack(bank.url, f"http://127.0.0.1:{port}", ours, new_worker)
-        server.should_exit = True
-        await serving
+        async with serving_here(create_app(ours), sock) as api_url:
+            yield Stack(bank.url, api_url, ours, new_worker)
 
 
 def _replayer() -> Replayer:
