@@ -1,6 +1,7 @@
 """The months a cross-province transfer hands over (workflows/claim/transfer.py; DOMAIN.md
 stage 9): a check-in the source accepted while the transfer ran goes with its month, and
-once the destination's months are built a check-in at the source is refused."""
+once the destination's months are built a check-in at the source is refused; one made at
+the destination before its acceptance is kept with the carried month holding its day."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from payloads.case_state import CaseState, MonthState, TransferState
 from payloads.errors import TASK_CLOSED
+from workflows.claim.check_ins import kept_in
 from workflows.claim.transfer import TransferStage, carried
 
 M3 = MonthState(month=3, start=date(2027, 2, 2), end=date(2027, 3, 2))
@@ -53,3 +55,25 @@ def test_a_check_in_at_the_source_once_its_months_are_handed_over_is_refused() -
     with pytest.raises(ApplicationError) as err:
         stage.validate_check_in()
     assert err.value.type == TASK_CLOSED and "330100" in str(err.value)
+
+
+def test_a_check_in_at_the_destination_before_the_acceptance_keeps_its_month() -> None:
+    """DOMAIN.md "Benefit months": the first check-in inside a month's period checks it in;
+    a month the source checked in keeps the source's day; a day in no carried month (the
+    source's months before) checks nothing in."""
+    at_source = replace(M3, status="checked_in", check_in=date(2027, 2, 5))
+    log = [date(2027, 1, 20), date(2027, 2, 9), date(2027, 3, 12), date(2027, 3, 20)]
+    kept = kept_in([carried(1, at_source), carried(2, M4)], log)
+    assert [(m.status, m.check_in, m.by_registration) for m in kept] == [
+        ("checked_in", date(2027, 2, 5), False),
+        ("checked_in", date(2027, 3, 12), False),
+    ]
+    # accepted while month 2 runs: its check-in is the claimant's, not the acceptance's
+    b = TransferStage._months_at(date(2027, 3, 25), kept)
+    assert [(m.status, m.check_in, m.by_registration) for m in b.months] == [
+        ("checked_in", date(2027, 2, 5), False),
+        ("checked_in", date(2027, 3, 12), False),
+    ]
+    assert b.current == 2
+    untouched = kept_in([carried(1, M3)], [date(2027, 1, 20)])
+    assert (untouched[0].status, untouched[0].check_in) == ("open", None)

@@ -4,8 +4,13 @@ for the benefit month running now, even while intake and review go on; the regis
 itself stands for month 1's check-in (a check-in in person in month 1 is still recorded,
 once). On approval they become the benefit months' check-ins (benefit_months.months_of).
 
-Reads: the registration day. Keeps: the check-in days (CaseState.early_check_ins). Serves:
-the `check_in` Update until the benefit months exist."""
+At the destination of a cross-province transfer not accepted yet (workflows/claim/
+transfer.py; DOMAIN.md stage 9) the months are the carried ones, numbered from 1 there: a
+check-in is made for the carried month running now, answered in that numbering, and on
+acceptance that month keeps it (kept_in), as one the source accepted while it moved out.
+
+Reads: the registration day, the carried months. Keeps: the check-in days
+(CaseState.early_check_ins). Serves: the `check_in` Update until the benefit months exist."""
 
 from __future__ import annotations
 
@@ -18,18 +23,45 @@ with workflow.unsafe.imports_passed_through():
     from domain.check_ins import month_of
     from domain.entitlement import benefit_month_period
     from payloads.case_io import CheckInInput, CheckInResult
-    from payloads.case_state import IntakeState
+    from payloads.case_state import IntakeState, MonthState
     from payloads.errors import INVALID_OUTCOME, TASK_CLOSED
     from workflows.claim.services import CaseServices
 
 NO_MONTH = "this case has no running benefit month"
 
 
+def kept_in(months: list[MonthState], log: list[date]) -> list[MonthState]:
+    """The carried months with the check-ins made at the destination before its acceptance:
+    the first one in a month's period checks it in on that day (a month the source checked
+    in keeps the source's)."""
+    for ms in months:
+        made = sorted(d for d in log if ms.start <= d < ms.end)
+        if made and ms.status != "checked_in":
+            ms.status, ms.check_in, ms.by_registration = "checked_in", made[0], False
+    return months
+
+
 class EarlyCheckIns:
-    def __init__(self, case: CaseServices, intake: IntakeState, log: list[date]) -> None:
+    def __init__(
+        self,
+        case: CaseServices,
+        intake: IntakeState,
+        log: list[date],
+        carried: list[MonthState] | None = None,
+    ) -> None:
         self.case = case
         self.intake = intake
         self.log = log
+        self.carried = carried  # a transfer's destination awaiting acceptance: its months
+
+    def _month(self, registered: date, day: date) -> tuple[int, date, date] | None:
+        """The benefit month holding `day` (number, start, exclusive end): the carried one
+        at a transfer's destination (None past them), else by the registration day."""
+        if self.carried is not None:
+            held = [m for m in self.carried if m.start <= day < m.end]
+            return (held[0].month, held[0].start, held[0].end) if held else None
+        month = month_of(registered, day)
+        return (month, *benefit_month_period(registered, month))
 
     def validate(self, inp: CheckInInput) -> None:
         registered = self.intake.registration_date
@@ -45,8 +77,10 @@ class EarlyCheckIns:
                 "date",
                 type=INVALID_OUTCOME,
             )
-        month = month_of(registered, today)
-        start, end = benefit_month_period(registered, month)
+        running = self._month(registered, today)
+        if running is None:
+            raise ApplicationError(NO_MONTH, type=TASK_CLOSED)
+        month, start, end = running
         if not start <= on < end:
             raise ApplicationError(
                 f"{on} is not in the running benefit month {month} "
@@ -55,6 +89,11 @@ class EarlyCheckIns:
                 type=INVALID_OUTCOME,
             )
         earlier = [d for d in self.log if start <= d < end]
+        earlier += [
+            m.check_in
+            for m in self.carried or []
+            if m.month == month and m.status == "checked_in" and m.check_in is not None
+        ]
         if earlier:
             raise ApplicationError(
                 f"month {month} is already checked in (on {earlier[0]})", type=TASK_CLOSED
@@ -64,8 +103,13 @@ class EarlyCheckIns:
         registered = self.intake.registration_date
         assert registered is not None
         on = inp.on or self.case.today()
-        month = month_of(registered, on)
-        start, end = benefit_month_period(registered, month)
+        # validated in a carried month; a check-in an earlier code accepted (replayed without
+        # its validator) past them keeps the registration's numbering
+        held = self._month(registered, on)
+        if held is None:
+            month = month_of(registered, on)
+            held = (month, *benefit_month_period(registered, month))
+        month, start, end = held
         self.log.append(on)
         self.case.event(
             "checked_in", inp.actor, month=month, on=on.isoformat(), channel=inp.channel

@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import ids
     from workflows.claim.benefit_months import MonthEnd
+    from workflows.claim.check_ins import kept_in
     from workflows.claim.services import CaseServices
 
 
@@ -262,7 +263,7 @@ class TransferStage:
             )
         done = await self.case.tasks.decided(task_id)
         tin.accepted_by, tin.accepted_on = done.actor, self.case.today()
-        benefit = self._months_at(tin.accepted_on, tin.months)
+        benefit = self._months_at(tin.accepted_on, kept_in(tin.months, s.early_check_ins))
         topup = await self.case.activity(
             TransferActivities.record_topup,
             TopUpInput(
@@ -282,7 +283,8 @@ class TransferStage:
         """The moved months as the acceptance finds them: those ended meanwhile are not the
         claimant's miss (waived, paid), the one running on `on` current and checked in by the
         claimant's visit (as the registration checks month 1 in); a month checked in at the
-        source while the transfer ran keeps that check-in (paid, as checked in)."""
+        source while the transfer ran, or here before the acceptance (kept_in), keeps that
+        check-in (paid, as checked in)."""
         current = len(months) + 1
         for i, ms in enumerate(months, start=1):
             carried_in = ms.status == "checked_in"  # checked in at the source (carried)

@@ -57,7 +57,8 @@ class ClaimWorkflow(CaseUpdates):
         self.transfer = TransferStage(self.case, s)
         self.months = self._benefit_months() if s.benefit is not None else None
         self.stops = self._stop_events() if self.months is not None else None
-        self.early_check_ins = EarlyCheckIns(self.case, s.intake, s.early_check_ins)
+        carried = s.transfer_in.months if s.transfer_in is not None else None
+        self.early_check_ins = EarlyCheckIns(self.case, s.intake, s.early_check_ins, carried)
         self.medical = MedicalStage(self.case, s.medical)
         self._syncing = False
         self._calendar_lock = asyncio.Lock()  # one recomputation at a time
