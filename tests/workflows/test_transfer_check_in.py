@@ -15,7 +15,14 @@ from temporalio.testing import WorkflowEnvironment
 from tests.utils import factories as f
 from tests.utils.temporal import state_when, today
 from tests.workflows import medical_stack
-from tests.workflows.medical_stack import MedicalStack, advance, found, login, task_of
+from tests.workflows.medical_stack import (
+    MedicalStack,
+    advance,
+    found,
+    keep_case_history,
+    login,
+    task_of,
+)
 from tests.workflows.test_medical_stage import _approved_case, _check_in_through
 from tests.workflows.test_transfers import _ledger, _month
 from workflows import ids
@@ -96,5 +103,6 @@ async def test_a_check_in_at_the_destination_before_the_acceptance_is_kept_with_
         await state_when(destination, lambda d: _month(d, 1).owed)
         case = (await web.get(f"/api/v1/cases/{dest}", headers=clerk)).json()
         assert [(c["month"], c["on"]) for c in _check_ins(case)] == [(1, day.isoformat())]
+        await keep_case_history("transfer_check_in_before_acceptance", destination)
     dst = [p for p in _ledger(stack.engine, dest) if p.category == "benefit"]
     assert [p.month for p in dst if p.month == 1] == [1]
