@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
         TaskState,
     )
     from workflows.local_steps import local
-    from workflows.task_notices import REMINDER_BESIDE, Reminding, notice
+    from workflows.task_notices import REMINDER_BESIDE, Reminding, notice, taken_up
     from workflows.waiting import InFlight, fixed, wait_until
 
 DB_TIMEOUT = timedelta(seconds=30)
@@ -149,15 +149,15 @@ class HumanTasks:
         """Remind before the due time; at the due time escalate to the supervisors."""
         done: Callable[[], bool] = lambda: state.completion is not None  # noqa: E731
         if not state.escalated:
-            reminding: list[Reminding] = []
+            # task_notices.py: reminders the run before left retrying, and (patched) beside
+            reminding = taken_up(state, self.on_event, self.watchers) if self.local_notices else []
             for instant in list(state.reminders):
                 if instant in state.reminders_sent or instant <= workflow.now():
                     continue
                 if await wait_until(done, fixed(instant)):
                     return
                 if self.local_notices and workflow.patched(REMINDER_BESIDE):
-                    reminding.append(Reminding(state, instant))  # task_notices.py
-                    self.watchers.append(reminding[-1].task)
+                    reminding.append(Reminding(state, instant, self.watchers))
                     continue
                 await notice(TaskNoticeActivities.remind_task, state, self.local_notices)
                 state.reminders_sent.append(instant)

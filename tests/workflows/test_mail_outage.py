@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -33,9 +34,9 @@ from core.heartbeat import heartbeat_loop, worker_alive
 from core.settings import Settings
 from db.models import CaseEvent
 from notifications.channels import message_id_for
-from notifications.smtp_sink import start_sink
+from notifications.smtp_sink import SinkHandle, start_sink
 from payloads.case_io import CheckInInput
-from policy import PolicyBook
+from policy import POLICY_DIR, PolicyBook, load_policy_book
 from tests.utils.temporal import CONVERTER, advance, notifications_of, state_when, tasks_of, today
 from tests.workflows.test_idle_month import _approved
 from worker import create_worker
@@ -67,6 +68,30 @@ def mail_port() -> Iterator[socket.socket]:
     s.close()
 
 
+@contextlib.asynccontextmanager
+async def worker_on(
+    env: WorkflowEnvironment,
+    settings: Settings,
+    engine: Engine,
+    book: PolicyBook,
+    task_queue: str,
+    mail_port: socket.socket,
+) -> AsyncIterator[None]:
+    """A real worker whose mail goes to `mail_port`."""
+    down = settings.model_copy(update={"smtp_port": mail_port.getsockname()[1]})
+    w = create_worker(env.client, settings=down, engine=engine, book=book, task_queue=task_queue)
+    async with w:
+        beating = asyncio.create_task(heartbeat_loop(engine, task_queue))
+        while not worker_alive(engine, task_queue):
+            await asyncio.sleep(0.01)
+        try:
+            yield
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
+
+
 @pytest.fixture
 async def outage_worker(
     env: WorkflowEnvironment,
@@ -76,16 +101,26 @@ async def outage_worker(
     task_queue: str,
     mail_port: socket.socket,
 ) -> AsyncIterator[None]:
-    down = settings.model_copy(update={"smtp_port": mail_port.getsockname()[1]})
-    w = create_worker(env.client, settings=down, engine=engine, book=book, task_queue=task_queue)
-    async with w:
-        beating = asyncio.create_task(heartbeat_loop(engine, task_queue))
-        while not worker_alive(engine, task_queue):
-            await asyncio.sleep(0.01)
+    async with worker_on(env, settings, engine, book, task_queue, mail_port):
         yield
-        beating.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beating
+
+
+def mail_back(mail_port: socket.socket, maildir: Path) -> SinkHandle:
+    """The mail server back: the SMTP sink on the port nobody listened on."""
+    port = mail_port.getsockname()[1]
+    mail_port.close()
+    return start_sink("127.0.0.1", port, maildir)
+
+
+def failed_notices(engine: Engine, case_id: str) -> list[str]:
+    """The keys of the case's `notification_failed` events, sorted."""
+    with Session(engine) as session:
+        failed = session.exec(
+            select(CaseEvent).where(
+                CaseEvent.case_id == case_id, CaseEvent.type == "notification_failed"
+            )
+        ).all()
+    return sorted(str(e.data.get("key")) for e in failed)
 
 
 async def chain_of(env: WorkflowEnvironment, h: WorkflowHandle[Any, Any]) -> list[WorkflowHistory]:
@@ -202,9 +237,7 @@ async def test_weeks_without_mail_keep_the_case_running_and_its_history_bounded(
     assert now - task.due_at > timedelta(weeks=2), now - task.due_at  # the escalation retrying
 
     # the mail comes back: the sink on the port nobody listened on
-    port = mail_port.getsockname()[1]
-    mail_port.close()
-    sink = start_sink("127.0.0.1", port, tmp_path / "mail")
+    sink = mail_back(mail_port, tmp_path / "mail")
     try:
         await advance(env, 1)  # within 6 hours a retry finds the mail server
     finally:
@@ -224,13 +257,7 @@ async def test_weeks_without_mail_keep_the_case_running_and_its_history_bounded(
     for n in reminders:  # given up at the due time: never sent, after the mail came back either
         assert n.status == "pending" and n.sent_at is None, (n.key, n.status)
         assert mails_with(sink.maildir, message_id_for(n.key, "ui-agency.example")) == 0, n.key
-    with Session(engine) as session:
-        failed = session.exec(
-            select(CaseEvent).where(
-                CaseEvent.case_id == s.case_id, CaseEvent.type == "notification_failed"
-            )
-        ).all()
-    keys = sorted(str(e.data.get("key")) for e in failed)
+    keys = failed_notices(engine, s.case_id)
     # each notice that gave up, once; the escalation, delivered, is not among them
     assert keys == sorted(
         [
@@ -239,3 +266,80 @@ async def test_weeks_without_mail_keep_the_case_running_and_its_history_bounded(
             f"task_reminder:{task_id}:{task.reminders[0].isoformat()}",
         ]
     ), keys
+
+
+@pytest.fixture
+def far_due_book(tmp_path: Path) -> PolicyBook:
+    """The policies with a missed check-in's task due 40 days after it opens, reminded 20
+    days before: its reminder falls inside the next benefit month (28 to 31 days), its due
+    time after that month's end."""
+    folder = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    path = folder / "220100.toml"  # the factories' region
+    text = path.read_text("utf-8")
+    for old, new in (
+        ("task_reminder_days_before = 1 ", "task_reminder_days_before = 20 "),
+        ("missed_check_in = 10 ", "missed_check_in = 40 "),
+    ):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path.write_text(text, "utf-8")
+    return load_policy_book(folder)
+
+
+async def test_a_reminder_a_month_turn_cuts_off_is_taken_up_by_the_next_run_and_sent_once(
+    env: WorkflowEnvironment,
+    settings: Settings,
+    engine: Engine,
+    far_due_book: PolicyBook,
+    task_queue: str,
+    mail_port: socket.socket,
+    tmp_path: Path,
+) -> None:
+    """The task's reminder retries when the benefit month ends (continue-as-new cancels it):
+    the next run takes it up (`reminders_tried`), and with the mail back before the due time
+    it goes out, once, under its one key; no `notification_failed` for it."""
+    async with worker_on(env, settings, engine, far_due_book, task_queue, mail_port):
+        h = await _approved(env, task_queue)
+        latest = env.client.get_workflow_handle(h.id)
+        s = await state_when(latest, lambda s: s.benefit is not None)
+        assert s.benefit is not None
+        missed = s.benefit.months[s.benefit.current]
+        turn = s.benefit.months[missed.month]
+        await advance(env, (missed.end - await today(env)).days + 1)
+        s = await state_when(
+            latest, lambda s: s.benefit is not None and s.benefit.current == turn.month
+        )
+        task_id = f"missed_check_in-{s.case_id}-{missed.month}"
+        task = s.tasks[task_id]
+        assert task.due_at is not None and len(task.reminders) == 1
+        assert task.reminders[0] < month_end_instant(turn) < task.due_at
+        # past the month's end, the reminder still failing: the next run retries it
+        await advance(env, (month_end_instant(turn) - await env.get_current_time()).days + 1)
+        s = await state_when(
+            latest, lambda s: s.benefit is not None and s.benefit.current == turn.month + 1
+        )
+        assert s.tasks[task_id].reminders_tried == task.reminders
+        assert not s.tasks[task_id].reminders_sent and not s.tasks[task_id].escalated
+        sink = mail_back(mail_port, tmp_path / "mail")
+        try:
+            await advance(env, 1)  # a retry within 6 hours finds the mail server
+            s = await state_when(latest, lambda s: bool(s.tasks[task_id].reminders_sent))
+        finally:
+            sink.stop()
+        assert s.tasks[task_id].reminders_sent == task.reminders
+        runs = await chain_of(env, h)
+        assert_bounded(runs)
+    reminders = [
+        n for n in notifications_of(engine, s.case_id) if n.key.startswith(f"task:{task_id}:")
+    ]
+    assert reminders and all(":reminder:" in n.key for n in reminders), [n.key for n in reminders]
+    # one key a person (the first one's attempts failed in both runs), each sent once
+    assert max(n.attempts for n in reminders) > 1, [(n.key, n.attempts) for n in reminders]
+    for n in reminders:
+        assert n.status == "sent", (n.key, n.status, n.attempts)
+        assert mails_with(sink.maildir, message_id_for(n.key, "ui-agency.example")) == 1, n.key
+    assert not [k for k in failed_notices(engine, s.case_id) if k.startswith("task_reminder")]
+    replayer = Replayer(workflows=[ClaimWorkflow], data_converter=CONVERTER)
+    for history in runs:
+        await replayer.replay_workflow(history)
