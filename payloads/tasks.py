@@ -48,6 +48,9 @@ class TaskState:
     original_group: str | None = None
     reminders: list[datetime] = field(default_factory=list)
     reminders_sent: list[datetime] = field(default_factory=list)
+    # reminders under way (workflows/task_notices.py, patched): one a run left retrying is
+    # taken up again by the next (continue-as-new), not skipped
+    reminders_tried: list[datetime] = field(default_factory=list)
     escalation_noticed: bool = False
 
 

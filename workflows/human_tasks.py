@@ -35,11 +35,10 @@ with workflow.unsafe.imports_passed_through():
         TaskState,
     )
     from workflows.local_steps import local
+    from workflows.task_notices import REMINDER_BESIDE, Reminding, notice, taken_up
     from workflows.waiting import InFlight, fixed, wait_until
 
 DB_TIMEOUT = timedelta(seconds=30)
-NOTICE_TIMEOUT = timedelta(minutes=2)
-MAILING = (TaskNoticeActivities.remind_task, TaskNoticeActivities.escalate_task)  # `external`
 
 # A check of a completion that needs the owning workflow's state; raises OutcomeError (422)
 # or ApplicationError (e.g. FORBIDDEN) to refuse it.
@@ -131,7 +130,7 @@ class HumanTasks:
     ) -> None:
         """A worklist activity (a local one `locally`), counted while it runs (`in_flight`)."""
         await self.in_flight.run(
-            local(method, arg, timeout, external=method in MAILING)
+            local(method, arg, timeout)
             if locally
             else workflow.execute_activity_method(method, arg, start_to_close_timeout=timeout)
         )
@@ -150,30 +149,29 @@ class HumanTasks:
         """Remind before the due time; at the due time escalate to the supervisors."""
         done: Callable[[], bool] = lambda: state.completion is not None  # noqa: E731
         if not state.escalated:
+            # task_notices.py: reminders the run before left retrying, and (patched) beside
+            reminding = taken_up(state, self.on_event, self.watchers) if self.local_notices else []
             for instant in list(state.reminders):
                 if instant in state.reminders_sent or instant <= workflow.now():
                     continue
                 if await wait_until(done, fixed(instant)):
                     return
-                await self._notice(TaskNoticeActivities.remind_task, state)
+                if self.local_notices and workflow.patched(REMINDER_BESIDE):
+                    reminding.append(Reminding(state, instant, self.watchers))
+                    continue
+                await notice(TaskNoticeActivities.remind_task, state, self.local_notices)
                 state.reminders_sent.append(instant)
             assert state.due_at is not None
             if await wait_until(done, lambda: state.due_at or workflow.now()):
                 return
+            for r in reminding:
+                r.give_up(self.on_event)
             state.escalated = True
             state.original_group, state.group = state.group, "supervisor"
             self.on_event("task_escalated", None, task_id=state.task_id, kind=state.kind)
         if not state.escalation_noticed:
-            await self._notice(TaskNoticeActivities.escalate_task, state)
+            await notice(TaskNoticeActivities.escalate_task, state, self.local_notices)
             state.escalation_noticed = True
-
-    async def _notice(self, method: Callable[..., Any], state: TaskState) -> None:
-        await self._write(
-            method,
-            TaskEventInput(task_id=state.task_id, at=workflow.now()),
-            NOTICE_TIMEOUT,
-            self.local_notices,
-        )
 
     async def move_due(
         self, state: TaskState, due_at: datetime, reminder: datetime, provisional: bool = False
