@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import socket
 import uuid
@@ -37,6 +38,7 @@ from notifications.channels import message_id_for
 from notifications.smtp_sink import SinkHandle, start_sink
 from payloads.case_io import CheckInInput
 from policy import POLICY_DIR, PolicyBook, load_policy_book
+from tests.conftest import ROOT
 from tests.utils.temporal import CONVERTER, advance, notifications_of, state_when, tasks_of, today
 from tests.workflows.test_idle_month import _approved
 from worker import create_worker
@@ -149,6 +151,21 @@ def bound(history: WorkflowHistory) -> int:
     return MONTH_EVENTS + PER_RETRY * retries
 
 
+HISTORIES = ROOT / "tests" / "histories" / "claim"
+
+
+def keep(name: str, runs: list[WorkflowHistory]) -> None:
+    """With RECORD_HISTORIES=1, the runs to tests/histories/claim/<name>/ (replayed by
+    tests/workflows/test_replay.py on every later code: the patch `task-reminder-beside`)."""
+    if not os.environ.get("RECORD_HISTORIES"):
+        return
+    folder = HISTORIES / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for i, history in enumerate(runs, 1):
+        (folder / f"run_{i:02d}.json").write_text(history.to_json())
+
+
 def assert_bounded(runs: list[WorkflowHistory]) -> None:
     for i, history in enumerate(runs, 1):
         limit = bound(history)
@@ -247,6 +264,7 @@ async def test_weeks_without_mail_keep_the_case_running_and_its_history_bounded(
     replayer = Replayer(workflows=[ClaimWorkflow], data_converter=CONVERTER)
     for history in runs:  # the outage's runs (retry timers, a reminder given up) replay
         await replayer.replay_workflow(history)
+    keep("mail_outage", runs)
     notices = [n for n in notifications_of(engine, s.case_id) if task_id in n.key]
     escalations = [n for n in notices if ":escalated:" in n.key]
     reminders = [n for n in notices if ":reminder:" in n.key]
@@ -343,3 +361,4 @@ async def test_a_reminder_a_month_turn_cuts_off_is_taken_up_by_the_next_run_and_
     replayer = Replayer(workflows=[ClaimWorkflow], data_converter=CONVERTER)
     for history in runs:
         await replayer.replay_workflow(history)
+    keep("reminder_taken_up", runs)

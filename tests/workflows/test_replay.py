@@ -49,11 +49,14 @@ HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "claim"
 OLD_CHAIN = HISTORIES / "24_months"  # before month-local-steps
 CHAIN = HISTORIES / "24_months_local_steps"
 IDLE_CHAIN = HISTORIES / "idle_months_local_writes"  # case-local-writes: test_idle_month.py
+# task-reminder-beside: tests/workflows/test_mail_outage.py (weeks without mail)
+MAIL_CHAINS = [HISTORIES / "mail_outage", HISTORIES / "reminder_taken_up"]
 RECORDED = [
     *sorted(HISTORIES.glob("*.json")),
     *sorted(OLD_CHAIN.glob("*.json")),
     *sorted(CHAIN.glob("*.json")),
     *sorted(IDLE_CHAIN.glob("*.json")),
+    *sorted(p for chain in MAIL_CHAINS for p in chain.glob("*.json")),
 ]
 MONTHS = 24
 
@@ -100,6 +103,7 @@ def test_histories_are_recorded() -> None:
     assert len(list(OLD_CHAIN.glob("run_*.json"))) == MONTHS
     assert len(list(CHAIN.glob("run_*.json"))) == MONTHS
     assert len(list(IDLE_CHAIN.glob("run_*.json"))) == 8  # intake to six idle months
+    assert all(len(list(chain.glob("run_*.json"))) >= 2 for chain in MAIL_CHAINS)
 
 
 @pytest.mark.parametrize("path", RECORDED, ids=lambda p: f"{p.parent.name}/{p.stem}")
