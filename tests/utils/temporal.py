@@ -96,6 +96,22 @@ async def continued_as_new(handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
     raise AssertionError(f"{handle.id} did not continue as new")
 
 
+async def chain_of(env: WorkflowEnvironment, h: WorkflowHandle[Any, Any]) -> list[WorkflowHistory]:
+    """The histories of the case's runs, first to latest."""
+    runs: list[WorkflowHistory] = []
+    run_id: str | None = h.result_run_id
+    while run_id is not None:
+        history = await env.client.get_workflow_handle(h.id, run_id=run_id).fetch_history()
+        runs.append(history)
+        end = history.events[-1]
+        run_id = (
+            end.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+            if end.HasField("workflow_execution_continued_as_new_event_attributes")
+            else None
+        )
+    return runs
+
+
 async def calendar_waiting(handle: WorkflowHandle[Any, Any], moments: int) -> WorkflowHistory:
     """The history of a calendar's run (payout, medical) once it has passed `moments` moments
     (their start activities completed: activity tasks, or local activities' markers) and waits

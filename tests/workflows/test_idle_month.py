@@ -24,6 +24,7 @@ from tests.utils import factories as f
 from tests.utils.temporal import (
     CONVERTER,
     advance,
+    chain_of,
     local_activities,
     local_activity_of,
     notifications_of,
@@ -116,17 +117,7 @@ async def idle_chain(
     assert s.benefit is not None
     missed = [m.month for m in s.benefit.months if m.status == "missed"]
     assert missed == list(range(first + 1, last.month + 1))
-    runs: list[WorkflowHistory] = []
-    run_id: str | None = h.result_run_id
-    while run_id is not None:
-        history = await env.client.get_workflow_handle(h.id, run_id=run_id).fetch_history()
-        runs.append(history)
-        end = history.events[-1]
-        run_id = (
-            end.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
-            if end.HasField("workflow_execution_continued_as_new_event_attributes")
-            else None
-        )
+    runs = await chain_of(env, h)
     return s.case_id, runs
 
 

@@ -39,7 +39,15 @@ from notifications.smtp_sink import SinkHandle, start_sink
 from payloads.case_io import CheckInInput
 from policy import POLICY_DIR, PolicyBook, load_policy_book
 from tests.conftest import ROOT
-from tests.utils.temporal import CONVERTER, advance, notifications_of, state_when, tasks_of, today
+from tests.utils.temporal import (
+    CONVERTER,
+    advance,
+    chain_of,
+    notifications_of,
+    state_when,
+    tasks_of,
+    today,
+)
 from tests.workflows.test_idle_month import _approved
 from worker import create_worker
 from workflows.claim import ClaimWorkflow
@@ -123,22 +131,6 @@ def failed_notices(engine: Engine, case_id: str) -> list[str]:
             )
         ).all()
     return sorted(str(e.data.get("key")) for e in failed)
-
-
-async def chain_of(env: WorkflowEnvironment, h: WorkflowHandle[Any, Any]) -> list[WorkflowHistory]:
-    """The histories of the case's runs, first to latest."""
-    runs: list[WorkflowHistory] = []
-    run_id: str | None = h.result_run_id
-    while run_id is not None:
-        history = await env.client.get_workflow_handle(h.id, run_id=run_id).fetch_history()
-        runs.append(history)
-        end = history.events[-1]
-        run_id = (
-            end.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
-            if end.HasField("workflow_execution_continued_as_new_event_attributes")
-            else None
-        )
-    return runs
 
 
 def bound(history: WorkflowHistory) -> int:
