@@ -8,6 +8,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# make test's workers (pytest-xdist): one per core, at most 4; `make test PYTEST_WORKERS=` runs
+# serially (a debugger, or one test). Each worker has its own databases (tests/conftest.py).
+PYTEST_WORKERS ?= -n auto --maxprocesses=4
 LOCK_ARGS ?=
 # what the image records as the code version of its determinations (core/version.py)
 GIT_COMMIT ?= $(shell git describe --always --dirty --abbrev=12 --exclude '*' 2>/dev/null)
@@ -52,7 +55,7 @@ run: $(STAMP)
 	APP_ENV=$${APP_ENV:-development} $(BIN)/python scripts/run_stack.py
 
 test: $(STAMP)
-	APP_ENV=$${APP_ENV:-test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+	APP_ENV=$${APP_ENV:-test} $(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The long runs (issue 13): the API fuzz (§7, tests/fuzz: randomized, FUZZ_EXAMPLES requests per
 # REST operation; make test runs it bounded and derandomized), the fault suite's cases, then

@@ -28,10 +28,27 @@ from db.engine import make_engine
 from db.seed import seed
 from notifications.smtp_sink import SinkHandle, start_sink
 from policy import PolicyBook, default_policy_book
+from tests.utils import worker_database
 from tests.utils.temporal import CONVERTER
 from worker import create_worker
 
 ROOT = Path(__file__).resolve().parent.parent
+
+_claimed: worker_database.Claimed | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A pytest-xdist worker on PostgreSQL gets a database of its own (tests/utils/
+    worker_database.py): DATABASE_URL points at it from here on."""
+    global _claimed
+    _claimed = worker_database.claim_for_worker()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _claimed
+    if _claimed is not None:
+        worker_database.release(_claimed)
+        _claimed = None
 
 
 def test_server_path() -> str:

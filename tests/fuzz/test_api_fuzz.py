@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis import checks
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
 
 from api.main import create_app
 from core.settings import Settings
@@ -29,6 +30,7 @@ from notifications.smtp_sink import SinkHandle
 from policy import PolicyBook
 from tests.conftest import migrated, seeded_settings
 from tests.fuzz.live_stack import live_stack
+from tests.utils.worker_database import postgres_scratch
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 RANDOM = os.environ.get("FUZZ_RANDOM", "") == "1"
@@ -64,21 +66,17 @@ class Tokens:
         return {"Authorization": f"Bearer {self._tokens[identity]}"}
 
 
-def fuzz_database_url(database_url: str, folder: Path) -> str:
+@contextmanager
+def fuzz_database_url(database_url: str, folder: Path) -> Iterator[str]:
     """A database of the fuzz run's own: what the fuzzer writes (a calendar year loaded by the
     admin, saved filters, logouts, cases) stays out of the other tests' database. SQLite: a
-    file; PostgreSQL: the tests' database name + "_fuzz" on the same server."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        return f"sqlite:///{folder / 'fuzz.db'}"
-    name = f"{url.database}_fuzz"
-    server = create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        known = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if known.first() is None:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    server.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    file; PostgreSQL: the tests' database name + "_fuzz" on the same server, dropped after (each
+    pytest-xdist worker's tests' database has its own)."""
+    if make_url(database_url).get_backend_name() != "postgresql":
+        yield f"sqlite:///{folder / 'fuzz.db'}"
+        return
+    with postgres_scratch(database_url, "fuzz") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -88,19 +86,19 @@ def fuzz_base_url(
     book: PolicyBook,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
-    url = fuzz_database_url(database_url, tmp_path_factory.mktemp("fuzz"))
-    engine = migrated(url)
-    # the fuzzer's wrong passwords (POST /auth/token) would otherwise throttle the sign-ins
-    # this test needs (every request comes from 127.0.0.1); throttling has its own tests
-    # (tests/security/test_login.py)
-    settings = seeded_settings(engine, url, smtp_sink).model_copy(
-        update={"login_failures_per_account": 1_000_000, "login_failures_per_ip": 1_000_000}
-    )
-    try:
-        with live_stack(settings, engine, book) as base_url:
-            yield base_url
-    finally:
-        engine.dispose()
+    with fuzz_database_url(database_url, tmp_path_factory.mktemp("fuzz")) as url:
+        engine = migrated(url)
+        # the fuzzer's wrong passwords (POST /auth/token) would otherwise throttle the sign-ins
+        # this test needs (every request comes from 127.0.0.1); throttling has its own tests
+        # (tests/security/test_login.py)
+        settings = seeded_settings(engine, url, smtp_sink).model_copy(
+            update={"login_failures_per_account": 1_000_000, "login_failures_per_ip": 1_000_000}
+        )
+        try:
+            with live_stack(settings, engine, book) as base_url:
+                yield base_url
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(scope="module")

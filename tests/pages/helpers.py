@@ -24,6 +24,14 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def table_row_of(html: str, marker: str) -> str:
+    """The one table row (`<tr>` to `</tr>`) of the page that holds `marker`: what the page
+    shows for one task, apart from the other tests' tasks in the same database."""
+    rows = [row for row in re.findall(r"<tr\b.*?</tr>", html, re.DOTALL) if marker in row]
+    assert len(rows) == 1, f"{len(rows)} rows hold {marker!r}"
+    return rows[0]
+
+
 async def page_login(client: httpx.AsyncClient, username: str) -> httpx.Response:
     """Sign in through the form, as a browser would (cookies stay in `client`)."""
     form = await client.get("/staff/login")

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine
 
 from core.settings import Settings
 from notifications.smtp_sink import SinkHandle
 from tests.conftest import migrated, seeded_settings
+from tests.utils.worker_database import postgres_scratch
 
 
 @pytest.fixture
@@ -30,24 +30,6 @@ def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str
         return
     with postgres_scratch(shared, request.module.__name__.rsplit(".", 1)[-1]) as url:
         yield url
-
-
-@contextmanager
-def postgres_scratch(shared: str, suffix: str) -> Iterator[str]:
-    """A scratch PostgreSQL database `<name>_<suffix>` beside the one `shared` names, created
-    empty and dropped at the end."""
-    url = make_url(shared)
-    name = f"{url.database}_{suffix}"[:63]
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

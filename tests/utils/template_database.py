@@ -24,15 +24,7 @@ from core.settings import Settings
 from db.engine import make_engine
 from notifications.smtp_sink import SinkHandle
 from tests.conftest import migrated, seeded_settings
-
-
-def _admin(url: str) -> Engine:
-    return create_engine(make_url(url), isolation_level="AUTOCOMMIT")
-
-
-def _drop(admin: Engine, name: str) -> None:
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+from tests.utils.worker_database import beside, create_empty, drop
 
 
 @pytest.fixture(scope="session")
@@ -41,22 +33,14 @@ def template_url(tmp_path_factory: pytest.TempPathFactory, smtp_sink: SinkHandle
     if not shared.startswith("postgresql"):
         url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
     else:
-        base = make_url(shared)
-        url = base.set(database=f"{base.database}_template"[:63]).render_as_string(
-            hide_password=False
-        )
-        admin = _admin(shared)
-        _drop(admin, make_url(url).database or "")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{make_url(url).database}"'))
+        url = beside(shared, "template")
+        create_empty(shared, make_url(url).database or "")
     eng = migrated(url)
     seeded_settings(eng, url, smtp_sink)
     eng.dispose()  # no connection left: SQLite checkpoints its WAL, PostgreSQL can copy it
     yield url
     if url.startswith("postgresql"):
-        admin = _admin(shared)
-        _drop(admin, make_url(url).database or "")
-        admin.dispose()
+        drop(shared, make_url(url).database or "")
 
 
 @pytest.fixture
@@ -68,12 +52,13 @@ def database_url(template_url: str, tmp_path: Path) -> Iterator[str]:
         return
     template = make_url(template_url)
     name = f"{template.database}_{uuid.uuid4().hex[:8]}"[:63]
-    admin = _admin(os.environ["DATABASE_URL"])  # not the template: it must have no connection
+    shared = os.environ["DATABASE_URL"]  # not the template: it must have no connection
+    admin = create_engine(make_url(shared), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
-    yield template.set(database=name).render_as_string(hide_password=False)
-    _drop(admin, name)
     admin.dispose()
+    yield template.set(database=name).render_as_string(hide_password=False)
+    drop(shared, name)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -72,6 +73,39 @@ async def _histories(env: WorkflowEnvironment, workflow_id: str) -> list[Workflo
         run_id = started.continued_execution_run_id
         if not run_id:
             return found
+
+
+# what a workflow task's completion writes right after it (its commands and Update messages)
+_OUTPUTS = {
+    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+    EventType.EVENT_TYPE_MARKER_RECORDED,
+    EventType.EVENT_TYPE_TIMER_STARTED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+    EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+    EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+    EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+}
+
+
+def _idle_workflow_tasks(history: WorkflowHistory) -> int:
+    """Workflow tasks that wrote nothing (3 events each): on the time-skipping test server an
+    Update the run refuses (RETRY_LATER, while it drains to continue as new) still leaves its
+    workflow task in the history, and the API sends it again every RETRY_PAUSE until the new
+    run takes it, so their number follows how long the drain takes in real time (a loaded
+    machine: a run of 3,019 events, ~1,800 unloaded). A server that runs such tasks
+    speculatively (Temporal 1.21+) keeps none of them."""
+    events = history.events
+    return sum(
+        1
+        for i, e in enumerate(events)
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+        and (i + 1 == len(events) or events[i + 1].event_type not in _OUTPUTS)
+    )
 
 
 async def _all_opened(engine: Engine, owner: str) -> None:
@@ -185,4 +219,8 @@ async def test_two_thousand_returns_are_each_decided_once_in_bounded_histories(
     assert len(parent.events) < 300, len(parent.events)
     sizes = [len(h.events) for h in chain]
     assert len(chain) >= N // DECISIONS_PER_RUN, sizes
-    assert max(sizes) < 12 * DECISIONS_PER_RUN, sizes
+    idle = [_idle_workflow_tasks(h) for h in chain]
+    assert max(s - 3 * i for s, i in zip(sizes, idle, strict=True)) < 12 * DECISIONS_PER_RUN, (
+        sizes,
+        idle,
+    )
