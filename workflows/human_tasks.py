@@ -146,10 +146,9 @@ class HumanTasks:
                 self.watchers.append(asyncio.create_task(self._watch(state)))
 
     async def _watch(self, state: TaskState) -> None:
-        """Remind before the due time; at the due time escalate to the supervisors."""
+        """Remind before the due time, at it escalate to the supervisors (task_notices.py)."""
         done: Callable[[], bool] = lambda: state.completion is not None  # noqa: E731
         if not state.escalated:
-            # task_notices.py: reminders the run before left retrying, and (patched) beside
             reminding = taken_up(state, self.on_event, self.watchers) if self.local_notices else []
             for instant in list(state.reminders):
                 if instant in state.reminders_sent or instant <= workflow.now():
@@ -159,7 +158,7 @@ class HumanTasks:
                 if self.local_notices and workflow.patched(REMINDER_BESIDE):
                     reminding.append(Reminding(state, instant, self.watchers))
                     continue
-                await notice(TaskNoticeActivities.remind_task, state, self.local_notices)
+                await self._notice(TaskNoticeActivities.remind_task, state)
                 state.reminders_sent.append(instant)
             assert state.due_at is not None
             if await wait_until(done, lambda: state.due_at or workflow.now()):
@@ -170,8 +169,11 @@ class HumanTasks:
             state.original_group, state.group = state.group, "supervisor"
             self.on_event("task_escalated", None, task_id=state.task_id, kind=state.kind)
         if not state.escalation_noticed:
-            await notice(TaskNoticeActivities.escalate_task, state, self.local_notices)
+            await self._notice(TaskNoticeActivities.escalate_task, state)
             state.escalation_noticed = True
+
+    async def _notice(self, method: Callable[..., Any], state: TaskState) -> None:
+        await notice(method, state, self.local_notices, in_flight=self.in_flight)
 
     async def move_due(
         self, state: TaskState, due_at: datetime, reminder: datetime, provisional: bool = False

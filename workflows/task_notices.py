@@ -1,10 +1,11 @@
 """A human task's notices: its reminder before the due time and its escalation at it
 (workflows/human_tasks.py `_watch`), mail to the holder or the supervisors.
 
-Not counted among the writes an Update waits out before it answers (`HumanTasks.in_flight`,
-ClaimWorkflow.written): a mail server down for days keeps a notice retrying (local notices:
-EXTERNAL_RETRY, at most 6 hours apart), and a check-in must not wait for the mail. Counting
-adds no command, so not counting changes no history.
+Local notices are not counted among the writes an Update waits out before it answers
+(`HumanTasks.in_flight`, ClaimWorkflow.written): a mail server down for days keeps one retrying
+(EXTERNAL_RETRY, at most 6 hours apart), and a check-in must not wait for the mail. Notices as
+activities (runs from before case-local-writes) are still counted, so their Updates replay
+answered in the workflow task they were.
 
 workflow.patched `task-reminder-beside` (local notices, the claim): the reminder is sent
 beside the wait for the due time, not before it. A reminder retrying while the mail is down
@@ -28,21 +29,29 @@ with workflow.unsafe.imports_passed_through():
     from activities.worklist import TaskNoticeActivities
     from payloads.tasks import TaskEventInput, TaskState
     from workflows.local_steps import local
+    from workflows.waiting import InFlight
 
 NOTICE_TIMEOUT = timedelta(minutes=2)
 REMINDER_BESIDE = "task-reminder-beside"
 
 
 async def notice(
-    method: Callable[..., Any], state: TaskState, locally: bool, at: datetime | None = None
+    method: Callable[..., Any],
+    state: TaskState,
+    locally: bool,
+    at: datetime | None = None,
+    in_flight: InFlight | None = None,
 ) -> None:
     """`method` (remind_task, escalate_task) for the task, now; a local activity `locally`.
-    `at` names the notice (its outbox key): now, or a reminder's instant."""
+    `at` names the notice (its outbox key): now, or a reminder's instant. As an activity it is
+    still counted in `in_flight` as before: runs from before case-local-writes replay with
+    their Updates answered in the workflow task they were."""
     inp = TaskEventInput(task_id=state.task_id, at=at or workflow.now())
     if locally:
         await local(method, inp, NOTICE_TIMEOUT, external=True)
-    else:
-        await workflow.execute_activity_method(method, inp, start_to_close_timeout=NOTICE_TIMEOUT)
+        return
+    sending = workflow.execute_activity_method(method, inp, start_to_close_timeout=NOTICE_TIMEOUT)
+    await (in_flight.run(sending) if in_flight is not None else sending)
 
 
 class Reminding:
